@@ -1,0 +1,25 @@
+// Limits shared by the script and the collector. This file imports nothing, so the browser
+// bundle can use the numbers without pulling the schema library in.
+
+/** A cart is dropped this long after its last change, in the browser and on the collector. */
+export const CART_TTL_DAYS = 7;
+export const DAY_MS = 86_400_000;
+
+/** Keep-alive requests and beacons share a 64 KiB budget per page; one batch never exceeds it. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Events in one `POST /v1/events`. */
+export const MAX_BATCH_EVENTS = 50;
+/** One serialised event; bigger ones are refused at the call that makes them. */
+export const MAX_EVENT_BYTES = 32 * 1024;
+
+export const MAX_LINES = 100;
+export const MAX_QUANTITY = 9_999;
+/** Unit prices are integers in minor units (cents); this is 10 million in major units. */
+export const MAX_PRICE = 1_000_000_000;
+export const MAX_ID_LENGTH = 128;
+export const MAX_TEXT_LENGTH = 200;
+export const MAX_URL_LENGTH = 2048;
+export const MAX_EMAIL_LENGTH = 254;
+
+/** The email shape both sides accept (the same pattern valibot's `email()` uses). */
+export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/;

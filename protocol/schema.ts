@@ -1,0 +1,105 @@
+import * as v from "valibot";
+import {
+  EMAIL_PATTERN,
+  MAX_BATCH_EVENTS,
+  MAX_EMAIL_LENGTH,
+  MAX_ID_LENGTH,
+  MAX_LINES,
+  MAX_PRICE,
+  MAX_QUANTITY,
+  MAX_TEXT_LENGTH,
+  MAX_URL_LENGTH,
+} from "./limits";
+import type { Batch, CartbackEvent, Cart, Line } from "./types";
+
+const text = (max: number) =>
+  v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
+
+const httpUrl = v.pipe(
+  v.string(),
+  v.maxLength(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`),
+  v.url("must be an absolute URL"),
+  v.check((s) => /^https?:\/\//i.test(s), "must be an http(s) URL"),
+);
+
+const minorUnits = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer("must be an integer"), v.minValue(min), v.maxValue(max));
+
+/** Milliseconds since the epoch; anything before 2020 or past 2100 is a bug, not a time. */
+const timestamp = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1_577_836_800_000), v.maxValue(4_102_444_800_000));
+
+/** Ids made by the script: URL-safe base64 of random bytes. */
+export const RandomId = v.pipe(v.string(), v.regex(/^[\w-]{16,64}$/, "must be 16-64 URL-safe characters"));
+
+export const Currency = v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"));
+
+export const LineSchema = v.object({
+  id: text(MAX_ID_LENGTH),
+  name: text(MAX_TEXT_LENGTH),
+  price: minorUnits(0, MAX_PRICE),
+  quantity: minorUnits(1, MAX_QUANTITY),
+  url: v.optional(httpUrl),
+  image: v.optional(httpUrl),
+  variant: v.optional(text(MAX_TEXT_LENGTH)),
+});
+
+export const CartSchema = v.object({
+  currency: Currency,
+  lines: v.pipe(
+    v.array(LineSchema),
+    v.maxLength(MAX_LINES, `must have at most ${MAX_LINES} lines`),
+    v.check((lines) => new Set(lines.map((l) => l.id)).size === lines.length, "line ids must be unique"),
+  ),
+});
+
+const base = { id: RandomId, at: timestamp };
+
+export const EventSchema = v.variant("type", [
+  v.object({
+    ...base,
+    type: v.literal("cart"),
+    action: v.picklist(["set", "add", "update", "remove", "clear"]),
+    cart: CartSchema,
+  }),
+  v.pipe(
+    v.object({
+      ...base,
+      type: v.literal("identify"),
+      email: v.optional(v.pipe(v.string(), v.maxLength(MAX_EMAIL_LENGTH), v.regex(EMAIL_PATTERN, "must be an email address"))),
+      userId: v.optional(text(MAX_ID_LENGTH)),
+      name: v.optional(text(MAX_TEXT_LENGTH)),
+    }),
+    v.check((e) => Boolean(e.email || e.userId || e.name), "identify needs an email, a userId or a name"),
+  ),
+  v.object({ ...base, type: v.literal("checkout") }),
+  v.object({
+    ...base,
+    type: v.literal("purchase"),
+    orderId: text(MAX_ID_LENGTH),
+    total: minorUnits(0, MAX_PRICE * MAX_LINES),
+    currency: Currency,
+    cart: v.optional(CartSchema),
+  }),
+]);
+
+export const BatchSchema = v.object({
+  aid: RandomId,
+  sentAt: timestamp,
+  events: v.pipe(
+    v.array(EventSchema),
+    v.minLength(1, "must hold at least one event"),
+    v.maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+  ),
+});
+
+export const SiteKey = v.pipe(v.string(), v.regex(/^pk_[\w-]{4,64}$/, "must look like pk_..."));
+
+// Compile-time proof that the schemas and the hand-written types in types.ts agree exactly.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree: [
+  Same<v.InferOutput<typeof LineSchema>, Line>,
+  Same<v.InferOutput<typeof CartSchema>, Cart>,
+  Same<v.InferOutput<typeof EventSchema>, CartbackEvent>,
+  Same<v.InferOutput<typeof BatchSchema>, Batch>,
+] = [true, true, true, true];
+void agree;

@@ -1,0 +1,84 @@
+// The wire protocol between the script and the collector, as plain types. `schema.ts` holds the
+// runtime schemas and a compile-time check that they describe exactly these types, so the two
+// sides cannot drift apart. The browser bundle imports only this file (types vanish at build).
+
+/** One product line in a cart. Prices are integers in minor units (cents, pence, yen). */
+export interface Line {
+  /** The shop's id for what is bought; a different variant should have a different id. */
+  id: string;
+  name: string;
+  /** Unit price in minor units, e.g. 1999 for 19.99. */
+  price: number;
+  quantity: number;
+  /** Absolute http(s) URL of the product page. */
+  url?: string;
+  /** Absolute http(s) URL of the product image. */
+  image?: string;
+  /** Human-readable variant, e.g. "Size M / Blue". */
+  variant?: string;
+}
+
+/** A cart as the shop sees it: an ISO 4217 currency and its lines. */
+export interface Cart {
+  currency: string;
+  lines: Line[];
+}
+
+/** What changed the cart; the event carries the whole cart after the change. */
+export type CartAction = "set" | "add" | "update" | "remove" | "clear";
+
+interface EventBase {
+  /** Unique per event; the collector stores an id once, however often it is sent. */
+  id: string;
+  /** When the event happened, in milliseconds since the epoch, on the shopper's clock. */
+  at: number;
+}
+
+export interface CartEvent extends EventBase {
+  type: "cart";
+  action: CartAction;
+  cart: Cart;
+}
+
+export interface IdentifyEvent extends EventBase {
+  type: "identify";
+  email?: string;
+  userId?: string;
+  name?: string;
+}
+
+export interface CheckoutEvent extends EventBase {
+  type: "checkout";
+}
+
+export interface PurchaseEvent extends EventBase {
+  type: "purchase";
+  orderId: string;
+  /** Order total in minor units. */
+  total: number;
+  currency: string;
+  /** What was bought, when the script knew the cart. */
+  cart?: Cart;
+}
+
+export type CartbackEvent = CartEvent | IdentifyEvent | CheckoutEvent | PurchaseEvent;
+
+/** The body of `POST /v1/events?site=SITE_KEY`. */
+export interface Batch {
+  /** The anonymous shopper id: random, kept in the browser. */
+  aid: string;
+  /** When the batch left the browser (shopper's clock); lets the collector correct clock skew. */
+  sentAt: number;
+  events: CartbackEvent[];
+}
+
+/** Every error the collector returns has this shape. */
+export interface ErrorBody {
+  error: {
+    /** Stable, machine-readable, e.g. `invalid_json`, `origin_not_allowed`. */
+    code: string;
+    message: string;
+    /** For validation errors: where and what. */
+    issues?: { path: string; message: string }[];
+  };
+}

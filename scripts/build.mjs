@@ -1,0 +1,37 @@
+// Builds the browser script and the assets the collector serves.
+//   node scripts/build.mjs          script + ESM package + demo shop (local development, tests)
+//   node scripts/build.mjs --no-demo  for deploying: the demo shop stays out of production
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const demo = !process.argv.includes("--no-demo");
+const out = `${root}dist`;
+
+/** What every shop page loads, and what bundler users import; sizes are measured on these. */
+export const entries = {
+  tag: { in: `${root}sdk/tag.ts`, out: `${out}/public/cartback.js`, format: "iife" },
+  esm: { in: `${root}sdk/index.ts`, out: `${out}/public/cartback.mjs`, format: "esm" },
+};
+
+export async function buildScript() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(`${out}/public`, { recursive: true });
+  for (const entry of Object.values(entries)) {
+    await build({
+      entryPoints: [entry.in],
+      outfile: entry.out,
+      bundle: true,
+      minify: true,
+      format: entry.format,
+      // Browsers from 2020 on: every one with IndexedDB promises, BroadcastChannel and keepalive.
+      target: "es2020",
+      legalComments: "none",
+      logLevel: "warning",
+    });
+  }
+  cpSync(`${root}worker/static`, `${out}/public`, { recursive: true });
+  if (demo) cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildScript();

@@ -1,0 +1,109 @@
+import {
+  EMAIL_PATTERN,
+  MAX_EMAIL_LENGTH,
+  MAX_ID_LENGTH,
+  MAX_LINES,
+  MAX_PRICE,
+  MAX_QUANTITY,
+  MAX_TEXT_LENGTH,
+  MAX_URL_LENGTH,
+} from "../protocol/limits";
+import type { Cart, Line } from "../protocol/types";
+
+// Hand-written checks rather than the collector's schema library: it would triple the script.
+// test/protocol.test.ts proves these accept nothing the collector's schemas refuse.
+// A refusal is a thrown string: the caller turns it into one console warning.
+
+/** Throws `invalid <what>` unless `ok`. */
+export function need(ok: unknown, what: string): asserts ok {
+  if (!ok) throw `invalid ${what}`;
+}
+
+export const isText = (value: unknown, max = MAX_TEXT_LENGTH): value is string =>
+  typeof value === "string" && value.length > 0 && value.length <= max;
+
+const isInt = (value: unknown, min: number, max: number): value is number =>
+  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+
+export const isCurrency = (value: unknown): value is string => typeof value === "string" && /^[A-Z]{3}$/.test(value);
+
+export const isEmail = (value: unknown): value is string =>
+  typeof value === "string" && value.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(value);
+
+/** Relative URLs are resolved against the page, so a shop can pass `/products/tea`. */
+function absoluteUrl(value: unknown, what: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value as string, location.href);
+  } catch {}
+  need(url && /^https?:$/.test(url.protocol) && url.href.length <= MAX_URL_LENGTH, `${what} (http(s) URL)`);
+  return url.href;
+}
+
+/** Returns a clean copy of a shop's line (unknown keys left behind), or throws why not. */
+export function checkLine(input: unknown): Line {
+  const raw = (input || {}) as Record<string, unknown>;
+  need(isText(raw.id, MAX_ID_LENGTH), "line.id");
+  need(isText(raw.name), "line.name");
+  need(isInt(raw.price, 0, MAX_PRICE), "line.price (integer, minor units)");
+  need(isInt(raw.quantity, 1, MAX_QUANTITY), `line.quantity (1-${MAX_QUANTITY})`);
+  const line: Line = { id: raw.id, name: raw.name, price: raw.price, quantity: raw.quantity };
+  if (raw.url != null) line.url = absoluteUrl(raw.url, "line.url");
+  if (raw.image != null) line.image = absoluteUrl(raw.image, "line.image");
+  if (raw.variant != null) {
+    need(isText(raw.variant), "line.variant");
+    line.variant = raw.variant;
+  }
+  return line;
+}
+
+function checkCart(cart: Cart): Cart {
+  need(isCurrency(cart.currency), "currency (ISO 4217, e.g. EUR; set data-currency or call setCart)");
+  need(cart.lines.length <= MAX_LINES, `cart (more than ${MAX_LINES} lines)`);
+  need(new Set(cart.lines.map((l) => l.id)).size === cart.lines.length, "cart (two lines share an id)");
+  return cart;
+}
+
+const find = (cart: Cart, id: unknown): number => {
+  const i = cart.lines.findIndex((l) => l.id === id);
+  need(i >= 0, `line id ${String(id)} (not in the cart)`);
+  return i;
+};
+
+/** Replaces the whole cart. */
+export function setCart(_: Cart, input: unknown): Cart {
+  const raw = (input || {}) as Partial<Cart>;
+  need(Array.isArray(raw.lines), "cart.lines (an array)");
+  return checkCart({ currency: raw.currency as string, lines: raw.lines.map(checkLine) });
+}
+
+/** Adds a line; adding an id already in the cart adds to its quantity. */
+export function addLine(cart: Cart, input: unknown): Cart {
+  const line = checkLine(input);
+  const lines = cart.lines.filter((l) => l.id !== line.id);
+  const same = cart.lines.find((l) => l.id === line.id);
+  if (same) {
+    line.quantity += same.quantity;
+    need(line.quantity <= MAX_QUANTITY, `line.quantity (over ${MAX_QUANTITY})`);
+  }
+  // Keep the line where it was, so the shop's cart doesn't reorder as the shopper clicks "+".
+  lines.splice(same ? cart.lines.indexOf(same) : lines.length, 0, line);
+  return checkCart({ ...cart, lines });
+}
+
+/** Changes fields of a line; a quantity of 0 removes it. */
+export function updateLine(cart: Cart, id: unknown, changes: unknown): Cart {
+  const i = find(cart, id);
+  const patch = (changes || {}) as Partial<Line>;
+  if (patch.quantity === 0) return removeLine(cart, id);
+  const lines = cart.lines.slice();
+  lines[i] = checkLine({ ...lines[i], ...patch, id });
+  return { ...cart, lines };
+}
+
+export function removeLine(cart: Cart, id: unknown): Cart {
+  const i = find(cart, id);
+  return { ...cart, lines: cart.lines.filter((_, j) => j !== i) };
+}
+
+export const clearCart = (cart: Cart): Cart => ({ ...cart, lines: [] });

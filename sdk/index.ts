@@ -1,0 +1,167 @@
+import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../protocol/limits";
+import type { Cart, CartAction, CartbackEvent, Line } from "../protocol/types";
+import * as carts from "./cart";
+import { randomId } from "./id";
+import { createSender, enqueue } from "./outbox";
+import { type State, transact } from "./storage";
+import { warn } from "./warn";
+
+export type { Cart, CartAction, Line } from "../protocol/types";
+
+export interface CartbackOptions {
+  /** The site's public key, `pk_…`, from `npm run site:create`. */
+  site: string;
+  /** The collector's origin, e.g. `https://cartback.example.com`. */
+  endpoint: string;
+  /** ISO 4217 currency of carts built line by line (`setCart` can also set it). */
+  currency?: string;
+  /** Days a cart is kept after its last change. Default 7. */
+  ttlDays?: number;
+}
+
+export interface Shopper {
+  email?: string;
+  /** The shop's own id for a signed-in customer. */
+  userId?: string;
+  name?: string;
+}
+
+export interface Order {
+  orderId: string;
+  /** Order total in minor units. */
+  total: number;
+  /** Defaults to the cart's currency. */
+  currency?: string;
+}
+
+export type CartListener = (cart: Cart | undefined) => void;
+
+/** Every method resolves, never rejects: an invalid call warns on the console and changes nothing. */
+export interface Cartback {
+  /** Replaces the whole cart: `setCart({ currency: "EUR", lines: [...] })`. */
+  setCart(cart: Cart): Promise<void>;
+  /** Adds a line; the same id again adds to its quantity. */
+  addLine(line: Line): Promise<void>;
+  /** Changes fields of a line; `{ quantity: 0 }` removes it. */
+  updateLine(id: string, changes: Partial<Omit<Line, "id">>): Promise<void>;
+  removeLine(id: string): Promise<void>;
+  clear(): Promise<void>;
+  /** The saved cart, or undefined when there is none or it expired. */
+  getCart(): Promise<Cart | undefined>;
+  /** Calls `listener` now and after every change, in this tab or another. Returns an unsubscribe. */
+  onCart(listener: CartListener): () => void;
+  /** Says who the shopper is, so a stalled checkout can be followed up. */
+  identify(shopper: Shopper): Promise<void>;
+  /** The shopper started checkout. */
+  checkout(): Promise<void>;
+  /** The order was placed: reports it and empties the cart. */
+  purchase(order: Order): Promise<void>;
+  /** Sends queued events now instead of within the next second. */
+  flush(): Promise<void>;
+}
+
+type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<E, "id" | "at"> : never) : never;
+
+/**
+ * Creates the client. The script tag makes one from its `data-` attributes; bundler users call
+ * this once on the client.
+ *
+ * @example
+ * const cartback = createCartback({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" });
+ * await cartback.addLine({ id: "tea-100g", name: "Green tea", price: 1250, quantity: 1 });
+ */
+export function createCartback(options: CartbackOptions): Cartback {
+  const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
+  const sender = createSender(`${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`);
+  const listeners = new Set<CartListener>();
+  // Other tabs of the shop hear about changes, so every open tab shows the same cart.
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("cartback") : undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  // Calls run one at a time in call order, whatever each waits for, and never reject.
+  const serial = <R>(task: () => Promise<R>): Promise<R | undefined> =>
+    (chain = chain.then(task).catch((e) => void warn(e))) as Promise<R | undefined>;
+
+  /** The saved cart; drops it when its time is up (so "checked on load and on read"). */
+  const current = (s: State): Cart => {
+    if (s.cart && Date.now() - s.cart.updatedAt > ttl) s.cart = undefined;
+    return s.cart || { currency: options.currency as string, lines: [] };
+  };
+
+  const emit = (s: State, event: NewEvent): void => enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
+
+  const notify = (): void => {
+    getCart().then((cart) => {
+      for (const listener of listeners) {
+        try {
+          listener(cart);
+        } catch (e) {
+          warn("onCart listener threw", e);
+        }
+      }
+    });
+  };
+
+  const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> =>
+    serial(() => transact((s) => (change(s), true))).then((done) => {
+      sender.soon();
+      if (cartChanged && done) {
+        channel?.postMessage(0);
+        notify();
+      }
+    });
+
+  const changeCart =
+    <A extends unknown[]>(action: CartAction, op: (cart: Cart, ...args: A) => Cart) =>
+    (...args: A): Promise<void> =>
+      record((s) => {
+        const { currency, lines } = op(current(s), ...args);
+        emit(s, { type: "cart", action, cart: { currency, lines } });
+        s.cart = { currency, lines, updatedAt: Date.now() };
+      }, true);
+
+  const getCart = (): Promise<Cart | undefined> =>
+    serial(() =>
+      transact((s) => {
+        const { currency, lines } = current(s);
+        return s.cart && { currency, lines };
+      }),
+    );
+
+  if (channel) channel.onmessage = notify;
+
+  return {
+    setCart: changeCart("set", carts.setCart),
+    addLine: changeCart("add", carts.addLine),
+    updateLine: changeCart("update", carts.updateLine),
+    removeLine: changeCart("remove", carts.removeLine),
+    clear: changeCart("clear", carts.clearCart),
+    getCart,
+    onCart(listener) {
+      listeners.add(listener);
+      getCart().then(listener);
+      return () => listeners.delete(listener);
+    },
+    identify: (shopper) =>
+      record((s) => {
+        const { email, userId, name } = (shopper || {}) as Shopper;
+        carts.need(email || userId || name, "identify (needs email, userId or name)");
+        carts.need(email == null || carts.isEmail(email), "identify email");
+        carts.need(userId == null || carts.isText(userId, MAX_ID_LENGTH), "identify userId");
+        carts.need(name == null || carts.isText(name), "identify name");
+        emit(s, { type: "identify", email, userId, name });
+      }),
+    checkout: () => record((s) => emit(s, { type: "checkout" })),
+    purchase: (order) =>
+      record((s) => {
+        const cart = current(s);
+        const { orderId, total, currency = cart.currency } = (order || {}) as Order;
+        carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
+        carts.need(Number.isInteger(total) && total >= 0 && total <= MAX_PRICE * MAX_LINES, "purchase total (integer, minor units)");
+        carts.need(carts.isCurrency(currency), "purchase currency");
+        emit(s, { type: "purchase", orderId, total, currency, cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined });
+        s.cart = undefined;
+      }, true),
+    flush: () => sender.flush(),
+  };
+}

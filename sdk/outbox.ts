@@ -1,0 +1,151 @@
+import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "../protocol/limits";
+import type { CartbackEvent } from "../protocol/types";
+import { type Outbox, known, transact } from "./storage";
+import { warn } from "./warn";
+
+/** Wait after a change before sending, so a burst of clicks leaves as one request. */
+export const FLUSH_DELAY = 1000;
+export const MAX_OUTBOX_EVENTS = 500;
+export const MAX_OUTBOX_BYTES = 512 * 1024;
+const BASE_BACKOFF = 1000;
+const MAX_BACKOFF = 5 * 60_000;
+/** A Retry-After is honoured, up to an hour. */
+const MAX_RETRY_AFTER = 3_600_000;
+
+export const byteSize = (text: string): number => new Blob([text]).size;
+
+/**
+ * Delay before retry number `attempt` (0-based): exponential with "equal jitter", so tabs of
+ * many shoppers that failed together do not come back together; never below the server's
+ * Retry-After.
+ */
+export const backoff = (attempt: number, retryAfter = 0, random = Math.random): number =>
+  Math.max(Math.min(retryAfter, MAX_RETRY_AFTER), Math.min(MAX_BACKOFF, BASE_BACKOFF * 2 ** attempt) * (0.5 + random() / 2));
+
+/** Milliseconds the response asks us to wait: Retry-After in seconds or as an HTTP date. */
+export function retryAfter(res: Response): number {
+  const value = res.headers.get("retry-after");
+  const ms = value ? (Number.isNaN(+value) ? Date.parse(value) - Date.now() : +value * 1000) : 0;
+  return ms > 0 ? ms : 0;
+}
+
+/** Adds an event, then trims the outbox to its caps: superseded cart snapshots go first (the
+ * newest one still says what the cart is), then the oldest events. */
+export function enqueue(box: Outbox, event: CartbackEvent): void {
+  need(byteSize(JSON.stringify(event)) <= MAX_EVENT_BYTES);
+  const events = box.events;
+  events.push(event);
+  let dropped = 0;
+  while (events.length > MAX_OUTBOX_EVENTS || byteSize(JSON.stringify(events)) > MAX_OUTBOX_BYTES) {
+    const superseded = events.findIndex((e, i) => e.type === "cart" && events.some((l, j) => j > i && l.type === "cart"));
+    events.splice(Math.max(superseded, 0), 1);
+    dropped++;
+  }
+  if (dropped) warn(`outbox full: dropped ${dropped} unsent event(s)`);
+}
+
+function need(ok: boolean): void {
+  if (!ok) throw `event larger than ${MAX_EVENT_BYTES} bytes`;
+}
+
+/** The longest run of events, from the oldest, that fits one request. */
+export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): CartbackEvent[] {
+  let bytes = 64; // the envelope: {"aid":…,"sentAt":…,"events":[…]}
+  const batch: CartbackEvent[] = [];
+  for (const event of events) {
+    bytes += byteSize(JSON.stringify(event)) + 1;
+    if (bytes > budget || batch.length === MAX_BATCH_EVENTS) break;
+    batch.push(event);
+  }
+  return batch;
+}
+
+/**
+ * Sends the saved outbox to `url` and keeps it in step: batches in order, one tab at a time,
+ * retries with backoff, and a last keep-alive send when the page is hidden or closed.
+ * Delivery is at least once; the collector stores each event id once.
+ */
+export function createSender(url: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let hiding = false;
+
+  const schedule = (ms: number): void => {
+    clearTimeout(timer);
+    timer = setTimeout(flush, ms);
+  };
+
+  async function send(aid: string, events: CartbackEvent[], keepalive?: boolean): Promise<void> {
+    let retry: number | undefined;
+    try {
+      // A string body goes as text/plain: a "simple" request, so no CORS preflight round trip.
+      const res = await fetch(url, { method: "POST", body: JSON.stringify({ aid, sentAt: Date.now(), events }), keepalive });
+      if (res.status === 408 || res.status === 429 || res.status > 499) retry = retryAfter(res);
+      else if (!res.ok) warn(`collector refused ${events.length} event(s), dropped:`, res.status, await res.text());
+    } catch {
+      retry = 0; // offline, collector unreachable, or the page went away mid-request
+    }
+    const sent = new Set(events.map((e) => e.id));
+    await transact(({ outbox }) => {
+      if (retry === undefined) {
+        outbox.events = outbox.events.filter((e) => !sent.has(e.id));
+        outbox.attempt = outbox.retryAt = 0;
+      } else {
+        outbox.retryAt = Date.now() + backoff(outbox.attempt++, retry);
+      }
+    });
+  }
+
+  async function drain(): Promise<void> {
+    for (;;) {
+      const { aid, outbox } = await transact((s) => s);
+      const wait = outbox.retryAt - Date.now();
+      if (wait > 0) return schedule(wait);
+      const batch = pack(outbox.events);
+      if (!batch.length) return;
+      await send(aid, batch);
+    }
+  }
+
+  /** Sends everything now, unless another tab already is or the collector asked us to wait. */
+  function flush(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    // Web Locks: one tab drains the shared outbox; a tab that finds it busy looks again later,
+    // in case the busy one had already read the outbox before this tab's event landed.
+    const run = locks
+      ? locks.request("cartback-flush", { ifAvailable: true }, (lock) => (lock ? drain() : schedule(FLUSH_DELAY)))
+      : drain();
+    return run.then(() => undefined, warn);
+  }
+
+  // Reading IndexedDB is asynchronous and a closing page may not live to see the answer, so
+  // the last send uses what this tab last saw. Events stay saved until the collector confirms
+  // them: if this send dies with the page, the next page sends them again.
+  function sendOnHide(): void {
+    if (hiding || !known || known.outbox.retryAt > Date.now()) return;
+    hiding = true;
+    const batch = pack(known.outbox.events);
+    if (batch.length) send(known.aid, batch, true).catch(warn);
+  }
+
+  addEventListener("pagehide", sendOnHide);
+  addEventListener("pageshow", () => {
+    hiding = false;
+  });
+  addEventListener("online", flush);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") return sendOnHide();
+    hiding = false;
+    flush();
+  });
+  schedule(FLUSH_DELAY);
+
+  return {
+    flush,
+    /** After a change: send within FLUSH_DELAY, without postponing a send already planned. */
+    soon: (): void => {
+      if (!timer) schedule(FLUSH_DELAY);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { createStore, promisifyRequest, type UseStore } from "idb-keyval";
+import type { Cart, CartbackEvent } from "../protocol/types";
+import { randomId } from "./id";
+import { warn } from "./warn";
+
+/** The cart as kept in the browser: the shop's cart plus when it last changed. */
+export interface SavedCart extends Cart {
+  updatedAt: number;
+}
+
+/** Events waiting for the collector, and the retry state shared by every tab. */
+export interface Outbox {
+  events: CartbackEvent[];
+  attempt: number;
+  retryAt: number;
+}
+
+/** Everything the script keeps. Read and written whole, in one transaction, so a cart change
+ * and the event that reports it are saved together or not at all. */
+export interface State {
+  aid: string;
+  cart?: SavedCart;
+  outbox: Outbox;
+}
+
+const KEYS = ["aid", "cart", "outbox"] as const;
+
+let store: UseStore | undefined;
+// Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
+// from memory and the shop's checkout is never held up by our storage.
+let memory: State | undefined;
+
+/** The state as of the last transaction this tab committed; read synchronously on page hide. */
+export let known: State | undefined;
+
+const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0, retryAt: 0 } });
+
+/**
+ * Runs `change` on the saved state inside one readwrite transaction and returns its result.
+ * `change` may mutate the state; throwing a string refuses the change and rejects with it.
+ */
+export function transact<R>(change: (state: State) => R): Promise<R> {
+  if (memory) return Promise.resolve(commitMemory(change));
+  store ||= createStore("cartback", "state");
+  return store("readwrite", (s) =>
+    Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox]) => {
+      const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart } as State;
+      const result = change(state);
+      for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
+      return promisifyRequest(s.transaction).then(() => {
+        known = state;
+        return result;
+      });
+    }),
+  ).catch((e: unknown) => {
+    if (typeof e === "string") throw e;
+    warn("IndexedDB unavailable; the cart lasts only for this page", e);
+    memory = known || fresh();
+    return commitMemory(change);
+  });
+}
+
+function commitMemory<R>(change: (state: State) => R): R {
+  // Work on a copy so a refused change leaves memory untouched, like an aborted transaction.
+  const state = structuredClone(memory as State);
+  const result = change(state);
+  memory = known = state;
+  return result;
+}

@@ -1,0 +1,21 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorBody } from "../../protocol/types";
+
+/**
+ * The one shape of every error the collector returns: a stable code a program can branch on,
+ * and a sentence a developer can act on.
+ *
+ * @example
+ * return jsonError(c, 403, "origin_not_allowed", "https://evil.test is not an allowed origin of this site");
+ */
+export function jsonError(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  issues?: ErrorBody["error"]["issues"],
+): Response {
+  const body: ErrorBody = { error: { code, message, ...(issues && { issues }) } };
+  return c.json(body, status);
+}

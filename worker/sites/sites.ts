@@ -1,0 +1,78 @@
+import { CART_TTL_DAYS } from "../../protocol/limits";
+
+export interface SiteSettings {
+  /** Days a cart is kept after its last change. */
+  cartTtlDays: number;
+}
+
+export interface Site {
+  id: number;
+  key: string;
+  name: string;
+  /** Exact origins (`https://shop.example`) or one-level wildcards (`https://*.shop.example`). */
+  origins: string[];
+  settings: SiteSettings;
+}
+
+export const DEFAULT_SETTINGS: SiteSettings = { cartTtlDays: CART_TTL_DAYS };
+
+interface SiteRow {
+  id: number;
+  key: string;
+  name: string;
+  origins: string;
+  settings: string;
+}
+
+// Every ingest request needs its site; reading D1 each time would cost more than the rest of the
+// request. Sites change rarely, so each isolate keeps them briefly; unknown keys are remembered
+// for less time so a site created a moment ago starts working quickly.
+const FOUND_FOR_MS = 60_000;
+const MISSING_FOR_MS = 5_000;
+const cache = new Map<string, { site: Site | null; until: number }>();
+
+/**
+ * The site with this public key, or null.
+ *
+ * @example
+ * const site = await findSite(env.DB, "pk_demo_local");
+ */
+export async function findSite(db: D1Database, key: string): Promise<Site | null> {
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.site;
+  const row = await db.prepare("SELECT id, key, name, origins, settings FROM sites WHERE key = ?").bind(key).first<SiteRow>();
+  const site = row && {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    origins: JSON.parse(row.origins) as string[],
+    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<SiteSettings>) },
+  };
+  if (cache.size > 10_000) cache.clear();
+  cache.set(key, { site, until: Date.now() + (site ? FOUND_FOR_MS : MISSING_FOR_MS) });
+  return site;
+}
+
+/** Forgets cached sites, after a change to the sites table. */
+export const forgetSites = (): void => cache.clear();
+
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+
+/**
+ * Whether a request's Origin header is one of the site's allowed origins.
+ *
+ * @example
+ * originAllowed(["https://*.shop.example"], "https://www.shop.example"); // true
+ */
+export function originAllowed(allowed: string[], origin: string | undefined): origin is string {
+  if (!origin || !ORIGIN.test(origin)) return false;
+  return allowed.some((pattern) => {
+    if (pattern === origin) return true;
+    const star = pattern.indexOf("://*.");
+    if (star < 0) return false;
+    // "https://*.shop.example" matches "https://www.shop.example", not "https://shop.example".
+    const scheme = pattern.slice(0, star + 3);
+    const suffix = pattern.slice(star + 4);
+    return origin.startsWith(scheme) && origin.endsWith(suffix) && origin.length > scheme.length + suffix.length;
+  });
+}
