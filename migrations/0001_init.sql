@@ -39,8 +39,9 @@ CREATE TABLE events (
 CREATE INDEX events_shopper ON events(site_id, aid, at);
 CREATE INDEX events_at ON events(at);
 
--- The latest cart per shopper. A change only lands if it is newer than what is stored
--- (by event time, then event id), so late and replayed events cannot roll a cart back.
+-- The latest cart per shopper. A change only lands if it is newer than what is stored, by
+-- (browser time, event id): both are fixed per event, so a replay changes nothing and a late
+-- event cannot roll a cart back. (The corrected time may differ between deliveries.)
 CREATE TABLE carts (
   site_id             INTEGER NOT NULL,
   aid                 TEXT NOT NULL,
@@ -49,8 +50,9 @@ CREATE TABLE carts (
   lines               TEXT NOT NULL,    -- JSON array of lines
   item_count          INTEGER NOT NULL,
   value               INTEGER NOT NULL, -- minor units
-  updated_at          INTEGER NOT NULL,
-  version             TEXT NOT NULL,    -- id of the event that wrote this row
+  updated_at          INTEGER NOT NULL, -- corrected to the collector's clock
+  client_at           INTEGER NOT NULL, -- the browser's time of the event that wrote this row
+  version             TEXT NOT NULL,    -- id of that event
   expires_at          INTEGER NOT NULL,
   checkout_started_at INTEGER,
   order_id            TEXT,

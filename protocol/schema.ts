@@ -10,7 +10,7 @@ import {
   MAX_TEXT_LENGTH,
   MAX_URL_LENGTH,
 } from "./limits";
-import type { Batch, CartbackEvent, Cart, Line } from "./types";
+import type { Batch, Cart, CartbackEvent, Line } from "./types";
 
 const text = (max: number) =>
   v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
@@ -22,8 +22,7 @@ const httpUrl = v.pipe(
   v.check((s) => /^https?:\/\//i.test(s), "must be an http(s) URL"),
 );
 
-const minorUnits = (min: number, max: number) =>
-  v.pipe(v.number(), v.integer("must be an integer"), v.minValue(min), v.maxValue(max));
+const minorUnits = (min: number, max: number) => v.pipe(v.number(), v.integer("must be an integer"), v.minValue(min), v.maxValue(max));
 
 /** Milliseconds since the epoch; anything before 2020 or past 2100 is a bug, not a time. */
 const timestamp = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1_577_836_800_000), v.maxValue(4_102_444_800_000));

@@ -79,8 +79,11 @@ export function createCartback(options: CartbackOptions): Cartback {
   let chain: Promise<unknown> = Promise.resolve();
 
   // Calls run one at a time in call order, whatever each waits for, and never reject.
-  const serial = <R>(task: () => Promise<R>): Promise<R | undefined> =>
-    (chain = chain.then(task).catch((e) => void warn(e))) as Promise<R | undefined>;
+  const serial = <R>(task: () => Promise<R>): Promise<R | undefined> => {
+    const run = chain.then(task).catch((e) => void warn(e));
+    chain = run;
+    return run;
+  };
 
   /** The saved cart; drops it when its time is up (so "checked on load and on read"). */
   const current = (s: State): Cart => {
@@ -159,7 +162,13 @@ export function createCartback(options: CartbackOptions): Cartback {
         carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
         carts.need(Number.isInteger(total) && total >= 0 && total <= MAX_PRICE * MAX_LINES, "purchase total (integer, minor units)");
         carts.need(carts.isCurrency(currency), "purchase currency");
-        emit(s, { type: "purchase", orderId, total, currency, cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined });
+        emit(s, {
+          type: "purchase",
+          orderId,
+          total,
+          currency,
+          cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
+        });
         s.cart = undefined;
       }, true),
     flush: () => sender.flush(),

@@ -1,6 +1,6 @@
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "../protocol/limits";
 import type { CartbackEvent } from "../protocol/types";
-import { type Outbox, known, transact } from "./storage";
+import { known, type Outbox, transact } from "./storage";
 import { warn } from "./warn";
 
 /** Wait after a change before sending, so a burst of clicks leaves as one request. */
@@ -26,7 +26,7 @@ export const backoff = (attempt: number, retryAfter = 0, random = Math.random): 
 export function retryAfter(res: Response): number {
   const value = res.headers.get("retry-after");
   const ms = value ? (Number.isNaN(+value) ? Date.parse(value) - Date.now() : +value * 1000) : 0;
-  return ms > 0 ? ms : 0;
+  return Math.max(ms, 0) || 0;
 }
 
 /** Adds an event, then trims the outbox to its caps: superseded cart snapshots go first (the

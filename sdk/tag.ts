@@ -25,7 +25,7 @@ try {
   const run: Queue = (name, ...args) => {
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
-      if ({}.hasOwnProperty.call(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);
+      if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);
       warn("unknown command", name);
     } catch (e) {
       warn(e);

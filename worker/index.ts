@@ -5,9 +5,7 @@ import { ingest } from "./ingest/route";
 import { storeBatches } from "./ingest/store";
 import { purgeExpiredCarts } from "./retention/purge";
 
-export const app = new Hono<{ Bindings: Env }>()
-  .get("/health", (c) => c.json({ ok: true }))
-  .route("/v1/events", ingest);
+export const app = new Hono<{ Bindings: Env }>().get("/health", (c) => c.json({ ok: true })).route("/v1/events", ingest);
 
 app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 app.onError((err, c) => {

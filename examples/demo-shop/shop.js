@@ -46,14 +46,29 @@ export function renderCart(root, { editable = true } = {}) {
     for (const line of lines) {
       const controls = editable
         ? build("span", { className: "qty" }, [
-            build("button", { className: "secondary", textContent: "−", onclick: () => cartback("updateLine", line.id, { quantity: line.quantity - 1 }) }, []),
+            build(
+              "button",
+              { className: "secondary", textContent: "−", onclick: () => cartback("updateLine", line.id, { quantity: line.quantity - 1 }) },
+              [],
+            ),
             ` ${line.quantity} `,
-            build("button", { className: "secondary", textContent: "+", onclick: () => cartback("updateLine", line.id, { quantity: line.quantity + 1 }) }, []),
+            build(
+              "button",
+              { className: "secondary", textContent: "+", onclick: () => cartback("updateLine", line.id, { quantity: line.quantity + 1 }) },
+              [],
+            ),
           ])
         : build("span", { textContent: `× ${line.quantity}` }, []);
       const row = build("div", { className: "line" }, [
         build("img", { src: line.image ?? "", alt: "" }, []),
-        build("div", {}, [build("strong", { textContent: line.name }, []), build("div", { className: "muted", textContent: [line.variant, money(line.price, cart.currency)].filter(Boolean).join(" · ") }, [])]),
+        build("div", {}, [
+          build("strong", { textContent: line.name }, []),
+          build(
+            "div",
+            { className: "muted", textContent: [line.variant, money(line.price, cart.currency)].filter(Boolean).join(" · ") },
+            [],
+          ),
+        ]),
         controls,
       ]);
       row.dataset.line = line.id;

@@ -56,7 +56,12 @@ export const ingest = new Hono<Ingest>()
     const site = await findSite(c.env.DB, key.output);
     if (!site) return jsonError(c, 401, "unknown_site_key", `no site has the key ${key.output}`);
     if (!originAllowed(site.origins, origin)) {
-      return jsonError(c, 403, "origin_not_allowed", `${origin ?? "a request without an Origin header"} is not an allowed origin of this site`);
+      return jsonError(
+        c,
+        403,
+        "origin_not_allowed",
+        `${origin ?? "a request without an Origin header"} is not an allowed origin of this site`,
+      );
     }
 
     const type = c.req.header("content-type") ?? "text/plain";

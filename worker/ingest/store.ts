@@ -3,12 +3,11 @@ import type { Cart, CartbackEvent } from "../../protocol/types";
 import type { IngestMessage } from "./message";
 
 // Every statement here is idempotent and order-independent: an event id is stored once, and a
-// cart row only moves forward in (time, event id). So a redelivered message, or batches that
+// cart row only moves forward in (browser time, event id), values fixed per event. So a redelivered message, or batches that
 // arrive out of order, leave the same rows as one clean delivery.
 
 /** The event's time on the collector's clock: corrected for the browser's skew, never ahead. */
-export const correctedAt = (message: IngestMessage, event: CartbackEvent): number =>
-  Math.min(event.at + message.skew, message.receivedAt);
+export const correctedAt = (message: IngestMessage, event: CartbackEvent): number => Math.min(event.at + message.skew, message.receivedAt);
 
 const cartValue = (cart: Cart): [items: number, value: number] =>
   cart.lines.reduce(([items, value], l) => [items + l.quantity, value + l.price * l.quantity], [0, 0]);
@@ -49,16 +48,28 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
       return [
         db
           .prepare(
-            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, version, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (site_id, aid) DO UPDATE SET
                status = excluded.status, currency = excluded.currency, lines = excluded.lines,
                item_count = excluded.item_count, value = excluded.value, updated_at = excluded.updated_at,
-               version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
+               client_at = excluded.client_at, version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
                checkout_started_at = CASE WHEN carts.status = 'active' THEN carts.checkout_started_at END
-             WHERE (excluded.updated_at, excluded.version) > (carts.updated_at, carts.version)`,
+             WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
           )
-          .bind(site, aid, items ? "active" : "empty", event.cart.currency, JSON.stringify(event.cart.lines), items, value, at, event.id, at + ttlDays * DAY_MS),
+          .bind(
+            site,
+            aid,
+            items ? "active" : "empty",
+            event.cart.currency,
+            JSON.stringify(event.cart.lines),
+            items,
+            value,
+            at,
+            event.at,
+            event.id,
+            at + ttlDays * DAY_MS,
+          ),
       ];
     }
     case "identify":
@@ -75,9 +86,9 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
         db
           .prepare(
             `UPDATE carts SET checkout_started_at = max(coalesce(checkout_started_at, 0), ?3)
-             WHERE site_id = ?1 AND aid = ?2 AND status = 'active' AND updated_at <= ?3`,
+             WHERE site_id = ?1 AND aid = ?2 AND status = 'active' AND client_at <= ?4`,
           )
-          .bind(site, aid, at),
+          .bind(site, aid, at, event.at),
       ];
     case "purchase":
       return [
@@ -88,10 +99,10 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
           .bind(site, event.orderId, aid, event.total, event.currency, at),
         db
           .prepare(
-            `UPDATE carts SET status = 'purchased', order_id = ?3, updated_at = ?4, version = ?5
-             WHERE site_id = ?1 AND aid = ?2 AND (updated_at, version) < (?4, ?5)`,
+            `UPDATE carts SET status = 'purchased', order_id = ?3, updated_at = ?4, client_at = ?5, version = ?6
+             WHERE site_id = ?1 AND aid = ?2 AND (client_at, version) < (?5, ?6)`,
           )
-          .bind(site, aid, event.orderId, at, event.id),
+          .bind(site, aid, event.orderId, at, event.at, event.id),
       ];
   }
 }

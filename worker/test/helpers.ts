@@ -1,0 +1,66 @@
+import { exports } from "cloudflare:workers";
+import type { Batch, CartbackEvent } from "../../protocol/types";
+import { forgetSites } from "../sites/sites";
+
+export const ORIGIN = "https://shop.example";
+let sites = 0;
+
+/** A fresh site with its own key, allowed on `origins`. */
+export async function seedSite(db: D1Database, origins = [ORIGIN], settings = {}): Promise<{ id: number; key: string }> {
+  const key = `pk_test_${++sites}_${crypto.randomUUID().slice(0, 8)}`;
+  const row = await db
+    .prepare("INSERT INTO sites (key, secret, name, origins, settings, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
+    .bind(key, `sk_${key}`, "Test shop", JSON.stringify(origins), JSON.stringify(settings), Date.now())
+    .first<{ id: number }>();
+  forgetSites();
+  return { id: row?.id as number, key };
+}
+
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+export const randomId = (): string => Array.from(crypto.getRandomValues(new Uint8Array(22)), (b) => ALPHABET[b % 36]).join("");
+
+export const cartEvent = (at: number, lines: { id: string; price: number; quantity: number }[], id = randomId()): CartbackEvent => ({
+  id,
+  at,
+  type: "cart",
+  action: "set",
+  cart: { currency: "EUR", lines: lines.map((l) => ({ name: `Product ${l.id}`, ...l })) },
+});
+
+export const batchOf = (events: CartbackEvent[], aid = randomId(), sentAt = Date.now()): Batch => ({ aid, sentAt, events });
+
+/** POSTs to the collector's own fetch handler, as a browser on `origin` would. */
+export function postEvents(
+  key: string,
+  body: unknown,
+  { origin = ORIGIN as string | null, contentType = "text/plain;charset=UTF-8" } = {},
+): Promise<Response> {
+  const headers = new Headers({ "content-type": contentType });
+  if (origin) headers.set("origin", origin);
+  return exports.default.fetch(
+    new Request(`https://collector.test/v1/events?site=${encodeURIComponent(key)}`, {
+      method: "POST",
+      headers,
+      body: typeof body === "string" || body instanceof ReadableStream ? body : JSON.stringify(body),
+    }),
+  );
+}
+
+/** Waits until `check` passes: the queue consumer stores batches a moment after they are accepted. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export const count = async (db: D1Database, sql: string, ...binds: unknown[]): Promise<number> =>
+  ((await db
+    .prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>("n")) as number) ?? 0;
