@@ -93,17 +93,19 @@ export function createCartback(options: CartbackOptions): Cartback {
 
   const emit = (s: State, event: NewEvent): void => enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
 
-  const notify = (): void => {
+  // A shop's listener that throws must not break the client, nor surface as our error.
+  const tell = (targets: Iterable<CartListener>): void => {
     getCart().then((cart) => {
-      for (const listener of listeners) {
+      for (const listener of targets) {
         try {
           listener(cart);
         } catch (e) {
-          warn("onCart listener threw", e);
+          warn("an onCart listener threw", e);
         }
       }
     });
   };
+  const notify = (): void => tell(listeners);
 
   const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> =>
     serial(() => transact((s) => (change(s), true))).then((done) => {
@@ -142,7 +144,7 @@ export function createCartback(options: CartbackOptions): Cartback {
     getCart,
     onCart(listener) {
       listeners.add(listener);
-      getCart().then(listener);
+      tell([listener]);
       return () => listeners.delete(listener);
     },
     identify: (shopper) =>

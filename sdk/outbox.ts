@@ -20,7 +20,7 @@ export const byteSize = (text: string): number => new Blob([text]).size;
  * Retry-After.
  */
 export const backoff = (attempt: number, retryAfter = 0, random = Math.random): number =>
-  Math.max(Math.min(retryAfter, MAX_RETRY_AFTER), Math.min(MAX_BACKOFF, BASE_BACKOFF * 2 ** attempt) * (0.5 + random() / 2));
+  Math.round(Math.max(Math.min(retryAfter, MAX_RETRY_AFTER), Math.min(MAX_BACKOFF, BASE_BACKOFF * 2 ** attempt) * (0.5 + random() / 2)));
 
 /** Milliseconds the response asks us to wait: Retry-After in seconds or as an HTTP date. */
 export function retryAfter(res: Response): number {
@@ -129,12 +129,15 @@ export function createSender(url: string) {
     if (batch.length) send(known.aid, batch, true).catch(warn);
   }
 
-  addEventListener("pagehide", sendOnHide);
-  addEventListener("pageshow", () => {
+  const listening = new AbortController();
+  const on = (target: EventTarget, type: string, listener: () => void): void =>
+    target.addEventListener(type, listener, { signal: listening.signal });
+  on(window, "pagehide", sendOnHide);
+  on(window, "pageshow", () => {
     hiding = false;
   });
-  addEventListener("online", flush);
-  document.addEventListener("visibilitychange", () => {
+  on(window, "online", flush);
+  on(document, "visibilitychange", () => {
     if (document.visibilityState === "hidden") return sendOnHide();
     hiding = false;
     flush();
@@ -146,6 +149,11 @@ export function createSender(url: string) {
     /** After a change: send within FLUSH_DELAY, without postponing a send already planned. */
     soon: (): void => {
       if (!timer) schedule(FLUSH_DELAY);
+    },
+    /** Stops timers and listeners (tests, and pages that tear the client down). */
+    stop: (): void => {
+      clearTimeout(timer);
+      listening.abort();
     },
   };
 }

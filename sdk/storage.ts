@@ -41,23 +41,28 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
  */
 export function transact<R>(change: (state: State) => R): Promise<R> {
   if (memory) return Promise.resolve(commitMemory(change));
-  store ||= createStore("cartback", "state");
-  return store("readwrite", (s) =>
-    Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox]) => {
-      const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart } as State;
-      const result = change(state);
-      for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
-      return promisifyRequest(s.transaction).then(() => {
-        known = state;
-        return result;
-      });
-    }),
-  ).catch((e: unknown) => {
-    if (typeof e === "string") throw e;
-    warn("IndexedDB unavailable; the cart lasts only for this page", e);
-    memory = known || fresh();
-    return commitMemory(change);
-  });
+  // Inside a promise, so an IndexedDB that throws synchronously on open lands in the catch too.
+  return Promise.resolve("readwrite" as const)
+    .then((mode) => {
+      store ||= createStore("cartback", "state");
+      return store(mode, (s) =>
+        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox]) => {
+          const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart } as State;
+          const result = change(state);
+          for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
+          return promisifyRequest(s.transaction).then(() => {
+            known = state;
+            return result;
+          });
+        }),
+      );
+    })
+    .catch((e: unknown) => {
+      if (typeof e === "string") throw e;
+      warn("IndexedDB unavailable; the cart lasts only for this page", e);
+      memory = known || fresh();
+      return commitMemory(change);
+    });
 }
 
 function commitMemory<R>(change: (state: State) => R): R {

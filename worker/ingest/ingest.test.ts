@@ -15,17 +15,15 @@ beforeAll(async () => {
 const errorOf = async (res: Response) => ((await res.json()) as ErrorBody).error;
 const storedEvents = (aid: string) => count(env.DB, "SELECT count(*) AS n FROM events WHERE aid = ?", aid);
 const cartOf = (aid: string) =>
-  env.DB.prepare("SELECT status, value, item_count, lines, updated_at, order_id, expires_at FROM carts WHERE aid = ?")
-    .bind(aid)
-    .first<{
-      status: string;
-      value: number;
-      item_count: number;
-      lines: string;
-      updated_at: number;
-      order_id: string | null;
-      expires_at: number;
-    }>();
+  env.DB.prepare("SELECT status, value, item_count, lines, updated_at, order_id, expires_at FROM carts WHERE aid = ?").bind(aid).first<{
+    status: string;
+    value: number;
+    item_count: number;
+    lines: string;
+    updated_at: number;
+    order_id: string | null;
+    expires_at: number;
+  }>();
 
 describe("POST /v1/events", () => {
   it("accepts a batch, stores its events and keeps the shopper's latest cart", async () => {

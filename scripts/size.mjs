@@ -1,0 +1,51 @@
+// Measures every public entry of the browser script, min+gzip and min+brotli.
+//   node scripts/size.mjs          print the table
+//   node scripts/size.mjs --write  also write it into README.md (the size test checks they agree)
+import { readFileSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { buildScript, entries } from "./build.mjs";
+
+/** The hard limits, in bytes of min+gzip. */
+export const BUDGETS = { tag: 4096, esm: 4096 };
+const LABELS = { tag: "`cartback.js` (script tag, every page)", esm: "`cartback.mjs` (ES module, includes idb-keyval)" };
+
+export async function measure() {
+  await buildScript();
+  return Object.entries(entries).map(([name, entry]) => {
+    const code = readFileSync(entry.out);
+    return {
+      name,
+      min: code.length,
+      gzip: gzipSync(code, { level: 9 }).length,
+      brotli: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+      budget: BUDGETS[name],
+    };
+  });
+}
+
+export function sizeTable(sizes) {
+  const rows = sizes.map((s) => `| ${LABELS[s.name]} | ${s.min} B | **${s.gzip} B** | ${s.brotli} B | ${s.budget} B |`);
+  return ["| entry | minified | min+gzip | min+brotli | budget (gzip) |", "|---|---|---|---|---|", ...rows].join("\n");
+}
+
+export const README_MARKERS = ["<!-- size:start -->", "<!-- size:end -->"];
+
+export function readmeTable(readme) {
+  const [start, end] = README_MARKERS;
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  return from < 0 || to < 0 ? undefined : readme.slice(from + start.length, to).trim();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const table = sizeTable(await measure());
+  console.log(table);
+  if (process.argv.includes("--write")) {
+    const path = new URL("../README.md", import.meta.url);
+    const readme = readFileSync(path, "utf8");
+    const current = readmeTable(readme);
+    if (current === undefined) throw new Error(`README.md has no ${README_MARKERS.join(" … ")} section`);
+    writeFileSync(path, readme.replace(current, table));
+    console.log("README.md updated");
+  }
+}

@@ -1,0 +1,209 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { DAY_MS } from "../protocol/limits";
+import type { CartbackEvent, CartEvent } from "../protocol/types";
+import type { Cartback, CartbackOptions } from "./index";
+
+const tea = { id: "tea", name: "Green tea", price: 1250, quantity: 1 };
+const mug = { id: "mug", name: "Mug", price: 2400, quantity: 2, variant: "Blue" };
+
+let warn: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 1_750_000_000_000 });
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () => new Response("{}", { status: 202 })),
+  );
+  warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+});
+
+/** A client as a page load makes it; call again (after vi.resetModules) for a "reload". */
+async function load(options: Partial<CartbackOptions> = {}): Promise<Cartback & { outbox: () => Promise<CartbackEvent[]> }> {
+  const { createCartback } = await import("./index");
+  const { transact } = await import("./storage");
+  const client = createCartback({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR", ...options });
+  return Object.assign(client, { outbox: () => transact((s) => s.outbox.events) });
+}
+
+describe("the cart API", () => {
+  it("adds, updates, removes and clears lines, reporting each change with the whole cart", async () => {
+    const cb = await load();
+    await cb.addLine(tea);
+    await cb.addLine(mug);
+    await cb.addLine({ ...tea, quantity: 2 }); // same id: adds to the quantity, keeps its place
+    await cb.updateLine("mug", { quantity: 5 });
+    expect(await cb.getCart()).toEqual({
+      currency: "EUR",
+      lines: [
+        { ...tea, quantity: 3 },
+        { ...mug, quantity: 5 },
+      ],
+    });
+    await cb.removeLine("tea");
+    await cb.updateLine("mug", { quantity: 0 }); // zero removes
+    expect((await cb.getCart())?.lines).toEqual([]);
+    await cb.setCart({ currency: "GBP", lines: [tea] });
+    await cb.clear();
+    const events = (await cb.outbox()) as CartEvent[];
+    expect(events.map((e) => e.action)).toEqual(["add", "add", "add", "update", "remove", "update", "set", "clear"]);
+    expect(events[3]?.cart.lines).toEqual([
+      { ...tea, quantity: 3 },
+      { ...mug, quantity: 5 },
+    ]);
+    expect(events.every((e) => /^[\w-]{22}$/.test(e.id) && e.at === Date.now())).toBe(true);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("resolves relative product and image URLs against the page", async () => {
+    const cb = await load();
+    await cb.addLine({ ...tea, url: "/products/tea", image: "img/tea.png" });
+    const line = (await cb.getCart())?.lines[0];
+    expect(line?.url).toBe(new URL("/products/tea", location.href).href);
+    expect(line?.image).toBe(new URL("img/tea.png", location.href).href);
+  });
+
+  it("keeps only the known fields of a line", async () => {
+    const cb = await load();
+    await cb.addLine({ ...tea, secretMargin: 42 } as typeof tea);
+    expect((await cb.getCart())?.lines[0]).toEqual(tea);
+  });
+
+  const invalid: [string, (cb: Cartback) => Promise<void>][] = [
+    ["a price with decimals", (cb) => cb.addLine({ ...tea, price: 12.5 })],
+    ["a negative quantity", (cb) => cb.addLine({ ...tea, quantity: -1 })],
+    ["a line without a name", (cb) => cb.addLine({ ...tea, name: "" })],
+    ["a javascript: URL", (cb) => cb.addLine({ ...tea, url: "javascript:alert(1)" })],
+    ["no line at all", (cb) => cb.addLine(undefined as never)],
+    ["an update of a line not in the cart", (cb) => cb.updateLine("nope", { quantity: 2 })],
+    ["a removal of a line not in the cart", (cb) => cb.removeLine("nope")],
+    ["a cart with a bad currency", (cb) => cb.setCart({ currency: "euro", lines: [] })],
+    ["a cart whose lines share an id", (cb) => cb.setCart({ currency: "EUR", lines: [tea, tea] })],
+    [
+      "a cart of 101 lines",
+      (cb) => cb.setCart({ currency: "EUR", lines: Array.from({ length: 101 }, (_, i) => ({ ...tea, id: `t${i}` })) }),
+    ],
+    ["an identify without anything", (cb) => cb.identify({})],
+    ["an identify with a bad email", (cb) => cb.identify({ email: "ana@" })],
+    ["a purchase without an order id", (cb) => cb.purchase({ orderId: "", total: 100 })],
+    ["a purchase with a fractional total", (cb) => cb.purchase({ orderId: "o1", total: 1.5 })],
+  ];
+
+  for (const [what, call] of invalid) {
+    it(`warns once and changes nothing on ${what}`, async () => {
+      const cb = await load();
+      await cb.addLine(mug);
+      const before = [await cb.getCart(), await cb.outbox()];
+      await expect(call(cb)).resolves.toBeUndefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[1])).toMatch(/^invalid /);
+      expect([await cb.getCart(), await cb.outbox()]).toEqual(before);
+    });
+  }
+
+  it("needs a currency before the first line (data-currency or setCart)", async () => {
+    const cb = await load({ currency: undefined });
+    await cb.addLine(tea);
+    expect(String(warn.mock.calls[0]?.[1])).toContain("currency");
+    expect(await cb.getCart()).toBeUndefined();
+    await cb.setCart({ currency: "EUR", lines: [] });
+    await cb.addLine(tea);
+    expect((await cb.getCart())?.lines).toHaveLength(1);
+  });
+
+  it("runs calls in the order they were made, even without awaiting", async () => {
+    const cb = await load();
+    cb.addLine(tea);
+    cb.updateLine("tea", { quantity: 4 });
+    cb.addLine(mug);
+    cb.removeLine("mug");
+    expect(await cb.getCart()).toEqual({ currency: "EUR", lines: [{ ...tea, quantity: 4 }] });
+  });
+
+  it("tells onCart listeners now and after each change, and survives a listener that throws", async () => {
+    const cb = await load();
+    const seen: unknown[] = [];
+    cb.onCart(() => {
+      throw new Error("shop bug");
+    });
+    const stop = cb.onCart((cart) => seen.push(cart?.lines.length ?? "none"));
+    await cb.addLine(tea);
+    await cb.addLine(mug);
+    await cb.getCart();
+    stop();
+    await cb.clear();
+    await cb.getCart();
+    expect(seen).toEqual(["none", 1, 2]);
+  });
+});
+
+describe("identify, checkout and purchase", () => {
+  it("records who the shopper is and that checkout started", async () => {
+    const cb = await load();
+    await cb.identify({ email: "ana@example.com", name: "Ana" });
+    await cb.checkout();
+    expect((await cb.outbox()).map(({ id, at, ...rest }) => rest)).toEqual([
+      { type: "identify", email: "ana@example.com", name: "Ana" },
+      { type: "checkout" },
+    ]);
+  });
+
+  it("reports a purchase with what was bought, then empties the cart", async () => {
+    const cb = await load();
+    await cb.addLine(mug);
+    await cb.purchase({ orderId: "order-7", total: 4800 });
+    const purchase = (await cb.outbox()).at(-1);
+    expect(purchase).toMatchObject({ type: "purchase", orderId: "order-7", total: 4800, currency: "EUR", cart: { lines: [mug] } });
+    expect(await cb.getCart()).toBeUndefined();
+  });
+});
+
+describe("persistence", () => {
+  it("keeps the cart, the shopper id and unsent events across a reload", async () => {
+    const first = await load();
+    await first.addLine(tea);
+    const { transact } = await import("./storage");
+    const aid = await transact((s) => s.aid);
+    vi.resetModules();
+    const second = await load();
+    expect(await second.getCart()).toEqual({ currency: "EUR", lines: [tea] });
+    expect(await (await import("./storage")).transact((s) => s.aid)).toBe(aid);
+    expect(await second.outbox()).toHaveLength(1);
+  });
+
+  it("drops the cart 7 days after its last change, not before", async () => {
+    const cb = await load();
+    await cb.addLine(tea);
+    vi.setSystemTime(Date.now() + 7 * DAY_MS);
+    expect(await cb.getCart()).toEqual({ currency: "EUR", lines: [tea] });
+    await cb.addLine(mug); // a change restarts the clock
+    vi.setSystemTime(Date.now() + 7 * DAY_MS - 1);
+    expect((await cb.getCart())?.lines).toHaveLength(2);
+    vi.setSystemTime(Date.now() + 2);
+    vi.resetModules();
+    const reloaded = await load();
+    expect(await reloaded.getCart()).toBeUndefined();
+    const { transact } = await import("./storage");
+    expect(await transact((s) => s.cart)).toBeUndefined(); // gone from IndexedDB, not just hidden
+  });
+
+  it("takes the TTL as a setting", async () => {
+    const cb = await load({ ttlDays: 1 });
+    await cb.addLine(tea);
+    vi.setSystemTime(Date.now() + DAY_MS + 1);
+    expect(await cb.getCart()).toBeUndefined();
+  });
+
+  it("keeps working from memory when IndexedDB is unusable", async () => {
+    vi.stubGlobal("indexedDB", {
+      open() {
+        throw new DOMException("blocked", "SecurityError");
+      },
+    });
+    const cb = await load();
+    await cb.addLine(tea);
+    await cb.addLine(mug);
+    expect((await cb.getCart())?.lines).toHaveLength(2);
+    expect(await cb.outbox()).toHaveLength(2);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** A browser profile on disk: reuse it to restart "the same browser", make another for another device. */
+export function newProfile(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(`${tmpdir()}/cartback-profile-`);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function launch(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ARGS,
+  });
+}
+
+/** What the script keeps in this page's IndexedDB, read the way any page script could. */
+export function savedState(
+  page: Page,
+): Promise<{
+  aid?: string;
+  cart?: { lines: { id: string; quantity: number }[]; updatedAt: number };
+  outbox?: { events: { id: string; type: string }[] };
+}> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("cartback");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("state")) return resolve({});
+          const store = db.transaction("state").objectStore("state");
+          const out: Record<string, unknown> = {};
+          let pending = 3;
+          for (const key of ["aid", "cart", "outbox"]) {
+            const get = store.get(key);
+            get.onsuccess = () => {
+              out[key] = get.result;
+              if (--pending === 0) {
+                db.close();
+                resolve(out);
+              }
+            };
+          }
+        };
+      }),
+  );
+}
+
+/** The quantities shown by the demo shop's cart panel, by line id. */
+export async function shownCart(page: Page): Promise<Record<string, number>> {
+  const rows = await page
+    .locator("#cart [data-line]")
+    .evaluateAll((els) => els.map((el) => [(el as HTMLElement).dataset.line, Number((el as HTMLElement).dataset.quantity)]));
+  return Object.fromEntries(rows);
+}

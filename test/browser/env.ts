@@ -1,0 +1,34 @@
+import { spawnSync } from "node:child_process";
+
+export const PORT = 8788;
+export const ORIGIN = `http://127.0.0.1:${PORT}`;
+export const root = new URL("../../", import.meta.url).pathname;
+export const STATE = `${root}.wrangler/browser-test-state`;
+
+/** Runs SQL against the collector's local D1 (the same files `wrangler dev` uses). */
+export function d1<T = Record<string, unknown>>(sql: string): T[] {
+  const run = spawnSync(
+    `${root}node_modules/.bin/wrangler`,
+    ["d1", "execute", "DB", "--local", "--persist-to", STATE, "--json", "--command", sql],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    },
+  );
+  if (run.status !== 0) throw new Error(`d1 query failed: ${run.stderr}\n${run.stdout}`);
+  return (JSON.parse(run.stdout) as { results: T[] }[])[0]?.results ?? [];
+}
+
+/** Polls until `check` passes or the time is up. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}
