@@ -1,6 +1,7 @@
 // Builds the browser script and the assets the collector serves.
 //   node scripts/build.mjs          script + ESM package + demo shop (local development, tests)
 //   node scripts/build.mjs --no-demo  for deploying: the demo shop stays out of production
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -30,6 +31,9 @@ export async function buildScript() {
       logLevel: "warning",
     });
   }
+  // Type declarations for `import { createCartback } from "cartback"`.
+  const tsc = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", `${root}sdk/tsconfig.build.json`], { stdio: "inherit" });
+  if (tsc.status !== 0) throw new Error("emitting the SDK's type declarations failed");
   cpSync(`${root}worker/static`, `${out}/public`, { recursive: true });
   if (demo) cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
 }

@@ -1,6 +1,11 @@
 import { beforeEach, expect, it, vi } from "vitest";
 import type { CartEvent } from "../protocol/types";
 
+type Queue = ((...args: unknown[]) => unknown) & { q?: unknown[] };
+const page = window as unknown as { cartback?: Queue };
+/** The page's `cartback` as it is now (TypeScript cannot see the script tag replace it). */
+const cartback = (): Queue => page.cartback as Queue;
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   vi.stubGlobal(
@@ -11,14 +16,16 @@ beforeEach(() => {
 
 /** The snippet's stub, then the script tag "loading" with these data- attributes. */
 async function loadTag(attributes: Record<string, string>, before: (stub: (...args: unknown[]) => void) => void = () => {}) {
-  // The stub exactly as the README snippet writes it.
-  // biome-ignore lint/complexity/noArguments: the snippet works in any browser, so it uses `arguments`
-  window.cartback =
-    window.cartback ||
-    (function () {
-      (window.cartback.q = window.cartback.q || []).push(arguments as never);
-    } as never);
-  before(window.cartback as never);
+  // The stub as the README snippet writes it.
+  page.cartback =
+    page.cartback ||
+    function () {
+      const stub = page.cartback as Queue;
+      stub.q = stub.q || [];
+      // biome-ignore lint/complexity/noArguments: the snippet's stub keeps \`arguments\` as it is
+      stub.q.push(arguments);
+    };
+  before(page.cartback);
   const script = document.createElement("script");
   script.src = "https://collector.test/cartback.js";
   for (const [k, v] of Object.entries(attributes)) script.setAttribute(`data-${k}`, v);
@@ -30,14 +37,14 @@ async function loadTag(attributes: Record<string, string>, before: (stub: (...ar
 const outbox = async () => (await import("./storage")).transact((s) => s.outbox.events);
 
 it("replays calls queued before the script loaded, in order, then takes calls directly", async () => {
-  window.cartback = undefined;
+  page.cartback = undefined;
   await loadTag({ site: "pk_test", currency: "EUR" }, (cartback) => {
     cartback("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
     cartback("addLine", { id: "b", name: "B", price: 200, quantity: 1 });
     cartback("updateLine", "a", { quantity: 3 });
     cartback("removeLine", "b");
   });
-  const cartback = window.cartback as unknown as (...args: unknown[]) => Promise<unknown>;
+  const cartback = page.cartback as unknown as (...args: unknown[]) => Promise<unknown>;
   await cartback("addLine", { id: "c", name: "C", price: 300, quantity: 1 });
   const cart = await cartback("getCart");
   expect(cart).toEqual({
@@ -51,18 +58,18 @@ it("replays calls queued before the script loaded, in order, then takes calls di
 });
 
 it("sends to the script's own origin unless data-endpoint says otherwise", async () => {
-  window.cartback = undefined;
+  page.cartback = undefined;
   await loadTag({ site: "pk_test", currency: "EUR" });
-  await window.cartback?.("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
-  await window.cartback?.("flush");
+  await cartback()("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
+  await cartback()("flush");
   expect(vi.mocked(fetch).mock.calls[0]?.[0]).toBe("https://collector.test/v1/events?site=pk_test");
 });
 
 it("never throws into the page: unknown commands and bad calls only warn", async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-  window.cartback = undefined;
+  page.cartback = undefined;
   await loadTag({ site: "pk_test" });
-  const cartback = window.cartback as unknown as (...args: unknown[]) => unknown;
+  const cartback = page.cartback as unknown as (...args: unknown[]) => unknown;
   expect(() => cartback("fly")).not.toThrow();
   expect(() => cartback("constructor")).not.toThrow();
   expect(() => cartback("addLine", null)).not.toThrow();
@@ -72,9 +79,9 @@ it("never throws into the page: unknown commands and bad calls only warn", async
 
 it("warns about a missing data-site but still keeps the cart", async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-  window.cartback = undefined;
+  page.cartback = undefined;
   await loadTag({ currency: "EUR" });
   expect(String(warn.mock.calls[0])).toContain("data-site");
-  await window.cartback?.("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
-  expect(await window.cartback?.("getCart")).toMatchObject({ lines: [{ id: "a" }] });
+  await cartback()("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
+  expect(await cartback()("getCart")).toMatchObject({ lines: [{ id: "a" }] });
 });

@@ -26,9 +26,7 @@ export function launch(profileDir: string): Promise<BrowserContext> {
 }
 
 /** What the script keeps in this page's IndexedDB, read the way any page script could. */
-export function savedState(
-  page: Page,
-): Promise<{
+export function savedState(page: Page): Promise<{
   aid?: string;
   cart?: { lines: { id: string; quantity: number }[]; updatedAt: number };
   outbox?: { events: { id: string; type: string }[] };

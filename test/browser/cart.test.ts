@@ -69,7 +69,7 @@ describe("a cart that survives", () => {
     const page = third.pages()[0] ?? (await third.newPage());
     await page.clock.setFixedTime(Date.now() + 7 * DAY + 60_000);
     await page.goto(`${ORIGIN}/demo/`);
-    await expect.poll(() => page.locator("#cart").innerText()).toContain("Your cart is empty");
+    await expect.poll(() => page.locator("#cart").textContent()).toContain("Your cart is empty");
     expect((await savedState(page)).cart).toBeUndefined();
   });
 

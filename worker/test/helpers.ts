@@ -60,7 +60,7 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): 
 }
 
 export const count = async (db: D1Database, sql: string, ...binds: unknown[]): Promise<number> =>
-  ((await db
+  (await db
     .prepare(sql)
     .bind(...binds)
-    .first<{ n: number }>("n")) as number) ?? 0;
+    .first<number>("n")) ?? 0;
