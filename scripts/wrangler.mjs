@@ -22,7 +22,8 @@ export function wrangler(args, { quiet = false } = {}) {
   return run.stdout;
 }
 
-/** Starts `wrangler dev` in the background. */
+/** Starts `wrangler dev` in the background. `--test-scheduled` lets you run the daily job by hand
+ * (GET /__scheduled?cron=17+3+*+*+*) and keeps wrangler from warning that crons don't fire locally. */
 export function startWrangler(args, options = {}) {
-  return spawn(bin, ["dev", ...args], { cwd: root, env: offlineEnv, stdio: "inherit", ...options });
+  return spawn(bin, ["dev", "--test-scheduled", ...args], { cwd: root, env: offlineEnv, stdio: "inherit", ...options });
 }
