@@ -6,7 +6,6 @@ import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
-const demo = !process.argv.includes("--no-demo");
 const out = `${root}dist`;
 
 /** What every shop page loads, and what bundler users import; sizes are measured on these. */
@@ -15,7 +14,8 @@ export const entries = {
   esm: { in: `${root}sdk/index.ts`, out: `${out}/public/cartback.mjs`, format: "esm" },
 };
 
-export async function buildScript() {
+/** Builds everything; `demo: false` leaves the demo shop out (for deploying). */
+export async function buildScript({ demo = true } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(`${out}/public`, { recursive: true });
   for (const entry of Object.values(entries)) {
@@ -38,4 +38,4 @@ export async function buildScript() {
   if (demo) cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildScript();
+if (import.meta.url === `file://${process.argv[1]}`) await buildScript({ demo: !process.argv.includes("--no-demo") });
