@@ -37,6 +37,13 @@ export function readmeTable(readme) {
   return from < 0 || to < 0 ? undefined : readme.slice(from + start.length, to).trim();
 }
 
+/** A Markdown table without its cell padding (the formatter aligns columns; the figures count). */
+export const tableCells = (table) =>
+  table
+    .split("\n")
+    .map((row) => row.split("|").map((cell) => cell.trim().replace(/^-+$/, "-")))
+    .filter((cells) => cells.length > 1);
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const table = sizeTable(await measure());
   console.log(table);
