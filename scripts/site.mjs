@@ -54,6 +54,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   const where = target(values);
+  process.on("uncaughtException", (e) => {
+    console.error(`error: ${e.message}`);
+    process.exit(2);
+  });
   if (positionals[0] === "create") {
     if (!values.name || !values.origin?.length) {
       console.error('usage: npm run site:create -- --name "My shop" --origin https://shop.example [--origin …] [--remote]');

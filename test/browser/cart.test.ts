@@ -40,7 +40,7 @@ describe("the demo shop, through its script tag", () => {
       const rows = storedEvents(aid as string);
       expect(rows).toHaveLength(3);
       return rows;
-    });
+    }, 20_000);
     expect(events.map((e) => e.type)).toEqual(["cart", "cart", "cart"]);
     const [cart] = d1<{ status: string; value: number; item_count: number }>(
       `SELECT status, value, item_count FROM carts WHERE aid = '${aid}'`,

@@ -1,3 +1,5 @@
+export { eventually } from "../eventually";
+
 import { spawnSync } from "node:child_process";
 
 export const PORT = 8788;
@@ -18,17 +20,4 @@ export function d1<T = Record<string, unknown>>(sql: string): T[] {
   );
   if (run.status !== 0) throw new Error(`d1 query failed: ${run.stderr}\n${run.stdout}`);
   return (JSON.parse(run.stdout) as { results: T[] }[])[0]?.results ?? [];
-}
-
-/** Polls until `check` passes or the time is up. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  }
 }

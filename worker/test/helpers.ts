@@ -2,6 +2,8 @@ import { exports } from "cloudflare:workers";
 import type { Batch, CartbackEvent } from "../../protocol/types";
 import { forgetSites } from "../sites/sites";
 
+export { eventually } from "../../test/eventually";
+
 export const ORIGIN = "https://shop.example";
 let sites = 0;
 
@@ -44,19 +46,6 @@ export function postEvents(
       body: typeof body === "string" || body instanceof ReadableStream ? body : JSON.stringify(body),
     }),
   );
-}
-
-/** Waits until `check` passes: the queue consumer stores batches a moment after they are accepted. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 export const count = async (db: D1Database, sql: string, ...binds: unknown[]): Promise<number> =>
