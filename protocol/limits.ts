@@ -23,3 +23,6 @@ export const MAX_EMAIL_LENGTH = 254;
 
 /** The email shape both sides accept (the same pattern valibot's `email()` uses). */
 export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/;
+
+/** Checkout micro-moments the script can report: why a checkout may have stalled. */
+export const MOMENT_KINDS = ["payment_failed", "extra_cost", "question", "coupon_failed", "checkout_error"] as const;

@@ -9,6 +9,7 @@ import {
   MAX_QUANTITY,
   MAX_TEXT_LENGTH,
   MAX_URL_LENGTH,
+  MOMENT_KINDS,
 } from "./limits";
 import type { Batch, Cart, CartbackEvent, Line } from "./types";
 
@@ -71,6 +72,7 @@ export const EventSchema = v.variant("type", [
     v.check((e) => Boolean(e.email || e.userId || e.name), "identify needs an email, a userId or a name"),
   ),
   v.object({ ...base, type: v.literal("checkout") }),
+  v.object({ ...base, type: v.literal("moment"), kind: v.picklist(MOMENT_KINDS), code: v.optional(text(MAX_TEXT_LENGTH)) }),
   v.object({
     ...base,
     type: v.literal("purchase"),

@@ -1,3 +1,5 @@
+import type { MOMENT_KINDS } from "./limits";
+
 // The wire protocol between the script and the collector, as plain types. `schema.ts` holds the
 // runtime schemas and a compile-time check that they describe exactly these types, so the two
 // sides cannot drift apart. The browser bundle imports only this file (types vanish at build).
@@ -61,7 +63,17 @@ export interface PurchaseEvent extends EventBase {
   cart?: Cart;
 }
 
-export type CartbackEvent = CartEvent | IdentifyEvent | CheckoutEvent | PurchaseEvent;
+/** Why a checkout may stall: a declined payment (with its code), a total that jumped, a question. */
+export interface MomentEvent extends EventBase {
+  type: "moment";
+  kind: MomentKind;
+  /** A decline code, an error message, the question's topic: short and free of personal data. */
+  code?: string;
+}
+
+export type MomentKind = (typeof MOMENT_KINDS)[number];
+
+export type CartbackEvent = CartEvent | IdentifyEvent | CheckoutEvent | PurchaseEvent | MomentEvent;
 
 /** The body of `POST /v1/events?site=SITE_KEY`. */
 export interface Batch {

@@ -1,12 +1,12 @@
-import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../protocol/limits";
-import type { Cart, CartAction, CartbackEvent, Line } from "../protocol/types";
+import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE, MOMENT_KINDS } from "../protocol/limits";
+import type { Cart, CartAction, CartbackEvent, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { randomId } from "./id";
 import { createSender, enqueue } from "./outbox";
 import { type State, transact } from "./storage";
 import { warn } from "./warn";
 
-export type { Cart, CartAction, Line } from "../protocol/types";
+export type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 
 export interface CartbackOptions {
   /** The site's public key, `pk_…`, from `npm run site:create`. */
@@ -56,6 +56,8 @@ export interface Cartback {
   checkout(): Promise<void>;
   /** The order was placed: reports it and empties the cart. */
   purchase(order: Order): Promise<void>;
+  /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })`. */
+  moment(kind: MomentKind, detail?: { code?: string }): Promise<void>;
   /** Sends queued events now instead of within the next second. */
   flush(): Promise<void>;
 }
@@ -173,6 +175,13 @@ export function createCartback(options: CartbackOptions): Cartback {
         });
         s.cart = undefined;
       }, true),
+    moment: (kind, detail) =>
+      record((s) => {
+        const code = detail?.code;
+        carts.need(MOMENT_KINDS.includes(kind), `moment kind (one of ${MOMENT_KINDS.join(", ")})`);
+        carts.need(code == null || carts.isText(code), "moment code");
+        emit(s, { type: "moment", kind, code });
+      }),
     flush: () => sender.flush(),
   };
 }

@@ -1,11 +1,25 @@
 import { Hono } from "hono";
+import { devOutbox } from "./dev/outbox";
 import { jsonError } from "./http/errors";
 import type { IngestMessage } from "./ingest/message";
 import { ingest } from "./ingest/route";
 import { storeBatches } from "./ingest/store";
+import { links } from "./links/routes";
+import { deliverMail, recordUndeliverable } from "./mail/deliver";
+import type { MailJob } from "./mail/job";
+import { merchant } from "./merchant/routes";
 import { purgeExpiredCarts } from "./retention/purge";
+import { deliverWebhooks } from "./webhooks/deliver";
+import type { WebhookJob } from "./webhooks/send";
 
-export const app = new Hono<{ Bindings: Env }>().get("/health", (c) => c.json({ ok: true })).route("/v1/events", ingest);
+export { Shopper } from "./recovery/shopper";
+
+export const app = new Hono<{ Bindings: Env }>()
+  .get("/health", (c) => c.json({ ok: true }))
+  .route("/v1/events", ingest)
+  .route("/", links)
+  .route("/", merchant)
+  .route("/", devOutbox);
 
 app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 app.onError((err, c) => {
@@ -13,10 +27,26 @@ app.onError((err, c) => {
   return jsonError(c, 500, "internal_error", "the collector failed on this request");
 });
 
+type Job = IngestMessage | MailJob | WebhookJob;
+
 export default {
   fetch: app.fetch,
-  queue: storeBatches,
+  async queue(batch, env) {
+    switch (batch.queue) {
+      case "cartback-ingest":
+        return storeBatches(batch as MessageBatch<IngestMessage>, env);
+      case "cartback-mail":
+        return deliverMail(batch as MessageBatch<MailJob>, env);
+      case "cartback-mail-dlq":
+        return recordUndeliverable(batch as MessageBatch<MailJob>, env);
+      case "cartback-webhooks":
+        return deliverWebhooks(batch as MessageBatch<WebhookJob>, env);
+      default:
+        console.error(`no consumer for queue ${batch.queue}`);
+        batch.retryAll();
+    }
+  },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(purgeExpiredCarts(env.DB, Date.now()));
   },
-} satisfies ExportedHandler<Env, IngestMessage>;
+} satisfies ExportedHandler<Env, Job>;

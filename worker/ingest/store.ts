@@ -1,5 +1,6 @@
 import { DAY_MS } from "../../protocol/limits";
 import type { Cart, CartbackEvent } from "../../protocol/types";
+import { observeBatches } from "../recovery/observe";
 import type { IngestMessage } from "./message";
 
 // Every statement here is idempotent and order-independent: an event id is stored once, and a
@@ -90,6 +91,8 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
           )
           .bind(site, aid, at, event.at),
       ];
+    case "moment":
+      return []; // kept in events; the shopper's Durable Object derives the reason from it
     case "purchase":
       return [
         db
@@ -111,9 +114,10 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
 const MAX_STATEMENTS = 400;
 
 /**
- * The ingest queue's consumer: stores each message's events in D1. A message's statements go in
- * one D1 batch (a transaction); when one fails, that message is retried with backoff, and after
- * the queue's max_retries it goes to the dead-letter queue rather than blocking the rest.
+ * The ingest queue's consumer: stores each message's events in D1, then tells the shoppers' objects.
+ * A message's statements go in one D1 batch (a transaction); when that or the telling fails, the
+ * message is retried with backoff (every step is idempotent), and after the queue's max_retries it
+ * goes to the dead-letter queue rather than blocking the rest.
  */
 export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   let chunk: { messages: Message<IngestMessage>[]; statements: D1PreparedStatement[] } = { messages: [], statements: [] };
@@ -131,6 +135,10 @@ export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env)
     if (!statements.length) continue;
     try {
       await env.DB.batch(statements);
+      await observeBatches(
+        env,
+        messages.map((m) => m.body),
+      );
       for (const m of messages) m.ack();
     } catch (e) {
       console.error("storing events failed; will retry", e);

@@ -1,9 +1,4 @@
-import { CART_TTL_DAYS } from "../../protocol/limits";
-
-export interface SiteSettings {
-  /** Days a cart is kept after its last change. */
-  cartTtlDays: number;
-}
+import { readSettings, type SiteSettings } from "./settings";
 
 export interface Site {
   id: number;
@@ -13,8 +8,6 @@ export interface Site {
   origins: string[];
   settings: SiteSettings;
 }
-
-export const DEFAULT_SETTINGS: SiteSettings = { cartTtlDays: CART_TTL_DAYS };
 
 interface SiteRow {
   id: number;
@@ -41,16 +34,24 @@ export async function findSite(db: D1Database, key: string): Promise<Site | null
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.site;
   const row = await db.prepare("SELECT id, key, name, origins, settings FROM sites WHERE key = ?").bind(key).first<SiteRow>();
-  const site = row && {
-    id: row.id,
-    key: row.key,
-    name: row.name,
-    origins: JSON.parse(row.origins) as string[],
-    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<SiteSettings>) },
-  };
+  const site = row && toSite(row);
   if (cache.size > 10_000) cache.clear();
   cache.set(key, { site, until: Date.now() + (site ? FOUND_FOR_MS : MISSING_FOR_MS) });
   return site;
+}
+
+const toSite = (row: SiteRow): Site => ({
+  id: row.id,
+  key: row.key,
+  name: row.name,
+  origins: JSON.parse(row.origins) as string[],
+  settings: readSettings(row.settings),
+});
+
+/** The site with this id, uncached: for background work that must see the latest settings. */
+export async function siteById(db: D1Database, id: number): Promise<Site | null> {
+  const row = await db.prepare("SELECT id, key, name, origins, settings FROM sites WHERE id = ?").bind(id).first<SiteRow>();
+  return row && toSite(row);
 }
 
 /** Forgets cached sites, after a change to the sites table. */

@@ -1,0 +1,141 @@
+import { type Context, Hono } from "hono";
+import type { Line } from "../../protocol/types";
+import { jsonError } from "../http/errors";
+import { escapeHtml } from "../mail/render";
+import { shopperStub } from "../recovery/shopper";
+import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
+import { sendWebhook } from "../webhooks/send";
+import { findLink, type Link } from "./tokens";
+
+type Links = { Bindings: Env };
+
+/** A small, self-contained page: no external assets, nothing a scanner could follow. */
+function page(c: Context, status: 200 | 404 | 410, title: string, body: string, script = ""): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("X-Robots-Tag", "noindex");
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;color:#1d1d1f;background:#f6f5f2;margin:0;display:grid;place-items:center;min-height:100vh}main{background:#fff;border-radius:12px;padding:32px;max-width:440px;margin:16px}button{font:inherit;padding:12px 24px;border:0;border-radius:8px;background:#345995;color:#fff;cursor:pointer}</style></head>
+<body><main>${body}</main>${script}</body></html>`,
+    status,
+  );
+}
+
+const gone = (c: Context) =>
+  page(c, 410, "Link expired", "<h1>This link has expired</h1><p>Carts are kept for 7 days. Visit the shop to start again.</p>");
+
+/** Where a restored cart lands: the site's restore URL if it is on one of its origins, else its first origin. */
+function restoreTarget(site: Site, token: string): string {
+  const configured = site.settings.restoreUrl;
+  const base =
+    configured && originAllowed(site.origins, new URL(configured).origin)
+      ? configured
+      : `${site.origins.find((o) => !o.includes("*")) ?? ""}/`;
+  const url = new URL(base);
+  url.searchParams.set("cartback_restore", token);
+  return url.href;
+}
+
+async function purchased(env: Env, link: Link): Promise<boolean> {
+  const row = await env.DB.prepare(
+    `SELECT (SELECT status FROM carts WHERE site_id = ?1 AND aid = ?2) AS cart,
+            (SELECT stop_reason FROM sequences WHERE id = ?3) AS stop`,
+  )
+    .bind(link.site_id, link.aid, link.sequence_id)
+    .first<{ cart: string | null; stop: string | null }>();
+  return row?.cart === "purchased" || row?.stop === "purchased";
+}
+
+const alreadyOrdered = (c: Context, site: Site | null) =>
+  page(
+    c,
+    200,
+    "Already ordered",
+    `<h1>You already ordered this</h1><p>Thank you! Your order at ${escapeHtml(site?.settings.shopName ?? site?.name ?? "the shop")} went through, so there is nothing to restore.</p>`,
+  );
+
+export const links = new Hono<Links>()
+  /**
+   * GET /r/:token: mail scanners prefetch links, so a GET changes nothing. The page continues by
+   * itself (a form POST) in a real browser, and has a button for one without JavaScript.
+   */
+  .get("/r/:token", async (c) => {
+    const token = c.req.param("token");
+    const link = await findLink(c.env.DB, token, "restore");
+    if (!link) return gone(c);
+    const site = await siteById(c.env.DB, link.site_id);
+    if (await purchased(c.env, link)) return alreadyOrdered(c, site);
+    return page(
+      c,
+      200,
+      "Your cart",
+      `<h1>Your cart is waiting</h1><form method="post" id="go"><button type="submit">Open my cart</button></form>`,
+      `<script>document.getElementById("go").submit()</script>`,
+    );
+  })
+  /** POST /r/:token: the click. Counted once per message, then on to the shop with the cart. */
+  .post("/r/:token", async (c) => {
+    const token = c.req.param("token");
+    const link = await findLink(c.env.DB, token, "restore");
+    if (!link) return gone(c);
+    const site = await siteById(c.env.DB, link.site_id);
+    if (!site) return gone(c);
+    if (await purchased(c.env, link)) return alreadyOrdered(c, site);
+    const now = Date.now();
+    const first = await c.env.DB.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL")
+      .bind(now, link.message_id)
+      .run();
+    if (first.meta.changes && link.sequence_id) {
+      await shopperStub(c.env, link.site_id, link.email).clicked(link.sequence_id, now);
+      await sendWebhook(c.env, site.id, site.settings, "click", {
+        messageId: link.message_id,
+        sequenceId: link.sequence_id,
+        email: link.email,
+      });
+    }
+    return c.redirect(restoreTarget(site, token), 303);
+  })
+  /** GET /v1/restore?site=KEY&token=…: the script fetches the cart to restore, from the shop's page. */
+  .get("/v1/restore", async (c) => {
+    const origin = c.req.header("origin");
+    const site = await findSite(c.env.DB, c.req.query("site") ?? "");
+    if (!site) return jsonError(c, 401, "unknown_site_key", "no site has this key");
+    if (!originAllowed(site.origins, origin))
+      return jsonError(c, 403, "origin_not_allowed", "this origin may not restore carts of this site");
+    c.header("Access-Control-Allow-Origin", origin);
+    c.header("Vary", "Origin");
+    c.header("Cache-Control", "no-store");
+    const link = await findLink(c.env.DB, c.req.query("token") ?? "", "restore");
+    if (!link || link.site_id !== site.id) return jsonError(c, 404, "unknown_restore_token", "this restore link is unknown or has expired");
+    if (await purchased(c.env, link)) return c.json({ status: "purchased" });
+    const cart = await c.env.DB.prepare("SELECT currency, lines FROM carts WHERE site_id = ? AND aid = ? AND expires_at > ?")
+      .bind(site.id, link.aid, Date.now())
+      .first<{ currency: string; lines: string }>();
+    if (!cart) return jsonError(c, 404, "cart_expired", "this cart has expired");
+    return c.json({ status: "restored", cart: { currency: cart.currency, lines: JSON.parse(cart.lines) as Line[] } });
+  })
+  /** GET /u/:token: a confirmation page (a prefetch must not unsubscribe anyone). */
+  .get("/u/:token", async (c) => {
+    const link = await findLink(c.env.DB, c.req.param("token"), "unsubscribe");
+    if (!link) return page(c, 404, "Unknown link", "<h1>This link is not valid</h1>");
+    const site = await siteById(c.env.DB, link.site_id);
+    return page(
+      c,
+      200,
+      "Unsubscribe",
+      `<h1>Unsubscribe?</h1><p>${escapeHtml(link.email)} will get no more cart reminders from ${escapeHtml(site?.settings.shopName ?? site?.name ?? "this shop")}.</p><form method="post"><button type="submit">Unsubscribe</button></form>`,
+    );
+  })
+  /** POST /u/:token: the button, or a mail client's RFC 8058 one-click (List-Unsubscribe=One-Click). */
+  .post("/u/:token", async (c) => {
+    const link = await findLink(c.env.DB, c.req.param("token"), "unsubscribe");
+    if (!link) return page(c, 404, "Unknown link", "<h1>This link is not valid</h1>");
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const source = form["List-Unsubscribe"] === "One-Click" ? "one_click" : "link";
+    await c.env.DB.prepare("INSERT OR IGNORE INTO suppressions (site_id, email, created_at, source) VALUES (?, ?, ?, ?)")
+      .bind(link.site_id, link.email, Date.now(), source)
+      .run();
+    await shopperStub(c.env, link.site_id, link.email).unsubscribed();
+    return page(c, 200, "Unsubscribed", `<h1>You are unsubscribed</h1><p>${escapeHtml(link.email)} will get no more cart reminders.</p>`);
+  });

@@ -1,0 +1,133 @@
+import { type Context, Hono, type Next } from "hono";
+import * as v from "valibot";
+import { EMAIL_PATTERN, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
+import { Currency, RandomId } from "../../protocol/schema";
+import { jsonError } from "../http/errors";
+import { describeIssues } from "../ingest/route";
+import { shopperStub } from "../recovery/shopper";
+import { SettingsSchema } from "../sites/settings";
+import { findSite, forgetSites, originAllowed, type Site } from "../sites/sites";
+
+type Merchant = { Bindings: Env; Variables: { site: Site } };
+
+/** Compares without leaking, through timing, how much of a guess was right. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([given, expected].map((s) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
+  return crypto.subtle.timingSafeEqual(a as ArrayBuffer, b as ArrayBuffer);
+}
+
+/** `Authorization: Bearer <site secret>` for the site in the path; one site's secret opens only that site. */
+async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Response | undefined> {
+  const site = await findSite(c.env.DB, c.req.param("key") ?? "");
+  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!bearer) return jsonError(c, 401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
+  const row = site && (await c.env.DB.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret"));
+  if (!site || !row || !(await sameSecret(bearer, row))) return jsonError(c, 403, "forbidden", "this secret does not open this site");
+  c.set("site", site);
+  await next();
+}
+
+const OrderSchema = v.pipe(
+  v.object({
+    orderId: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH)),
+    email: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.regex(EMAIL_PATTERN, "must be an email address"))),
+    aid: v.optional(RandomId),
+    total: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES)),
+    currency: Currency,
+    /** When it was paid (ms since the epoch); default now. */
+    paidAt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  }),
+  v.check((o) => Boolean(o.email || o.aid), "an order needs the shopper's email or the script's shopper id (aid)"),
+);
+
+async function readJson(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The merchant API: `/v1/sites/:key/…`, authenticated with the site's secret as a bearer token.
+ *
+ * @example
+ * await fetch(`${collector}/v1/sites/${key}/orders`, {
+ *   method: "POST",
+ *   headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+ *   body: JSON.stringify({ orderId: "1001", email: "ana@example.com", total: 3750, currency: "EUR" }),
+ * });
+ */
+export const merchant = new Hono<Merchant>()
+  .use("/v1/sites/:key/*", merchantOnly)
+  .get("/v1/sites/:key/settings", (c) => {
+    const site = c.get("site");
+    return c.json({ key: site.key, name: site.name, origins: site.origins, settings: site.settings });
+  })
+  /** Changes some settings: top-level fields given replace the stored ones; the result is validated whole. */
+  .patch("/v1/sites/:key/settings", async (c) => {
+    const site = c.get("site");
+    const patch = await readJson(c);
+    if (!patch || typeof patch !== "object" || Array.isArray(patch))
+      return jsonError(c, 400, "invalid_json", "send a JSON object of settings to change");
+    const stored = await c.env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings");
+    const parsed = v.safeParse(SettingsSchema, { ...(JSON.parse(stored ?? "{}") as object), ...patch });
+    if (!parsed.success) return jsonError(c, 422, "invalid_settings", "the settings do not validate", describeIssues(parsed.issues));
+    for (const field of ["restoreUrl", "chatUrl"] as const) {
+      const url = parsed.output[field];
+      if (url && !originAllowed(site.origins, new URL(url).origin)) {
+        return jsonError(c, 422, "invalid_settings", `${field} must be on one of the site's origins`, [
+          { path: field, message: "not an allowed origin" },
+        ]);
+      }
+    }
+    await c.env.DB.prepare("UPDATE sites SET settings = ? WHERE id = ?")
+      .bind(JSON.stringify({ ...(JSON.parse(stored ?? "{}") as object), ...patch }), site.id)
+      .run();
+    forgetSites();
+    return c.json({ settings: parsed.output });
+  })
+  /** A paid order from the shop's server: stops any recovery for that shopper, on every device. */
+  .post("/v1/sites/:key/orders", async (c) => {
+    const site = c.get("site");
+    const parsed = v.safeParse(OrderSchema, await readJson(c));
+    if (!parsed.success) return jsonError(c, 422, "invalid_order", "the order does not validate", describeIssues(parsed.issues));
+    const order = parsed.output;
+    const paidAt = order.paidAt ?? Date.now();
+    const email =
+      order.email ??
+      (await c.env.DB.prepare("SELECT email FROM shoppers WHERE site_id = ? AND aid = ?")
+        .bind(site.id, order.aid)
+        .first<string | null>("email")) ??
+      undefined;
+    await c.env.DB.prepare(
+      "INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')",
+    )
+      .bind(site.id, order.orderId, order.aid ?? null, order.total, order.currency, paidAt)
+      .run();
+    if (email) {
+      await shopperStub(c.env, site.id, email).observe({
+        site: site.id,
+        email,
+        aid: order.aid,
+        activityAt: paidAt,
+        purchase: { orderId: order.orderId, total: order.total, at: paidAt },
+      });
+    }
+    return c.json({ recorded: true, followedUp: Boolean(email) }, 201);
+  })
+  /** Recent messages, newest first; `?status=failed` shows what could not be delivered and why. */
+  .get("/v1/sites/:key/messages", async (c) => {
+    const site = c.get("site");
+    const status = c.req.query("status");
+    if (status && !["queued", "sent", "cancelled", "failed"].includes(status)) {
+      return jsonError(c, 400, "invalid_status", "status must be queued, sent, cancelled or failed");
+    }
+    const { results } = await c.env.DB.prepare(
+      `SELECT id, sequence_id, email, step, kind, template, status, due_at, queued_at, sent_at, clicked_at, cancel_reason, error, attempts, subject
+       FROM messages WHERE site_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY queued_at DESC LIMIT 100`,
+    )
+      .bind(site.id, status ?? null)
+      .all();
+    return c.json({ messages: results });
+  });

@@ -1,0 +1,385 @@
+import { DurableObject } from "cloudflare:workers";
+import type { MomentKind } from "../../protocol/types";
+import type { MailJob } from "../mail/job";
+import type { Reason, SiteSettings } from "../sites/settings";
+import { siteById } from "../sites/sites";
+import { sendWebhook } from "../webhooks/send";
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const KEEP_SEQUENCES = 10;
+
+/** What the ingest consumer tells a shopper's object after storing a batch. */
+export interface Observation {
+  site: number;
+  email: string;
+  /** The browser the events came from; absent for a server-side order. */
+  aid?: string;
+  name?: string;
+  /** The latest event time in the batch (collector clock): the shopper was active then. */
+  activityAt: number;
+  /** The cart as stored after the batch. */
+  cart?: { status: "active" | "empty" | "purchased"; value: number; currency: string; expiresAt: number };
+  purchase?: { orderId: string; total: number; at: number };
+  moments?: { kind: MomentKind; at: number }[];
+}
+
+interface CartState {
+  aid: string;
+  status: "active" | "empty" | "purchased";
+  value: number;
+  currency: string;
+  expiresAt: number;
+  lastActivity: number;
+  reason: Reason;
+  reasonAt: number;
+}
+
+type SequenceStatus = "active" | "completed" | "stopped";
+
+interface SequenceState {
+  id: string;
+  aid: string;
+  intent: number;
+  /** The last activity the abandonment was measured from: anything later means the shopper came back. */
+  basedOn: number;
+  /** When the threshold passed; steps are timed from here. */
+  detectedAt: number;
+  reason: Reason;
+  /** The next step to claim. */
+  step: number;
+  status: SequenceStatus;
+  stopReason?: StopReason;
+  /** The latest send or click: the start of the attribution window. */
+  touchedAt?: number;
+}
+
+export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired";
+
+interface State {
+  site: number;
+  email: string;
+  name?: string;
+  carts: Record<string, CartState>;
+  /** Bumps when a purchase or an emptied cart ends a purchase intent. */
+  intent: number;
+  /** The last intent that had its one sequence (or was refused one by a cap). */
+  sequencedIntent: number;
+  sequences: SequenceState[];
+  /** Sequence starts and sends, for the per-address caps. */
+  starts: number[];
+  sends: number[];
+  /** A message claimed but not yet known to be on the mail queue: re-queued by the next alarm. */
+  pending?: MailJob;
+}
+
+/** The reason a moment points to; the micro-moments issue refines this into a documented rule. */
+const REASON_OF: Partial<Record<MomentKind, Reason>> = {
+  payment_failed: "payment_failed",
+  extra_cost: "extra_costs",
+  question: "question",
+};
+
+export type Verdict =
+  | { send: true; aid: string; reason: Reason; step: number; name?: string }
+  | { send: false; why: StopReason | "unknown" };
+
+/**
+ * One shopper (a site and an email address): all their carts, their purchase intent, and at most
+ * one recovery sequence per intent. Everything about when to write to them happens here, one
+ * call at a time, so two tabs, three failed payments or a redelivered batch cannot race each other
+ * into a second sequence. The alarm is the clock: it fires when the cart goes quiet and at each step.
+ */
+export class Shopper extends DurableObject<Env> {
+  private async load(): Promise<State | undefined> {
+    return this.ctx.storage.get<State>("state");
+  }
+
+  private async save(state: State): Promise<void> {
+    await this.ctx.storage.put("state", state);
+  }
+
+  private settings(site: number): Promise<SiteSettings> {
+    return siteById(this.env.DB, site).then((s) => {
+      if (!s) throw new Error(`site ${site} is gone`);
+      return s.settings;
+    });
+  }
+
+  /** New activity from one of the shopper's browsers, or an order from the shop's server. */
+  async observe(o: Observation): Promise<void> {
+    const state = (await this.load()) ?? {
+      site: o.site,
+      email: o.email,
+      carts: {},
+      intent: 0,
+      sequencedIntent: -1,
+      sequences: [],
+      starts: [],
+      sends: [],
+    };
+    if (o.name) state.name = o.name;
+    const settings = await this.settings(o.site);
+    const touched = o.aid ? [this.cartOf(state, o.aid)] : Object.values(state.carts);
+    for (const cart of touched) {
+      if (o.cart)
+        Object.assign(cart, { status: o.cart.status, value: o.cart.value, currency: o.cart.currency, expiresAt: o.cart.expiresAt });
+      cart.lastActivity = Math.max(cart.lastActivity, o.activityAt);
+      for (const m of o.moments ?? []) {
+        const reason = REASON_OF[m.kind];
+        if (reason && m.at >= cart.reasonAt) Object.assign(cart, { reason, reasonAt: m.at });
+      }
+      if (o.purchase) cart.status = "purchased";
+    }
+    const active = this.activeSequence(state);
+    if (o.purchase) {
+      await this.attribute(state, o.purchase, settings);
+      state.intent++;
+      if (active) await this.stop(state, active, "purchased");
+    } else if (o.cart?.status === "empty") {
+      state.intent++;
+      if (active && active.aid === o.aid) await this.stop(state, active, "emptied");
+    } else if (active && o.activityAt > active.basedOn) {
+      await this.stop(state, active, "returned");
+    }
+    await this.save(state);
+    await this.schedule(state, settings);
+  }
+
+  /** The recovery link was clicked: the attribution window restarts from the click. */
+  async clicked(sequenceId: string, at: number): Promise<void> {
+    const state = await this.load();
+    const sequence = state?.sequences.find((s) => s.id === sequenceId);
+    if (!state || !sequence) return;
+    sequence.touchedAt = Math.max(sequence.touchedAt ?? 0, at);
+    await this.save(state);
+  }
+
+  /**
+   * Asked by the mail consumer right before it sends: is this message still wanted? Checks live
+   * state (a purchase, a return, an emptied or expired cart, an unsubscribe) and stops the
+   * sequence if not.
+   */
+  async confirm(messageId: string): Promise<Verdict> {
+    const state = await this.load();
+    const sequence = state?.sequences.find((s) => messageId.startsWith(`${s.id}-`));
+    if (!state || !sequence) return { send: false, why: "unknown" };
+    if (sequence.status === "stopped") return { send: false, why: sequence.stopReason ?? "unknown" };
+    const why = await this.stopReason(state, sequence);
+    if (why) {
+      await this.stop(state, sequence, why);
+      await this.save(state);
+      return { send: false, why };
+    }
+    return {
+      send: true,
+      aid: sequence.aid,
+      reason: sequence.reason,
+      step: Number(messageId.slice(sequence.id.length + 1)),
+      name: state.name,
+    };
+  }
+
+  /** The address unsubscribed: stop now rather than at the next send. */
+  async unsubscribed(): Promise<void> {
+    const state = await this.load();
+    const active = state && this.activeSequence(state);
+    if (!state || !active) return;
+    await this.stop(state, active, "unsubscribed");
+    await this.save(state);
+  }
+
+  override async alarm(): Promise<void> {
+    const state = await this.load();
+    if (!state) return;
+    const settings = await this.settings(state.site);
+    if (state.pending) await this.enqueue(state, state.pending); // a claim that did not reach the queue
+    const now = Date.now();
+    let sequence = this.activeSequence(state);
+    if (!sequence) sequence = await this.maybeStart(state, settings, now);
+    if (sequence?.status === "active") {
+      const why = await this.stopReason(state, sequence);
+      if (why) await this.stop(state, sequence, why);
+      else if (now >= this.dueAt(sequence, sequence.step, settings)) await this.claim(state, sequence, settings, now);
+    }
+    await this.save(state);
+    await this.schedule(state, settings);
+  }
+
+  private cartOf(state: State, aid: string): CartState {
+    state.carts[aid] ??= {
+      aid,
+      status: "active",
+      value: 0,
+      currency: "EUR",
+      expiresAt: 0,
+      lastActivity: 0,
+      reason: "reminder",
+      reasonAt: 0,
+    };
+    return state.carts[aid];
+  }
+
+  private activeSequence(state: State): SequenceState | undefined {
+    const last = state.sequences.at(-1);
+    return last?.status === "active" ? last : undefined;
+  }
+
+  private abandonedCart(state: State, settings: SiteSettings, now: number): CartState | undefined {
+    const quiet = settings.abandonAfterMinutes * MINUTE;
+    return Object.values(state.carts)
+      .filter((c) => c.status === "active" && c.value > 0 && c.expiresAt > now && c.lastActivity + quiet <= now)
+      .sort((a, b) => b.lastActivity - a.lastActivity)[0];
+  }
+
+  private async maybeStart(state: State, settings: SiteSettings, now: number): Promise<SequenceState | undefined> {
+    if (state.sequencedIntent === state.intent) return;
+    const cart = this.abandonedCart(state, settings, now);
+    if (!cart) return;
+    // The latest activity on any device: a shopper busy on their phone has not abandoned.
+    const lastActivity = Math.max(...Object.values(state.carts).map((c) => c.lastActivity));
+    if (lastActivity + settings.abandonAfterMinutes * MINUTE > now) return;
+    state.sequencedIntent = state.intent;
+    state.starts = state.starts.filter((t) => t > now - DAY);
+    state.sends = state.sends.filter((t) => t > now - 30 * DAY);
+    if (state.starts.length >= settings.maxSequencesPerDay || state.sends.length >= settings.maxEmailsPer30Days) return;
+    if (await this.suppressed(state)) return;
+    const sequence: SequenceState = {
+      id: crypto.randomUUID(),
+      aid: cart.aid,
+      intent: state.intent,
+      basedOn: lastActivity,
+      detectedAt: lastActivity + settings.abandonAfterMinutes * MINUTE,
+      reason: cart.reason,
+      step: 0,
+      status: "active",
+    };
+    state.starts.push(now);
+    state.sequences = [...state.sequences, sequence].slice(-KEEP_SEQUENCES);
+    await this.env.DB.prepare(
+      `INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+    )
+      .bind(sequence.id, state.site, state.email, cart.aid, lastActivity, now, cart.value, cart.currency, cart.reason)
+      .run();
+    if (settings.notifyEmail) {
+      await this.enqueue(state, {
+        kind: "merchant_notice",
+        id: `${sequence.id}-notice`,
+        site: state.site,
+        email: settings.notifyEmail,
+        about: state.email,
+      });
+    }
+    await sendWebhook(this.env, state.site, settings, "abandonment", {
+      sequenceId: sequence.id,
+      email: state.email,
+      reason: cart.reason,
+      value: cart.value,
+      currency: cart.currency,
+      abandonedAt: lastActivity,
+    });
+    return sequence;
+  }
+
+  private dueAt(sequence: SequenceState, step: number, settings: SiteSettings): number {
+    const at = settings.steps[step]?.afterMinutes;
+    return at === undefined ? Number.POSITIVE_INFINITY : sequence.detectedAt + at * MINUTE;
+  }
+
+  /** Claim first, then queue: a crash in between leaves `pending`, which the next alarm re-queues
+   * under the same id; the mail consumer sends an id once. */
+  private async claim(state: State, sequence: SequenceState, settings: SiteSettings, now: number): Promise<void> {
+    const step = sequence.step;
+    const job: MailJob = { kind: "recovery", id: `${sequence.id}-${step}`, site: state.site, email: state.email };
+    sequence.step = step + 1;
+    sequence.touchedAt = now;
+    if (sequence.step >= settings.steps.length) sequence.status = "completed";
+    state.sends.push(now);
+    state.pending = job;
+    await this.save(state);
+    await this.env.DB.prepare(
+      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at)
+       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?)`,
+    )
+      .bind(job.id, sequence.id, state.site, state.email, step, sequence.reason, this.dueAt(sequence, step, settings), now)
+      .run();
+    if (sequence.status === "completed") {
+      await this.env.DB.prepare("UPDATE sequences SET status = 'completed' WHERE id = ? AND status = 'active'").bind(sequence.id).run();
+    }
+    await this.enqueue(state, job);
+  }
+
+  private async enqueue(state: State, job: MailJob): Promise<void> {
+    await this.env.MAIL.send(job, { contentType: "json" });
+    if (state.pending?.id === job.id) state.pending = undefined;
+  }
+
+  private async stopReason(state: State, sequence: SequenceState): Promise<StopReason | undefined> {
+    const cart = state.carts[sequence.aid];
+    if (cart?.status === "empty") return "emptied";
+    if (!cart || cart.status === "purchased" || state.intent !== sequence.intent) return "purchased";
+    if (cart.expiresAt <= Date.now()) return "expired";
+    if (Object.values(state.carts).some((c) => c.lastActivity > sequence.basedOn)) return "returned";
+    if (await this.suppressed(state)) return "unsubscribed";
+  }
+
+  private async stop(state: State, sequence: SequenceState, why: StopReason): Promise<void> {
+    if (sequence.status === "stopped") return;
+    sequence.status = "stopped";
+    sequence.stopReason = why;
+    await this.env.DB.prepare("UPDATE sequences SET status = 'stopped', stop_reason = ?, stopped_at = ? WHERE id = ?")
+      .bind(why, Date.now(), sequence.id)
+      .run();
+  }
+
+  private async suppressed(state: State): Promise<boolean> {
+    const row = await this.env.DB.prepare("SELECT 1 AS yes FROM suppressions WHERE site_id = ? AND email = ?")
+      .bind(state.site, state.email)
+      .first();
+    return row !== null;
+  }
+
+  /** A paid order within the attribution window of a send or click recovers that sequence. */
+  private async attribute(state: State, purchase: NonNullable<Observation["purchase"]>, settings: SiteSettings): Promise<void> {
+    const window = settings.attributionDays * DAY;
+    const sequence = [...state.sequences]
+      .reverse()
+      .find((s) => s.touchedAt !== undefined && purchase.at >= s.touchedAt - MINUTE && purchase.at - s.touchedAt <= window);
+    if (!sequence) return;
+    const result = await this.env.DB.prepare(
+      "UPDATE sequences SET recovered_order_id = ?, recovered_value = ?, recovered_at = ? WHERE id = ? AND recovered_order_id IS NULL",
+    )
+      .bind(purchase.orderId, purchase.total, purchase.at, sequence.id)
+      .run();
+    if (result.meta.changes) {
+      await sendWebhook(this.env, state.site, settings, "recovery", {
+        sequenceId: sequence.id,
+        email: state.email,
+        orderId: purchase.orderId,
+        total: purchase.total,
+      });
+    }
+  }
+
+  private async schedule(state: State, settings: SiteSettings): Promise<void> {
+    const times: number[] = [];
+    if (state.pending) times.push(Date.now());
+    const active = this.activeSequence(state);
+    if (active) times.push(this.dueAt(active, active.step, settings));
+    else if (state.sequencedIntent !== state.intent) {
+      const carts = Object.values(state.carts).filter((c) => c.status === "active" && c.value > 0);
+      const lastActivity = Math.max(0, ...Object.values(state.carts).map((c) => c.lastActivity));
+      if (carts.length) times.push(lastActivity + settings.abandonAfterMinutes * MINUTE);
+    }
+    const next = Math.min(...times.filter(Number.isFinite));
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.deleteAlarm();
+  }
+}
+
+/** The Durable Object of the shopper with this email on this site. */
+export function shopperStub(env: Env, site: number, email: string): DurableObjectStub<Shopper> {
+  const namespace = env.SHOPPER as unknown as DurableObjectNamespace<Shopper>;
+  return namespace.get(namespace.idFromName(`${site}:${email.toLowerCase()}`));
+}

@@ -1,0 +1,59 @@
+import { siteById } from "../sites/sites";
+import type { WebhookJob } from "./send";
+
+const hex = (bytes: ArrayBuffer): string => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * The signature header, Stripe-style: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
+ * Receivers recompute it with the site's webhook secret and reject old timestamps.
+ *
+ * @example
+ * const header = await signWebhook(secret, body, Math.floor(Date.now() / 1000));
+ */
+export async function signWebhook(secret: string, body: string, timestamp: number): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
+  return `t=${timestamp},v1=${hex(mac)}`;
+}
+
+/** The webhook queue's consumer: POSTs each event, signed; a non-2xx answer is retried with backoff. */
+export async function deliverWebhooks(
+  batch: MessageBatch<WebhookJob>,
+  env: Env,
+  fetcher = (url: string, init: RequestInit) => fetch(url, init),
+): Promise<void> {
+  for (const message of batch.messages) {
+    const job = message.body;
+    const site = await siteById(env.DB, job.site);
+    const hook = site?.settings.webhook;
+    if (!hook) {
+      message.ack(); // webhook removed since: nothing to deliver
+      continue;
+    }
+    const body = JSON.stringify({ id: job.id, type: job.type, createdAt: job.createdAt, site: site.key, data: job.data });
+    let status = 0;
+    let error: string | null = null;
+    try {
+      const res = await fetcher(hook.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "cartback-signature": await signWebhook(hook.secret, body, Math.floor(Date.now() / 1000)),
+        },
+        body,
+      });
+      status = res.status;
+      if (!res.ok) error = `answered ${res.status}`;
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    await env.DB.prepare(
+      `INSERT INTO webhook_deliveries (id, site_id, type, created_at, delivered_at, attempts, last_status, error) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, last_status = excluded.last_status, error = excluded.error, delivered_at = excluded.delivered_at`,
+    )
+      .bind(job.id, job.site, job.type, job.createdAt, error ? null : Date.now(), status, error)
+      .run();
+    if (error) message.retry({ delaySeconds: Math.min(10 * 2 ** (message.attempts - 1), 3600) });
+    else message.ack();
+  }
+}
