@@ -82,7 +82,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   const row = await env.DB.prepare("SELECT status, sequence_id FROM messages WHERE id = ?")
     .bind(job.id)
     .first<{ status: string; sequence_id: string }>();
-  if (!row || row.status !== "queued") return; // sent, cancelled or failed already: a redelivery
+  if (row?.status !== "queued") return; // sent, cancelled or failed already: a redelivery
 
   // Live re-check just before sending: a purchase, a return, an unsubscribe since the claim.
   const verdict = await shopperStub(env, job.site, job.email).confirm(job.id);

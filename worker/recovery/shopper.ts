@@ -135,12 +135,12 @@ export class Shopper extends DurableObject<Env> {
     if (o.purchase) {
       await this.attribute(state, o.purchase, settings);
       state.intent++;
-      if (active) await this.stop(state, active, "purchased");
+      if (active) await this.stop(active, "purchased");
     } else if (o.cart?.status === "empty") {
       state.intent++;
-      if (active && active.aid === o.aid) await this.stop(state, active, "emptied");
+      if (active && active.aid === o.aid) await this.stop(active, "emptied");
     } else if (active && o.activityAt > active.basedOn) {
-      await this.stop(state, active, "returned");
+      await this.stop(active, "returned");
     }
     await this.save(state);
     await this.schedule(state, settings);
@@ -167,7 +167,7 @@ export class Shopper extends DurableObject<Env> {
     if (sequence.status === "stopped") return { send: false, why: sequence.stopReason ?? "unknown" };
     const why = await this.stopReason(state, sequence);
     if (why) {
-      await this.stop(state, sequence, why);
+      await this.stop(sequence, why);
       await this.save(state);
       return { send: false, why };
     }
@@ -185,7 +185,7 @@ export class Shopper extends DurableObject<Env> {
     const state = await this.load();
     const active = state && this.activeSequence(state);
     if (!state || !active) return;
-    await this.stop(state, active, "unsubscribed");
+    await this.stop(active, "unsubscribed");
     await this.save(state);
   }
 
@@ -199,7 +199,7 @@ export class Shopper extends DurableObject<Env> {
     if (!sequence) sequence = await this.maybeStart(state, settings, now);
     if (sequence?.status === "active") {
       const why = await this.stopReason(state, sequence);
-      if (why) await this.stop(state, sequence, why);
+      if (why) await this.stop(sequence, why);
       else if (now >= this.dueAt(sequence, sequence.step, settings)) await this.claim(state, sequence, settings, now);
     }
     await this.save(state);
@@ -324,7 +324,7 @@ export class Shopper extends DurableObject<Env> {
     if (await this.suppressed(state)) return "unsubscribed";
   }
 
-  private async stop(state: State, sequence: SequenceState, why: StopReason): Promise<void> {
+  private async stop(sequence: SequenceState, why: StopReason): Promise<void> {
     if (sequence.status === "stopped") return;
     sequence.status = "stopped";
     sequence.stopReason = why;
