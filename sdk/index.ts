@@ -36,6 +36,9 @@ export interface Order {
 
 export type CartListener = (cart: Cart | undefined) => void;
 
+/** What a recovery link brought: the cart, now saved here, or the news that it was already bought. */
+export type Restored = { status: "restored"; cart: Cart } | { status: "purchased" };
+
 /** Every method resolves, never rejects: an invalid call warns on the console and changes nothing. */
 export interface Cartback {
   /** Replaces the whole cart: `setCart({ currency: "EUR", lines: [...] })`. */
@@ -60,6 +63,9 @@ export interface Cartback {
   moment(kind: MomentKind, detail?: { code?: string }): Promise<void>;
   /** Sends queued events now instead of within the next second. */
   flush(): Promise<void>;
+  /** Called once when the page was opened from a recovery email's link: rebuild the shop's cart
+   * from `restored.cart`, or say the order went through (`status: "purchased"`). */
+  onRestore(listener: (restored: Restored) => void): void;
 }
 
 type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<E, "id" | "at"> : never) : never;
@@ -137,6 +143,23 @@ export function createCartback(options: CartbackOptions): Cartback {
 
   if (channel) channel.onmessage = notify;
 
+  // A recovery link lands on the shop with ?cartback_restore=TOKEN: fetch that cart, save it here
+  // (whatever device this is) and drop the token from the address bar.
+  const url = new URL(location.href);
+  const token = url.searchParams.get("cartback_restore");
+  let restoring: Promise<Restored | undefined> = Promise.resolve(undefined);
+  if (token) {
+    url.searchParams.delete("cartback_restore");
+    history.replaceState(history.state, "", url.href);
+    restoring = fetch(`${options.endpoint}/v1/restore?site=${encodeURIComponent(options.site)}&token=${encodeURIComponent(token)}`)
+      .then((res) => (res.ok ? (res.json() as Promise<Restored>) : Promise.reject(res.status)))
+      .then(async (restored) => {
+        if (restored.status === "restored") await changeCart("set", carts.setCart)(restored.cart);
+        return restored;
+      })
+      .catch((e) => void warn("could not restore the cart from this link", e));
+  }
+
   return {
     setCart: changeCart("set", carts.setCart),
     addLine: changeCart("add", carts.addLine),
@@ -183,5 +206,8 @@ export function createCartback(options: CartbackOptions): Cartback {
         emit(s, { type: "moment", kind, code });
       }),
     flush: () => sender.flush(),
+    onRestore(listener) {
+      restoring.then((restored) => restored && listener(restored));
+    },
   };
 }

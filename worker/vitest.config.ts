@@ -7,7 +7,17 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
       wrangler: { configPath: `${import.meta.dirname}/../wrangler.toml` },
-      miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(`${import.meta.dirname}/../migrations`) } },
+      miniflare: {
+        bindings: { TEST_MIGRATIONS: await readD1Migrations(`${import.meta.dirname}/../migrations`) },
+        // Ingest is consumed as in production. Mail and webhooks wait (60 s batches) so that tests
+        // can deliver them by hand, at the moment a race needs, with createMessageBatch.
+        queueConsumers: {
+          "cartback-ingest": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "cartback-ingest-dlq" },
+          "cartback-mail": { maxBatchSize: 100, maxBatchTimeout: 60, maxRetries: 5, deadLetterQueue: "cartback-mail-dlq" },
+          "cartback-mail-dlq": { maxBatchSize: 100, maxBatchTimeout: 60 },
+          "cartback-webhooks": { maxBatchSize: 100, maxBatchTimeout: 60, maxRetries: 8 },
+        },
+      },
     })),
   ],
   test: {

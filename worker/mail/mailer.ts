@@ -100,7 +100,11 @@ const encodeHeader = (value: string): string =>
 export function toMime(mail: Mail, date = new Date()): string {
   const boundary = `cb_${crypto.randomUUID()}`;
   const domain = /@([^>\s]+)/.exec(mail.from)?.[1] ?? "cartback.invalid";
-  const headers = Object.entries(headersOf(mail)).map(([k, v]) => `${k}: ${k === "Subject" || k === "From" ? encodeHeader(v) : v}`);
+  // No CR or LF from a value reaches the header block: that would be header injection.
+  const headers = Object.entries(headersOf(mail)).map(([k, value]) => {
+    const v = value.replace(/[\r\n]+/g, " ");
+    return `${k}: ${k === "Subject" || k === "From" ? encodeHeader(v) : v}`;
+  });
   return [
     ...headers,
     `Message-ID: <${mail.id}@${domain}>`,

@@ -38,6 +38,14 @@ export function fill(template: string, vars: Record<string, string | undefined>)
   return tidy.charAt(0).toUpperCase() + tidy.slice(1);
 }
 
+/** The first word of a name, without control characters or markup characters: it goes into a
+ * subject line, where nothing would escape it. */
+export const firstName = (name: string | undefined): string | undefined =>
+  name
+    ?.replace(/[\u0000-\u001f\u007f<>"`]/g, " ")
+    .trim()
+    .split(/\s+/)[0] || undefined;
+
 export interface RecoveryInput {
   to: string;
   from: string;
@@ -69,7 +77,7 @@ export function offersIncentive(settings: SiteSettings, reason: Reason, step: nu
 export function renderRecovery(input: RecoveryInput): Mail {
   const { settings, cart, reason } = input;
   const template = templateFor(settings, reason);
-  const vars = { name: input.name?.split(/\s+/)[0], shop: input.shop, code: settings.incentive?.code };
+  const vars = { name: firstName(input.name), shop: input.shop, code: settings.incentive?.code };
   const subject = fill(template.subject, vars);
   const heading = fill(template.heading, vars);
   const body = fill(template.body, vars);
