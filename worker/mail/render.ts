@@ -42,6 +42,7 @@ export function fill(template: string, vars: Record<string, string | undefined>)
  * subject line, where nothing would escape it. */
 export const firstName = (name: string | undefined): string | undefined =>
   name
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     ?.replace(/[\u0000-\u001f\u007f<>"`]/g, " ")
     .trim()
     .split(/\s+/)[0] || undefined;
