@@ -9,10 +9,13 @@ let dev: ChildProcess | undefined;
 
 export async function setup(): Promise<void> {
   await setupLocal({ port: PORT, persistTo: STATE, fresh: true });
-  dev = startWrangler(["--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE, "--log-level", "warn"], {
-    stdio: ["ignore", "inherit", "inherit"],
-    detached: true,
-  }) as ChildProcess;
+  dev = startWrangler(
+    ["--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE, "--log-level", "warn", "--var", `PUBLIC_URL:${ORIGIN}`],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      detached: true,
+    },
+  ) as ChildProcess;
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {

@@ -101,9 +101,11 @@ export const links = new Hono<Links>()
     const origin = c.req.header("origin");
     const site = await findSite(c.env.DB, c.req.query("site") ?? "");
     if (!site) return jsonError(c, 401, "unknown_site_key", "no site has this key");
-    if (!originAllowed(site.origins, origin))
+    // The token is the credential. A foreign page is refused; a same-origin GET carries no Origin.
+    if (origin !== undefined && !originAllowed(site.origins, origin)) {
       return jsonError(c, 403, "origin_not_allowed", "this origin may not restore carts of this site");
-    c.header("Access-Control-Allow-Origin", origin);
+    }
+    if (origin) c.header("Access-Control-Allow-Origin", origin);
     c.header("Vary", "Origin");
     c.header("Cache-Control", "no-store");
     const link = await findLink(c.env.DB, c.req.query("token") ?? "", "restore");
