@@ -2,7 +2,7 @@
 // only what is missing.
 //   1. checks you are logged in (`wrangler login`, or CLOUDFLARE_API_TOKEN + CLOUDFLARE_ACCOUNT_ID)
 //   2. creates the D1 database `cartback` and writes its id into wrangler.toml
-//   3. creates the queues `cartback-ingest` and `cartback-ingest-dlq`
+//   3. creates the queues (ingest, mail, webhooks, and their dead-letter queues)
 //   4. applies the D1 migrations to the remote database
 //   5. builds the script without the demo shop, and deploys the Worker with its assets
 // Then create a site for your shop: npm run site:create -- --remote --name "My shop" --origin https://shop.example
@@ -11,7 +11,7 @@ import { buildScript } from "./build.mjs";
 import { root, wrangler } from "./wrangler.mjs";
 
 const DATABASE = "cartback";
-const QUEUES = ["cartback-ingest", "cartback-ingest-dlq"];
+const QUEUES = ["cartback-ingest", "cartback-ingest-dlq", "cartback-mail", "cartback-mail-dlq", "cartback-webhooks"];
 const PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000";
 const config = `${root}wrangler.toml`;
 
@@ -62,11 +62,16 @@ step("Migrations");
 wrangler(["d1", "migrations", "apply", "DB", "--remote"]);
 
 step("Build (without the demo shop) and deploy");
+if (!process.env.PUBLIC_URL) {
+  console.log("PUBLIC_URL is not set: links in emails will use wrangler.toml's value. Deploy with PUBLIC_URL=https://your-collector npm run deploy.");
+}
 await buildScript({ demo: false });
-wrangler(["deploy"]);
+wrangler(["deploy", ...(process.env.PUBLIC_URL ? ["--var", `PUBLIC_URL:${process.env.PUBLIC_URL}`] : [])]);
 
 console.log(`
 Deployed. Next:
+  0. Choose how mail goes out (default: the outbox, which only stores it):
+       npx wrangler secret put RESEND_API_KEY   and set MAIL_PROVIDER = "resend", MAIL_FROM in wrangler.toml
   1. Create a site for your shop (prints its key and secret):
        npm run site:create -- --remote --name "My shop" --origin https://shop.example
   2. Add to every page of the shop, in <head>:
