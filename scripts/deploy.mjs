@@ -63,7 +63,9 @@ wrangler(["d1", "migrations", "apply", "DB", "--remote"]);
 
 step("Build (without the demo shop) and deploy");
 if (!process.env.PUBLIC_URL) {
-  console.log("PUBLIC_URL is not set: links in emails will use wrangler.toml's value. Deploy with PUBLIC_URL=https://your-collector npm run deploy.");
+  console.log(
+    "PUBLIC_URL is not set: links in emails will use wrangler.toml's value. Deploy with PUBLIC_URL=https://your-collector npm run deploy.",
+  );
 }
 await buildScript({ demo: false });
 wrangler(["deploy", ...(process.env.PUBLIC_URL ? ["--var", `PUBLIC_URL:${process.env.PUBLIC_URL}`] : [])]);

@@ -24,5 +24,7 @@ export default defineConfig({
     name: "collector",
     include: ["worker/**/*.test.ts"],
     setupFiles: ["worker/test/setup.ts"],
+    // Tests wait on real queues and alarms; on a busy 2-core machine that can take seconds.
+    testTimeout: 30_000,
   },
 });

@@ -55,13 +55,21 @@ const outboxFor = (email: string) =>
     .bind(email)
     .all<{ id: string; subject: string; headers: string; html: string; text: string }>();
 
+/** Waits until the shopper's alarm has claimed exactly `n` messages. */
+const claimedMessages = (email: string, n = 1) =>
+  eventually(async () => {
+    const { results } = await messagesOf(email);
+    expect(results).toHaveLength(n);
+    return results;
+  }, 15_000);
+
 /** Waits for the shopper's alarm to claim `n` messages, then hands them to the mail consumer. */
 async function deliverClaimed(email: string, n = 1): Promise<void> {
   const rows = await eventually(async () => {
     const { results } = await messagesOf(email);
     expect(results.length).toBeGreaterThanOrEqual(n);
     return results;
-  });
+  }, 15_000);
   await deliver(rows.map((m) => ({ kind: "recovery" as const, id: m.id, site: m.site_id, email: m.email })));
 }
 
@@ -135,11 +143,7 @@ describe("stop conditions, checked right before sending", () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "bought.meanwhile@example.com";
     const aid = await abandon(site.key, email);
-    const claimed = await eventually(async () => {
-      const { results } = await messagesOf(email);
-      expect(results).toHaveLength(1);
-      return results;
-    });
+    const claimed = await claimedMessages(email);
     // The shop's server reports the order before the mail consumer gets to the message.
     const order = await exports.default.fetch(`https://collector.test/v1/sites/${site.key}/orders`, {
       method: "POST",
@@ -156,11 +160,7 @@ describe("stop conditions, checked right before sending", () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "returned@example.com";
     const aid = await abandon(site.key, email);
-    const claimed = await eventually(async () => {
-      const { results } = await messagesOf(email);
-      expect(results).toHaveLength(1);
-      return results;
-    });
+    const claimed = await claimedMessages(email);
     await postEvents(site.key, { aid, sentAt: Date.now(), events: [{ id: randomId(), at: Date.now(), type: "checkout" }] });
     await eventually(async () =>
       expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE aid = ? AND type = 'checkout'", aid)).toBe(1),
@@ -175,11 +175,7 @@ describe("stop conditions, checked right before sending", () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "once.only@example.com";
     await abandon(site.key, email);
-    const [message] = await eventually(async () => {
-      const { results } = await messagesOf(email);
-      expect(results).toHaveLength(1);
-      return results;
-    });
+    const [message] = await claimedMessages(email);
     const job: MailJob = { kind: "recovery", id: message?.id as string, site: site.id, email };
     // The alarm "crashed" after claiming but before knowing the job reached the queue.
     const stub = shopperStub(env, site.id, email);
@@ -193,6 +189,39 @@ describe("stop conditions, checked right before sending", () => {
     await deliver([job]);
     expect((await outboxFor(email)).results).toHaveLength(1);
     expect((await messagesOf(email)).results).toMatchObject([{ status: "sent" }]);
+  });
+});
+
+describe("more stop conditions", () => {
+  it("an emptied cart between claim and send: no message", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "emptied@example.com";
+    const aid = await abandon(site.key, email);
+    const claimed = await claimedMessages(email);
+    await postEvents(site.key, {
+      aid,
+      sentAt: Date.now(),
+      events: [{ id: randomId(), at: Date.now(), type: "cart", action: "clear", cart: { currency: "EUR", lines: [] } }],
+    });
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT status FROM carts WHERE aid = ?").bind(aid).first("status")).toBe("empty"),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await deliver(claimed.map((m) => ({ kind: "recovery", id: m.id, site: m.site_id, email: m.email })));
+    expect((await messagesOf(email)).results[0]).toMatchObject({ status: "cancelled", cancel_reason: "emptied" });
+  });
+
+  it("the merchant is told of the interrupted order when notifyEmail is set", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, notifyEmail: "owner@shop.example" });
+    const email = "notice.me@example.com";
+    await abandon(site.key, email);
+    const [message] = await claimedMessages(email);
+    await deliver([
+      { kind: "merchant_notice", id: `${message?.sequence_id}-notice`, site: site.id, email: "owner@shop.example", about: email },
+    ]);
+    const [notice] = (await outboxFor("owner@shop.example")).results;
+    expect(notice?.subject).toBe(`Interrupted order at Tea & Kettle: ${email} (€25.00)`);
+    expect(notice?.text).toContain("2 × Green tea: €25.00");
   });
 });
 
