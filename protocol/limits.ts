@@ -24,5 +24,22 @@ export const MAX_EMAIL_LENGTH = 254;
 /** The email shape both sides accept (the same pattern valibot's `email()` uses). */
 export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/;
 
-/** Checkout micro-moments the script can report: why a checkout may have stalled. */
-export const MOMENT_KINDS = ["payment_failed", "extra_cost", "question", "coupon_failed", "checkout_error"] as const;
+/**
+ * Checkout micro-moments the script can report: why a checkout may have stalled. `code` carries a
+ * short detail (a step or field *name*, a decline code, a question topic), never what was typed.
+ */
+export const MOMENT_KINDS = [
+  "step", // a checkout step viewed (code: step name)
+  "step_back", // back to a step already seen
+  "idle", // no input on a step for a while (value: ms)
+  "tab_hidden",
+  "exit_intent", // the pointer left toward the top of the window
+  "field_error", // a field failed validation (code: field name)
+  "field_reedit", // a field changed three times or more
+  "last_field", // the last field touched before leaving
+  "question", // FAQ, ingredients, returns, shipping info or chat opened (code: topic)
+  "extra_cost", // the total rose when shipping or tax appeared (value: the rise, minor units)
+  "coupon_failed",
+  "payment_failed", // (code: decline code)
+  "checkout_error", // a script error or a failed request on a checkout page
+] as const;

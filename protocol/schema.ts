@@ -72,7 +72,13 @@ export const EventSchema = v.variant("type", [
     v.check((e) => Boolean(e.email || e.userId || e.name), "identify needs an email, a userId or a name"),
   ),
   v.object({ ...base, type: v.literal("checkout") }),
-  v.object({ ...base, type: v.literal("moment"), kind: v.picklist(MOMENT_KINDS), code: v.optional(text(MAX_TEXT_LENGTH)) }),
+  v.object({
+    ...base,
+    type: v.literal("moment"),
+    kind: v.picklist(MOMENT_KINDS),
+    code: v.optional(text(MAX_TEXT_LENGTH)),
+    value: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES))),
+  }),
   v.object({
     ...base,
     type: v.literal("purchase"),

@@ -67,8 +67,10 @@ export interface PurchaseEvent extends EventBase {
 export interface MomentEvent extends EventBase {
   type: "moment";
   kind: MomentKind;
-  /** A decline code, an error message, the question's topic: short and free of personal data. */
+  /** A decline code, a step or field name, the question's topic: short and free of personal data. */
   code?: string;
+  /** A measure: milliseconds idle, the rise of a total in minor units. */
+  value?: number;
 }
 
 export type MomentKind = (typeof MOMENT_KINDS)[number];

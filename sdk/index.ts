@@ -60,7 +60,7 @@ export interface Cartback {
   /** The order was placed: reports it and empties the cart. */
   purchase(order: Order): Promise<void>;
   /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })`. */
-  moment(kind: MomentKind, detail?: { code?: string }): Promise<void>;
+  moment(kind: MomentKind, detail?: { code?: string; value?: number }): Promise<void>;
   /** Sends queued events now instead of within the next second. */
   flush(): Promise<void>;
   /** Called once when the page was opened from a recovery email's link: rebuild the shop's cart
@@ -200,10 +200,11 @@ export function createCartback(options: CartbackOptions): Cartback {
       }, true),
     moment: (kind, detail) =>
       record((s) => {
-        const code = detail?.code;
-        carts.need(MOMENT_KINDS.includes(kind), `moment kind (one of ${MOMENT_KINDS.join(", ")})`);
+        const { code, value } = detail || {};
+        carts.need(MOMENT_KINDS.includes(kind), "moment kind");
         carts.need(code == null || carts.isText(code), "moment code");
-        emit(s, { type: "moment", kind, code });
+        carts.need(value == null || (Number.isInteger(value) && value >= 0 && value <= MAX_PRICE * MAX_LINES), "moment value");
+        emit(s, { type: "moment", kind, code, value });
       }),
     flush: () => sender.flush(),
     onRestore(listener) {

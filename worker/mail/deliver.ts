@@ -1,5 +1,6 @@
 import type { Line } from "../../protocol/types";
 import { createLink } from "../links/tokens";
+import { templateOf } from "../recovery/reasons";
 import { shopperStub } from "../recovery/shopper";
 import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
@@ -65,7 +66,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
       `SELECT c.lines, c.currency, c.expires_at, q.reason FROM sequences q JOIN carts c ON c.site_id = q.site_id AND c.aid = q.aid WHERE q.id = ?`,
     )
       .bind(job.id.replace(/-notice$/, ""))
-      .first<CartRow & { reason: "payment_failed" }>();
+      .first<CartRow & { reason: string }>();
     const mail = renderMerchantNotice({
       id: job.id,
       to: job.email,
@@ -109,7 +110,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     shop,
     origins: site.origins,
     settings: site.settings,
-    reason: verdict.reason,
+    reason: templateOf(verdict.reason),
     step: verdict.step,
     name: verdict.name,
     cart: { currency: cart.currency, lines: JSON.parse(cart.lines) as Line[] },

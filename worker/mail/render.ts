@@ -163,7 +163,8 @@ export function renderMerchantNotice(input: {
   from: string;
   shop: string;
   shopper: string;
-  reason?: Reason;
+  /** The stall reason, e.g. card_declined. */
+  reason?: string;
   cart?: Cart;
 }): Mail {
   const lines = input.cart?.lines ?? [];
@@ -172,7 +173,7 @@ export function renderMerchantNotice(input: {
   const list = lines.map((l) => `${l.quantity} × ${l.name}${l.variant ? ` (${l.variant})` : ""}: ${money(l.price * l.quantity)}`);
   const subject = `Interrupted order at ${input.shop}: ${input.shopper} (${money(total)})`;
   const text = [
-    `${input.shopper} left an order at ${input.shop}${input.reason ? ` (reason: ${input.reason.replace("_", " ")})` : ""}.`,
+    `${input.shopper} left an order at ${input.shop}${input.reason ? ` (reason: ${input.reason.replaceAll("_", " ")})` : ""}.`,
     "",
     ...list,
     `Total: ${money(total)}`,

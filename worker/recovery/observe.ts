@@ -48,6 +48,12 @@ function observationOf(m: IngestMessage, row: ShopperRow & { email: string }): O
       ? { status: row.status, value: row.value ?? 0, currency: row.currency ?? "EUR", expiresAt: row.expires_at ?? 0 }
       : undefined,
     purchase: purchase && { orderId: purchase.orderId, total: purchase.total, at: correctedAt(m, purchase) },
-    moments: m.events.filter((e): e is MomentEvent => e.type === "moment").map((e) => ({ kind: e.kind, at: correctedAt(m, e) })),
+    moments: m.events
+      .filter((e): e is MomentEvent => e.type === "moment")
+      .map((e) => ({ kind: e.kind, code: e.code, value: e.value, at: correctedAt(m, e) })),
+    checkoutAt: m.events
+      .filter((e) => e.type === "checkout")
+      .map((e) => correctedAt(m, e))
+      .at(-1),
   };
 }

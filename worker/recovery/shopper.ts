@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import type { MomentKind } from "../../protocol/types";
 import type { MailJob } from "../mail/job";
-import type { Reason, SiteSettings } from "../sites/settings";
+import type { SiteSettings } from "../sites/settings";
 import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
+import { deriveReason, type Moment, type StallReason, templateOf } from "./reasons";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -21,8 +21,13 @@ export interface Observation {
   /** The cart as stored after the batch. */
   cart?: { status: "active" | "empty" | "purchased"; value: number; currency: string; expiresAt: number };
   purchase?: { orderId: string; total: number; at: number };
-  moments?: { kind: MomentKind; at: number }[];
+  moments?: Moment[];
+  /** When checkout was started, if the batch says so. */
+  checkoutAt?: number;
 }
+
+/** Moments kept per cart: enough for the reason window, bounded whatever a page sends. */
+const KEEP_MOMENTS = 50;
 
 interface CartState {
   aid: string;
@@ -31,8 +36,8 @@ interface CartState {
   currency: string;
   expiresAt: number;
   lastActivity: number;
-  reason: Reason;
-  reasonAt: number;
+  moments: Moment[];
+  checkoutAt?: number;
 }
 
 type SequenceStatus = "active" | "completed" | "stopped";
@@ -45,7 +50,7 @@ interface SequenceState {
   basedOn: number;
   /** When the threshold passed; steps are timed from here. */
   detectedAt: number;
-  reason: Reason;
+  reason: StallReason;
   /** The next step to claim. */
   step: number;
   status: SequenceStatus;
@@ -73,15 +78,8 @@ interface State {
   pending?: MailJob;
 }
 
-/** The reason a moment points to; the micro-moments issue refines this into a documented rule. */
-const REASON_OF: Partial<Record<MomentKind, Reason>> = {
-  payment_failed: "payment_failed",
-  extra_cost: "extra_costs",
-  question: "question",
-};
-
 export type Verdict =
-  | { send: true; aid: string; reason: Reason; step: number; name?: string }
+  | { send: true; aid: string; reason: StallReason; step: number; name?: string }
   | { send: false; why: StopReason | "unknown" };
 
 /**
@@ -125,10 +123,8 @@ export class Shopper extends DurableObject<Env> {
       if (o.cart)
         Object.assign(cart, { status: o.cart.status, value: o.cart.value, currency: o.cart.currency, expiresAt: o.cart.expiresAt });
       cart.lastActivity = Math.max(cart.lastActivity, o.activityAt);
-      for (const m of o.moments ?? []) {
-        const reason = REASON_OF[m.kind];
-        if (reason && m.at >= cart.reasonAt) Object.assign(cart, { reason, reasonAt: m.at });
-      }
+      if (o.checkoutAt) cart.checkoutAt = Math.max(cart.checkoutAt ?? 0, o.checkoutAt);
+      if (o.moments?.length) cart.moments = [...cart.moments, ...o.moments].sort((a, b) => a.at - b.at).slice(-KEEP_MOMENTS);
       if (o.purchase) cart.status = "purchased";
     }
     const active = this.activeSequence(state);
@@ -214,8 +210,7 @@ export class Shopper extends DurableObject<Env> {
       currency: "EUR",
       expiresAt: 0,
       lastActivity: 0,
-      reason: "reminder",
-      reasonAt: 0,
+      moments: [],
     };
     return state.carts[aid];
   }
@@ -244,13 +239,14 @@ export class Shopper extends DurableObject<Env> {
     state.sends = state.sends.filter((t) => t > now - 30 * DAY);
     if (state.starts.length >= settings.maxSequencesPerDay || state.sends.length >= settings.maxEmailsPer30Days) return;
     if (await this.suppressed(state)) return;
+    const reason = deriveReason(cart.moments, { exitAt: cart.lastActivity, checkoutStarted: cart.checkoutAt !== undefined });
     const sequence: SequenceState = {
       id: crypto.randomUUID(),
       aid: cart.aid,
       intent: state.intent,
       basedOn: lastActivity,
       detectedAt: lastActivity + settings.abandonAfterMinutes * MINUTE,
-      reason: cart.reason,
+      reason,
       step: 0,
       status: "active",
     };
@@ -260,7 +256,7 @@ export class Shopper extends DurableObject<Env> {
       `INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     )
-      .bind(sequence.id, state.site, state.email, cart.aid, lastActivity, now, cart.value, cart.currency, cart.reason)
+      .bind(sequence.id, state.site, state.email, cart.aid, lastActivity, now, cart.value, cart.currency, reason)
       .run();
     if (settings.notifyEmail) {
       await this.enqueue(state, {
@@ -274,7 +270,7 @@ export class Shopper extends DurableObject<Env> {
     await sendWebhook(this.env, state.site, settings, "abandonment", {
       sequenceId: sequence.id,
       email: state.email,
-      reason: cart.reason,
+      reason,
       value: cart.value,
       currency: cart.currency,
       abandonedAt: lastActivity,
@@ -302,7 +298,7 @@ export class Shopper extends DurableObject<Env> {
       `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at)
        VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?)`,
     )
-      .bind(job.id, sequence.id, state.site, state.email, step, sequence.reason, this.dueAt(sequence, step, settings), now)
+      .bind(job.id, sequence.id, state.site, state.email, step, templateOf(sequence.reason), this.dueAt(sequence, step, settings), now)
       .run();
     if (sequence.status === "completed") {
       await this.env.DB.prepare("UPDATE sequences SET status = 'completed' WHERE id = ? AND status = 'active'").bind(sequence.id).run();
