@@ -12,6 +12,8 @@ const out = `${root}dist`;
 export const entries = {
   tag: { in: `${root}sdk/tag.ts`, out: `${out}/public/cartback.js`, format: "iife" },
   esm: { in: `${root}sdk/index.ts`, out: `${out}/public/cartback.mjs`, format: "esm" },
+  checkout: { in: `${root}sdk/checkout/entry.ts`, out: `${out}/public/cartback-checkout.js`, format: "iife" },
+  checkoutEsm: { in: `${root}sdk/checkout/index.ts`, out: `${out}/public/cartback-checkout.mjs`, format: "esm" },
 };
 
 /** Builds everything; `demo: false` leaves the demo shop out (for deploying). */

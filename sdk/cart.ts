@@ -36,7 +36,7 @@ function absoluteUrl(value: unknown, what: string): string {
   try {
     url = new URL(value as string, location.href);
   } catch {}
-  need(url && /^https?:$/.test(url.protocol) && url.href.length <= MAX_URL_LENGTH, `${what} (http(s) URL)`);
+  need(url && /^https?:$/.test(url.protocol) && url.href.length <= MAX_URL_LENGTH, what);
   return url.href;
 }
 
@@ -45,8 +45,8 @@ export function checkLine(input: unknown): Line {
   const raw = (input || {}) as Record<string, unknown>;
   need(isText(raw.id, MAX_ID_LENGTH), "line.id");
   need(isText(raw.name), "line.name");
-  need(isInt(raw.price, 0, MAX_PRICE), "line.price (integer, minor units)");
-  need(isInt(raw.quantity, 1, MAX_QUANTITY), `line.quantity (1-${MAX_QUANTITY})`);
+  need(isInt(raw.price, 0, MAX_PRICE), "line.price");
+  need(isInt(raw.quantity, 1, MAX_QUANTITY), "line.quantity");
   const line: Line = { id: raw.id, name: raw.name, price: raw.price, quantity: raw.quantity };
   if (raw.url != null) line.url = absoluteUrl(raw.url, "line.url");
   if (raw.image != null) line.image = absoluteUrl(raw.image, "line.image");
@@ -58,22 +58,22 @@ export function checkLine(input: unknown): Line {
 }
 
 function checkCart(cart: Cart): Cart {
-  need(isCurrency(cart.currency), "currency (ISO 4217, e.g. EUR; set data-currency or call setCart)");
-  need(cart.lines.length <= MAX_LINES, `cart (more than ${MAX_LINES} lines)`);
-  need(new Set(cart.lines.map((l) => l.id)).size === cart.lines.length, "cart (two lines share an id)");
+  need(isCurrency(cart.currency), "currency");
+  need(cart.lines.length <= MAX_LINES, "cart: too many lines");
+  need(new Set(cart.lines.map((l) => l.id)).size === cart.lines.length, "cart: duplicate line id");
   return cart;
 }
 
 const find = (cart: Cart, id: unknown): number => {
   const i = cart.lines.findIndex((l) => l.id === id);
-  need(i >= 0, `line id ${String(id)} (not in the cart)`);
+  need(i >= 0, "line id: not in cart");
   return i;
 };
 
 /** Replaces the whole cart. */
 export function setCart(_: Cart, input: unknown): Cart {
   const raw = (input || {}) as Partial<Cart>;
-  need(Array.isArray(raw.lines), "cart.lines (an array)");
+  need(Array.isArray(raw.lines), "cart.lines");
   return checkCart({ currency: raw.currency as string, lines: raw.lines.map(checkLine) });
 }
 
@@ -84,7 +84,7 @@ export function addLine(cart: Cart, input: unknown): Cart {
   const same = cart.lines.find((l) => l.id === line.id);
   if (same) {
     line.quantity += same.quantity;
-    need(line.quantity <= MAX_QUANTITY, `line.quantity (over ${MAX_QUANTITY})`);
+    need(line.quantity <= MAX_QUANTITY, "line.quantity");
   }
   // Keep the line where it was, so the shop's cart doesn't reorder as the shopper clicks "+".
   lines.splice(same ? cart.lines.indexOf(same) : lines.length, 0, line);

@@ -108,7 +108,7 @@ export function createCartback(options: CartbackOptions): Cartback {
         try {
           listener(cart);
         } catch (e) {
-          warn("an onCart listener threw", e);
+          warn(e);
         }
       }
     });
@@ -157,7 +157,7 @@ export function createCartback(options: CartbackOptions): Cartback {
         if (restored.status === "restored") await changeCart("set", carts.setCart)(restored.cart);
         return restored;
       })
-      .catch((e) => void warn("could not restore the cart from this link", e));
+      .catch((e) => void warn(e));
   }
 
   return {
@@ -175,7 +175,7 @@ export function createCartback(options: CartbackOptions): Cartback {
     identify: (shopper) =>
       record((s) => {
         const { email, userId, name } = (shopper || {}) as Shopper;
-        carts.need(email || userId || name, "identify (needs email, userId or name)");
+        carts.need(email || userId || name, "identify");
         carts.need(email == null || carts.isEmail(email), "identify email");
         carts.need(userId == null || carts.isText(userId, MAX_ID_LENGTH), "identify userId");
         carts.need(name == null || carts.isText(name), "identify name");
@@ -187,7 +187,7 @@ export function createCartback(options: CartbackOptions): Cartback {
         const cart = current(s);
         const { orderId, total, currency = cart.currency } = (order || {}) as Order;
         carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
-        carts.need(Number.isInteger(total) && total >= 0 && total <= MAX_PRICE * MAX_LINES, "purchase total (integer, minor units)");
+        carts.need(Number.isInteger(total) && total >= 0 && total <= MAX_PRICE * MAX_LINES, "purchase total");
         carts.need(carts.isCurrency(currency), "purchase currency");
         emit(s, {
           type: "purchase",

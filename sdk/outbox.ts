@@ -41,7 +41,7 @@ export function enqueue(box: Outbox, event: CartbackEvent): void {
     events.splice(Math.max(superseded, 0), 1);
     dropped++;
   }
-  if (dropped) warn(`outbox full: dropped ${dropped} unsent event(s)`);
+  if (dropped) warn("outbox full, dropped", dropped);
 }
 
 function need(ok: boolean): void {
@@ -80,7 +80,7 @@ export function createSender(url: string) {
       // A string body goes as text/plain: a "simple" request, so no CORS preflight round trip.
       const res = await fetch(url, { method: "POST", body: JSON.stringify({ aid, sentAt: Date.now(), events }), keepalive });
       if (res.status === 408 || res.status === 429 || res.status > 499) retry = retryAfter(res);
-      else if (!res.ok) warn(`collector refused ${events.length} event(s), dropped:`, res.status, await res.text());
+      else if (!res.ok) warn("dropped, collector said", res.status, await res.text());
     } catch {
       retry = 0; // offline, collector unreachable, or the page went away mid-request
     }

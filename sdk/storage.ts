@@ -59,7 +59,7 @@ export function transact<R>(change: (state: State) => R): Promise<R> {
     })
     .catch((e: unknown) => {
       if (typeof e === "string") throw e;
-      warn("IndexedDB unavailable; the cart lasts only for this page", e);
+      warn("no IndexedDB: cart kept in memory", e);
       memory = known || fresh();
       return commitMemory(change);
     });

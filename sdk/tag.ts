@@ -22,7 +22,18 @@ try {
     currency: data.currency,
     ttlDays: Number(data.ttlDays) || undefined,
   });
+  // Checkout pages get the micro-moment detectors, in their own file: other pages pay nothing.
+  let detectors: HTMLScriptElement | undefined;
+  const watchCheckout = (): void => {
+    if (detectors) return;
+    detectors = document.createElement("script");
+    detectors.src = new URL("cartback-checkout.js", script.src).href;
+    Object.assign(detectors.dataset, { captureEmail: data.captureEmail, idleSeconds: data.idleSeconds });
+    document.head.append(detectors);
+  };
+  if (data.checkout !== undefined) watchCheckout();
   const run: Queue = (name, ...args) => {
+    if (name === "checkout") watchCheckout();
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
       if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);

@@ -45,11 +45,16 @@ it("a declined payment, then one email in the outbox, whose link restores the ca
   await laptop.page.click("#to-checkout");
   await laptop.page.fill("#email", email);
   await laptop.page.fill("#name", "Ana Lima");
+  await laptop.page.click("#to-payment");
   await laptop.page.fill("#card", "4000 0000 0000 0002");
   await laptop.page.click("#pay");
-  await expect.poll(() => laptop.page.locator("#notice").textContent()).toContain("declined");
+  await expect.poll(() => laptop.page.locator("#declined").isVisible()).toBe(true);
   const { aid } = await savedState(laptop.page);
-  await eventually(() => expect(d1(`SELECT type FROM events WHERE aid = '${aid}' AND type = 'moment'`)).toHaveLength(1), 20_000);
+  await laptop.page.evaluate(() => (window as unknown as { cartback: (c: string) => Promise<void> }).cartback("flush"));
+  await eventually(
+    () => expect(d1(`SELECT id FROM events WHERE aid = '${aid}' AND data LIKE '%"payment_failed"%'`)).toHaveLength(1),
+    20_000,
+  );
   await laptop.context.close();
 
   // About a minute later: exactly one email, about the payment.
@@ -80,6 +85,7 @@ it("a declined payment, then one email in the outbox, whose link restores the ca
   // The shopper buys on the phone; the link now says so instead of restoring.
   await phone.page.click("#to-checkout");
   await phone.page.fill("#email", email);
+  await phone.page.click("#to-payment");
   await phone.page.fill("#card", "4242 4242 4242 4242");
   await phone.page.click("#pay");
   await expect.poll(() => phone.page.locator("#notice").textContent()).toContain("Thank you");
