@@ -29,8 +29,8 @@ export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z
  * short detail (a step or field *name*, a decline code, a question topic), never what was typed.
  */
 export const MOMENT_KINDS = [
-  "step", // a checkout step viewed (code: step name)
-  "step_back", // back to a step already seen
+  "step", // a checkout step viewed (code: step name; value: ms spent on the step before)
+  "step_back", // back to a step already seen (value: ms spent on the step before)
   "idle", // no input on a step for a while (value: ms)
   "tab_hidden",
   "exit_intent", // the pointer left toward the top of the window

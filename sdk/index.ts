@@ -206,7 +206,8 @@ export function createCartback(options: CartbackOptions): Cartback {
         carts.need(value == null || (Number.isInteger(value) && value >= 0 && value <= MAX_PRICE * MAX_LINES), "moment value");
         emit(s, { type: "moment", kind, code, value });
       }),
-    flush: () => sender.flush(),
+    // After every call made before it, so what those calls recorded goes too.
+    flush: () => serial(() => sender.flush()).then(() => undefined),
     onRestore(listener) {
       restoring.then((restored) => restored && listener(restored));
     },

@@ -48,14 +48,16 @@ export function watchCheckout(
     said.add(kind + code);
   };
 
-  // Steps, and going back to one already seen.
+  // Steps, going back to one already seen, and the time spent on the step left (value, ms).
   const steps: string[] = [];
   let step = "checkout";
+  let since = Date.now();
   const enter = (name: string): void => {
     if (name === steps.at(-1)) return;
-    report(steps.includes(name) ? "step_back" : "step", name);
+    report(steps.includes(name) ? "step_back" : "step", name, steps.length ? Date.now() - since : 0);
     steps.push(name);
     step = name;
+    since = Date.now();
     rearm();
   };
 

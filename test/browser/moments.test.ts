@@ -93,11 +93,45 @@ it("on the checkout page each detector fires, and nothing typed leaves the brows
   await page.mouse.move(400, 300);
   await page.mouse.move(400, -20); // exit intent
   await hideTab(page); // tab hidden
+  await page.evaluate(async () => {
+    // An uncaught error in the shop's own script (a timer would be caught by the page's fake clock).
+    const broken = document.createElement("script");
+    broken.textContent = 'throw new Error("the shop\'s checkout script broke")';
+    document.head.append(broken);
+    await fetch("/v1/no-such-route"); // a failed request (404)
+  });
   await page.clock.runFor(31_000); // idle on the payment step (threshold 30 s on the demo)
   await flush(page);
-
+  // Writes to IndexedDB, and resource-timing entries, take real time while the page's clock is
+  // driven: step the clock until every expected moment has left the browser (or time runs out,
+  // and the assertions below say which is missing).
+  const expected: [string, string?][] = [
+    ["question", "faq"],
+    ["field_error", "email"],
+    ["field_error", "postcode"],
+    ["extra_cost"],
+    ["step", "details"],
+    ["step", "payment"],
+    ["step_back", "details"],
+    ["coupon_failed", "invalid_code"],
+    ["payment_failed", "card_declined"],
+    ["exit_intent"],
+    ["tab_hidden"],
+    ["idle"],
+    ["checkout_error", "script"],
+    ["checkout_error", "http_404"],
+  ];
+  const seen = (kind: string, code?: string) => moments().some((m) => m.kind === kind && (code === undefined || m.code === code));
+  await expect
+    .poll(
+      async () => {
+        await page.clock.runFor(1000);
+        return expected.filter(([kind, code]) => !seen(kind, code));
+      },
+      { timeout: 15_000 },
+    )
+    .toEqual([]);
   const got = moments();
-  const seen = (kind: string, code?: string) => got.some((m) => m.kind === kind && (code === undefined || m.code === code));
   expect(seen("question", "faq")).toBe(true);
   expect(seen("field_error", "email")).toBe(true);
   expect(seen("field_error", "postcode")).toBe(true);
@@ -109,6 +143,11 @@ it("on the checkout page each detector fires, and nothing typed leaves the brows
   expect(seen("exit_intent")).toBe(true);
   expect(seen("tab_hidden")).toBe(true);
   expect(got.find((m) => m.kind === "idle")).toMatchObject({ code: "payment", value: 30_000 });
+  expect(seen("checkout_error", "script")).toBe(true);
+  expect(seen("checkout_error", "http_404")).toBe(true);
+  // Time spent on the step left: the first step reports 0, later ones what the clock says.
+  expect(got.find((m) => m.kind === "step" && m.code === "details")?.value).toBe(0);
+  expect(got.find((m) => m.kind === "step" && m.code === "payment")?.value).toBeGreaterThanOrEqual(0);
 
   // Privacy: field names and kinds of events only. The email goes because this shop has consent.
   const sent = bodies.join("\n");
