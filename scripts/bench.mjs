@@ -176,7 +176,7 @@ console.log(`\n## Recovery lag (${SHOPPERS} shoppers coming due over 20 s)\n`);
 const settings = await fetch(`${ORIGIN}/v1/sites/pk_demo_local/settings`, {
   method: "PATCH",
   headers: { authorization: "Bearer sk_demo_local_only_not_secret", "content-type": "application/json" },
-  body: JSON.stringify({ abandonAfterMinutes: 1 }),
+  body: JSON.stringify({ abandonAfterMinutes: 1, holdoutPercent: 0 }),
 });
 if (!settings.ok) throw new Error(`could not set the threshold: ${settings.status}`);
 const started = Date.now();

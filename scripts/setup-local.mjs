@@ -17,6 +17,8 @@ export async function setupLocal({ port = 8787, persistTo, fresh = false } = {})
   createSite({
     ...DEMO_SITE,
     origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    // Someone trying the demo should always see the email: no holdout on the demo site.
+    settings: { holdoutPercent: 0 },
     upsert: true,
     where,
   });

@@ -26,7 +26,15 @@ function target(values) {
   return values["persist-to"] ? ["--local", "--persist-to", values["persist-to"]] : ["--local"];
 }
 
-export function createSite({ name, origins, key = token("pk", 16), secret = token("sk", 32), upsert = false, where = ["--local"] }) {
+export function createSite({
+  name,
+  origins,
+  key = token("pk", 16),
+  secret = token("sk", 32),
+  settings = {},
+  upsert = false,
+  where = ["--local"],
+}) {
   const list = JSON.stringify(origins.map(normaliseOrigin));
   const conflict = upsert ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name` : "";
   wrangler(
@@ -36,7 +44,7 @@ export function createSite({ name, origins, key = token("pk", 16), secret = toke
       "DB",
       ...where,
       "--command",
-      `INSERT INTO sites (key, secret, name, origins, created_at) VALUES (${sql(key)}, ${sql(secret)}, ${sql(name)}, ${sql(list)}, ${Date.now()})${conflict}`,
+      `INSERT INTO sites (key, secret, name, origins, settings, created_at) VALUES (${sql(key)}, ${sql(secret)}, ${sql(name)}, ${sql(list)}, ${sql(JSON.stringify(settings))}, ${Date.now()})${conflict}`,
     ],
     { quiet: true },
   );

@@ -9,6 +9,7 @@ import { deliverMail, recordUndeliverable } from "./mail/deliver";
 import type { MailJob } from "./mail/job";
 import { merchant } from "./merchant/routes";
 import { purgeExpiredCarts } from "./retention/purge";
+import { stats } from "./stats/routes";
 import { deliverWebhooks } from "./webhooks/deliver";
 import type { WebhookJob } from "./webhooks/send";
 
@@ -19,6 +20,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/v1/events", ingest)
   .route("/", links)
   .route("/", merchant)
+  .route("/", stats)
   .route("/", devOutbox);
 
 app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -31,7 +31,7 @@ it("a declined payment, then one email in the outbox, whose link restores the ca
   const settings = await fetch(`${ORIGIN}/v1/sites/${DEMO_SITE.key}/settings`, {
     method: "PATCH",
     headers: { authorization: `Bearer ${DEMO_SITE.secret}`, "content-type": "application/json" },
-    body: JSON.stringify({ abandonAfterMinutes: 1, restoreUrl: `${ORIGIN}/demo/` }),
+    body: JSON.stringify({ abandonAfterMinutes: 1, restoreUrl: `${ORIGIN}/demo/`, holdoutPercent: 0 }),
   });
   expect(settings.status).toBe(200);
 

@@ -8,7 +8,7 @@ import { shopperStub } from "../recovery/shopper";
 import { SettingsSchema } from "../sites/settings";
 import { findSite, forgetSites, originAllowed, type Site } from "../sites/sites";
 
-type Merchant = { Bindings: Env; Variables: { site: Site } };
+export type Merchant = { Bindings: Env; Variables: { site: Site } };
 
 /** Compares without leaking, through timing, how much of a guess was right. */
 async function sameSecret(given: string, expected: string): Promise<boolean> {
@@ -17,8 +17,8 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
 }
 
 /** `Authorization: Bearer <site secret>` for the site in the path; one site's secret opens only that site. */
-async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Response | undefined> {
-  const site = await findSite(c.env.DB, c.req.param("key") ?? "");
+export async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Response | undefined> {
+  const site = await findSite(c.env.DB, c.req.param("key") ?? c.req.query("site") ?? "");
   const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!bearer) return jsonError(c, 401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
   const row = site && (await c.env.DB.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret"));

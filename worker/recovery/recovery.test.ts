@@ -5,10 +5,11 @@ import type { CartbackEvent } from "../../protocol/types";
 import worker from "../index";
 import type { MailJob } from "../mail/job";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
-import { type Shopper, shopperStub } from "./shopper";
+import { inHoldout, type Shopper, shopperStub } from "./shopper";
 
 const MINUTE = 60_000;
-const settings = { abandonAfterMinutes: 1, shopName: "Tea & Kettle" };
+// No holdout here: these tests are about who gets messages (the holdout has its own test).
+const settings = { abandonAfterMinutes: 1, shopName: "Tea & Kettle", holdoutPercent: 0 };
 
 /** A shopper who filled a cart, gave an email and went quiet `minutesAgo` minutes ago. */
 async function abandon(
@@ -374,6 +375,38 @@ describe("caps and steps", () => {
     expect(withCode[0]?.text).toContain("Shipping is on us. Use code FREESHIP at checkout, valid for 48 hours.");
     expect(await nextAlarm()).toBeNull();
     expect(await env.DB.prepare("SELECT status FROM sequences WHERE email = ?").bind(email).first("status")).toBe("completed");
+  });
+});
+
+describe("the holdout", () => {
+  it("a held-out shopper's abandonment is recorded but gets no message; their own purchase is a natural recovery", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, holdoutPercent: 50 });
+    // Find addresses on each side of the stable split.
+    const emails = Array.from({ length: 40 }, (_, i) => `split-${i}@example.com`);
+    const held = [];
+    for (const email of emails) if (await inHoldout(site.id, email, 50)) held.push(email);
+    expect(held.length).toBeGreaterThan(5);
+    expect(held.length).toBeLessThan(35);
+    const email = held[0] as string;
+    const aid = await abandon(site.key, email);
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT holdout, status FROM sequences WHERE email = ?").bind(email).first()).toEqual({
+        holdout: 1,
+        status: "holdout",
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await messagesOf(email)).results).toEqual([]);
+    await postEvents(site.key, {
+      aid,
+      sentAt: Date.now(),
+      events: [{ id: randomId(), at: Date.now(), type: "purchase", orderId: "natural-1", total: 2500, currency: "EUR" }],
+    });
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT recovered_order_id FROM sequences WHERE email = ?").bind(email).first("recovered_order_id")).toBe(
+        "natural-1",
+      ),
+    );
   });
 });
 

@@ -40,7 +40,7 @@ interface CartState {
   checkoutAt?: number;
 }
 
-type SequenceStatus = "active" | "completed" | "stopped";
+type SequenceStatus = "active" | "completed" | "stopped" | "holdout";
 
 interface SequenceState {
   id: string;
@@ -240,23 +240,39 @@ export class Shopper extends DurableObject<Env> {
     if (state.starts.length >= settings.maxSequencesPerDay || state.sends.length >= settings.maxEmailsPer30Days) return;
     if (await this.suppressed(state)) return;
     const reason = deriveReason(cart.moments, { exitAt: cart.lastActivity, checkoutStarted: cart.checkoutAt !== undefined });
+    const holdout = await inHoldout(state.site, state.email, settings.holdoutPercent);
+    const detectedAt = lastActivity + settings.abandonAfterMinutes * MINUTE;
     const sequence: SequenceState = {
       id: crypto.randomUUID(),
       aid: cart.aid,
       intent: state.intent,
       basedOn: lastActivity,
-      detectedAt: lastActivity + settings.abandonAfterMinutes * MINUTE,
+      detectedAt,
       reason,
       step: 0,
-      status: "active",
+      // The holdout gets no message; its natural recovery is counted from the abandonment.
+      status: holdout ? "holdout" : "active",
+      touchedAt: holdout ? detectedAt : undefined,
     };
     state.starts.push(now);
     state.sequences = [...state.sequences, sequence].slice(-KEEP_SEQUENCES);
     await this.env.DB.prepare(
-      `INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+      `INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-      .bind(sequence.id, state.site, state.email, cart.aid, lastActivity, now, cart.value, cart.currency, reason)
+      .bind(
+        sequence.id,
+        state.site,
+        state.email,
+        cart.aid,
+        lastActivity,
+        now,
+        cart.value,
+        cart.currency,
+        reason,
+        sequence.status,
+        holdout ? 1 : 0,
+      )
       .run();
     if (settings.notifyEmail) {
       await this.enqueue(state, {
@@ -274,6 +290,7 @@ export class Shopper extends DurableObject<Env> {
       value: cart.value,
       currency: cart.currency,
       abandonedAt: lastActivity,
+      holdout,
     });
     return sequence;
   }
@@ -372,6 +389,19 @@ export class Shopper extends DurableObject<Env> {
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
     else await this.ctx.storage.deleteAlarm();
   }
+}
+
+/**
+ * Whether a shopper is in the site's holdout: a stable hash of site and email, so the same person
+ * stays in the same group, and a share of `percent` of all shoppers is held out.
+ *
+ * @example
+ * await inHoldout(1, "ana@example.com", 5); // true for about 1 address in 20, always the same ones
+ */
+export async function inHoldout(site: number, email: string, percent: number): Promise<boolean> {
+  if (percent <= 0) return false;
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`holdout:${site}:${email.toLowerCase()}`));
+  return new DataView(hash).getUint32(0) % 10_000 < percent * 100;
 }
 
 /** The Durable Object of the shopper with this email on this site. */

@@ -71,6 +71,8 @@ export const SettingsSchema = v.object({
   ]),
   maxSequencesPerDay: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10)), 1),
   maxEmailsPer30Days: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30)), 6),
+  /** The share of shoppers (percent) who get no messages: their natural recovery is the baseline for the lift. */
+  holdoutPercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(50)), 5),
   /** A paid order this many days after a message's send or click counts as recovered. */
   attributionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30)), 7),
   shopName: v.optional(text(100)),

@@ -1,0 +1,209 @@
+const DAY = 86_400_000;
+
+/** A date range in whole UTC days, both ends included. */
+export interface Range {
+  from: string; // YYYY-MM-DD
+  to: string;
+}
+
+export const rangeMs = ({ from, to }: Range): [number, number] => [Date.parse(`${from}T00:00:00Z`), Date.parse(`${to}T00:00:00Z`) + DAY];
+
+export interface Lift {
+  /** Treated minus holdout recovery rate, in percentage points. */
+  points: number;
+  /** 95% confidence interval of `points` (normal approximation for a difference of proportions). */
+  ci95: [number, number];
+  /** Recoveries the messages added over what the holdout's rate predicts. */
+  incrementalRecoveries: number;
+}
+
+export interface Stats {
+  range: Range;
+  currency: string | null;
+  abandoned: { carts: number; value: number };
+  treated: { carts: number; recovered: number; rate: number | null; revenue: number };
+  holdout: { carts: number; recovered: number; rate: number | null };
+  lift: Lift | null;
+  medianTimeToRecoverMs: number | null;
+  reasons: { reason: string; carts: number; value: number; recovered: number; rate: number | null }[];
+  funnel: { stage: string; shoppers: number }[];
+  daily: { day: string; abandoned: number; value: number; recovered: number; revenue: number }[];
+  messages: { step: number; sent: number; clicked: number; converted: number; revenue: number }[];
+}
+
+const rate = (part: number, whole: number): number | null => (whole ? part / whole : null);
+
+/**
+ * The lift of recovery over the holdout, with a 95% interval. Null without both groups.
+ *
+ * @example
+ * lift(30, 100, 2, 20); // treated 30% vs holdout 10%: 20 points, interval about [5.4, 34.6]
+ */
+export function lift(recovered: number, treated: number, naturallyRecovered: number, held: number): Lift | null {
+  if (!treated || !held) return null;
+  const pt = recovered / treated;
+  const ph = naturallyRecovered / held;
+  const se = Math.sqrt((pt * (1 - pt)) / treated + (ph * (1 - ph)) / held);
+  const points = (pt - ph) * 100;
+  return { points, ci95: [points - 196 * se, points + 196 * se], incrementalRecoveries: (pt - ph) * treated };
+}
+
+export function median(sorted: number[]): number | null {
+  if (!sorted.length) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Every figure of the stats page for one site and range, recomputed from the stored facts:
+ * `sequences` (one per abandonment of a reachable shopper, holdout included), `messages` and
+ * `events`. Abandonments are placed in the range by the time the cart went quiet.
+ */
+export async function computeStats(db: D1Database, site: number, range: Range): Promise<Stats> {
+  const [from, to] = rangeMs(range);
+  const inRange = "s.site_id = ?1 AND s.abandoned_at >= ?2 AND s.abandoned_at < ?3";
+  const bind = (sql: string) => db.prepare(sql).bind(site, from, to);
+  const [groups, times, reasons, daily, sends, conversions, funnel, steps, currency] = await db.batch([
+    bind(`SELECT s.holdout, count(*) AS carts, coalesce(sum(s.value), 0) AS value, count(s.recovered_order_id) AS recovered,
+            coalesce(sum(s.recovered_value), 0) AS revenue FROM sequences s WHERE ${inRange} GROUP BY s.holdout`),
+    bind(
+      `SELECT s.recovered_at - s.abandoned_at AS t FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_at IS NOT NULL ORDER BY t`,
+    ),
+    bind(`SELECT s.reason, count(*) AS carts, coalesce(sum(s.value), 0) AS value, sum(s.holdout = 0) AS treated,
+            count(CASE WHEN s.holdout = 0 THEN s.recovered_order_id END) AS recovered
+          FROM sequences s WHERE ${inRange} GROUP BY s.reason ORDER BY carts DESC, s.reason`),
+    bind(`SELECT s.abandoned_at / ${DAY} AS day, count(*) AS abandoned, coalesce(sum(s.value), 0) AS value,
+            count(CASE WHEN s.holdout = 0 THEN s.recovered_order_id END) AS recovered,
+            coalesce(sum(CASE WHEN s.holdout = 0 THEN s.recovered_value END), 0) AS revenue
+          FROM sequences s WHERE ${inRange} GROUP BY day ORDER BY day`),
+    bind(`SELECT m.step, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM messages m JOIN sequences s ON s.id = m.sequence_id
+          WHERE ${inRange} AND m.kind = 'recovery' GROUP BY m.step ORDER BY m.step`),
+    // A recovery is credited to the last message sent before the order.
+    bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
+            count(*) AS converted, coalesce(sum(s.recovered_value), 0) AS revenue
+          FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL GROUP BY step`),
+    bind(
+      `SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND at >= ?2 AND at < ?3 AND type IN ('cart', 'checkout', 'purchase') GROUP BY type`,
+    ),
+    bind(`SELECT json_extract(data, '$.code') AS step, count(DISTINCT aid) AS shoppers FROM events
+          WHERE site_id = ?1 AND at >= ?2 AND at < ?3 AND type = 'moment' AND json_extract(data, '$.kind') = 'step'
+          GROUP BY step ORDER BY shoppers DESC, step`),
+    bind(`SELECT s.currency FROM sequences s WHERE ${inRange} GROUP BY s.currency ORDER BY count(*) DESC LIMIT 1`),
+  ]);
+  type Group = { holdout: number; carts: number; value: number; recovered: number; revenue: number };
+  const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
+  const byGroup = rows<Group>(groups);
+  const t = byGroup.find((g) => g.holdout === 0) ?? { carts: 0, value: 0, recovered: 0, revenue: 0 };
+  const h = byGroup.find((g) => g.holdout === 1) ?? { carts: 0, value: 0, recovered: 0, revenue: 0 };
+  const stages = Object.fromEntries(rows<{ type: string; shoppers: number }>(funnel).map((r) => [r.type, r.shoppers]));
+  const sent = rows<{ step: number; sent: number; clicked: number }>(sends);
+  const converted = rows<{ step: number | null; converted: number; revenue: number }>(conversions);
+  const stepNumbers = [...new Set([...sent.map((r) => r.step), ...converted.flatMap((r) => (r.step === null ? [] : [r.step]))])].sort(
+    (a, b) => a - b,
+  );
+
+  return {
+    range,
+    currency: rows<{ currency: string }>(currency)[0]?.currency ?? null,
+    abandoned: { carts: t.carts + h.carts, value: t.value + h.value },
+    treated: { carts: t.carts, recovered: t.recovered, rate: rate(t.recovered, t.carts), revenue: t.revenue },
+    holdout: { carts: h.carts, recovered: h.recovered, rate: rate(h.recovered, h.carts) },
+    lift: lift(t.recovered, t.carts, h.recovered, h.carts),
+    medianTimeToRecoverMs: median(rows<{ t: number }>(times).map((r) => r.t)),
+    reasons: rows<{ reason: string; carts: number; value: number; treated: number; recovered: number }>(reasons).map((r) => ({
+      reason: r.reason,
+      carts: r.carts,
+      value: r.value,
+      recovered: r.recovered,
+      rate: rate(r.recovered, r.treated),
+    })),
+    funnel: [
+      { stage: "cart", shoppers: stages.cart ?? 0 },
+      { stage: "checkout", shoppers: stages.checkout ?? 0 },
+      ...rows<{ step: string; shoppers: number }>(steps).map((r) => ({ stage: `step:${r.step}`, shoppers: r.shoppers })),
+      { stage: "purchase", shoppers: stages.purchase ?? 0 },
+    ],
+    daily: rows<{ day: number; abandoned: number; value: number; recovered: number; revenue: number }>(daily).map((r) => ({
+      ...r,
+      day: new Date(r.day * DAY).toISOString().slice(0, 10),
+    })),
+    messages: stepNumbers.map((step) => {
+      const s = sent.find((r) => r.step === step);
+      const c = converted.find((r) => r.step === step);
+      return { step, sent: s?.sent ?? 0, clicked: s?.clicked ?? 0, converted: c?.converted ?? 0, revenue: c?.revenue ?? 0 };
+    }),
+  };
+}
+
+export interface InterruptedOrder {
+  sequenceId: string;
+  email: string;
+  abandonedAt: number;
+  value: number;
+  currency: string;
+  reason: string;
+  status: string;
+  messagesSent: number;
+  recoveredOrderId: string | null;
+  recoveredValue: number | null;
+}
+
+/** Interrupted orders, newest first, optionally only those whose email contains `search`. */
+export async function interruptedOrders(
+  db: D1Database,
+  site: number,
+  range: Range,
+  { search, limit = 50, offset = 0 }: { search?: string; limit?: number; offset?: number } = {},
+): Promise<InterruptedOrder[]> {
+  const [from, to] = rangeMs(range);
+  const like = search ? `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const { results } = await db
+    .prepare(
+      `SELECT s.id AS sequenceId, s.email, s.abandoned_at AS abandonedAt, s.value, s.currency, s.reason,
+         CASE WHEN s.recovered_order_id IS NOT NULL THEN 'recovered' WHEN s.holdout = 1 THEN 'holdout'
+              WHEN s.status = 'stopped' THEN 'stopped: ' || s.stop_reason ELSE s.status END AS status,
+         (SELECT count(*) FROM messages m WHERE m.sequence_id = s.id AND m.sent_at IS NOT NULL) AS messagesSent,
+         s.recovered_order_id AS recoveredOrderId, s.recovered_value AS recoveredValue
+       FROM sequences s WHERE s.site_id = ?1 AND s.abandoned_at >= ?2 AND s.abandoned_at < ?3 AND (?4 IS NULL OR s.email LIKE ?4 ESCAPE '\\')
+       ORDER BY s.abandoned_at DESC LIMIT ?5 OFFSET ?6`,
+    )
+    .bind(site, from, to, like, limit, offset)
+    .all<InterruptedOrder>();
+  return results;
+}
+
+/** CSV for spreadsheets. Cells that a spreadsheet would run as a formula are defused with a quote. */
+export function toCsv(rows: InterruptedOrder[]): string {
+  const cell = (value: unknown): string => {
+    let text = value === null || value === undefined ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const header = [
+    "abandoned_at",
+    "email",
+    "value",
+    "currency",
+    "reason",
+    "status",
+    "messages_sent",
+    "recovered_order_id",
+    "recovered_value",
+  ];
+  const lines = rows.map((r) =>
+    [
+      new Date(r.abandonedAt).toISOString(),
+      r.email,
+      (r.value / 100).toFixed(2),
+      r.currency,
+      r.reason,
+      r.status,
+      r.messagesSent,
+      r.recoveredOrderId,
+      r.recoveredValue === null ? "" : (r.recoveredValue / 100).toFixed(2),
+    ]
+      .map(cell)
+      .join(","),
+  );
+  return `${[header.join(","), ...lines].join("\r\n")}\r\n`;
+}

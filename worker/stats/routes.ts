@@ -1,0 +1,68 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { jsonError } from "../http/errors";
+import { describeIssues } from "../ingest/route";
+import { type Merchant, merchantOnly } from "../merchant/routes";
+import { computeStats, interruptedOrders, type Range, toCsv } from "./figures";
+
+const DAY = 86_400_000;
+const MAX_DAYS = 366;
+
+const isoDay = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-11-01"),
+  v.check(
+    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    "is not a calendar date",
+  ),
+);
+
+const RangeQuery = v.pipe(
+  v.object({ from: v.optional(isoDay), to: v.optional(isoDay) }),
+  v.transform(({ from, to }): Range => {
+    const end = to ?? new Date().toISOString().slice(0, 10);
+    return { from: from ?? new Date(Date.parse(`${end}T00:00:00Z`) - 29 * DAY).toISOString().slice(0, 10), to: end };
+  }),
+  v.check((r) => r.from <= r.to, "from must not be after to"),
+  v.check((r) => (Date.parse(r.to) - Date.parse(r.from)) / DAY < MAX_DAYS, `a range covers at most ${MAX_DAYS} days`),
+);
+
+const OrdersQuery = v.object({
+  q: v.optional(v.pipe(v.string(), v.maxLength(254))),
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be 1-500"), v.transform(Number), v.minValue(1), v.maxValue(500)), "50"),
+  offset: v.optional(v.pipe(v.string(), v.regex(/^\d{1,7}$/, "must be a whole number"), v.transform(Number)), "0"),
+  format: v.optional(v.picklist(["json", "csv"])),
+});
+
+/**
+ * The stats API, for dashboards and BI tools: `GET /v1/stats?site=KEY&from=YYYY-MM-DD&to=YYYY-MM-DD`
+ * (default: the last 30 days) and `GET /v1/stats/orders?site=KEY&q=&limit=&offset=&format=csv`,
+ * with the site's secret as a bearer token.
+ *
+ * @example
+ * const stats = await fetch(`${collector}/v1/stats?site=${key}&from=2026-11-01&to=2026-11-30`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.json());
+ */
+export const stats = new Hono<Merchant>()
+  .use("/v1/stats", merchantOnly)
+  .use("/v1/stats/*", merchantOnly)
+  .get("/v1/stats", async (c) => {
+    const range = v.safeParse(RangeQuery, c.req.query());
+    if (!range.success)
+      return jsonError(c, 400, "invalid_range", "from and to must be dates (YYYY-MM-DD), from ≤ to", describeIssues(range.issues));
+    return c.json(await computeStats(c.env.DB, c.get("site").id, range.output));
+  })
+  .get("/v1/stats/orders", async (c) => {
+    const query = c.req.query();
+    const range = v.safeParse(RangeQuery, { from: query.from, to: query.to });
+    if (!range.success)
+      return jsonError(c, 400, "invalid_range", "from and to must be dates (YYYY-MM-DD), from ≤ to", describeIssues(range.issues));
+    const options = v.safeParse(OrdersQuery, { q: query.q, limit: query.limit, offset: query.offset, format: query.format });
+    if (!options.success) return jsonError(c, 400, "invalid_query", "bad list parameters", describeIssues(options.issues));
+    const { q, limit, offset, format } = options.output;
+    const orders = await interruptedOrders(c.env.DB, c.get("site").id, range.output, { search: q, limit, offset });
+    if (format === "csv") {
+      c.header("Content-Disposition", `attachment; filename="interrupted-orders-${range.output.from}-${range.output.to}.csv"`);
+      return c.body(toCsv(orders), 200, { "Content-Type": "text/csv; charset=utf-8" });
+    }
+    return c.json({ range: range.output, orders });
+  });
