@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { dashboard } from "./dashboard/routes";
 import { devOutbox } from "./dev/outbox";
 import { jsonError } from "./http/errors";
 import type { IngestMessage } from "./ingest/message";
@@ -21,6 +22,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", links)
   .route("/", merchant)
   .route("/", stats)
+  .route("/", dashboard)
   .route("/", devOutbox);
 
 app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -5,8 +5,8 @@ import { Currency, RandomId } from "../../protocol/schema";
 import { jsonError } from "../http/errors";
 import { describeIssues } from "../ingest/route";
 import { shopperStub } from "../recovery/shopper";
-import { SettingsSchema } from "../sites/settings";
-import { findSite, forgetSites, originAllowed, type Site } from "../sites/sites";
+import { findSite, type Site } from "../sites/sites";
+import { updateSettings } from "../sites/update";
 
 export type Merchant = { Bindings: Env; Variables: { site: Site } };
 
@@ -70,22 +70,9 @@ export const merchant = new Hono<Merchant>()
     const patch = await readJson(c);
     if (!patch || typeof patch !== "object" || Array.isArray(patch))
       return jsonError(c, 400, "invalid_json", "send a JSON object of settings to change");
-    const stored = await c.env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings");
-    const parsed = v.safeParse(SettingsSchema, { ...(JSON.parse(stored ?? "{}") as object), ...patch });
-    if (!parsed.success) return jsonError(c, 422, "invalid_settings", "the settings do not validate", describeIssues(parsed.issues));
-    for (const field of ["restoreUrl", "chatUrl"] as const) {
-      const url = parsed.output[field];
-      if (url && !originAllowed(site.origins, new URL(url).origin)) {
-        return jsonError(c, 422, "invalid_settings", `${field} must be on one of the site's origins`, [
-          { path: field, message: "not an allowed origin" },
-        ]);
-      }
-    }
-    await c.env.DB.prepare("UPDATE sites SET settings = ? WHERE id = ?")
-      .bind(JSON.stringify({ ...(JSON.parse(stored ?? "{}") as object), ...patch }), site.id)
-      .run();
-    forgetSites();
-    return c.json({ settings: parsed.output });
+    const result = await updateSettings(c.env.DB, site, patch as Record<string, unknown>);
+    if (!result.ok) return jsonError(c, 422, "invalid_settings", "the settings do not validate", result.issues);
+    return c.json({ settings: result.settings });
   })
   /** A paid order from the shop's server: stops any recovery for that shopper, on every device. */
   .post("/v1/sites/:key/orders", async (c) => {

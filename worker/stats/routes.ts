@@ -17,7 +17,7 @@ const isoDay = v.pipe(
   ),
 );
 
-const RangeQuery = v.pipe(
+export const RangeQuery = v.pipe(
   v.object({ from: v.optional(isoDay), to: v.optional(isoDay) }),
   v.transform(({ from, to }): Range => {
     const end = to ?? new Date().toISOString().slice(0, 10);

@@ -1,0 +1,149 @@
+import { env, exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ORIGIN, seedSite } from "../test/helpers";
+
+const BASE = "https://collector.test";
+let site: { id: number; key: string };
+let other: { id: number; key: string };
+
+beforeAll(async () => {
+  site = await seedSite(env.DB, [ORIGIN]);
+  other = await seedSite(env.DB, ["https://other.example"]);
+});
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const post = (path: string, fields: Record<string, string>, cookie = "", origin = BASE) =>
+  exports.default.fetch(`${BASE}${path}`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin },
+    body: form(fields),
+  });
+const get = (path: string, cookie = "") => exports.default.fetch(`${BASE}${path}`, { headers: { cookie }, redirect: "manual" });
+
+async function signIn(key: string, secret = `sk_${key}`): Promise<string> {
+  const res = await post("/dashboard/login", { site: key, secret });
+  expect(res.status).toBe(303);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
+}
+
+const csrfOf = async (cookie: string) =>
+  /name="_csrf" value="([0-9a-f]{64})"/.exec(await (await get("/dashboard", cookie)).text())?.[1] as string;
+
+describe("signing in", () => {
+  it("shows the sign-in form without a session, and refuses a wrong secret", async () => {
+    expect(await (await get("/dashboard")).text()).toContain("Merchant secret");
+    const wrong = await post("/dashboard/login", { site: site.key, secret: "sk_guess" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+    const otherSecret = await post("/dashboard/login", { site: site.key, secret: `sk_${other.key}` });
+    expect(otherSecret.status).toBe(401);
+  });
+
+  it("sets an HttpOnly, SameSite=Strict, Secure session cookie scoped to /dashboard", async () => {
+    const res = await post("/dashboard/login", { site: site.key, secret: `sk_${site.key}` });
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Secure/); // collector.test is not a local host
+    expect(cookie).toMatch(/Path=\/dashboard/);
+    const page = await (await get("/dashboard", cookie.split(";")[0])).text();
+    expect(page).toContain(site.key);
+    expect(page).toContain('data-figure="abandoned"');
+  });
+
+  it("refuses a sign-in posted from another site", async () => {
+    const res = await post("/dashboard/login", { site: site.key, secret: `sk_${site.key}` }, "", "https://evil.example");
+    expect(res.status).toBe(403);
+  });
+
+  it("does not accept a forged or cross-site cookie", async () => {
+    const mine = await signIn(site.key);
+    const [, expires, mac] = mine.split("=")[1]?.split(".") ?? [];
+    // Site A's signature on site B's key: B's secret would have made another signature.
+    const forged = `cb_session=${other.key}.${expires}.${mac}`;
+    expect(await (await get("/dashboard", forged)).text()).toContain("Merchant secret");
+    const expired = `cb_session=${site.key}.1000.${mac}`;
+    expect(await (await get("/dashboard", expired)).text()).toContain("Merchant secret");
+  });
+});
+
+describe("forms need the session's CSRF token", () => {
+  it("saves settings with the token, refuses without it or with another session's", async () => {
+    const cookie = await signIn(site.key);
+    const csrf = await csrfOf(cookie);
+    const fields = {
+      abandonAfterMinutes: "40",
+      step0: "0",
+      step1: "1410",
+      step2: "4290",
+      incentive2: "on",
+      holdoutPercent: "10",
+      origins: ORIGIN,
+    };
+    expect((await post("/dashboard/settings", fields, cookie)).status).toBe(403);
+    const otherCsrf = await csrfOf(await signIn(other.key));
+    expect((await post("/dashboard/settings", { ...fields, _csrf: otherCsrf }, cookie)).status).toBe(403);
+    expect((await post("/dashboard/settings", { ...fields, _csrf: csrf }, cookie, "https://evil.example")).status).toBe(403);
+    const saved = await post("/dashboard/settings", { ...fields, _csrf: csrf }, cookie);
+    expect(saved.status).toBe(200);
+    expect(await saved.text()).toContain("Settings saved.");
+    const stored = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings")) as string,
+    );
+    expect(stored).toMatchObject({
+      abandonAfterMinutes: 40,
+      holdoutPercent: 10,
+      steps: [{ afterMinutes: 0 }, { afterMinutes: 1410 }, { afterMinutes: 4290, incentive: true }],
+    });
+    // The other site is untouched.
+    const theirs = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(other.id).first<string>("settings")) as string,
+    );
+    expect(theirs.abandonAfterMinutes).toBeUndefined();
+  });
+
+  it("shows what is wrong with bad settings and saves nothing", async () => {
+    const cookie = await signIn(site.key);
+    const csrf = await csrfOf(cookie);
+    const res = await post("/dashboard/settings", { _csrf: csrf, abandonAfterMinutes: "-3", step0: "0", origins: "not a url" }, cookie);
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain("Nothing was saved.");
+    const res2 = await post("/dashboard/settings", { _csrf: csrf, abandonAfterMinutes: "-3", step0: "0", origins: ORIGIN }, cookie);
+    expect(res2.status).toBe(422);
+    expect(await res2.text()).toContain("abandonAfterMinutes");
+    const stored = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings")) as string,
+    );
+    expect(stored.abandonAfterMinutes).toBe(40);
+  });
+
+  it("signs out only with the token", async () => {
+    const cookie = await signIn(site.key);
+    expect((await post("/dashboard/logout", {}, cookie)).status).toBe(403);
+    const out = await post("/dashboard/logout", { _csrf: await csrfOf(cookie) }, cookie);
+    expect(out.status).toBe(303);
+    expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
+  });
+});
+
+describe("the page", () => {
+  it("answers bad dates with a clear 400", async () => {
+    const cookie = await signIn(site.key);
+    const res = await get("/dashboard?from=2026-02-31&to=2026-03-01", cookie);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("Bad dates");
+  });
+
+  it("escapes what shoppers and merchants typed", async () => {
+    await env.DB.prepare(
+      "INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status) VALUES ('xss', ?, '<script>alert(1)</script>@x.com', 'x', ?, ?, 100, 'EUR', 'hesitation', 'active')",
+    )
+      .bind(site.id, Date.now() - 3_600_000, Date.now())
+      .run();
+    const cookie = await signIn(site.key);
+    const page = await (await get("/dashboard", cookie)).text();
+    expect(page).not.toContain("<script>alert(1)");
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;@x.com");
+  });
+});

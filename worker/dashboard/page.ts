@@ -1,0 +1,177 @@
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import { formatMoney } from "../mail/render";
+import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
+import type { Site } from "../sites/sites";
+import type { InterruptedOrder, Range, Stats } from "../stats/figures";
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+const STYLE = `
+body{font:15px/1.5 system-ui,sans-serif;color:#1d1d1f;background:#f6f5f2;margin:0}
+header{display:flex;justify-content:space-between;align-items:center;gap:1rem;padding:.8rem 2rem;background:#fff;border-bottom:1px solid #e5e2dc;flex-wrap:wrap}
+main{max-width:1150px;margin:auto;padding:1.5rem 2rem}
+section{background:#fff;border:1px solid #e5e2dc;border-radius:12px;padding:1rem 1.25rem;margin:1rem 0}
+h1{font-size:1.2rem;margin:0}h2{font-size:1.05rem;margin:.2rem 0 .8rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:1rem}
+.card{background:#fff;border:1px solid #e5e2dc;border-radius:12px;padding:1rem}
+.card b{display:block;font-size:1.5rem}.muted{color:#6e6e73;font-size:.9em}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
+th{font-weight:600;color:#6e6e73;font-size:.85em}td.n,th.n{text-align:right}
+input,select,textarea{font:inherit;padding:.35rem;border:1px solid #c9c5bd;border-radius:6px;max-width:100%}
+textarea{width:100%}label{display:block;margin:.5rem 0 .15rem;font-weight:600;font-size:.9em}
+button{font:inherit;padding:.45rem 1rem;border-radius:8px;border:1px solid #345995;background:#345995;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#345995}
+.grid2{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5rem}.errors{background:#fde8e8;color:#8a1c1c;padding:.75rem 1rem;border-radius:8px}
+.ok{background:#e6f4ea;color:#1e5631;padding:.75rem 1rem;border-radius:8px}
+iframe{width:100%;height:640px;border:1px solid #e5e2dc;border-radius:8px;background:#fff}
+.bar{fill:#345995}.bar2{fill:#4c8c4a}`;
+
+/** A whole page: no script, no external asset. */
+export function layout(title: string, body: Html, header: Html = html``): Html {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
+<title>${title}</title><link rel="icon" href="data:,"><style>${raw(STYLE)}</style></head>
+<body>${header}<main>${body}</main></body></html>`;
+}
+
+export function signInPage(error?: string): Html {
+  return layout(
+    "Cartback: sign in",
+    html`<section style="max-width:420px;margin:4rem auto">
+<h1>Cartback stats</h1><p class="muted">Sign in with your site key and the merchant secret you were given when the site was created.</p>
+${error ? html`<p class="errors">${error}</p>` : ""}
+<form method="post" action="/dashboard/login">
+<label for="site">Site key</label><input id="site" name="site" placeholder="pk_…" required autocomplete="username" style="width:100%">
+<label for="secret">Merchant secret</label><input id="secret" name="secret" type="password" placeholder="sk_…" required autocomplete="current-password" style="width:100%">
+<p><button type="submit">Sign in</button></p></form></section>`,
+  );
+}
+
+const pct = (rate: number | null) => (rate === null ? "–" : `${(rate * 100).toFixed(1)}%`);
+const duration = (ms: number | null) => {
+  if (ms === null) return "–";
+  const minutes = Math.round(ms / 60_000);
+  return minutes < 120 ? `${minutes} min` : minutes < 2880 ? `${(minutes / 60).toFixed(1)} h` : `${(minutes / 1440).toFixed(1)} days`;
+};
+
+/** The daily series as an inline SVG: abandoned value (blue) and recovered revenue (green). */
+function dailyChart(stats: Stats, money: (n: number) => string): Html {
+  if (!stats.daily.length) return html`<p class="muted">No abandoned carts in this range.</p>`;
+  const width = 1000;
+  const height = 180;
+  const max = Math.max(1, ...stats.daily.map((d) => d.value));
+  const step = width / stats.daily.length;
+  const bars = stats.daily.map((d, i) => {
+    const h1 = (d.value / max) * (height - 20);
+    const h2 = (d.revenue / max) * (height - 20);
+    const x = i * step + step * 0.1;
+    const w = step * 0.38;
+    return html`<g><title>${d.day}: ${d.abandoned} abandoned (${money(d.value)}), ${d.recovered} recovered (${money(d.revenue)})</title>
+<rect class="bar" x="${x}" y="${height - h1}" width="${w}" height="${h1}"></rect><rect class="bar2" x="${x + w}" y="${height - h2}" width="${w}" height="${h2}"></rect></g>`;
+  });
+  return html`<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Abandoned value and recovered revenue per day">${bars}</svg>
+<p class="muted">${stats.daily[0]?.day} → ${stats.daily.at(-1)?.day}. Blue: value abandoned. Green: revenue recovered.</p>`;
+}
+
+export interface DashboardInput {
+  site: Site;
+  range: Range;
+  search: string;
+  stats: Stats;
+  orders: InterruptedOrder[];
+  csrf: string;
+  local: boolean;
+  notice?: { ok: boolean; text: string; issues?: { path: string; message: string }[] };
+  preview: { reason: string; step: number };
+}
+
+export function dashboardPage(d: DashboardInput): Html {
+  const { stats, settings } = { stats: d.stats, settings: d.site.settings };
+  const money = (minor: number) => formatMoney(minor, stats.currency ?? "EUR");
+  const query = (extra: Record<string, string>) => new URLSearchParams({ from: d.range.from, to: d.range.to, ...extra }).toString();
+  const csrf = html`<input type="hidden" name="_csrf" value="${d.csrf}">`;
+  const funnelTop = Math.max(1, ...stats.funnel.map((f) => f.shoppers));
+  const header = html`<header><h1>${d.site.name} <span class="muted">${d.site.key}</span></h1>
+<form method="get" action="/dashboard"><label style="display:inline">From <input type="date" name="from" value="${d.range.from}"></label>
+<label style="display:inline">to <input type="date" name="to" value="${d.range.to}"></label> <button class="secondary" type="submit">Show</button></form>
+<span>${d.local ? html`<a href="/dev/outbox">Dev outbox</a> · ` : ""}<form method="post" action="/dashboard/logout" style="display:inline">${csrf}<button class="secondary" type="submit">Sign out</button></form></span></header>`;
+
+  return layout(
+    `Cartback: ${d.site.name}`,
+    html`
+${d.notice ? html`<div class="${d.notice.ok ? "ok" : "errors"}" role="status">${d.notice.text}${d.notice.issues?.length ? html`<ul>${d.notice.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ""}</div>` : ""}
+<div class="cards" id="headline">
+<div class="card"><span class="muted">Carts abandoned</span><b data-figure="abandoned">${stats.abandoned.carts}</b><span class="muted">${money(stats.abandoned.value)}</span></div>
+<div class="card"><span class="muted">Recovery rate</span><b data-figure="rate">${pct(stats.treated.rate)}</b><span class="muted">${stats.treated.recovered} of ${stats.treated.carts} messaged</span></div>
+<div class="card"><span class="muted">Recovered revenue</span><b data-figure="revenue">${money(stats.treated.revenue)}</b><span class="muted">paid orders only</span></div>
+<div class="card"><span class="muted">Lift over holdout</span><b data-figure="lift">${stats.lift ? `${stats.lift.points >= 0 ? "+" : ""}${stats.lift.points.toFixed(1)} pts` : "–"}</b>
+<span class="muted">${stats.lift ? `95% CI ${stats.lift.ci95[0].toFixed(1)} to ${stats.lift.ci95[1].toFixed(1)}; holdout ${pct(stats.holdout.rate)} of ${stats.holdout.carts}` : "needs shoppers in the holdout group"}</span></div>
+<div class="card"><span class="muted">Median time to recover</span><b data-figure="median">${duration(stats.medianTimeToRecoverMs)}</b></div>
+</div>
+<section><h2>Per day</h2>${dailyChart(stats, money)}</section>
+<div class="grid2">
+<section><h2>Why carts stalled</h2><table id="reasons"><tr><th>reason</th><th class="n">carts</th><th class="n">value</th><th class="n">recovered</th><th class="n">rate</th></tr>
+${stats.reasons.map((r) => html`<tr><td>${r.reason.replaceAll("_", " ")}</td><td class="n">${r.carts}</td><td class="n">${money(r.value)}</td><td class="n">${r.recovered}</td><td class="n">${pct(r.rate)}</td></tr>`)}
+</table></section>
+<section><h2>Checkout funnel</h2><table id="funnel">${stats.funnel.map(
+      (f) =>
+        html`<tr><td>${f.stage.replace("step:", "step: ")}</td><td class="n">${f.shoppers}</td><td style="width:50%"><svg width="100%" height="12" viewBox="0 0 100 12" preserveAspectRatio="none"><rect class="bar" width="${(f.shoppers / funnelTop) * 100}" height="12"></rect></svg></td></tr>`,
+    )}</table></section>
+</div>
+<section><h2>Messages</h2><table id="messages"><tr><th>step</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
+${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sent}</td><td class="n">${m.clicked}</td><td class="n">${m.converted}</td><td class="n">${money(m.revenue)}</td></tr>`)}
+</table></section>
+<section><h2>Interrupted orders</h2>
+<form method="get" action="/dashboard"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
+<input type="search" name="q" value="${d.search}" placeholder="Search by email"> <button class="secondary" type="submit">Search</button>
+<a href="/dashboard/orders.csv?${query(d.search ? { q: d.search } : {})}">Export CSV</a></form>
+<table id="orders"><tr><th>abandoned</th><th>email</th><th>reason</th><th class="n">value</th><th>status</th><th class="n">messages</th></tr>
+${d.orders.map((o) => html`<tr><td>${new Date(o.abandonedAt).toISOString().replace("T", " ").slice(0, 16)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
+</table></section>
+${settingsForm(d.site, settings, csrf)}
+<section id="preview"><h2>Preview</h2>
+<form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
+<label style="display:inline">Reason <select name="reason">${REASONS.map((r) => html`<option value="${r}" ${r === d.preview.reason ? "selected" : ""}>${r.replace("_", " ")}</option>`)}</select></label>
+<label style="display:inline">Step <select name="step">${settings.steps.map((_, i) => html`<option value="${i}" ${i === d.preview.step ? "selected" : ""}>${i + 1}</option>`)}</select></label>
+<button class="secondary" type="submit">Preview</button></form>
+<p class="muted">Rendered from the most recent cart captured on this site (a sample cart if there is none yet).</p>
+<iframe title="Email preview" sandbox src="/dashboard/preview?reason=${d.preview.reason}&amp;step=${d.preview.step}"></iframe>
+<form method="post" action="/dashboard/test-email">${csrf}<input type="hidden" name="reason" value="${d.preview.reason}"><input type="hidden" name="step" value="${d.preview.step}">
+<label for="test-to">Send me a test</label><input id="test-to" name="to" type="email" required value="${settings.notifyEmail ?? ""}" placeholder="you@shop.example"> <button type="submit">Send test</button></form>
+</section>`,
+    header,
+  );
+}
+
+function settingsForm(site: Site, s: SiteSettings, csrf: Html): Html {
+  return html`<section id="settings"><h2>Settings</h2><form method="post" action="/dashboard/settings">${csrf}
+<div class="grid2"><div>
+<label for="abandonAfterMinutes">Abandoned after (minutes without activity)</label><input id="abandonAfterMinutes" name="abandonAfterMinutes" type="number" min="1" max="1440" value="${s.abandonAfterMinutes}">
+<label>Sequence: minutes after abandonment, and which step offers the incentive</label>
+${[0, 1, 2, 3, 4].map(
+  (i) =>
+    html`<div>Step ${i + 1}: <input name="step${i}" type="number" min="0" value="${s.steps[i]?.afterMinutes ?? ""}" placeholder="off" style="width:7em"> <label style="display:inline;font-weight:normal"><input type="checkbox" name="incentive${i}" ${s.steps[i]?.incentive ? "checked" : ""}> incentive</label></div>`,
+)}
+<label for="holdoutPercent">Holdout share (%): shoppers who get no messages, for the lift</label><input id="holdoutPercent" name="holdoutPercent" type="number" min="0" max="50" step="0.5" value="${s.holdoutPercent}">
+<label for="incentiveCode">Incentive code</label><input id="incentiveCode" name="incentiveCode" value="${s.incentive?.code ?? ""}" placeholder="none">
+<label for="incentiveDescription">Incentive, in words</label><input id="incentiveDescription" name="incentiveDescription" value="${s.incentive?.description ?? ""}" style="width:100%">
+<label for="incentiveHours">Incentive valid for (hours)</label><input id="incentiveHours" name="incentiveHours" type="number" min="1" value="${s.incentive?.expiresInHours ?? ""}">
+</div><div>
+<label for="notifyEmail">Tell me about each interrupted order at</label><input id="notifyEmail" name="notifyEmail" type="email" value="${s.notifyEmail ?? ""}" style="width:100%">
+<label for="replyTo">Replies go to</label><input id="replyTo" name="replyTo" type="email" value="${s.replyTo ?? ""}" style="width:100%">
+<label for="webhookUrl">Webhook URL</label><input id="webhookUrl" name="webhookUrl" type="url" value="${s.webhook?.url ?? ""}" style="width:100%">
+<label for="webhookSecret">Webhook secret (16+ characters)</label><input id="webhookSecret" name="webhookSecret" value="${s.webhook?.secret ?? ""}" style="width:100%">
+<label for="origins">Allowed origins (one per line)</label><textarea id="origins" name="origins" rows="3">${site.origins.join("\n")}</textarea>
+</div></div>
+<h3>Messages</h3>
+${REASONS.map((reason) => {
+  const t = templateFor(s, reason);
+  return html`<details><summary>${reason.replace("_", " ")}</summary>
+<label>Subject</label><input name="${reason}.subject" value="${t.subject}" style="width:100%">
+<label>Heading</label><input name="${reason}.heading" value="${t.heading}" style="width:100%">
+<label>Text</label><textarea name="${reason}.body" rows="3">${t.body}</textarea>
+<label>Button</label><input name="${reason}.cta" value="${t.cta}"></details>`;
+})}
+<p><button type="submit">Save settings</button></p></form></section>`;
+}

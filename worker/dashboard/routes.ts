@@ -1,0 +1,221 @@
+import { type Context, Hono } from "hono";
+import { html } from "hono/html";
+import * as v from "valibot";
+import type { Cart } from "../../protocol/types";
+import { describeIssues } from "../ingest/route";
+import { mailerFor } from "../mail/mailer";
+import { renderRecovery } from "../mail/render";
+import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
+import { findSite, forgetSites, normaliseOrigin, type Site } from "../sites/sites";
+import { updateSettings } from "../sites/update";
+import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
+import { RangeQuery } from "../stats/routes";
+import { dashboardPage, layout, signInPage } from "./page";
+import { endSession, formIsGenuine, readSession, type Session, sameText, secretOf, startSession } from "./session";
+
+type Dashboard = { Bindings: Env };
+
+const LOCAL = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+const SAMPLE: Cart = { currency: "EUR", lines: [{ id: "sample", name: "Sample product", price: 2500, quantity: 1 }] };
+
+const errorPage = (c: Context, status: 400 | 403, text: string) =>
+  c.html(
+    layout("Cartback", html`<section><p class="errors">${text}</p><p><a href="/dashboard">Back to the dashboard</a></p></section>`),
+    status,
+  );
+
+async function render(
+  c: Context<Dashboard>,
+  session: Session,
+  range: Range,
+  notice?: Parameters<typeof dashboardPage>[0]["notice"],
+  status: 200 | 422 = 200,
+) {
+  const search = c.req.query("q")?.slice(0, 254) ?? "";
+  const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
+  const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
+  const [stats, orders] = await Promise.all([
+    computeStats(c.env.DB, session.site.id, range),
+    interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
+  ]);
+  c.header("Cache-Control", "no-store");
+  c.header(
+    "Content-Security-Policy",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'",
+  );
+  return c.html(
+    dashboardPage({
+      site: session.site,
+      range,
+      search,
+      stats,
+      orders,
+      csrf: session.csrf,
+      local: LOCAL.test(new URL(c.req.url).hostname),
+      notice,
+      preview: { reason, step },
+    }),
+    status,
+  );
+}
+
+/** The latest cart this site captured, for previews; a sample one before any. */
+async function latestCart(db: D1Database, site: number): Promise<Cart> {
+  const row = await db
+    .prepare("SELECT currency, lines FROM carts WHERE site_id = ? AND item_count > 0 ORDER BY updated_at DESC LIMIT 1")
+    .bind(site)
+    .first<{ currency: string; lines: string }>();
+  return row ? { currency: row.currency, lines: JSON.parse(row.lines) } : SAMPLE;
+}
+
+function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string) {
+  return renderRecovery({
+    to,
+    from: env.MAIL_FROM,
+    messageId: `test-${crypto.randomUUID()}`,
+    shop: site.settings.shopName ?? site.name,
+    origins: site.origins,
+    settings: site.settings,
+    reason,
+    step,
+    name: "Ana",
+    cart,
+    restoreUrl: `${env.PUBLIC_URL.replace(/\/+$/, "")}/dashboard#preview`,
+    unsubscribeUrl: `${env.PUBLIC_URL.replace(/\/+$/, "")}/dashboard#preview`,
+  });
+}
+
+/** The settings form, as a patch for `updateSettings`; empty optional fields remove the setting. */
+function settingsPatch(form: Record<string, string>, site: Site): Record<string, unknown> {
+  const num = (name: string) => (form[name]?.trim() ? Number(form[name]) : undefined);
+  const text = (name: string) => form[name]?.trim() || undefined;
+  const steps = [0, 1, 2, 3, 4].flatMap((i) =>
+    form[`step${i}`]?.trim() ? [{ afterMinutes: Number(form[`step${i}`]), incentive: form[`incentive${i}`] === "on" }] : [],
+  );
+  // Only the templates the form carries; one left as the default stays the default (and follows
+  // future improvements to it) instead of being stored as a copy.
+  const templates: Record<string, Template | undefined> = { ...site.settings.templates };
+  for (const r of REASONS) {
+    if (form[`${r}.subject`] === undefined) continue;
+    const t = {
+      subject: form[`${r}.subject`] ?? "",
+      heading: form[`${r}.heading`] ?? "",
+      body: form[`${r}.body`] ?? "",
+      cta: form[`${r}.cta`] ?? "",
+    };
+    const d = DEFAULT_TEMPLATES[r];
+    templates[r] = t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta ? undefined : t;
+  }
+  return {
+    abandonAfterMinutes: num("abandonAfterMinutes"),
+    steps,
+    holdoutPercent: num("holdoutPercent"),
+    incentive: text("incentiveCode")
+      ? { code: text("incentiveCode"), description: text("incentiveDescription") ?? "", expiresInHours: num("incentiveHours") }
+      : undefined,
+    notifyEmail: text("notifyEmail"),
+    replyTo: text("replyTo"),
+    webhook: text("webhookUrl") ? { url: text("webhookUrl"), secret: form.webhookSecret ?? "" } : undefined,
+    templates,
+  };
+}
+
+/**
+ * The merchant's dashboard at `/dashboard`: sign in with the site key and secret; figures, reasons,
+ * funnel, messages and interrupted orders for a date range; settings with a live preview. Every
+ * form carries a CSRF token; nothing needs JavaScript.
+ */
+export const dashboard = new Hono<Dashboard>()
+  .get("/dashboard", async (c) => {
+    const session = await readSession(c);
+    if (!session) return c.html(signInPage());
+    const range = v.safeParse(RangeQuery, { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined });
+    if (!range.success)
+      return errorPage(
+        c,
+        400,
+        `Bad dates: ${describeIssues(range.issues)
+          .map((i) => i.message)
+          .join("; ")}`,
+      );
+    return render(c, session, range.output);
+  })
+  .post("/dashboard/login", async (c) => {
+    const origin = c.req.header("origin");
+    if (origin && origin !== new URL(c.req.url).origin) return errorPage(c, 403, "Sign in from the dashboard's own page.");
+    const form = (await c.req.parseBody()) as Record<string, string>;
+    const site = await findSite(c.env.DB, String(form.site ?? "").trim());
+    const secret = site && (await secretOf(c.env.DB, site));
+    if (!site || !secret || !(await sameText(String(form.secret ?? "").trim(), secret)))
+      return c.html(signInPage("That site key and secret do not match."), 401);
+    await startSession(c, site, secret);
+    return c.redirect("/dashboard", 303);
+  })
+  .post("/dashboard/logout", async (c) => {
+    const session = await readSession(c);
+    if (session && !(await formIsGenuine(c, session, await c.req.parseBody())))
+      return errorPage(c, 403, "This form has expired; reload the page.");
+    endSession(c);
+    return c.redirect("/dashboard", 303);
+  })
+  .get("/dashboard/orders.csv", async (c) => {
+    const session = await readSession(c);
+    if (!session) return c.redirect("/dashboard", 303);
+    const range = v.safeParse(RangeQuery, { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined });
+    if (!range.success) return errorPage(c, 400, "Bad dates.");
+    const orders = await interruptedOrders(c.env.DB, session.site.id, range.output, { search: c.req.query("q") || undefined, limit: 500 });
+    c.header("Content-Disposition", `attachment; filename="interrupted-orders-${range.output.from}-${range.output.to}.csv"`);
+    return c.body(toCsv(orders), 200, { "Content-Type": "text/csv; charset=utf-8" });
+  })
+  .post("/dashboard/settings", async (c) => {
+    const session = await readSession(c);
+    if (!session) return c.redirect("/dashboard", 303);
+    const form = (await c.req.parseBody()) as Record<string, string>;
+    if (!(await formIsGenuine(c, session, form))) return errorPage(c, 403, "This form has expired; reload the page.");
+    const range = v.parse(RangeQuery, {});
+    const origins = (form.origins ?? "").split(/\s+/).filter(Boolean);
+    const normalised = origins.map(normaliseOrigin);
+    if (!origins.length || normalised.some((o) => !o)) {
+      const bad = origins.filter((_, i) => !normalised[i]);
+      return render(
+        c,
+        session,
+        range,
+        {
+          ok: false,
+          text: "Nothing was saved.",
+          issues: [{ path: "origins", message: `not origins: ${bad.join(", ") || "(none given)"}` }],
+        },
+        422,
+      );
+    }
+    const site = { ...session.site, origins: normalised as string[] };
+    const result = await updateSettings(c.env.DB, site, settingsPatch(form, session.site));
+    if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
+    await c.env.DB.prepare("UPDATE sites SET origins = ? WHERE id = ?").bind(JSON.stringify(site.origins), site.id).run();
+    forgetSites();
+    const fresh = await readSession(c);
+    return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
+  })
+  .get("/dashboard/preview", async (c) => {
+    const session = await readSession(c);
+    if (!session) return c.text("sign in first", 401);
+    const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
+    const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
+    const mail = previewMail(c.env, session.site, await latestCart(c.env.DB, session.site.id), reason, step, "preview@example.com");
+    c.header("Content-Security-Policy", "default-src 'none'; img-src *; style-src 'unsafe-inline'; frame-ancestors 'self'");
+    return c.html(mail.html);
+  })
+  .post("/dashboard/test-email", async (c) => {
+    const session = await readSession(c);
+    if (!session) return c.redirect("/dashboard", 303);
+    const form = (await c.req.parseBody()) as Record<string, string>;
+    if (!(await formIsGenuine(c, session, form))) return errorPage(c, 403, "This form has expired; reload the page.");
+    const to = v.safeParse(v.pipe(v.string(), v.trim(), v.email()), form.to ?? "");
+    const range = v.parse(RangeQuery, {});
+    if (!to.success) return render(c, session, range, { ok: false, text: "Give an email address for the test." }, 422);
+    const reason = (REASONS as readonly string[]).includes(form.reason ?? "") ? (form.reason as Reason) : "reminder";
+    const mail = previewMail(c.env, session.site, await latestCart(c.env.DB, session.site.id), reason, Number(form.step) || 0, to.output);
+    await mailerFor(c.env, session.site.id).send({ ...mail, subject: `[Test] ${mail.subject}` });
+    return render(c, session, range, { ok: true, text: `Test email sent to ${to.output}.` });
+  });

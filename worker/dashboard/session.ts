@@ -1,0 +1,66 @@
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { findSite, type Site } from "../sites/sites";
+
+const COOKIE = "cb_session";
+const LIFETIME_S = 12 * 3600;
+
+const hex = (bytes: ArrayBuffer): string => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+async function hmac(secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
+}
+
+/** Equal strings, compared in constant time (through fixed-length digests). */
+export async function sameText(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
+  return crypto.subtle.timingSafeEqual(x as ArrayBuffer, y as ArrayBuffer);
+}
+
+export const secretOf = (db: D1Database, site: Site) =>
+  db.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret");
+
+export interface Session {
+  site: Site;
+  /** The token every form of this session must carry. */
+  csrf: string;
+}
+
+const isLocal = (c: Context) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(c.req.url).hostname);
+
+/**
+ * Starts a merchant session: a cookie `<site key>.<expiry>.<HMAC>` signed with the site's own
+ * secret, so changing the secret ends every session. HttpOnly, SameSite=Strict, Secure except on
+ * a local collector.
+ *
+ * @example
+ * await startSession(c, site, secret);
+ */
+export async function startSession(c: Context, site: Site, secret: string): Promise<void> {
+  const expires = Math.floor(Date.now() / 1000) + LIFETIME_S;
+  const value = `${site.key}.${expires}.${await hmac(secret, `session:${site.key}.${expires}`)}`;
+  setCookie(c, COOKIE, value, { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: LIFETIME_S });
+}
+
+export function endSession(c: Context): void {
+  setCookie(c, COOKIE, "", { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: 0 });
+}
+
+/** The session of this request, or null (none, forged, expired, or the secret changed since). */
+export async function readSession(c: Context<{ Bindings: Env }>): Promise<Session | null> {
+  const value = getCookie(c, COOKIE);
+  const [key, expires, mac] = value?.split(".") ?? [];
+  if (!key || !expires || !mac || Number(expires) * 1000 < Date.now()) return null;
+  const site = await findSite(c.env.DB, key);
+  const secret = site && (await secretOf(c.env.DB, site));
+  if (!site || !secret || !(await sameText(mac, await hmac(secret, `session:${key}.${expires}`)))) return null;
+  return { site, csrf: await hmac(secret, `csrf:${value}`) };
+}
+
+/** A form post is genuine when it carries the session's token and comes from this collector's own pages. */
+export async function formIsGenuine(c: Context, session: Session, form: Record<string, unknown>): Promise<boolean> {
+  const origin = c.req.header("origin");
+  if (origin && origin !== new URL(c.req.url).origin) return false;
+  return typeof form._csrf === "string" && (await sameText(form._csrf, session.csrf));
+}
