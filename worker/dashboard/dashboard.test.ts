@@ -127,6 +127,31 @@ describe("forms need the session's CSRF token", () => {
   });
 });
 
+describe("preview and test email", () => {
+  it("previews a template from the latest captured cart, and sends a test through the mailer", async () => {
+    await env.DB.prepare(
+      "INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at) VALUES (?, 'p1', 'active', 'EUR', ?, 2, 5000, ?, 0, 'v', ?)",
+    )
+      .bind(site.id, JSON.stringify([{ id: "tea", name: "Captured tea", price: 2500, quantity: 2 }]), Date.now(), Date.now() + 86_400_000)
+      .run();
+    const cookie = await signIn(site.key);
+    expect((await get("/dashboard/preview?reason=payment_failed&step=0")).status).toBe(401);
+    const preview = await (await get("/dashboard/preview?reason=payment_failed&step=0", cookie)).text();
+    expect(preview).toContain("Captured tea");
+    expect(preview).toContain("Something went wrong with your payment");
+    const csrf = await csrfOf(cookie);
+    expect((await post("/dashboard/test-email", { to: "owner@shop.example", reason: "reminder", step: "0" }, cookie)).status).toBe(403);
+    const sent = await post("/dashboard/test-email", { _csrf: csrf, to: "owner@shop.example", reason: "reminder", step: "0" }, cookie);
+    expect(await sent.text()).toContain("Test email sent to owner@shop.example");
+    const mail = await env.DB.prepare(`SELECT subject, text FROM dev_outbox WHERE "to" = 'owner@shop.example'`).first<{
+      subject: string;
+      text: string;
+    }>();
+    expect(mail?.subject).toBe("[Test] Ana, you left something in your cart");
+    expect(mail?.text).toContain("Captured tea");
+  });
+});
+
 describe("the page", () => {
   it("answers bad dates with a clear 400", async () => {
     const cookie = await signIn(site.key);

@@ -63,38 +63,69 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
   const [from, to] = rangeMs(range);
   const inRange = "s.site_id = ?1 AND s.abandoned_at >= ?2 AND s.abandoned_at < ?3";
   const bind = (sql: string) => db.prepare(sql).bind(site, from, to);
-  const [groups, times, reasons, daily, sends, conversions, funnel, steps, currency] = await db.batch([
-    bind(`SELECT s.holdout, count(*) AS carts, coalesce(sum(s.value), 0) AS value, count(s.recovered_order_id) AS recovered,
-            coalesce(sum(s.recovered_value), 0) AS revenue FROM sequences s WHERE ${inRange} GROUP BY s.holdout`),
+  // One pass over the range, grouped finely; headline, reasons, days and currency are summed
+  // from it here rather than by four scans in D1.
+  const [cube, times, sends, conversions, funnel, steps] = await db.batch([
+    bind(`SELECT s.abandoned_at / ${DAY} AS day, s.reason, s.holdout, s.currency, count(*) AS carts, coalesce(sum(s.value), 0) AS value,
+            count(s.recovered_order_id) AS recovered, coalesce(sum(s.recovered_value), 0) AS revenue
+          FROM sequences s WHERE ${inRange} GROUP BY day, s.reason, s.holdout, s.currency`),
     bind(
       `SELECT s.recovered_at - s.abandoned_at AS t FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_at IS NOT NULL ORDER BY t`,
     ),
-    bind(`SELECT s.reason, count(*) AS carts, coalesce(sum(s.value), 0) AS value, sum(s.holdout = 0) AS treated,
-            count(CASE WHEN s.holdout = 0 THEN s.recovered_order_id END) AS recovered
-          FROM sequences s WHERE ${inRange} GROUP BY s.reason ORDER BY carts DESC, s.reason`),
-    bind(`SELECT s.abandoned_at / ${DAY} AS day, count(*) AS abandoned, coalesce(sum(s.value), 0) AS value,
-            count(CASE WHEN s.holdout = 0 THEN s.recovered_order_id END) AS recovered,
-            coalesce(sum(CASE WHEN s.holdout = 0 THEN s.recovered_value END), 0) AS revenue
-          FROM sequences s WHERE ${inRange} GROUP BY day ORDER BY day`),
-    bind(`SELECT m.step, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM messages m JOIN sequences s ON s.id = m.sequence_id
+    bind(`SELECT m.step, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM sequences s JOIN messages m ON m.sequence_id = s.id
           WHERE ${inRange} AND m.kind = 'recovery' GROUP BY m.step ORDER BY m.step`),
     // A recovery is credited to the last message sent before the order.
-    bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
+    bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
             count(*) AS converted, coalesce(sum(s.recovered_value), 0) AS revenue
           FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL GROUP BY step`),
     bind(
-      `SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND at >= ?2 AND at < ?3 AND type IN ('cart', 'checkout', 'purchase') GROUP BY type`,
+      `SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND type IN ('cart', 'checkout', 'purchase') AND at >= ?2 AND at < ?3 GROUP BY type`,
     ),
     bind(`SELECT json_extract(data, '$.code') AS step, count(DISTINCT aid) AS shoppers FROM events
-          WHERE site_id = ?1 AND at >= ?2 AND at < ?3 AND type = 'moment' AND json_extract(data, '$.kind') = 'step'
+          WHERE site_id = ?1 AND type = 'moment' AND at >= ?2 AND at < ?3 AND json_extract(data, '$.kind') = 'step'
           GROUP BY step ORDER BY shoppers DESC, step`),
-    bind(`SELECT s.currency FROM sequences s WHERE ${inRange} GROUP BY s.currency ORDER BY count(*) DESC LIMIT 1`),
   ]);
-  type Group = { holdout: number; carts: number; value: number; recovered: number; revenue: number };
+  type Cell = {
+    day: number;
+    reason: string;
+    holdout: number;
+    currency: string;
+    carts: number;
+    value: number;
+    recovered: number;
+    revenue: number;
+  };
   const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
-  const byGroup = rows<Group>(groups);
-  const t = byGroup.find((g) => g.holdout === 0) ?? { carts: 0, value: 0, recovered: 0, revenue: 0 };
-  const h = byGroup.find((g) => g.holdout === 1) ?? { carts: 0, value: 0, recovered: 0, revenue: 0 };
+  const cells = rows<Cell>(cube);
+  /** Sums the cells' fields by a key. */
+  const sum = (key: (c: Cell) => string, fields: (c: Cell) => Record<string, number>) => {
+    const out = new Map<string, Record<string, number>>();
+    for (const c of cells) {
+      const acc = out.get(key(c)) ?? {};
+      for (const [f, n] of Object.entries(fields(c))) acc[f] = (acc[f] ?? 0) + n;
+      out.set(key(c), acc);
+    }
+    return out;
+  };
+  const treatedOnly = (c: Cell, n: number) => (c.holdout ? 0 : n);
+  const groups = sum(
+    (c) => (c.holdout ? "h" : "t"),
+    (c) => ({ carts: c.carts, value: c.value, recovered: c.recovered, revenue: c.revenue }),
+  );
+  const t = { carts: 0, value: 0, recovered: 0, revenue: 0, ...groups.get("t") };
+  const h = { carts: 0, value: 0, recovered: 0, revenue: 0, ...groups.get("h") };
+  const byReason = sum(
+    (c) => c.reason,
+    (c) => ({ carts: c.carts, value: c.value, treated: treatedOnly(c, c.carts), recovered: treatedOnly(c, c.recovered) }),
+  );
+  const byDay = sum(
+    (c) => String(c.day),
+    (c) => ({ abandoned: c.carts, value: c.value, recovered: treatedOnly(c, c.recovered), revenue: treatedOnly(c, c.revenue) }),
+  );
+  const byCurrency = sum(
+    (c) => c.currency,
+    (c) => ({ carts: c.carts }),
+  );
   const stages = Object.fromEntries(rows<{ type: string; shoppers: number }>(funnel).map((r) => [r.type, r.shoppers]));
   const sent = rows<{ step: number; sent: number; clicked: number }>(sends);
   const converted = rows<{ step: number | null; converted: number; revenue: number }>(conversions);
@@ -104,29 +135,36 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
 
   return {
     range,
-    currency: rows<{ currency: string }>(currency)[0]?.currency ?? null,
+    currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0))[0]?.[0] ?? null,
     abandoned: { carts: t.carts + h.carts, value: t.value + h.value },
     treated: { carts: t.carts, recovered: t.recovered, rate: rate(t.recovered, t.carts), revenue: t.revenue },
     holdout: { carts: h.carts, recovered: h.recovered, rate: rate(h.recovered, h.carts) },
     lift: lift(t.recovered, t.carts, h.recovered, h.carts),
     medianTimeToRecoverMs: median(rows<{ t: number }>(times).map((r) => r.t)),
-    reasons: rows<{ reason: string; carts: number; value: number; treated: number; recovered: number }>(reasons).map((r) => ({
-      reason: r.reason,
-      carts: r.carts,
-      value: r.value,
-      recovered: r.recovered,
-      rate: rate(r.recovered, r.treated),
-    })),
+    reasons: [...byReason]
+      .map(([reason, r]) => ({
+        reason,
+        carts: r.carts ?? 0,
+        value: r.value ?? 0,
+        recovered: r.recovered ?? 0,
+        rate: rate(r.recovered ?? 0, r.treated ?? 0),
+      }))
+      .sort((x, y) => y.carts - x.carts || x.reason.localeCompare(y.reason)),
     funnel: [
       { stage: "cart", shoppers: stages.cart ?? 0 },
       { stage: "checkout", shoppers: stages.checkout ?? 0 },
       ...rows<{ step: string; shoppers: number }>(steps).map((r) => ({ stage: `step:${r.step}`, shoppers: r.shoppers })),
       { stage: "purchase", shoppers: stages.purchase ?? 0 },
     ],
-    daily: rows<{ day: number; abandoned: number; value: number; recovered: number; revenue: number }>(daily).map((r) => ({
-      ...r,
-      day: new Date(r.day * DAY).toISOString().slice(0, 10),
-    })),
+    daily: [...byDay]
+      .sort((x, y) => Number(x[0]) - Number(y[0]))
+      .map(([d, r]) => ({
+        day: new Date(Number(d) * DAY).toISOString().slice(0, 10),
+        abandoned: r.abandoned ?? 0,
+        value: r.value ?? 0,
+        recovered: r.recovered ?? 0,
+        revenue: r.revenue ?? 0,
+      })),
     messages: stepNumbers.map((step) => {
       const s = sent.find((r) => r.step === step);
       const c = converted.find((r) => r.step === step);
