@@ -9,6 +9,7 @@ import { links } from "./links/routes";
 import { deliverMail, recordUndeliverable } from "./mail/deliver";
 import type { MailJob } from "./mail/job";
 import { merchant } from "./merchant/routes";
+import { privacy } from "./privacy/routes";
 import { purgeExpiredCarts } from "./retention/purge";
 import { stats } from "./stats/routes";
 import { deliverWebhooks } from "./webhooks/deliver";
@@ -22,6 +23,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", links)
   .route("/", merchant)
   .route("/", stats)
+  .route("/", privacy)
   .route("/", dashboard)
   .route("/", devOutbox);
 

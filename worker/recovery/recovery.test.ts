@@ -1,38 +1,14 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CartbackEvent } from "../../protocol/types";
-import worker from "../index";
 import type { MailJob } from "../mail/job";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
+import { abandon, deliver, MINUTE } from "../test/recovery";
 import { inHoldout, type Shopper, shopperStub } from "./shopper";
 
-const MINUTE = 60_000;
 // No holdout here: these tests are about who gets messages (the holdout has its own test).
 const settings = { abandonAfterMinutes: 1, shopName: "Tea & Kettle", holdoutPercent: 0 };
-
-/** A shopper who filled a cart, gave an email and went quiet `minutesAgo` minutes ago. */
-async function abandon(
-  key: string,
-  email: string,
-  {
-    minutesAgo = 10,
-    extra = [] as CartbackEvent[],
-    lines = [{ id: "tea", name: "Green tea", price: 1250, quantity: 2 }],
-    name = "Ana Lima",
-  } = {},
-): Promise<string> {
-  const aid = randomId();
-  const at = Date.now() - minutesAgo * MINUTE;
-  const events: CartbackEvent[] = [
-    { id: randomId(), at, type: "cart", action: "set", cart: { currency: "EUR", lines } },
-    { id: randomId(), at: at + 1, type: "identify", email, name },
-    ...extra,
-  ];
-  const res = await postEvents(key, { aid, sentAt: Date.now(), events });
-  expect(res.status).toBe(202);
-  return aid;
-}
 
 const messagesOf = (email: string) =>
   env.DB.prepare(
@@ -72,16 +48,6 @@ async function deliverClaimed(email: string, n = 1): Promise<void> {
     return results;
   }, 15_000);
   await deliver(rows.map((m) => ({ kind: "recovery" as const, id: m.id, site: m.site_id, email: m.email })));
-}
-
-async function deliver(jobs: MailJob[]) {
-  const batch = createMessageBatch<MailJob>(
-    "cartback-mail",
-    jobs.map((body, i) => ({ id: `m${i}-${body.id}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
 }
 
 const linksIn = (html: string) => [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]?.replace(/&#38;/g, "&") ?? "");

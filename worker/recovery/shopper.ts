@@ -59,7 +59,7 @@ interface SequenceState {
   touchedAt?: number;
 }
 
-export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired";
+export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired" | "site_cap";
 
 interface State {
   site: number;
@@ -185,6 +185,12 @@ export class Shopper extends DurableObject<Env> {
     await this.save(state);
   }
 
+  /** Erasure (a shopper's right to be forgotten): everything this object holds about them goes. */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     const state = await this.load();
     if (!state) return;
@@ -196,7 +202,10 @@ export class Shopper extends DurableObject<Env> {
     if (sequence?.status === "active") {
       const why = await this.stopReason(state, sequence);
       if (why) await this.stop(sequence, why);
-      else if (now >= this.dueAt(sequence, sequence.step, settings)) await this.claim(state, sequence, settings, now);
+      else if (now >= this.dueAt(sequence, sequence.step, settings)) {
+        if (await this.siteOverCap(state, settings, now)) await this.stop(sequence, "site_cap");
+        else await this.claim(state, sequence, settings, now);
+      }
     }
     await this.save(state);
     await this.schedule(state, settings);
@@ -239,6 +248,7 @@ export class Shopper extends DurableObject<Env> {
     state.sends = state.sends.filter((t) => t > now - 30 * DAY);
     if (state.starts.length >= settings.maxSequencesPerDay || state.sends.length >= settings.maxEmailsPer30Days) return;
     if (await this.suppressed(state)) return;
+    if (await this.siteOverCap(state, settings, now)) return;
     const reason = deriveReason(cart.moments, { exitAt: cart.lastActivity, checkoutStarted: cart.checkoutAt !== undefined });
     const holdout = await inHoldout(state.site, state.email, settings.holdoutPercent);
     const detectedAt = lastActivity + settings.abandonAfterMinutes * MINUTE;
@@ -344,6 +354,17 @@ export class Shopper extends DurableObject<Env> {
     await this.env.DB.prepare("UPDATE sequences SET status = 'stopped', stop_reason = ?, stopped_at = ? WHERE id = ?")
       .bind(why, Date.now(), sequence.id)
       .run();
+  }
+
+  /**
+   * The site's own daily cap on recovery email: whatever a page (or a forged request) claims,
+   * the collector mails at most this many addresses a day for one site.
+   */
+  private async siteOverCap(state: State, settings: SiteSettings, now: number): Promise<boolean> {
+    const sent = await this.env.DB.prepare("SELECT count(*) AS n FROM messages WHERE site_id = ? AND kind = 'recovery' AND queued_at > ?")
+      .bind(state.site, now - DAY)
+      .first<number>("n");
+    return (sent ?? 0) >= settings.maxEmailsPerDay;
   }
 
   private async suppressed(state: State): Promise<boolean> {

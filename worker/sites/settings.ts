@@ -71,6 +71,8 @@ export const SettingsSchema = v.object({
   ]),
   maxSequencesPerDay: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10)), 1),
   maxEmailsPer30Days: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30)), 6),
+  /** Recovery emails per site per 24 h, all addresses together: bounds what a forged request can make the collector send. */
+  maxEmailsPerDay: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)), 1000),
   /** The share of shoppers (percent) who get no messages: their natural recovery is the baseline for the lift. */
   holdoutPercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(50)), 5),
   /** A paid order this many days after a message's send or click counts as recovered. */

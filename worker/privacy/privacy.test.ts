@@ -1,0 +1,95 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { shopperStub } from "../recovery/shopper";
+import { count, eventually, ORIGIN, seedSite } from "../test/helpers";
+import { abandon, deliver } from "../test/recovery";
+
+const settings = { abandonAfterMinutes: 1, holdoutPercent: 0 };
+const claimed = (site: number, email: string) =>
+  eventually(async () => {
+    const rows = (await env.DB.prepare("SELECT id FROM messages WHERE site_id = ? AND email = ?").bind(site, email).all<{ id: string }>())
+      .results;
+    expect(rows.length).toBeGreaterThan(0);
+    return rows;
+  }, 15_000);
+
+const call = (path: string, key: string, method = "GET") =>
+  exports.default.fetch(`https://collector.test${path}`, { method, headers: { authorization: `Bearer sk_${key}` } });
+
+describe("export and erase one shopper", () => {
+  it("exports everything about a shopper, then erases it all (but keeps the opt-out), and a queued message is never sent", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "forget.me@example.com";
+    const aid = await abandon(site.key, email);
+    const [message] = await claimed(site.id, email);
+    await env.DB.prepare("INSERT INTO suppressions (site_id, email, created_at, source) VALUES (?, ?, 0, 'link')")
+      .bind(site.id, email)
+      .run();
+
+    const exported = (await (await call(`/v1/sites/${site.key}/shoppers?email=Forget.Me@example.com`, site.key)).json()) as Record<
+      string,
+      unknown[]
+    >;
+    expect(exported.shoppers).toHaveLength(1);
+    expect(exported.carts).toHaveLength(1);
+    expect(exported.events?.length).toBeGreaterThanOrEqual(2);
+    expect(exported.sequences).toHaveLength(1);
+    expect(exported.messages).toHaveLength(1);
+    expect(exported.suppressed).toHaveLength(1);
+
+    const erased = await call(`/v1/sites/${site.key}/shoppers?email=${email}`, site.key, "DELETE");
+    expect(erased.status).toBe(200);
+    expect(await erased.json()).toMatchObject({
+      erased: { browsers: 1, emails: 1, shoppers: 1, carts: 1, sequences: 1, messages: 1 },
+      suppressionKept: true,
+    });
+    for (const [table, column, value] of [
+      ["events", "aid", aid],
+      ["carts", "aid", aid],
+      ["shoppers", "aid", aid],
+      ["sequences", "email", email],
+      ["messages", "email", email],
+      ["links", "email", email],
+    ]) {
+      expect(await count(env.DB, `SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`, value), table).toBe(0);
+    }
+    expect(await count(env.DB, "SELECT count(*) AS n FROM suppressions WHERE email = ?", email)).toBe(1);
+    const state = await runInDurableObject(shopperStub(env, site.id, email), (_obj, s) => s.storage.get("state"));
+    expect(state).toBeUndefined();
+    // The job still on the mail queue finds nothing to send.
+    await deliver([{ kind: "recovery", id: message?.id as string, site: site.id, email }]);
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE "to" = ?`, email)).toBe(0);
+  });
+
+  it("finds a shopper by the shop's user id, and refuses a request without one", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    await env.DB.prepare(
+      "INSERT INTO shoppers (site_id, aid, email, user_id, first_seen, last_seen) VALUES (?, 'u-aid', 'u@example.com', 'user-42', 0, 0)",
+    )
+      .bind(site.id)
+      .run();
+    const exported = (await (await call(`/v1/sites/${site.key}/shoppers?userId=user-42`, site.key)).json()) as {
+      shoppers: { email: string }[];
+    };
+    expect(exported.shoppers.map((s) => s.email)).toEqual(["u@example.com"]);
+    expect((await call(`/v1/sites/${site.key}/shoppers`, site.key)).status).toBe(400);
+    const other = await seedSite(env.DB, ["https://other.example"]);
+    expect((await call(`/v1/sites/${site.key}/shoppers?userId=user-42`, other.key)).status).toBe(403);
+  });
+});
+
+describe("the site's daily email cap", () => {
+  it("mails at most maxEmailsPerDay addresses a day for a site, whatever the requests say", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, maxEmailsPerDay: 2 });
+    const emails = ["cap1@example.com", "cap2@example.com", "cap3@example.com", "cap4@example.com"];
+    for (const [i, email] of emails.entries()) {
+      await abandon(site.key, email, { minutesAgo: 10 - i });
+      await eventually(async () =>
+        expect(await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE site_id = ? AND email = ?", site.id, email)).toBe(1),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await count(env.DB, "SELECT count(*) AS n FROM messages WHERE site_id = ?", site.id)).toBe(2);
+  });
+});

@@ -1,0 +1,97 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { EMAIL_PATTERN, MAX_ID_LENGTH } from "../../protocol/limits";
+import { jsonError } from "../http/errors";
+import { describeIssues } from "../ingest/route";
+import { type Merchant, merchantOnly } from "../merchant/routes";
+import { shopperStub } from "../recovery/shopper";
+
+const Who = v.pipe(
+  v.object({
+    email: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.regex(EMAIL_PATTERN, "must be an email address"))),
+    userId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH))),
+  }),
+  v.check((w) => Boolean(w.email || w.userId), "give the shopper's email or userId"),
+);
+
+/** Every browser (aid) and email known for a shopper given by email or by the shop's user id. */
+async function identities(db: D1Database, site: number, who: v.InferOutput<typeof Who>): Promise<{ aids: string[]; emails: string[] }> {
+  const { results } = await db
+    .prepare(
+      "SELECT aid, email FROM shoppers WHERE site_id = ?1 AND ((?2 IS NOT NULL AND email = ?2) OR (?3 IS NOT NULL AND user_id = ?3))",
+    )
+    .bind(site, who.email ?? null, who.userId ?? null)
+    .all<{ aid: string; email: string | null }>();
+  const emails = new Set(results.flatMap((r) => (r.email ? [r.email] : [])));
+  if (who.email) emails.add(who.email);
+  return { aids: results.map((r) => r.aid), emails: [...emails] };
+}
+
+const list = (values: string[]) => (values.length ? values : [""]);
+const marks = (values: string[]) =>
+  list(values)
+    .map(() => "?")
+    .join(", ");
+
+/**
+ * Privacy law: export and erase everything about one shopper, by email or by the shop's user id,
+ * through the merchant API (`Authorization: Bearer <site secret>`).
+ *
+ * @example
+ * await fetch(`${collector}/v1/sites/${key}/shoppers?email=ana@example.com`, { method: "DELETE", headers: { authorization: `Bearer ${secret}` } });
+ */
+export const privacy = new Hono<Merchant>()
+  .use("/v1/sites/:key/shoppers", merchantOnly)
+  .get("/v1/sites/:key/shoppers", async (c) => {
+    const who = v.safeParse(Who, { email: c.req.query("email"), userId: c.req.query("userId") });
+    if (!who.success) return jsonError(c, 400, "invalid_shopper", "say who: ?email= or ?userId=", describeIssues(who.issues));
+    const site = c.get("site").id;
+    const { aids, emails } = await identities(c.env.DB, site, who.output);
+    const [shoppers, carts, events, sequences, messages, suppressed] = await c.env.DB.batch([
+      c.env.DB.prepare(`SELECT * FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
+      c.env.DB.prepare(`SELECT * FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
+      c.env.DB.prepare(`SELECT id, aid, type, at, data FROM events WHERE site_id = ? AND aid IN (${marks(aids)}) ORDER BY at`).bind(
+        site,
+        ...list(aids),
+      ),
+      c.env.DB.prepare(`SELECT * FROM sequences WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
+      c.env.DB.prepare(`SELECT * FROM messages WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
+      c.env.DB.prepare(`SELECT email, created_at, source FROM suppressions WHERE site_id = ? AND email IN (${marks(emails)})`).bind(
+        site,
+        ...list(emails),
+      ),
+    ]);
+    return c.json({
+      shoppers: shoppers?.results,
+      carts: carts?.results,
+      events: (events?.results as { data: string }[] | undefined)?.map((e) => ({ ...e, data: JSON.parse(e.data) })),
+      sequences: sequences?.results,
+      messages: messages?.results,
+      suppressed: suppressed?.results,
+    });
+  })
+  /** Erases the shopper: browsers' carts and events, sequences, messages (queued ones are then
+   * never sent), links, the local outbox, and their Durable Object. The suppression list is kept:
+   * it exists to honour the opt-out, and forgetting it would mail them again. */
+  .delete("/v1/sites/:key/shoppers", async (c) => {
+    const who = v.safeParse(Who, { email: c.req.query("email"), userId: c.req.query("userId") });
+    if (!who.success) return jsonError(c, 400, "invalid_shopper", "say who: ?email= or ?userId=", describeIssues(who.issues));
+    const site = c.get("site").id;
+    const { aids, emails } = await identities(c.env.DB, site, who.output);
+    const db = c.env.DB;
+    const results = await db.batch([
+      db.prepare(`DELETE FROM events WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
+      db.prepare(`DELETE FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
+      db.prepare(`DELETE FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
+      db.prepare(`DELETE FROM messages WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM sequences WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM links WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM dev_outbox WHERE site_id = ? AND "to" IN (${marks(emails)})`).bind(site, ...list(emails)),
+    ]);
+    await Promise.all(emails.map((email) => shopperStub(c.env, site, email).erase()));
+    const [events, carts, shoppers, messages, sequences] = results.map((r) => r.meta.changes);
+    return c.json({
+      erased: { browsers: aids.length, emails: emails.length, shoppers, carts, events, sequences, messages },
+      suppressionKept: true,
+    });
+  });
