@@ -1,0 +1,127 @@
+// @vitest-environment node
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compareHlc, emptySync, type Hlc, latest, merge, record, type SyncCart, tick, view, ZERO } from "./merge";
+import type { Cart } from "./types";
+
+const DEVICES = ["d0", "d1", "d2", "d3", "d4"];
+const IDS = ["tea", "mug", "kettle", "oolong"];
+
+type Edit = { type: "add" | "remove" | "qty"; device: number; id: string; qty: number; advance: number };
+type Sync = { type: "sync"; from: number; to: number; times: number };
+type Step = Edit | Sync;
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({
+    type: fc.constantFrom("add" as const, "remove" as const, "qty" as const),
+    device: fc.integer({ min: 0, max: 4 }),
+    id: fc.constantFrom(...IDS),
+    qty: fc.integer({ min: 1, max: 5 }),
+    advance: fc.integer({ min: -50, max: 200 }), // wall clocks jump and go back (skewed devices)
+  }),
+  // A delivery from one device to another, possibly repeated: a replay changes nothing.
+  fc.record({
+    type: fc.constant("sync" as const),
+    from: fc.integer({ min: 0, max: 4 }),
+    to: fc.integer({ min: 0, max: 4 }),
+    times: fc.integer({ min: 1, max: 3 }),
+  }),
+);
+
+/** Runs a script of edits and deliveries on 5 replicas; returns them and every change made. */
+function run(steps: Step[]) {
+  const replicas: SyncCart[] = DEVICES.map(() => emptySync("EUR"));
+  const clocks: Hlc[] = DEVICES.map(() => ZERO);
+  const walls = DEVICES.map((_, i) => 1_000_000 + i * 7); // each device's own, skewed wall clock
+  const changes: { id: string; at: Hlc; qty?: number }[] = [];
+  for (const s of steps) {
+    if (s.type === "sync") {
+      for (let i = 0; i < s.times; i++) replicas[s.to] = merge(replicas[s.to] as SyncCart, replicas[s.from] as SyncCart);
+      clocks[s.to] =
+        compareHlc(clocks[s.to] as Hlc, latest(replicas[s.to] as SyncCart)) >= 0
+          ? (clocks[s.to] as Hlc)
+          : latest(replicas[s.to] as SyncCart);
+      continue;
+    }
+    const d = s.device;
+    walls[d] = Math.max(0, (walls[d] as number) + s.advance);
+    const before = view(replicas[d] as SyncCart);
+    const lines = before.lines.filter((l) => l.id !== s.id);
+    const existing = before.lines.find((l) => l.id === s.id);
+    const after: Cart = { currency: "EUR", lines: before.lines.slice() };
+    if (s.type === "remove") {
+      if (!existing) continue;
+      after.lines = lines;
+    } else {
+      const quantity = s.type === "add" ? (existing?.quantity ?? 0) + s.qty : s.qty;
+      const line = { id: s.id, name: s.id, price: 100, quantity };
+      after.lines = existing ? before.lines.map((l) => (l.id === s.id ? line : l)) : [...before.lines, line];
+    }
+    let last: Hlc | undefined;
+    replicas[d] = record(replicas[d] as SyncCart, after, () => {
+      clocks[d] = tick(clocks[d] as Hlc, DEVICES[d] as string, walls[d] as number);
+      last = clocks[d];
+      return clocks[d] as Hlc;
+    });
+    if (last) changes.push({ id: s.id, at: last, qty: s.type === "remove" ? undefined : after.lines.find((l) => l.id === s.id)?.quantity });
+  }
+  return { replicas, changes };
+}
+
+/** Everyone hears from everyone (after the offline stretches end). */
+function reconnect(replicas: SyncCart[]): SyncCart[] {
+  const all = replicas.reduce(merge);
+  return replicas.map((r) => merge(r, all));
+}
+
+describe("merging carts across 5 devices (property tests)", () => {
+  it("converges to the same cart on every device, whatever the order, delays and duplicates", () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const { replicas } = run(steps);
+        const final = reconnect(replicas);
+        for (const r of final) expect(view(r)).toEqual(view(final[0] as SyncCart));
+        for (const r of final) expect(r).toEqual(final[0]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps the last change of each line: a removal is never resurrected, a quantity never doubled", () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const { replicas, changes } = run(steps);
+        const cart = view(reconnect(replicas)[0] as SyncCart);
+        for (const id of IDS) {
+          const last = changes
+            .filter((c) => c.id === id)
+            .sort((a, b) => compareHlc(a.at, b.at))
+            .at(-1);
+          const line = cart.lines.find((l) => l.id === id);
+          if (!last || last.qty === undefined) expect(line).toBeUndefined();
+          else expect(line?.quantity).toBe(last.qty);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("merge is commutative, associative and idempotent", () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const [a, b, c] = run(steps).replicas as [SyncCart, SyncCart, SyncCart];
+        expect(merge(a, b)).toEqual(merge(b, a));
+        expect(merge(merge(a, b), c)).toEqual(merge(a, merge(b, c)));
+        expect(merge(a, a)).toEqual(a);
+        expect(merge(merge(a, b), b)).toEqual(merge(a, b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+it("a clock never goes backwards, even when the wall clock does", () => {
+  const a = tick(ZERO, "d0", 1000);
+  const b = tick(a, "d0", 900);
+  expect(compareHlc(b, a)).toBeGreaterThan(0);
+});
