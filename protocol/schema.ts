@@ -110,3 +110,23 @@ const agree: [
   Same<v.InferOutput<typeof BatchSchema>, Batch>,
 ] = [true, true, true, true];
 void agree;
+
+const HlcSchema = v.tuple([
+  timestamp,
+  v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)),
+  v.pipe(v.string(), v.maxLength(64)),
+]);
+const ZeroOrHlc = v.union([HlcSchema, v.tuple([v.literal(0), v.literal(0), v.literal("")])]);
+
+/** A device's replica of the account cart (see merge.ts). */
+export const SyncCartSchema = v.object({
+  currency: Currency,
+  currencyAt: ZeroOrHlc,
+  lines: v.pipe(
+    v.record(text(MAX_ID_LENGTH), v.object({ line: v.optional(LineSchema), at: HlcSchema, pos: HlcSchema })),
+    v.check((lines) => Object.keys(lines).length <= MAX_LINES * 3, `at most ${MAX_LINES * 3} lines and tombstones`),
+  ),
+});
+
+/** The body of `POST /v1/sync?site=SITE_KEY`. */
+export const SyncRequestSchema = v.object({ token: v.pipe(v.string(), v.maxLength(2048)), aid: RandomId, cart: SyncCartSchema });

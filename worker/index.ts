@@ -12,10 +12,12 @@ import { merchant } from "./merchant/routes";
 import { privacy } from "./privacy/routes";
 import { purgeExpiredCarts } from "./retention/purge";
 import { stats } from "./stats/routes";
+import { sync } from "./sync/route";
 import { deliverWebhooks } from "./webhooks/deliver";
 import type { WebhookJob } from "./webhooks/send";
 
 export { Shopper } from "./recovery/shopper";
+export { Account } from "./sync/account";
 
 export const app = new Hono<{ Bindings: Env }>()
   .get("/health", (c) => c.json({ ok: true }))
@@ -24,6 +26,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", merchant)
   .route("/", stats)
   .route("/", privacy)
+  .route("/", sync)
   .route("/", dashboard)
   .route("/", devOutbox);
 

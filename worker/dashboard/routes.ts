@@ -6,12 +6,12 @@ import { describeIssues } from "../ingest/route";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
-import { findSite, forgetSites, normaliseOrigin, type Site } from "../sites/sites";
+import { findSite, forgetSites, normaliseOrigin, type Site, secretOf } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
 import { dashboardPage, layout, signInPage } from "./page";
-import { endSession, formIsGenuine, readSession, type Session, sameText, secretOf, startSession } from "./session";
+import { endSession, formIsGenuine, readSession, type Session, sameText, startSession } from "./session";
 
 type Dashboard = { Bindings: Env };
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { findSite, type Site } from "../sites/sites";
+import { findSite, type Site, secretOf } from "../sites/sites";
 
 const COOKIE = "cb_session";
 const LIFETIME_S = 12 * 3600;
@@ -17,9 +17,6 @@ export async function sameText(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
   return crypto.subtle.timingSafeEqual(x as ArrayBuffer, y as ArrayBuffer);
 }
-
-export const secretOf = (db: D1Database, site: Site) =>
-  db.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret");
 
 export interface Session {
   site: Site;

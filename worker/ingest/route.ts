@@ -15,7 +15,7 @@ export const describeIssues = (issues: v.BaseIssue<unknown>[]) =>
 
 // Errors carry the caller's origin too: the browser then lets the script read the status and
 // drop what will never be accepted, instead of retrying a CORS failure forever.
-function corsHeaders(c: Context, origin: string | undefined): void {
+export function corsHeaders(c: Context, origin: string | undefined): void {
   c.header("Vary", "Origin");
   if (!origin) return;
   c.header("Access-Control-Allow-Origin", origin);

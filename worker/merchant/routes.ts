@@ -7,6 +7,7 @@ import { describeIssues } from "../ingest/route";
 import { shopperStub } from "../recovery/shopper";
 import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
+import { accountStub } from "../sync/account";
 
 export type Merchant = { Bindings: Env; Variables: { site: Site } };
 
@@ -102,6 +103,16 @@ export const merchant = new Hono<Merchant>()
       });
     }
     return c.json({ recorded: true, followedUp: Boolean(email) }, 201);
+  })
+  /** A signed-in shopper's devices, most recently seen first. */
+  .get("/v1/sites/:key/users/:userId/devices", async (c) => {
+    const devices = await accountStub(c.env, c.get("site").id, c.req.param("userId")).devices();
+    return c.json({ devices });
+  })
+  /** Signs one device out of the account for good: it can no longer read or write the cart. */
+  .delete("/v1/sites/:key/users/:userId/devices/:aid", async (c) => {
+    const revoked = await accountStub(c.env, c.get("site").id, c.req.param("userId")).revoke(c.req.param("aid"));
+    return revoked ? c.json({ revoked: true }) : jsonError(c, 404, "unknown_device", "this account has no such device");
   })
   /** Recent messages, newest first; `?status=failed` shows what could not be delivered and why. */
   .get("/v1/sites/:key/messages", async (c) => {

@@ -73,6 +73,8 @@ export const SettingsSchema = v.object({
   maxEmailsPer30Days: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30)), 6),
   /** Recovery emails per site per 24 h, all addresses together: bounds what a forged request can make the collector send. */
   maxEmailsPerDay: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)), 1000),
+  /** Signed-in devices per account; a new one beyond this retires the least recently seen. */
+  maxDevices: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)), 5),
   /** The share of shoppers (percent) who get no messages: their natural recovery is the baseline for the lift. */
   holdoutPercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(50)), 5),
   /** A paid order this many days after a message's send or click counts as recovered. */

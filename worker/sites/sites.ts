@@ -54,6 +54,10 @@ export async function siteById(db: D1Database, id: number): Promise<Site | null>
   return row && toSite(row);
 }
 
+/** The site's secret (never cached, never sent anywhere). */
+export const secretOf = (db: D1Database, site: Site) =>
+  db.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret");
+
 /** Forgets cached sites, after a change to the sites table. */
 export const forgetSites = (): void => cache.clear();
 
