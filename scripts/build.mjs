@@ -16,6 +16,9 @@ export const entries = {
   checkoutEsm: { in: `${root}sdk/checkout/index.ts`, out: `${out}/public/cartback-checkout.mjs`, format: "esm" },
 };
 
+/** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */
+const serverEntry = { in: `${root}server/token.ts`, out: `${out}/server/token.mjs` };
+
 /** Builds everything; `demo: false` leaves the demo shop out (for deploying). */
 export async function buildScript({ demo = true } = {}) {
   rmSync(out, { recursive: true, force: true });
@@ -33,6 +36,14 @@ export async function buildScript({ demo = true } = {}) {
       logLevel: "warning",
     });
   }
+  await build({
+    entryPoints: [serverEntry.in],
+    outfile: serverEntry.out,
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    logLevel: "warning",
+  });
   // Type declarations for `import { createCartback } from "cartback"`.
   const tsc = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", `${root}sdk/tsconfig.build.json`], { stdio: "inherit" });
   if (tsc.status !== 0) throw new Error("emitting the SDK's type declarations failed");
