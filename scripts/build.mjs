@@ -14,6 +14,7 @@ export const entries = {
   esm: { in: `${root}sdk/index.ts`, out: `${out}/public/cartback.mjs`, format: "esm" },
   checkout: { in: `${root}sdk/checkout/entry.ts`, out: `${out}/public/cartback-checkout.js`, format: "iife" },
   checkoutEsm: { in: `${root}sdk/checkout/index.ts`, out: `${out}/public/cartback-checkout.mjs`, format: "esm" },
+  sync: { in: `${root}sdk/sync/entry.ts`, out: `${out}/public/cartback-sync.js`, format: "iife" },
 };
 
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */

@@ -24,6 +24,9 @@ export interface Shopper {
   /** The shop's own id for a signed-in customer. */
   userId?: string;
   name?: string;
+  /** For a signed-in customer: signed by the shop's server (`cartback/server`), it turns on the
+   * cart shared by their devices. Kept on this device only; never sent in an event. */
+  token?: string;
 }
 
 export interface Order {
@@ -57,6 +60,8 @@ export interface Cartback {
   identify(shopper: Shopper): Promise<void>;
   /** The shopper started checkout. */
   checkout(): Promise<void>;
+  /** The shopper signed out: this device leaves the account and keeps no account cart. */
+  signOut(): Promise<void>;
   /** The order was placed: reports it and empties the cart. */
   purchase(order: Order): Promise<void>;
   /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })`. */
@@ -174,14 +179,22 @@ export function createCartback(options: CartbackOptions): Cartback {
     },
     identify: (shopper) =>
       record((s) => {
-        const { email, userId, name } = (shopper || {}) as Shopper;
+        const { email, userId, name, token } = (shopper || {}) as Shopper;
         carts.need(email || userId || name, "identify");
+        carts.need(token == null || (userId && carts.isText(token, 2048)), "identify token");
+        if (token) s.account = { userId: userId as string, token };
         carts.need(email == null || carts.isEmail(email), "identify email");
         carts.need(userId == null || carts.isText(userId, MAX_ID_LENGTH), "identify userId");
         carts.need(name == null || carts.isText(name), "identify name");
         emit(s, { type: "identify", email, userId, name });
       }),
     checkout: () => record((s) => emit(s, { type: "checkout" })),
+    signOut: () =>
+      record((s) => {
+        // The sync code (when loaded) tells the collector this device left the account.
+        if (s.account) dispatchEvent(new CustomEvent("cartback:signout", { detail: { ...s.account, aid: s.aid } }));
+        s.account = s.cart = undefined;
+      }, true),
     purchase: (order) =>
       record((s) => {
         const cart = current(s);

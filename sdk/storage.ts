@@ -17,13 +17,20 @@ export interface Outbox {
 
 /** Everything the script keeps. Read and written whole, in one transaction, so a cart change
  * and the event that reports it are saved together or not at all. */
+/** A signed-in shopper: the shop's user id and the token its server signed. */
+export interface Account {
+  userId: string;
+  token: string;
+}
+
 export interface State {
   aid: string;
   cart?: SavedCart;
   outbox: Outbox;
+  account?: Account;
 }
 
-const KEYS = ["aid", "cart", "outbox"] as const;
+const KEYS = ["aid", "cart", "outbox", "account"] as const;
 
 let store: UseStore | undefined;
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
@@ -46,8 +53,8 @@ export function transact<R>(change: (state: State) => R): Promise<R> {
     .then((mode) => {
       store ||= createStore("cartback", "state");
       return store(mode, (s) =>
-        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox]) => {
-          const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart } as State;
+        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox, account]) => {
+          const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart, account } as State;
           const result = change(state);
           for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
           return promisifyRequest(s.transaction).then(() => {

@@ -1,6 +1,7 @@
 // The script-tag entry: reads its data- attributes, then swaps the page's command-queue stub for
 // the real thing and replays what was queued, in order.
 import { type Cartback, createCartback } from "./index";
+import { transact } from "./storage";
 import { warn } from "./warn";
 
 type Command = [name: keyof Cartback, ...args: unknown[]];
@@ -22,18 +23,22 @@ try {
     currency: data.currency,
     ttlDays: Number(data.ttlDays) || undefined,
   });
-  // Checkout pages get the micro-moment detectors, in their own file: other pages pay nothing.
-  let detectors: HTMLScriptElement | undefined;
-  const watchCheckout = (): void => {
-    if (detectors) return;
-    detectors = document.createElement("script");
-    detectors.src = new URL("cartback-checkout.js", script.src).href;
-    Object.assign(detectors.dataset, { captureEmail: data.captureEmail, idleSeconds: data.idleSeconds });
-    document.head.append(detectors);
+  // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
+  // checkout pages, the cross-device sync for signed-in shoppers. Other pages pay nothing.
+  const loaded: Record<string, 1> = {};
+  const load = (name: string): void => {
+    if (loaded[name]) return;
+    loaded[name] = 1;
+    const extra = document.createElement("script");
+    extra.src = new URL(`cartback-${name}.js`, script.src).href;
+    Object.assign(extra.dataset, data);
+    document.head.append(extra);
   };
-  if (data.checkout !== undefined) watchCheckout();
+  if (data.checkout !== undefined) load("checkout");
+  transact((s) => s.account).then((account) => account && load("sync"), warn);
   const run: Queue = (name, ...args) => {
-    if (name === "checkout") watchCheckout();
+    if (name === "checkout") load("checkout");
+    if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
       if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);

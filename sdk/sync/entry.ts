@@ -1,0 +1,92 @@
+// `cartback-sync.js`: loaded by cartback.js for signed-in shoppers only. Keeps this device's replica
+// of the account cart (protocol/merge.ts) beside the cart in IndexedDB, and exchanges it with the
+// collector: on every change here, when the tab comes back, and every second while it is visible.
+import { createStore, del, get, getMany, set } from "idb-keyval";
+import { emptySync, type Hlc, latest, record, type SyncCart, tick, view } from "../../protocol/merge";
+import type { Cart } from "../../protocol/types";
+import type { Account } from "../storage";
+import { warn } from "../warn";
+
+type Queue = (...args: unknown[]) => unknown;
+const script = document.currentScript as HTMLScriptElement;
+const data = script.dataset;
+const endpoint = data.endpoint || new URL(script.src).origin;
+const store = createStore("cartback", "state");
+const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue }).cartback(...args) as Promise<unknown>;
+const INTERVAL = 1000;
+
+let running = false;
+let again = false;
+let stopped = false;
+let clock: Hlc | undefined;
+
+const post = (path: string, body: unknown) =>
+  fetch(`${endpoint}${path}?site=${encodeURIComponent(data.site ?? "")}`, { method: "POST", body: JSON.stringify(body) });
+
+/** This device leaves the account: it stops syncing and keeps what it has as a guest cart. */
+async function leave(why: string): Promise<void> {
+  stopped = true;
+  warn(`this device left the shared cart (${why}); the cart stays here`);
+  await del("sync", store);
+  await del("account", store);
+}
+
+/** One exchange with the collector; never two at once, and never over a change made meanwhile. */
+async function round(): Promise<void> {
+  if (running || stopped) {
+    again = !stopped;
+    return;
+  }
+  running = true;
+  try {
+    const [aid, account, stored] = (await getMany(["aid", "account", "sync"], store)) as [
+      string,
+      Account | undefined,
+      SyncCart | undefined,
+    ];
+    if (!account || !aid) return;
+    // No cart yet reads as an empty one, the same way both times we look.
+    const current = async (): Promise<Cart> =>
+      ((await cartback("getCart")) as Cart | undefined) ?? { currency: stored?.currency ?? "EUR", lines: [] };
+    const before = await current();
+    let replica = stored ?? emptySync(before.currency);
+    clock ??= latest(replica);
+    replica = record(replica, before, () => {
+      clock = tick(clock as Hlc, aid, Date.now());
+      return clock;
+    });
+    await set("sync", replica, store);
+    const res = await post("/v1/sync", { token: account.token, aid, cart: replica });
+    const body = (await res.json().catch(() => ({}))) as { status?: string; cart?: SyncCart; error?: { code: string } };
+    if (body.status === "retired" || body.error?.code === "device_revoked") return leave(body.status ?? "revoked");
+    if (!res.ok || !body.cart) return warn("sync refused", res.status, body.error?.code);
+    const merged = body.cart;
+    const latestSeen = latest(merged);
+    if (latestSeen[0] > (clock as Hlc)[0] || (latestSeen[0] === (clock as Hlc)[0] && latestSeen[1] > (clock as Hlc)[1])) clock = latestSeen;
+    await set("sync", merged, store);
+    const now = await current();
+    // A change made while we were away goes in the next round, merged; it is never overwritten.
+    if (JSON.stringify(now) !== JSON.stringify(before)) again = true;
+    else if (JSON.stringify(view(merged)) !== JSON.stringify(before)) await cartback("setCart", view(merged));
+  } catch (e) {
+    warn("sync failed, will retry", e);
+  } finally {
+    running = false;
+    if (again) {
+      again = false;
+      setTimeout(round, 50);
+    }
+  }
+}
+
+cartback("onCart", () => round());
+addEventListener("focus", round);
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && round());
+addEventListener("cartback:signout", (e) => {
+  const { token, aid } = (e as CustomEvent<Account & { aid: string }>).detail;
+  stopped = true;
+  post("/v1/sync/signout", { token, aid, cart: emptySync("EUR") }).catch(warn);
+  del("sync", store);
+});
+setInterval(() => document.visibilityState === "visible" && round(), INTERVAL);
+get("account", store).then(() => round());
