@@ -157,6 +157,30 @@ describe("identify, checkout and purchase", () => {
   });
 });
 
+describe("signing in and out", () => {
+  it("keeps a signed-in account on this device only, and sign-out leaves no account cart", async () => {
+    const cb = await load();
+    const { transact } = await import("./storage");
+    await cb.addLine(tea);
+    await cb.identify({ userId: "u-1", email: "ana@example.com", token: "v1.payload.signature" });
+    expect(await transact((s) => s.account)).toEqual({ userId: "u-1", token: "v1.payload.signature" });
+    // The token never travels in an event.
+    expect(JSON.stringify(await cb.outbox())).not.toContain("v1.payload.signature");
+    const told: unknown[] = [];
+    addEventListener("cartback:signout", (e) => told.push((e as CustomEvent).detail));
+    await cb.signOut();
+    expect(await transact((s) => s.account)).toBeUndefined();
+    expect(await cb.getCart()).toBeUndefined();
+    expect(told).toEqual([expect.objectContaining({ userId: "u-1", token: "v1.payload.signature" })]);
+  });
+
+  it("refuses a token without a user id", async () => {
+    const cb = await load();
+    await cb.identify({ email: "ana@example.com", token: "v1.x.y" });
+    expect(String(warn.mock.calls[0]?.[1])).toContain("identify token");
+  });
+});
+
 describe("persistence", () => {
   it("keeps the cart, the shopper id and unsent events across a reload", async () => {
     const first = await load();
