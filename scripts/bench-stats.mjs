@@ -4,7 +4,7 @@
 // Options: --carts N (default 100000), --requests N (default 20)
 import { parseArgs } from "node:util";
 import { DEMO_SITE, setupLocal } from "./setup-local.mjs";
-import { root, startWrangler, wrangler } from "./wrangler.mjs";
+import { root, startCollector, wrangler } from "./wrangler.mjs";
 
 const { values } = parseArgs({ options: { carts: { type: "string", default: "100000" }, requests: { type: "string", default: "20" } } });
 const CARTS = Number(values.carts);
@@ -40,22 +40,7 @@ UNION ALL SELECT ${site}, 'evc-' || i, 'aid' || i, 'checkout', t, t, t, '{"type"
 UNION ALL SELECT ${site}, 'evs-' || i, 'aid' || i, 'moment', t, t, t, '{"type":"moment","kind":"step","code":"payment"}' FROM (SELECT i, ${start} + (i * 7919) % ${90 * DAY} AS t FROM n) WHERE i % 3 = 0`);
 console.log(`Seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
 
-const dev = startWrangler(["--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE, "--log-level", "warn"], {
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
-const stop = () => {
-  try {
-    process.kill(-dev.pid, "SIGTERM");
-  } catch {}
-};
-process.on("exit", stop);
-for (let i = 0; i < 100; i++) {
-  try {
-    if ((await fetch(`${ORIGIN}/health`)).ok) break;
-  } catch {}
-  await new Promise((r) => setTimeout(r, 300));
-}
+const { stop } = await startCollector({ port: PORT, persistTo: STATE });
 
 const login = await fetch(`${ORIGIN}/dashboard/login`, {
   method: "POST",

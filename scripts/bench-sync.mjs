@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { DEMO_SITE, setupLocal } from "./setup-local.mjs";
-import { root, startWrangler } from "./wrangler.mjs";
+import { root, startCollector } from "./wrangler.mjs";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "20" } } });
 const ROUNDS = Number(values.rounds);
@@ -45,22 +45,7 @@ const PORT = 8791;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const STATE = `${root}.wrangler/bench-sync-state`;
 await setupLocal({ port: PORT, persistTo: STATE, fresh: true });
-const dev = startWrangler(["--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE, "--log-level", "warn"], {
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
-const stop = () => {
-  try {
-    process.kill(-dev.pid, "SIGTERM");
-  } catch {}
-};
-process.on("exit", stop);
-for (let i = 0; i < 100; i++) {
-  try {
-    if ((await fetch(`${ORIGIN}/health`)).ok) break;
-  } catch {}
-  await new Promise((r) => setTimeout(r, 300));
-}
+const { stop } = await startCollector({ port: PORT, persistTo: STATE });
 const args = [
   "--no-sandbox",
   "--disable-gpu",

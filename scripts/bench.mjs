@@ -12,7 +12,7 @@ import http from "node:http";
 import { parseArgs } from "node:util";
 import { setupLocal } from "./setup-local.mjs";
 import { measure, sizeTable } from "./size.mjs";
-import { root, startWrangler, wrangler } from "./wrangler.mjs";
+import { root, startCollector, wrangler } from "./wrangler.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -34,16 +34,7 @@ console.log(sizeTable(await measure()));
 
 console.log(`\n## Ingest throughput (local wrangler dev, ${CONCURRENCY} connections, ${ROUNDS}×${SECONDS}s per route)\n`);
 await setupLocal({ port: PORT, persistTo: STATE, fresh: true });
-const dev = startWrangler(["--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE, "--log-level", "warn"], {
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
-const stop = () => {
-  try {
-    process.kill(-dev.pid, "SIGTERM");
-  } catch {}
-};
-process.on("exit", stop);
+const { stop } = await startCollector({ port: PORT, persistTo: STATE });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const id = () => randomBytes(16).toString("base64url");
@@ -118,10 +109,6 @@ async function round(send) {
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-for (let i = 0; i < 100; i++) {
-  if ((await request("GET", "/health")).status === 200) break;
-  await new Promise((r) => setTimeout(r, 300));
-}
 // Warm both routes (isolate, site cache, queue) before measuring.
 for (const send of Object.values(routes)) await Promise.all(Array.from({ length: 50 }, send));
 

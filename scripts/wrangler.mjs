@@ -27,3 +27,32 @@ export function wrangler(args, { quiet = false } = {}) {
 export function startWrangler(args, options = {}) {
   return spawn(bin, ["dev", "--test-scheduled", ...args], { cwd: root, env: offlineEnv, stdio: "inherit", ...options });
 }
+
+/**
+ * Starts a local collector on 127.0.0.1:`port` with its own state folder (after `setupLocal`), and
+ * resolves once it answers. Links in its emails point at it. `stop()` ends it and its workerd.
+ */
+export async function startCollector({ port, persistTo, stdio = ["ignore", "ignore", "inherit"] }) {
+  const origin = `http://127.0.0.1:${port}`;
+  const dev = startWrangler(
+    ["--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", "--var", `PUBLIC_URL:${origin}`],
+    { stdio, detached: true },
+  );
+  const stop = () => {
+    try {
+      process.kill(-dev.pid, "SIGTERM"); // wrangler runs workerd as a child: end the whole group
+    } catch {}
+  };
+  process.on("exit", stop);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${origin}/health`)).ok) return { origin, stop };
+    } catch {}
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error(`the local collector did not start on ${origin} within 60 s`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
