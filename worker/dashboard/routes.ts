@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import * as v from "valibot";
 import type { Cart } from "../../protocol/types";
-import { describeIssues } from "../ingest/route";
+import { describeIssues } from "../http/errors";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { EMAIL_PATTERN, MAX_ID_LENGTH } from "../../protocol/limits";
-import { jsonError } from "../http/errors";
-import { describeIssues } from "../ingest/route";
+import { describeIssues, jsonError } from "../http/errors";
 import { type Merchant, merchantOnly } from "../merchant/routes";
 import { shopperStub } from "../recovery/shopper";
 

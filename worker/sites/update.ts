@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { describeIssues } from "../ingest/route";
+import { describeIssues } from "../http/errors";
 import { SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSites, originAllowed, type Site } from "./sites";
 

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { jsonError } from "../http/errors";
-import { describeIssues } from "../ingest/route";
+import { describeIssues, jsonError } from "../http/errors";
 import { type Merchant, merchantOnly } from "../merchant/routes";
 import { computeStats, interruptedOrders, type Range, toCsv } from "./figures";
 

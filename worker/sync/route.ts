@@ -1,11 +1,10 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { SiteKey, SyncRequestSchema } from "../../protocol/schema";
+import { SyncRequestSchema } from "../../protocol/schema";
 import { verifyShopperToken } from "../../server/token";
-import { readText } from "../http/body";
-import { jsonError } from "../http/errors";
-import { corsHeaders, describeIssues } from "../ingest/route";
-import { findSite, originAllowed, type Site, secretOf } from "../sites/sites";
+import { describeIssues, jsonError } from "../http/errors";
+import { readSiteRequest } from "../http/site-request";
+import { type Site, secretOf } from "../sites/sites";
 import { accountStub } from "./account";
 
 type Sync = { Bindings: Env };
@@ -17,22 +16,9 @@ type Authorised = { site: Site; userId: string; request: v.InferOutput<typeof Sy
 
 /** Site key, origin, body and token: the signed-in shopper behind a sync request, or the error to send. */
 async function authorise(c: Context<Sync>): Promise<Authorised | Response> {
-  const origin = c.req.header("origin");
-  corsHeaders(c, origin);
-  const key = v.safeParse(SiteKey, c.req.query("site"));
-  if (!key.success) return jsonError(c, 400, "invalid_site_key", "the site query parameter must be a site key (pk_…)");
-  const site = await findSite(c.env.DB, key.output);
-  if (!site) return jsonError(c, 401, "unknown_site_key", `no site has the key ${key.output}`);
-  if (!originAllowed(site.origins, origin)) return jsonError(c, 403, "origin_not_allowed", "this origin may not sync carts for this site");
-  const text = await readText(c.req.raw, MAX_SYNC_BYTES);
-  if (text === "too_large") return jsonError(c, 413, "payload_too_large", `the body must be at most ${MAX_SYNC_BYTES} bytes`);
-  if (text === "not_utf8") return jsonError(c, 400, "invalid_encoding", "the body must be UTF-8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return jsonError(c, 400, "invalid_json", "the body is not JSON");
-  }
+  const read = await readSiteRequest(c, MAX_SYNC_BYTES);
+  if (read instanceof Response) return read;
+  const { site, json } = read;
   const request = v.safeParse(SyncRequestSchema, json);
   if (!request.success)
     return jsonError(c, 422, "invalid_sync", "the sync request does not match the protocol", describeIssues(request.issues));
