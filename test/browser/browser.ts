@@ -30,6 +30,7 @@ export function savedState(page: Page): Promise<{
   aid?: string;
   cart?: { lines: { id: string; quantity: number }[]; updatedAt: number };
   outbox?: { events: { id: string; type: string }[] };
+  account?: { userId: string; token: string };
 }> {
   return page.evaluate(
     () =>
@@ -41,8 +42,8 @@ export function savedState(page: Page): Promise<{
           if (!db.objectStoreNames.contains("state")) return resolve({});
           const store = db.transaction("state").objectStore("state");
           const out: Record<string, unknown> = {};
-          let pending = 3;
-          for (const key of ["aid", "cart", "outbox"]) {
+          let pending = 4;
+          for (const key of ["aid", "cart", "outbox", "account"]) {
             const get = store.get(key);
             get.onsuccess = () => {
               out[key] = get.result;

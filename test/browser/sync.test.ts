@@ -2,7 +2,7 @@ import { afterEach, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { signShopperToken } from "../../server/token";
-import { launch, newProfile, shownCart } from "./browser";
+import { launch, newProfile, savedState, shownCart } from "./browser";
 import { ORIGIN } from "./env";
 
 const cleanups: (() => unknown)[] = [];
@@ -63,6 +63,20 @@ it("two profiles signed in as one user share one cart, converge after offline ed
   const merged = { "green-tea-100g": 3, kettle: 1 };
   await expect.poll(() => shownCart(laptop.page), { timeout: 15_000 }).toEqual(merged);
   await expect.poll(() => shownCart(phone.page), { timeout: 15_000 }).toEqual(merged);
+
+  // The merchant revokes the phone: it leaves the account, keeps its cart as a guest cart, and
+  // hears of no more changes.
+  const { aid: phoneAid } = await savedState(phone.page);
+  const revoke = await fetch(`${ORIGIN}/v1/sites/${DEMO_SITE.key}/users/${user}/devices/${phoneAid}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${DEMO_SITE.secret}` },
+  });
+  expect(revoke.status).toBe(200);
+  await expect.poll(async () => (await savedState(phone.page)).account, { timeout: 10_000 }).toBeUndefined();
+  await laptop.page.click('[data-add="oolong-50g"]');
+  await expect.poll(() => shownCart(laptop.page)).toEqual({ ...merged, "oolong-50g": 1 });
+  await phone.page.waitForTimeout(2000);
+  expect(await shownCart(phone.page)).toEqual(merged);
 
   // Someone else, signed in as another user, sees nothing of it.
   const stranger = await deviceBrowser();
