@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { launchProfile } from "./chromium.mjs";
 import { DEMO_SITE, setupLocal } from "./setup-local.mjs";
 import { root, startCollector } from "./wrangler.mjs";
 
@@ -46,24 +46,12 @@ const ORIGIN = `http://127.0.0.1:${PORT}`;
 const STATE = `${root}.wrangler/bench-sync-state`;
 await setupLocal({ port: PORT, persistTo: STATE, fresh: true });
 const { stop } = await startCollector({ port: PORT, persistTo: STATE });
-const args = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const user = `bench-${Date.now()}`;
 const token = await signShopperToken({ site: DEMO_SITE.key, userId: user, secret: DEMO_SITE.secret });
 const browsers = [];
 for (let i = 0; i < 2; i++) {
   const dir = mkdtempSync(`${tmpdir()}/cartback-bench-`);
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args,
-  });
+  const context = await launchProfile(dir);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${ORIGIN}/demo/`);
   await page.evaluate(([u, t]) => window.cartback("identify", { userId: u, token: t }), [user, token]);

@@ -1,15 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
-
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
+import type { BrowserContext, Page } from "playwright-core";
+// @ts-expect-error: a plain .mjs script, no types
+import { launchProfile } from "../../scripts/chromium.mjs";
 
 /** A browser profile on disk: reuse it to restart "the same browser", make another for another device. */
 export function newProfile(): { dir: string; remove: () => void } {
@@ -17,12 +10,21 @@ export function newProfile(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function launch(profileDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: ARGS,
-  });
+export const launch = (profileDir: string): Promise<BrowserContext> => launchProfile(profileDir);
+
+const opened: (() => unknown)[] = [];
+
+/** A new browser on a new profile (another device); `closeBrowsers` closes and removes it. */
+export async function freshBrowser(): Promise<{ context: BrowserContext; page: Page }> {
+  const profile = newProfile();
+  const context = await launch(profile.dir);
+  opened.push(profile.remove, () => context.close().catch(() => {}));
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
+
+/** For `afterEach`: closes every browser `freshBrowser` opened, newest first. */
+export async function closeBrowsers(): Promise<void> {
+  for (const close of opened.splice(0).reverse()) await close();
 }
 
 /** What the script keeps in this page's IndexedDB, read the way any page script could. */

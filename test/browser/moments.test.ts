@@ -1,20 +1,14 @@
 import type { Page, Request } from "playwright-core";
 import { afterEach, expect, it } from "vitest";
 import type { Batch, MomentEvent } from "../../protocol/types";
-import { launch, newProfile, shownCart } from "./browser";
+import { closeBrowsers, freshBrowser, shownCart } from "./browser";
 import { ORIGIN } from "./env";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+afterEach(closeBrowsers);
 
 /** A fresh browser whose every request body to the collector is kept, exactly as it left. */
 async function watchedBrowser() {
-  const profile = newProfile();
-  const context = await launch(profile.dir);
-  cleanups.push(profile.remove, () => context.close().catch(() => {}));
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { context, page } = await freshBrowser();
   const bodies: string[] = [];
   const scripts: string[] = [];
   context.on("request", (r: Request) => {

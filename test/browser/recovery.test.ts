@@ -1,20 +1,10 @@
 import { afterEach, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
-import { launch, newProfile, savedState, shownCart } from "./browser";
+import { closeBrowsers, freshBrowser, savedState, shownCart } from "./browser";
 import { d1, eventually, ORIGIN } from "./env";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function freshBrowser() {
-  const profile = newProfile();
-  const context = await launch(profile.dir);
-  cleanups.push(profile.remove, () => context.close().catch(() => {}));
-  return { context, page: context.pages()[0] ?? (await context.newPage()) };
-}
+afterEach(closeBrowsers);
 
 interface OutboxMail {
   to: string;

@@ -2,20 +2,14 @@ import { afterEach, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { signShopperToken } from "../../server/token";
-import { launch, newProfile, savedState, shownCart } from "./browser";
+import { closeBrowsers, freshBrowser, savedState, shownCart } from "./browser";
 import { ORIGIN } from "./env";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+afterEach(closeBrowsers);
 
 /** A separate browser profile: another device. */
 async function deviceBrowser() {
-  const profile = newProfile();
-  const context = await launch(profile.dir);
-  cleanups.push(profile.remove, () => context.close().catch(() => {}));
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { context, page } = await freshBrowser();
   page.on("console", (m) => process.env.DEBUG_SYNC && console.log(`[page ${m.type()}] ${m.text()}`));
   page.on("response", (r) => process.env.DEBUG_SYNC && r.url().includes("sync") && console.log(`[net] ${r.status()} ${r.url()}`));
   await page.goto(`${ORIGIN}/demo/`);

@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import * as v from "valibot";
 import type { Cart } from "../../protocol/types";
+import { isLocalHost, sameText } from "../http/crypto";
 import { describeIssues } from "../http/errors";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
@@ -11,11 +12,10 @@ import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
 import { dashboardPage, layout, signInPage } from "./page";
-import { endSession, formIsGenuine, readSession, type Session, sameText, startSession } from "./session";
+import { endSession, formIsGenuine, readSession, type Session, startSession } from "./session";
 
 type Dashboard = { Bindings: Env };
 
-const LOCAL = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 const SAMPLE: Cart = { currency: "EUR", lines: [{ id: "sample", name: "Sample product", price: 2500, quantity: 1 }] };
 
 const errorPage = (c: Context, status: 400 | 403, text: string) =>
@@ -51,7 +51,7 @@ async function render(
       stats,
       orders,
       csrf: session.csrf,
-      local: LOCAL.test(new URL(c.req.url).hostname),
+      local: isLocalHost(c.req.url),
       notice,
       preview: { reason, step },
     }),

@@ -1,22 +1,10 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { hmacHex, isLocalHost, sameText } from "../http/crypto";
 import { findSite, type Site, secretOf } from "../sites/sites";
 
 const COOKIE = "cb_session";
 const LIFETIME_S = 12 * 3600;
-
-const hex = (bytes: ArrayBuffer): string => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
-async function hmac(secret: string, text: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
-}
-
-/** Equal strings, compared in constant time (through fixed-length digests). */
-export async function sameText(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
-  return crypto.subtle.timingSafeEqual(x as ArrayBuffer, y as ArrayBuffer);
-}
 
 export interface Session {
   site: Site;
@@ -24,7 +12,7 @@ export interface Session {
   csrf: string;
 }
 
-const isLocal = (c: Context) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(c.req.url).hostname);
+const isLocal = (c: Context) => isLocalHost(c.req.url);
 
 /**
  * Starts a merchant session: a cookie `<site key>.<expiry>.<HMAC>` signed with the site's own
@@ -36,7 +24,7 @@ const isLocal = (c: Context) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(
  */
 export async function startSession(c: Context, site: Site, secret: string): Promise<void> {
   const expires = Math.floor(Date.now() / 1000) + LIFETIME_S;
-  const value = `${site.key}.${expires}.${await hmac(secret, `session:${site.key}.${expires}`)}`;
+  const value = `${site.key}.${expires}.${await hmacHex(secret, `session:${site.key}.${expires}`)}`;
   setCookie(c, COOKIE, value, { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: LIFETIME_S });
 }
 
@@ -51,8 +39,8 @@ export async function readSession(c: Context<{ Bindings: Env }>): Promise<Sessio
   if (!key || !expires || !mac || Number(expires) * 1000 < Date.now()) return null;
   const site = await findSite(c.env.DB, key);
   const secret = site && (await secretOf(c.env.DB, site));
-  if (!site || !secret || !(await sameText(mac, await hmac(secret, `session:${key}.${expires}`)))) return null;
-  return { site, csrf: await hmac(secret, `csrf:${value}`) };
+  if (!site || !secret || !(await sameText(mac, await hmacHex(secret, `session:${key}.${expires}`)))) return null;
+  return { site, csrf: await hmacHex(secret, `csrf:${value}`) };
 }
 
 /** A form post is genuine when it carries the session's token and comes from this collector's own pages. */

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { isLocalHost } from "../http/crypto";
 import { jsonError } from "../http/errors";
 import { escapeHtml as e } from "../mail/render";
 
@@ -15,9 +16,6 @@ interface OutboxRow {
   text: string;
 }
 
-// Mail can hold personal data: the outbox is served only to the machine it runs on.
-const LOCAL = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
-
 const style = `<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;color:#1d1d1f}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e5e2dc;vertical-align:top}iframe{width:100%;height:900px;border:1px solid #e5e2dc;border-radius:8px}pre{white-space:pre-wrap;background:#f6f5f2;padding:1rem;border-radius:8px}.failed{color:#8a1c1c}</style>`;
 
 /**
@@ -26,7 +24,8 @@ const style = `<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;color:
  */
 export const devOutbox = new Hono<Dev>()
   .use("*", async (c, next) => {
-    if (!LOCAL.test(new URL(c.req.url).hostname) || c.env.MAIL_PROVIDER !== "outbox") {
+    // Mail can hold personal data: the outbox is served only to the machine it runs on.
+    if (!isLocalHost(c.req.url) || c.env.MAIL_PROVIDER !== "outbox") {
       return jsonError(c, 404, "not_found", "the dev outbox exists only on a local collector using the outbox mailer");
     }
     await next();

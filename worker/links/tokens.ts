@@ -1,3 +1,5 @@
+import { hex } from "../http/crypto";
+
 /** Links in emails: restore a cart, or unsubscribe. The token travels; only its hash is stored. */
 export type LinkKind = "restore" | "unsubscribe";
 
@@ -10,8 +12,6 @@ export interface Link {
   sequence_id: string | null;
   expires_at: number;
 }
-
-const hex = (bytes: ArrayBuffer): string => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 export const hashToken = async (token: string): Promise<string> =>
   hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));

@@ -2,6 +2,7 @@ import { type Context, Hono, type Next } from "hono";
 import * as v from "valibot";
 import { EMAIL_PATTERN, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
 import { Currency, RandomId } from "../../protocol/schema";
+import { sameText } from "../http/crypto";
 import { describeIssues, jsonError } from "../http/errors";
 import { shopperStub } from "../recovery/shopper";
 import { findSite, type Site } from "../sites/sites";
@@ -10,19 +11,13 @@ import { accountStub } from "../sync/account";
 
 export type Merchant = { Bindings: Env; Variables: { site: Site } };
 
-/** Compares without leaking, through timing, how much of a guess was right. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([given, expected].map((s) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
-  return crypto.subtle.timingSafeEqual(a as ArrayBuffer, b as ArrayBuffer);
-}
-
 /** `Authorization: Bearer <site secret>` for the site in the path; one site's secret opens only that site. */
 export async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Response | undefined> {
   const site = await findSite(c.env.DB, c.req.param("key") ?? c.req.query("site") ?? "");
   const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!bearer) return jsonError(c, 401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
   const row = site && (await c.env.DB.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret"));
-  if (!site || !row || !(await sameSecret(bearer, row))) return jsonError(c, 403, "forbidden", "this secret does not open this site");
+  if (!site || !row || !(await sameText(bearer, row))) return jsonError(c, 403, "forbidden", "this secret does not open this site");
   c.set("site", site);
   await next();
 }

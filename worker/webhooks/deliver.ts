@@ -1,7 +1,6 @@
+import { hmacHex } from "../http/crypto";
 import { siteById } from "../sites/sites";
 import type { WebhookJob } from "./send";
-
-const hex = (bytes: ArrayBuffer): string => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * The signature header, Stripe-style: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
@@ -11,9 +10,7 @@ const hex = (bytes: ArrayBuffer): string => [...new Uint8Array(bytes)].map((b) =
  * const header = await signWebhook(secret, body, Math.floor(Date.now() / 1000));
  */
 export async function signWebhook(secret: string, body: string, timestamp: number): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
-  return `t=${timestamp},v1=${hex(mac)}`;
+  return `t=${timestamp},v1=${await hmacHex(secret, `${timestamp}.${body}`)}`;
 }
 
 /** The webhook queue's consumer: POSTs each event, signed; a non-2xx answer is retried with backoff. */
