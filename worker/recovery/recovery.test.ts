@@ -80,6 +80,21 @@ describe("abandonment and the sequence", () => {
     expect(mail[0]?.text).not.toMatch(/code /i); // no discount on a payment failure
   });
 
+  it("two tabs observed at once both keep their carts (the object takes one call at a time)", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, abandonAfterMinutes: 30 });
+    const email = "two.tabs@example.com";
+    const stub = shopperStub(env, site.id, email);
+    const at = Date.now() - MINUTE;
+    const cart = { status: "active" as const, value: 2500, currency: "EUR", expiresAt: Date.now() + 7 * 24 * 60 * MINUTE };
+    // Ten browsers at once: each observation awaits D1 mid-way, which lets the next one in.
+    const aids = Array.from({ length: 10 }, () => randomId());
+    await Promise.all(aids.map((aid, i) => stub.observe({ site: site.id, email, aid, activityAt: at + i, cart })));
+    const carts = await runInDurableObject(stub, async (_obj: Shopper, state) =>
+      Object.keys((await state.storage.get<{ carts: Record<string, unknown> }>("state"))?.carts ?? {}),
+    );
+    expect(carts.sort()).toEqual([...aids].sort());
+  });
+
   it("waits for the threshold: a cart active a moment ago is not abandoned", async () => {
     const site = await seedSite(env.DB, [ORIGIN], { ...settings, abandonAfterMinutes: 30 });
     const email = "still.browsing@example.com";

@@ -89,6 +89,17 @@ export type Verdict =
  * into a second sequence. The alarm is the clock: it fires when the cart goes quiet and at each step.
  */
 export class Shopper extends DurableObject<Env> {
+  // Storage calls hold the input gate, D1 and queue calls do not: two observations of one ingest
+  // chunk (two tabs of one shopper) would both load the state, and the later save would drop the
+  // other's cart. Every entry point takes its turn here instead.
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work, work);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
   private async load(): Promise<State | undefined> {
     return this.ctx.storage.get<State>("state");
   }
@@ -105,50 +116,54 @@ export class Shopper extends DurableObject<Env> {
   }
 
   /** New activity from one of the shopper's browsers, or an order from the shop's server. */
-  async observe(o: Observation): Promise<void> {
-    const state = (await this.load()) ?? {
-      site: o.site,
-      email: o.email,
-      carts: {},
-      intent: 0,
-      sequencedIntent: -1,
-      sequences: [],
-      starts: [],
-      sends: [],
-    };
-    if (o.name) state.name = o.name;
-    const settings = await this.settings(o.site);
-    const touched = o.aid ? [this.cartOf(state, o.aid)] : Object.values(state.carts);
-    for (const cart of touched) {
-      if (o.cart)
-        Object.assign(cart, { status: o.cart.status, value: o.cart.value, currency: o.cart.currency, expiresAt: o.cart.expiresAt });
-      cart.lastActivity = Math.max(cart.lastActivity, o.activityAt);
-      if (o.checkoutAt) cart.checkoutAt = Math.max(cart.checkoutAt ?? 0, o.checkoutAt);
-      if (o.moments?.length) cart.moments = [...cart.moments, ...o.moments].sort((a, b) => a.at - b.at).slice(-KEEP_MOMENTS);
-      if (o.purchase) cart.status = "purchased";
-    }
-    const active = this.activeSequence(state);
-    if (o.purchase) {
-      await this.attribute(state, o.purchase, settings);
-      state.intent++;
-      if (active) await this.stop(active, "purchased");
-    } else if (o.cart?.status === "empty") {
-      state.intent++;
-      if (active && active.aid === o.aid) await this.stop(active, "emptied");
-    } else if (active && o.activityAt > active.basedOn) {
-      await this.stop(active, "returned");
-    }
-    await this.save(state);
-    await this.schedule(state, settings);
+  observe(o: Observation): Promise<void> {
+    return this.serially(async () => {
+      const state = (await this.load()) ?? {
+        site: o.site,
+        email: o.email,
+        carts: {},
+        intent: 0,
+        sequencedIntent: -1,
+        sequences: [],
+        starts: [],
+        sends: [],
+      };
+      if (o.name) state.name = o.name;
+      const settings = await this.settings(o.site);
+      const touched = o.aid ? [this.cartOf(state, o.aid)] : Object.values(state.carts);
+      for (const cart of touched) {
+        if (o.cart)
+          Object.assign(cart, { status: o.cart.status, value: o.cart.value, currency: o.cart.currency, expiresAt: o.cart.expiresAt });
+        cart.lastActivity = Math.max(cart.lastActivity, o.activityAt);
+        if (o.checkoutAt) cart.checkoutAt = Math.max(cart.checkoutAt ?? 0, o.checkoutAt);
+        if (o.moments?.length) cart.moments = [...cart.moments, ...o.moments].sort((a, b) => a.at - b.at).slice(-KEEP_MOMENTS);
+        if (o.purchase) cart.status = "purchased";
+      }
+      const active = this.activeSequence(state);
+      if (o.purchase) {
+        await this.attribute(state, o.purchase, settings);
+        state.intent++;
+        if (active) await this.stop(active, "purchased");
+      } else if (o.cart?.status === "empty") {
+        state.intent++;
+        if (active && active.aid === o.aid) await this.stop(active, "emptied");
+      } else if (active && o.activityAt > active.basedOn) {
+        await this.stop(active, "returned");
+      }
+      await this.save(state);
+      await this.schedule(state, settings);
+    });
   }
 
   /** The recovery link was clicked: the attribution window restarts from the click. */
-  async clicked(sequenceId: string, at: number): Promise<void> {
-    const state = await this.load();
-    const sequence = state?.sequences.find((s) => s.id === sequenceId);
-    if (!state || !sequence) return;
-    sequence.touchedAt = Math.max(sequence.touchedAt ?? 0, at);
-    await this.save(state);
+  clicked(sequenceId: string, at: number): Promise<void> {
+    return this.serially(async () => {
+      const state = await this.load();
+      const sequence = state?.sequences.find((s) => s.id === sequenceId);
+      if (!state || !sequence) return;
+      sequence.touchedAt = Math.max(sequence.touchedAt ?? 0, at);
+      await this.save(state);
+    });
   }
 
   /**
@@ -156,59 +171,67 @@ export class Shopper extends DurableObject<Env> {
    * state (a purchase, a return, an emptied or expired cart, an unsubscribe) and stops the
    * sequence if not.
    */
-  async confirm(messageId: string): Promise<Verdict> {
-    const state = await this.load();
-    const sequence = state?.sequences.find((s) => messageId.startsWith(`${s.id}-`));
-    if (!state || !sequence) return { send: false, why: "unknown" };
-    if (sequence.status === "stopped") return { send: false, why: sequence.stopReason ?? "unknown" };
-    const why = await this.stopReason(state, sequence);
-    if (why) {
-      await this.stop(sequence, why);
-      await this.save(state);
-      return { send: false, why };
-    }
-    return {
-      send: true,
-      aid: sequence.aid,
-      reason: sequence.reason,
-      step: Number(messageId.slice(sequence.id.length + 1)),
-      name: state.name,
-    };
+  confirm(messageId: string): Promise<Verdict> {
+    return this.serially(async () => {
+      const state = await this.load();
+      const sequence = state?.sequences.find((s) => messageId.startsWith(`${s.id}-`));
+      if (!state || !sequence) return { send: false, why: "unknown" };
+      if (sequence.status === "stopped") return { send: false, why: sequence.stopReason ?? "unknown" };
+      const why = await this.stopReason(state, sequence);
+      if (why) {
+        await this.stop(sequence, why);
+        await this.save(state);
+        return { send: false, why };
+      }
+      return {
+        send: true,
+        aid: sequence.aid,
+        reason: sequence.reason,
+        step: Number(messageId.slice(sequence.id.length + 1)),
+        name: state.name,
+      };
+    });
   }
 
   /** The address unsubscribed: stop now rather than at the next send. */
-  async unsubscribed(): Promise<void> {
-    const state = await this.load();
-    const active = state && this.activeSequence(state);
-    if (!state || !active) return;
-    await this.stop(active, "unsubscribed");
-    await this.save(state);
+  unsubscribed(): Promise<void> {
+    return this.serially(async () => {
+      const state = await this.load();
+      const active = state && this.activeSequence(state);
+      if (!state || !active) return;
+      await this.stop(active, "unsubscribed");
+      await this.save(state);
+    });
   }
 
   /** Erasure (a shopper's right to be forgotten): everything this object holds about them goes. */
-  async erase(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
+  erase(): Promise<void> {
+    return this.serially(async () => {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+    });
   }
 
-  override async alarm(): Promise<void> {
-    const state = await this.load();
-    if (!state) return;
-    const settings = await this.settings(state.site);
-    if (state.pending) await this.enqueue(state, state.pending); // a claim that did not reach the queue
-    const now = Date.now();
-    let sequence = this.activeSequence(state);
-    if (!sequence) sequence = await this.maybeStart(state, settings, now);
-    if (sequence?.status === "active") {
-      const why = await this.stopReason(state, sequence);
-      if (why) await this.stop(sequence, why);
-      else if (now >= this.dueAt(sequence, sequence.step, settings)) {
-        if (await this.siteOverCap(state, settings, now)) await this.stop(sequence, "site_cap");
-        else await this.claim(state, sequence, settings, now);
+  override alarm(): Promise<void> {
+    return this.serially(async () => {
+      const state = await this.load();
+      if (!state) return;
+      const settings = await this.settings(state.site);
+      if (state.pending) await this.enqueue(state, state.pending); // a claim that did not reach the queue
+      const now = Date.now();
+      let sequence = this.activeSequence(state);
+      if (!sequence) sequence = await this.maybeStart(state, settings, now);
+      if (sequence?.status === "active") {
+        const why = await this.stopReason(state, sequence);
+        if (why) await this.stop(sequence, why);
+        else if (now >= this.dueAt(sequence, sequence.step, settings)) {
+          if (await this.siteOverCap(state, settings, now)) await this.stop(sequence, "site_cap");
+          else await this.claim(state, sequence, settings, now);
+        }
       }
-    }
-    await this.save(state);
-    await this.schedule(state, settings);
+      await this.save(state);
+      await this.schedule(state, settings);
+    });
   }
 
   private cartOf(state: State, aid: string): CartState {
