@@ -9,6 +9,11 @@ export default defineConfig({
       wrangler: { configPath: `${import.meta.dirname}/../wrangler.toml` },
       miniflare: {
         bindings: { TEST_MIGRATIONS: await readD1Migrations(`${import.meta.dirname}/../migrations`) },
+        // Limits a test can reach in a second (deployed: 10,000 per 10 s per site, 120 a minute per address).
+        ratelimits: {
+          INGEST_PER_SITE: { simple: { limit: 100, period: 60 } },
+          INGEST_PER_IP: { simple: { limit: 40, period: 60 } },
+        },
         // Ingest is consumed as in production. Mail and webhooks wait (60 s batches) so that tests
         // can deliver them by hand, at the moment a race needs, with createMessageBatch.
         queueConsumers: {

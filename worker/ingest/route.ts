@@ -6,6 +6,7 @@ import { describeIssues, jsonError } from "../http/errors";
 import { readSiteRequest } from "../http/site-request";
 import { findSite, originAllowed } from "../sites/sites";
 import type { IngestMessage } from "./message";
+import { rateLimited } from "./rate-limit";
 
 type Ingest = { Bindings: Env };
 
@@ -35,7 +36,7 @@ export const ingest = new Hono<Ingest>()
     return c.body(null, 204);
   })
   .post("/", async (c) => {
-    const read = await readSiteRequest(c, MAX_BODY_BYTES);
+    const read = await readSiteRequest(c, MAX_BODY_BYTES, rateLimited);
     if (read instanceof Response) return read;
     const { site, json } = read;
     const events = (json as { events?: unknown } | null)?.events;

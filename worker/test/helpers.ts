@@ -35,10 +35,11 @@ export const batchOf = (events: CartbackEvent[], aid = randomId(), sentAt = Date
 export function postEvents(
   key: string,
   body: unknown,
-  { origin = ORIGIN as string | null, contentType = "text/plain;charset=UTF-8" } = {},
+  { origin = ORIGIN as string | null, contentType = "text/plain;charset=UTF-8", ip = undefined as string | undefined } = {},
 ): Promise<Response> {
   const headers = new Headers({ "content-type": contentType });
   if (origin) headers.set("origin", origin);
+  if (ip) headers.set("cf-connecting-ip", ip);
   return exports.default.fetch(
     new Request(`https://collector.test/v1/events?site=${encodeURIComponent(key)}`, {
       method: "POST",
