@@ -10,7 +10,7 @@ import { deliverMail, recordUndeliverable } from "./mail/deliver";
 import type { MailJob } from "./mail/job";
 import { merchant } from "./merchant/routes";
 import { privacy } from "./privacy/routes";
-import { purgeExpiredCarts } from "./retention/purge";
+import { purgeExpired } from "./retention/purge";
 import { stats } from "./stats/routes";
 import { sync } from "./sync/route";
 import { deliverWebhooks } from "./webhooks/deliver";
@@ -55,7 +55,7 @@ export default {
         batch.retryAll();
     }
   },
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(purgeExpiredCarts(env.DB, Date.now()));
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(purgeExpired(env.DB, controller.scheduledTime).then((purged) => console.log("retention", purged)));
   },
 } satisfies ExportedHandler<Env, Job>;

@@ -1,23 +1,94 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { DAY_MS } from "../../protocol/limits";
+import type { CartbackEvent } from "../../protocol/types";
 import worker from "../index";
-import { batchOf, cartEvent, count, eventually, postEvents, seedSite } from "../test/helpers";
+import { computeStats } from "../stats/figures";
+import { batchOf, cartEvent, count, eventually, postEvents, randomId, seedSite } from "../test/helpers";
 
-it("the daily job deletes carts 7 days after their last change, and no sooner", async () => {
+const DAY = 86_400_000;
+
+/** Runs the daily cron as if the clock said `at`. */
+async function runRetention(at: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "17 3 * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const rowsOf = async (site: number, aid: string) => ({
+  events: await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ? AND aid = ?", site, aid),
+  carts: await count(env.DB, "SELECT count(*) AS n FROM carts WHERE site_id = ? AND aid = ?", site, aid),
+  shoppers: await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE site_id = ? AND aid = ?", site, aid),
+});
+
+it("purges carts and their events 7 days after the last change, no sooner, and the funnel still adds up", async () => {
   const site = await seedSite(env.DB);
   const now = Date.now();
-  const fresh = batchOf([cartEvent(now - 6 * DAY_MS, [{ id: "f", price: 1, quantity: 1 }])], undefined, now);
-  const stale = batchOf([cartEvent(now - 7 * DAY_MS - 60_000, [{ id: "s", price: 1, quantity: 1 }])], undefined, now);
-  await postEvents(site.key, fresh);
-  await postEvents(site.key, stale);
-  await eventually(async () => expect(await count(env.DB, "SELECT count(*) AS n FROM carts")).toBe(2));
+  const line = [{ id: "tea", price: 1250, quantity: 1 }];
+  const ev = (at: number, e: Record<string, unknown>) => ({ id: randomId(), at, ...e }) as CartbackEvent;
+  // Ana abandoned at the shipping step 8 days ago; Bo started 8 days ago and changed his cart 2 days
+  // ago; Cy bought 9 days ago. Each batch is sent now, as a browser's outbox would after a while.
+  const ana = batchOf([
+    cartEvent(now - 8 * DAY, line),
+    ev(now - 8 * DAY + 1, { type: "identify", email: "ana@example.com" }),
+    ev(now - 8 * DAY + 2, { type: "checkout" }),
+    ev(now - 8 * DAY + 3, { type: "moment", kind: "step", code: "shipping" }),
+  ]);
+  const bo = batchOf([cartEvent(now - 8 * DAY, line), cartEvent(now - 2 * DAY, [{ id: "tea", price: 1250, quantity: 3 }])]);
+  const cy = batchOf([
+    cartEvent(now - 9 * DAY, line),
+    ev(now - 9 * DAY + 1, { type: "purchase", orderId: "o-1", total: 1250, currency: "EUR" }),
+  ]);
+  for (const batch of [ana, bo, cy]) expect((await postEvents(site.key, batch)).status).toBe(202);
+  await eventually(async () => expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ?", site.id)).toBe(8));
 
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 3 * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  const range = {
+    from: new Date(now - 10 * DAY).toISOString().slice(0, 10),
+    to: new Date(now).toISOString().slice(0, 10),
+  };
+  const funnelBefore = (await computeStats(env.DB, site.id, range)).funnel;
+  expect(funnelBefore).toEqual([
+    { stage: "cart", shoppers: 3 },
+    { stage: "checkout", shoppers: 1 },
+    { stage: "step:shipping", shoppers: 1 },
+    { stage: "purchase", shoppers: 1 },
+  ]);
 
-  expect(await count(env.DB, "SELECT count(*) AS n FROM carts WHERE aid = ?", fresh.aid)).toBe(1);
-  expect(await count(env.DB, "SELECT count(*) AS n FROM carts WHERE aid = ?", stale.aid)).toBe(0);
+  // A day and a half ago, only Cy's cart was 7 days past its last change.
+  await runRetention(now - 1.5 * DAY);
+  expect(await rowsOf(site.id, cy.aid)).toEqual({ events: 0, carts: 0, shoppers: 0 });
+  expect(await rowsOf(site.id, ana.aid)).toEqual({ events: 4, carts: 1, shoppers: 1 });
+  expect(await rowsOf(site.id, bo.aid)).toEqual({ events: 2, carts: 1, shoppers: 1 });
+
+  // Today Ana's time is up too (email and all); Bo's cart changed 2 days ago and keeps everything.
+  await runRetention(now);
+  expect(await rowsOf(site.id, ana.aid)).toEqual({ events: 0, carts: 0, shoppers: 0 });
+  expect(await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE email = 'ana@example.com'")).toBe(0);
+  expect(await rowsOf(site.id, bo.aid)).toEqual({ events: 2, carts: 1, shoppers: 1 });
+
+  // Only aggregates remain of Ana and Cy, and the funnel of the same range is unchanged,
+  // however often the job runs.
+  await runRetention(now);
+  expect((await computeStats(env.DB, site.id, range)).funnel).toEqual(funnelBefore);
+  const aggregates = await env.DB.prepare(
+    "SELECT stage, sum(shoppers) AS n FROM funnel_daily WHERE site_id = ? GROUP BY stage ORDER BY stage",
+  )
+    .bind(site.id)
+    .all();
+  expect(aggregates.results).toEqual([
+    { stage: "cart", n: 2 },
+    { stage: "checkout", n: 1 },
+    { stage: "purchase", n: 1 },
+    { stage: "step:shipping", n: 1 },
+  ]);
+});
+
+it("keeps to each site's own cart lifetime", async () => {
+  const short = await seedSite(env.DB, undefined, { cartTtlDays: 2 });
+  const now = Date.now();
+  const batch = batchOf([cartEvent(now - 3 * DAY, [{ id: "tea", price: 100, quantity: 1 }])]);
+  await postEvents(short.key, batch);
+  await eventually(async () => expect((await rowsOf(short.id, batch.aid)).events).toBe(1));
+  await runRetention(now);
+  expect(await rowsOf(short.id, batch.aid)).toEqual({ events: 0, carts: 0, shoppers: 0 });
 });

@@ -78,12 +78,20 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
     bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
             count(*) AS converted, coalesce(sum(s.recovered_value), 0) AS revenue
           FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL GROUP BY step`),
+    // Live events, plus what the retention job folded into funnel_daily when it purged older ones.
     bind(
-      `SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND type IN ('cart', 'checkout', 'purchase') AND at >= ?2 AND at < ?3 GROUP BY type`,
+      `SELECT type, sum(shoppers) AS shoppers FROM (
+         SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND type IN ('cart', 'checkout', 'purchase') AND at >= ?2 AND at < ?3 GROUP BY type
+         UNION ALL
+         SELECT stage, shoppers FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage IN ('cart', 'checkout', 'purchase')
+       ) GROUP BY type`,
     ),
-    bind(`SELECT json_extract(data, '$.code') AS step, count(DISTINCT aid) AS shoppers FROM events
-          WHERE site_id = ?1 AND type = 'moment' AND at >= ?2 AND at < ?3 AND json_extract(data, '$.kind') = 'step'
-          GROUP BY step ORDER BY shoppers DESC, step`),
+    bind(`SELECT step, sum(shoppers) AS shoppers FROM (
+            SELECT json_extract(data, '$.code') AS step, count(DISTINCT aid) AS shoppers FROM events
+            WHERE site_id = ?1 AND type = 'moment' AND at >= ?2 AND at < ?3 AND json_extract(data, '$.kind') = 'step' GROUP BY step
+            UNION ALL
+            SELECT substr(stage, 6), shoppers FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage LIKE 'step:%'
+          ) GROUP BY step ORDER BY shoppers DESC, step`),
   ]);
   type Cell = {
     day: number;
