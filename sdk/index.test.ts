@@ -231,3 +231,65 @@ describe("persistence", () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("consent", () => {
+  const sentBodies = () =>
+    (fetch as unknown as ReturnType<typeof vi.fn>).mock.calls
+      .filter(([url]) => String(url).includes("/v1/events"))
+      .map(([, init]) => String((init as RequestInit).body));
+
+  it("with consent required, nothing leaves the browser until consent(true); then what waited goes", async () => {
+    const cb = await load({ consent: true });
+    await cb.addLine(tea);
+    await cb.identify({ email: "ana@example.com", name: "Ana" });
+    await cb.flush();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sentBodies()).toEqual([]);
+    expect(await cb.outbox()).toHaveLength(2); // waiting, not lost
+    expect((await cb.getCart())?.lines).toEqual([tea]); // the cart itself works as ever
+
+    await cb.consent(true);
+    await cb.flush();
+    expect(sentBodies()).toHaveLength(1);
+    expect(sentBodies()[0]).toContain("ana@example.com");
+    expect(await cb.outbox()).toEqual([]);
+  });
+
+  it("the answer is kept on this device: after a reload, events go without asking again", async () => {
+    const first = await load({ consent: true });
+    await first.consent(true);
+    vi.resetModules();
+    const second = await load({ consent: true });
+    await second.addLine(tea);
+    await second.flush();
+    expect(sentBodies()).toHaveLength(1);
+  });
+
+  it("consent(false) drops what waited and records nothing more; the cart still works", async () => {
+    const cb = await load({ consent: true });
+    await cb.identify({ email: "ana@example.com" });
+    await cb.consent(false);
+    await cb.addLine(tea);
+    await cb.moment("payment_failed");
+    await cb.flush();
+    expect(await cb.outbox()).toEqual([]);
+    expect(sentBodies()).toEqual([]);
+    expect((await cb.getCart())?.lines).toEqual([tea]);
+  });
+
+  it("honours Global Privacy Control when the site asks for it, and only then", async () => {
+    vi.stubGlobal("navigator", Object.assign(Object.create(navigator), { globalPrivacyControl: true }));
+    const honouring = await load({ gpc: true });
+    await honouring.addLine(tea);
+    await honouring.consent(true); // GPC is the stronger signal: a banner's yes does not override it
+    await honouring.flush();
+    expect(sentBodies()).toEqual([]);
+    expect(await honouring.outbox()).toEqual([]);
+
+    vi.resetModules();
+    const ignoring = await load();
+    await ignoring.addLine(mug);
+    await ignoring.flush();
+    expect(sentBodies()).toHaveLength(1);
+  });
+});

@@ -17,6 +17,10 @@ export interface CartbackOptions {
   currency?: string;
   /** Days a cart is kept after its last change. Default 7. */
   ttlDays?: number;
+  /** Nothing leaves the browser until `consent(true)`: events wait in the outbox meanwhile. */
+  consent?: boolean;
+  /** Honour Global Privacy Control: with `navigator.globalPrivacyControl` on, nothing is recorded or sent. */
+  gpc?: boolean;
 }
 
 export interface Shopper {
@@ -66,6 +70,9 @@ export interface Cartback {
   purchase(order: Order): Promise<void>;
   /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })`. */
   moment(kind: MomentKind, detail?: { code?: string; value?: number }): Promise<void>;
+  /** The shopper's consent, from the shop's consent banner: `true` lets waiting events go,
+   * `false` drops them and records nothing more. Kept on this device. */
+  consent(granted: boolean): Promise<void>;
   /** Sends queued events now instead of within the next second. */
   flush(): Promise<void>;
   /** Called once when the page was opened from a recovery email's link: rebuild the shop's cart
@@ -85,7 +92,11 @@ type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<
  */
 export function createCartback(options: CartbackOptions): Cartback {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
-  const sender = createSender(`${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`);
+  const gpc = options.gpc && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+  const sender = createSender(
+    `${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`,
+    (s) => !gpc && (s.consent || (!options.consent && s.consent == null)),
+  );
   const listeners = new Set<CartListener>();
   // Other tabs of the shop hear about changes, so every open tab shows the same cart.
   const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("cartback") : undefined;
@@ -104,7 +115,9 @@ export function createCartback(options: CartbackOptions): Cartback {
     return s.cart || { currency: options.currency as string, lines: [] };
   };
 
-  const emit = (s: State, event: NewEvent): void => enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
+  const emit = (s: State, event: NewEvent): void => {
+    if (!gpc && s.consent !== false) enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
+  };
 
   // A shop's listener that throws must not break the client, nor surface as our error.
   const tell = (targets: Iterable<CartListener>): void => {
@@ -218,6 +231,11 @@ export function createCartback(options: CartbackOptions): Cartback {
         carts.need(code == null || carts.isText(code), "moment code");
         carts.need(value == null || (Number.isInteger(value) && value >= 0 && value <= MAX_PRICE * MAX_LINES), "moment value");
         emit(s, { type: "moment", kind, code, value });
+      }),
+    consent: (granted) =>
+      record((s) => {
+        s.consent = !!granted;
+        if (!granted) s.outbox.events = [];
       }),
     // After every call made before it, so what those calls recorded goes too.
     flush: () => serial(() => sender.flush()).then(() => undefined),

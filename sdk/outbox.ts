@@ -1,6 +1,6 @@
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "../protocol/limits";
 import type { CartbackEvent } from "../protocol/types";
-import { known, type Outbox, transact } from "./storage";
+import { known, type Outbox, type State, transact } from "./storage";
 import { warn } from "./warn";
 
 /** Wait after a change before sending, so a burst of clicks leaves as one request. */
@@ -63,9 +63,10 @@ export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): Cartback
 /**
  * Sends the saved outbox to `url` and keeps it in step: batches in order, one tab at a time,
  * retries with backoff, and a last keep-alive send when the page is hidden or closed.
- * Delivery is at least once; the collector stores each event id once.
+ * Delivery is at least once; the collector stores each event id once. Nothing goes while
+ * `may` says no (consent not given): events wait in the outbox.
  */
-export function createSender(url: string) {
+export function createSender(url: string, may: (state: State) => unknown = () => 1) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let hiding = false;
 
@@ -97,7 +98,9 @@ export function createSender(url: string) {
 
   async function drain(): Promise<void> {
     for (;;) {
-      const { aid, outbox } = await transact((s) => s);
+      const state = await transact((s) => s);
+      const { aid, outbox } = state;
+      if (!may(state)) return;
       const wait = outbox.retryAt - Date.now();
       if (wait > 0) return schedule(wait);
       const batch = pack(outbox.events);
@@ -123,7 +126,7 @@ export function createSender(url: string) {
   // the last send uses what this tab last saw. Events stay saved until the collector confirms
   // them: if this send dies with the page, the next page sends them again.
   function sendOnHide(): void {
-    if (hiding || !known || known.outbox.retryAt > Date.now()) return;
+    if (hiding || !known || !may(known) || known.outbox.retryAt > Date.now()) return;
     hiding = true;
     const batch = pack(known.outbox.events);
     if (batch.length) send(known.aid, batch, true).catch(warn);

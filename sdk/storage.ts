@@ -28,9 +28,11 @@ export interface State {
   cart?: SavedCart;
   outbox: Outbox;
   account?: Account;
+  /** The shopper's answer to `consent`; undefined until they gave one. */
+  consent?: boolean;
 }
 
-const KEYS = ["aid", "cart", "outbox", "account"] as const;
+const KEYS = ["aid", "cart", "outbox", "account", "consent"] as const;
 
 let store: UseStore | undefined;
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
@@ -53,8 +55,8 @@ export function transact<R>(change: (state: State) => R): Promise<R> {
     .then((mode) => {
       store ||= createStore("cartback", "state");
       return store(mode, (s) =>
-        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox, account]) => {
-          const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart, account } as State;
+        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox, account, consent]) => {
+          const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart, account, consent } as State;
           const result = change(state);
           for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
           return promisifyRequest(s.transaction).then(() => {

@@ -22,6 +22,8 @@ try {
     endpoint: data.endpoint || new URL(script.src).origin,
     currency: data.currency,
     ttlDays: Number(data.ttlDays) || undefined,
+    consent: data.consent == "required",
+    gpc: data.gpc != null,
   });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers. Other pages pay nothing.

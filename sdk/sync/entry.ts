@@ -17,6 +17,11 @@ const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue
 // `npm run bench:sync`). A push over a hibernatable WebSocket would cost fewer requests.
 const INTERVAL = 500;
 
+// The same rule as the events (sdk/index.ts): the account cart is personal data too.
+const allowed = (consent: boolean | undefined): unknown =>
+  !(data.gpc != null && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl) &&
+  (consent || (data.consent != "required" && consent == null));
+
 let running = false;
 let again = false;
 let stopped = false;
@@ -41,12 +46,13 @@ async function round(): Promise<void> {
   }
   running = true;
   try {
-    const [aid, account, stored] = (await getMany(["aid", "account", "sync"], store)) as [
+    const [aid, account, stored, consent] = (await getMany(["aid", "account", "sync", "consent"], store)) as [
       string,
       Account | undefined,
       SyncCart | undefined,
+      boolean | undefined,
     ];
-    if (!account || !aid) return;
+    if (!account || !aid || !allowed(consent)) return;
     // No cart yet reads as an empty one, the same way both times we look.
     const current = async (): Promise<Cart> =>
       ((await cartback("getCart")) as Cart | undefined) ?? { currency: stored?.currency ?? "EUR", lines: [] };
