@@ -58,7 +58,9 @@ function mergeLine(a: LineState | undefined, b: LineState | undefined): LineStat
  */
 export function merge(a: SyncCart, b: SyncCart): SyncCart {
   const lines: Record<string, LineState> = {};
-  for (const id of new Set([...Object.keys(a.lines), ...Object.keys(b.lines)])) lines[id] = mergeLine(a.lines[id], b.lines[id]);
+  // Own entries only: a line id such as "toString" must not find Object.prototype's.
+  const own = (cart: SyncCart, id: string) => (Object.hasOwn(cart.lines, id) ? cart.lines[id] : undefined);
+  for (const id of new Set([...Object.keys(a.lines), ...Object.keys(b.lines)])) lines[id] = mergeLine(own(a, id), own(b, id));
   const currencyWinner = compareHlc(a.currencyAt, b.currencyAt) >= 0 ? a : b;
   return { currency: currencyWinner.currency, currencyAt: currencyWinner.currencyAt, lines };
 }

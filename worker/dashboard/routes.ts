@@ -59,6 +59,15 @@ async function render(
   );
 }
 
+/**
+ * The posted form's text fields. A body that is no form, or a broken multipart one, reads as
+ * empty, and file parts are dropped: the forms here have text fields only.
+ */
+async function formOf(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody().catch(() => ({}));
+  return Object.fromEntries(Object.entries(body).filter((field): field is [string, string] => typeof field[1] === "string"));
+}
+
 /** The latest cart this site captured, for previews; a sample one before any. */
 async function latestCart(db: D1Database, site: number): Promise<Cart> {
   const row = await db
@@ -143,7 +152,7 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/login", async (c) => {
     const origin = c.req.header("origin");
     if (origin && origin !== new URL(c.req.url).origin) return errorPage(c, 403, "Sign in from the dashboard's own page.");
-    const form = (await c.req.parseBody()) as Record<string, string>;
+    const form = await formOf(c);
     const site = await findSite(c.env.DB, String(form.site ?? "").trim());
     const secret = site && (await secretOf(c.env.DB, site));
     if (!site || !secret || !(await sameText(String(form.secret ?? "").trim(), secret)))
@@ -153,8 +162,7 @@ export const dashboard = new Hono<Dashboard>()
   })
   .post("/dashboard/logout", async (c) => {
     const session = await readSession(c);
-    if (session && !(await formIsGenuine(c, session, await c.req.parseBody())))
-      return errorPage(c, 403, "This form has expired; reload the page.");
+    if (session && !(await formIsGenuine(c, session, await formOf(c)))) return errorPage(c, 403, "This form has expired; reload the page.");
     endSession(c);
     return c.redirect("/dashboard", 303);
   })
@@ -170,7 +178,7 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/settings", async (c) => {
     const session = await readSession(c);
     if (!session) return c.redirect("/dashboard", 303);
-    const form = (await c.req.parseBody()) as Record<string, string>;
+    const form = await formOf(c);
     if (!(await formIsGenuine(c, session, form))) return errorPage(c, 403, "This form has expired; reload the page.");
     const range = v.parse(RangeQuery, {});
     const origins = (form.origins ?? "").split(/\s+/).filter(Boolean);
@@ -209,7 +217,7 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/test-email", async (c) => {
     const session = await readSession(c);
     if (!session) return c.redirect("/dashboard", 303);
-    const form = (await c.req.parseBody()) as Record<string, string>;
+    const form = await formOf(c);
     if (!(await formIsGenuine(c, session, form))) return errorPage(c, 403, "This form has expired; reload the page.");
     const to = v.safeParse(v.pipe(v.string(), v.trim(), v.email()), form.to ?? "");
     const range = v.parse(RangeQuery, {});

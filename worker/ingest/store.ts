@@ -93,7 +93,10 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
       ];
     case "moment":
       return []; // kept in events; the shopper's Durable Object derives the reason from it
-    case "purchase":
+    case "purchase": {
+      // An upsert, not an update: a purchase that arrives before its cart (a retried batch, or
+      // events out of time order) must still win over that older cart when it comes.
+      const [items, value] = event.cart ? cartValue(event.cart) : [0, 0];
       return [
         db
           .prepare(
@@ -102,11 +105,28 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
           .bind(site, event.orderId, aid, event.total, event.currency, at),
         db
           .prepare(
-            `UPDATE carts SET status = 'purchased', order_id = ?3, updated_at = ?4, client_at = ?5, version = ?6
-             WHERE site_id = ?1 AND aid = ?2 AND (client_at, version) < (?5, ?6)`,
+            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, order_id)
+             VALUES (?1, ?2, 'purchased', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (site_id, aid) DO UPDATE SET
+               status = 'purchased', order_id = excluded.order_id, updated_at = excluded.updated_at,
+               client_at = excluded.client_at, version = excluded.version
+             WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
           )
-          .bind(site, aid, event.orderId, at, event.at, event.id),
+          .bind(
+            site,
+            aid,
+            event.cart?.currency ?? event.currency,
+            JSON.stringify(event.cart?.lines ?? []),
+            items,
+            value,
+            at,
+            event.at,
+            event.id,
+            at + ttlDays * DAY_MS,
+            event.orderId,
+          ),
       ];
+    }
   }
 }
 

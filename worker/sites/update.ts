@@ -25,7 +25,11 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
     if (url && !originAllowed(site.origins, new URL(url).origin))
       return { ok: false, issues: [{ path: field, message: "must be on one of the site's origins" }] };
   }
-  await db.prepare("UPDATE sites SET settings = ? WHERE id = ?").bind(JSON.stringify(merged), site.id).run();
+  // What validated, for the fields the site sets: unknown fields (at any depth) are not stored, so
+  // a patch cannot grow the row past what D1 holds; defaults stay unstored and follow changes to them.
+  const set: Record<string, unknown> = merged;
+  const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
+  await db.prepare("UPDATE sites SET settings = ? WHERE id = ?").bind(JSON.stringify(kept), site.id).run();
   forgetSites();
   return { ok: true, settings: parsed.output };
 }

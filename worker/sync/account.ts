@@ -19,6 +19,10 @@ interface AccountState {
 
 export type SyncResult = { status: "ok"; cart: SyncCart } | { status: "retired" } | { status: "revoked" };
 
+/** The device with this id, if the account has one: an id such as "__proto__" must not reach the prototype. */
+const deviceOf = (state: AccountState, aid: string): Device | undefined =>
+  Object.hasOwn(state.devices, aid) ? state.devices[aid] : undefined;
+
 /**
  * One signed-in shopper's account cart: authoritative, kept 7 days after its last change, shared
  * by at most `maxDevices` devices. Every sync merges the device's replica in (see protocol/merge.ts)
@@ -42,7 +46,7 @@ export class Account extends DurableObject<Env> {
   }): Promise<SyncResult> {
     const state = await this.load();
     const now = Date.now();
-    const device = state.devices[aid];
+    const device = deviceOf(state, aid);
     if (device?.revokedAt) return { status: "revoked" };
     if (device?.retiredAt) return { status: "retired" };
     if (state.updatedAt && now - state.updatedAt > ttlDays * DAY_MS)
@@ -79,7 +83,7 @@ export class Account extends DurableObject<Env> {
 
   async revoke(aid: string): Promise<boolean> {
     const state = await this.load();
-    const device = state.devices[aid];
+    const device = deviceOf(state, aid);
     if (!device) return false;
     device.revokedAt = Date.now();
     await this.ctx.storage.put("state", state);
