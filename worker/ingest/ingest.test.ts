@@ -105,6 +105,36 @@ describe("POST /v1/events", () => {
   });
 });
 
+describe("late arrivals", () => {
+  it("an identify with an email that arrives after a newer one without keeps the email; the newer name wins", async () => {
+    const aid = randomId();
+    const t = Date.now() - 10_000;
+    await postEvents(site.key, batchOf([{ id: randomId(), at: t + 1000, type: "identify", name: "Ana Newer" }], aid));
+    await eventually(async () => expect(await storedEvents(aid)).toBe(1));
+    await postEvents(site.key, batchOf([{ id: randomId(), at: t, type: "identify", email: "late@example.com", name: "Ana Older" }], aid));
+    await eventually(async () => expect(await storedEvents(aid)).toBe(2));
+    const shopper = await env.DB.prepare("SELECT email, name FROM shoppers WHERE aid = ?").bind(aid).first();
+    expect(shopper).toEqual({ email: "late@example.com", name: "Ana Newer" });
+  });
+
+  it("a checkout that arrives before its cart still marks that cart as in checkout", async () => {
+    const aid = randomId();
+    const t = Date.now() - 10_000;
+    await postEvents(site.key, batchOf([{ id: randomId(), at: t + 1000, type: "checkout" }], aid));
+    await eventually(async () => expect(await storedEvents(aid)).toBe(1));
+    await postEvents(site.key, batchOf([cartEvent(t, [{ id: "p", price: 100, quantity: 1 }])], aid));
+    await eventually(async () => expect(await storedEvents(aid)).toBe(2));
+    const row = await env.DB.prepare("SELECT checkout_started_at FROM carts WHERE aid = ?").bind(aid).first<number>("checkout_started_at");
+    expect(row).toBeGreaterThan(0);
+    // A checkout from before the cart belongs to an earlier cart: it does not count.
+    const other = randomId();
+    await postEvents(site.key, batchOf([{ id: randomId(), at: t - 5000, type: "checkout" }], other));
+    await postEvents(site.key, batchOf([cartEvent(t, [{ id: "p", price: 100, quantity: 1 }])], other));
+    await eventually(async () => expect(await storedEvents(other)).toBe(2));
+    expect(await env.DB.prepare("SELECT checkout_started_at FROM carts WHERE aid = ?").bind(other).first("checkout_started_at")).toBeNull();
+  });
+});
+
 describe("POST /v1/events refuses bad input with its own 4xx, and stores nothing", () => {
   const valid = () => batchOf([cartEvent(Date.now(), [{ id: "x", price: 1, quantity: 1 }])]);
 

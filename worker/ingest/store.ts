@@ -49,13 +49,16 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
       return [
         db
           .prepare(
-            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            // A checkout already stored for a time after this cart (it arrived first) counts for it.
+            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, checkout_started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+               (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout' AND client_at >= ?9))
              ON CONFLICT (site_id, aid) DO UPDATE SET
                status = excluded.status, currency = excluded.currency, lines = excluded.lines,
                item_count = excluded.item_count, value = excluded.value, updated_at = excluded.updated_at,
                client_at = excluded.client_at, version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
-               checkout_started_at = CASE WHEN carts.status = 'active' THEN carts.checkout_started_at END
+               checkout_started_at = CASE WHEN carts.status = 'active'
+                 THEN coalesce(carts.checkout_started_at, excluded.checkout_started_at) ELSE excluded.checkout_started_at END
              WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
           )
           .bind(
@@ -77,8 +80,14 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
       return [
         db
           .prepare(
-            `UPDATE shoppers SET email = coalesce(?3, email), user_id = coalesce(?4, user_id), name = coalesce(?5, name), identified_at = ?6
-             WHERE site_id = ?1 AND aid = ?2 AND (identified_at IS NULL OR identified_at <= ?6)`,
+            // The newest identify wins each field it carries; an older one, arriving late, still
+            // fills the fields nobody gave since (an email before a later name-only identify).
+            `UPDATE shoppers SET
+               email = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?3, email) ELSE coalesce(email, ?3) END,
+               user_id = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?4, user_id) ELSE coalesce(user_id, ?4) END,
+               name = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?5, name) ELSE coalesce(name, ?5) END,
+               identified_at = max(coalesce(identified_at, 0), ?6)
+             WHERE site_id = ?1 AND aid = ?2`,
           )
           .bind(site, aid, event.email ?? null, event.userId ?? null, event.name ?? null, at),
       ];
