@@ -13,8 +13,19 @@ import {
 } from "./limits";
 import type { Batch, Cart, CartbackEvent, Line } from "./types";
 
-const text = (max: number) =>
-  v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
+// Half an emoji (a lone surrogate) is valid in a JS string but not in UTF-8: D1 would store each
+// as three replacement characters, the event's JSON as the original. One replacement character,
+// here, keeps every copy the same.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text of 1 to `max` characters, each lone surrogate replaced (see above). */
+export const text = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(max, `must be at most ${max} characters`),
+    v.transform((s) => s.replace(LONE_SURROGATE, "\uFFFD")),
+  );
 
 const httpUrl = v.pipe(
   v.string(),

@@ -135,6 +135,17 @@ describe("late arrivals", () => {
   });
 });
 
+it("stores half an emoji (a lone surrogate) as one replacement character, the same in every column", async () => {
+  const aid = randomId();
+  // JSON.stringify escapes it as \\ud83d, as the script's request body would.
+  const res = await postEvents(site.key, batchOf([{ id: randomId(), at: Date.now(), type: "identify", name: "Ana \ud83d" }], aid));
+  expect(res.status).toBe(202);
+  await eventually(async () => expect(await storedEvents(aid)).toBe(1));
+  expect(await env.DB.prepare("SELECT name FROM shoppers WHERE aid = ?").bind(aid).first("name")).toBe("Ana \ufffd");
+  const data = await env.DB.prepare("SELECT data FROM events WHERE aid = ?").bind(aid).first<string>("data");
+  expect((JSON.parse(data as string) as { name: string }).name).toBe("Ana \ufffd");
+});
+
 describe("POST /v1/events refuses bad input with its own 4xx, and stores nothing", () => {
   const valid = () => batchOf([cartEvent(Date.now(), [{ id: "x", price: 1, quantity: 1 }])]);
 

@@ -1,7 +1,7 @@
 import { type Context, Hono, type Next } from "hono";
 import * as v from "valibot";
 import { EMAIL_PATTERN, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
-import { Currency, RandomId } from "../../protocol/schema";
+import { Currency, RandomId, text } from "../../protocol/schema";
 import { sameText } from "../http/crypto";
 import { describeIssues, jsonError } from "../http/errors";
 import { shopperStub } from "../recovery/shopper";
@@ -24,7 +24,7 @@ export async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Re
 
 const OrderSchema = v.pipe(
   v.object({
-    orderId: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH)),
+    orderId: text(MAX_ID_LENGTH),
     email: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.regex(EMAIL_PATTERN, "must be an email address"))),
     aid: v.optional(RandomId),
     total: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES)),
