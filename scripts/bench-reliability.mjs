@@ -67,7 +67,7 @@ say();
 say("| batches sent | requests (with replays, late and retried) | events sent | stored | lost | duplicated | stale carts |");
 say("| --- | --- | --- | --- | --- | --- | --- |");
 say(
-  `| ${Math.round(load.sendSeconds * rate)} | ${load.requests} (${load.replays} replays, ${load.late} late, ${load.retries} retries) | ${load.sent} | ${load.stored} | ${load.lost} | ${load.duplicated} | ${load.staleCarts} |`,
+  `| ${load.batches} | ${load.requests} (${load.replays} replays, ${load.late} late, ${load.retries} retries) | ${load.sent} | ${load.stored} | ${load.lost} | ${load.duplicated} | ${load.staleCarts} |`,
 );
 say();
 say(

@@ -98,7 +98,8 @@ export async function runLoad({ url, rate = 100, seconds = 20, shoppers = 300, r
     if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
     const batch = nextBatch();
     batches.push(batch);
-    if (Math.random() < lateShare) late.push(batch); // held back: arrives after newer ones
+    if (Math.random() < lateShare)
+      late.push(batch); // held back: arrives after newer ones
     else inFlight.push(send(batch));
     if (Math.random() < replayShare && batches.length > 1) {
       figures.replays++;
@@ -124,13 +125,16 @@ export async function runLoad({ url, rate = 100, seconds = 20, shoppers = 300, r
     } catch {} // SQLITE_BUSY while the consumer writes: read again
   }
   const carts = query(`SELECT aid, item_count FROM carts WHERE site_id = ${siteId}`);
-  const stale = people.filter((p) => p.newest && sent.has(p.newest.id) && carts.find((c) => c.aid === p.aid)?.item_count !== p.newest.cart.lines[0].quantity);
+  const stale = people.filter(
+    (p) => p.newest && sent.has(p.newest.id) && carts.find((c) => c.aid === p.aid)?.item_count !== p.newest.cart.lines[0].quantity,
+  );
   stop();
   return {
     rate,
     seconds,
     sendSeconds,
     shoppers,
+    batches: batches.length,
     sent: sent.size,
     ...figures,
     stored: stored.ids,
