@@ -13,6 +13,8 @@ export const MAX_BATCH_EVENTS = 50;
 export const MAX_EVENT_BYTES = 32 * 1024;
 
 export const MAX_LINES = 100;
+/** Lines and tombstones in an account cart's replica: room for every device's lines, and removals. */
+export const MAX_SYNC_ENTRIES = MAX_LINES * 3;
 export const MAX_QUANTITY = 9_999;
 /** Unit prices are integers in minor units (cents); this is 10 million in major units. */
 export const MAX_PRICE = 1_000_000_000;

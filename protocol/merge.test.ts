@@ -1,7 +1,7 @@
 // @vitest-environment node
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareHlc, emptySync, type Hlc, latest, merge, record, type SyncCart, tick, view, ZERO } from "./merge";
+import { compareHlc, emptySync, type Hlc, latest, merge, prune, record, type SyncCart, tick, view, ZERO } from "./merge";
 import type { Cart } from "./types";
 
 const DEVICES = ["d0", "d1", "d2", "d3", "d4"];
@@ -124,4 +124,46 @@ it("a clock never goes backwards, even when the wall clock does", () => {
   const a = tick(ZERO, "d0", 1000);
   const b = tick(a, "d0", 900);
   expect(compareHlc(b, a)).toBeGreaterThan(0);
+});
+
+describe("prune", () => {
+  const entry = fc.record({
+    live: fc.boolean(),
+    wall: fc.integer({ min: 0, max: 1000 }),
+    known: fc.boolean(),
+  });
+  it("keeps every live line the account knew, drops only old or surplus entries, and stays within max", () => {
+    fc.assert(
+      fc.property(
+        fc.array(entry, { maxLength: 60 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 10, max: 40 }),
+        (entries, before, max) => {
+          const state = (e: (typeof entries)[number], i: number) => ({
+            ...(e.live && { line: { id: `l${i}`, name: "x", price: 1, quantity: 1 } }),
+            at: [e.wall, 0, "d"] as Hlc,
+            pos: [e.wall, 0, "d"] as Hlc,
+          });
+          const merged: SyncCart = {
+            currency: "EUR",
+            currencyAt: ZERO,
+            lines: Object.fromEntries(entries.map((e, i) => [`l${i}`, state(e, i)])),
+          };
+          const known: SyncCart = {
+            ...merged,
+            lines: Object.fromEntries(entries.flatMap((e, i) => (e.known ? [[`l${i}`, state(e, i)]] : []))),
+          };
+          const kept = prune(merged, known, { before, max });
+          entries.forEach((e, i) => {
+            const id = `l${i}`;
+            if (e.live && (e.known || e.wall >= before)) expect(kept.lines[id], `live ${id}`).toBeDefined();
+            if (e.wall < before && !(e.live && e.known)) expect(kept.lines[id], `old ${id}`).toBeUndefined();
+          });
+          const live = Object.values(kept.lines).filter((s) => s.line).length;
+          expect(Object.keys(kept.lines).length).toBeLessThanOrEqual(Math.max(max, live));
+          expect(prune(kept, known, { before, max })).toEqual(kept); // idempotent
+        },
+      ),
+    );
+  });
 });

@@ -65,6 +65,26 @@ export function merge(a: SyncCart, b: SyncCart): SyncCart {
   return { currency: currencyWinner.currency, currencyAt: currencyWinner.currencyAt, lines };
 }
 
+/**
+ * What the account keeps of a merged cart, so it stays bounded however many lines come and go
+ * (the collector's side only; a device takes the pruned cart as its replica):
+ * - tombstones from before `before` (the cart lifetime ago) go: a replica that old has expired;
+ * - a live line from before `before` that only the device had goes too: its tombstone was pruned,
+ *   so it is a removed line coming back from a stale device;
+ * - beyond `max` entries, the oldest tombstones go.
+ *
+ * @example
+ * const kept = prune(merge(account, device), account, { before: Date.now() - 7 * DAY_MS, max: 300 });
+ */
+export function prune(merged: SyncCart, known: SyncCart, { before, max }: { before: number; max: number }): SyncCart {
+  const entries = Object.entries(merged.lines).filter(
+    ([id, state]) => state.at[0] >= before || (state.line !== undefined && Object.hasOwn(known.lines, id)),
+  );
+  const tombstones = entries.filter(([, state]) => !state.line).sort((x, y) => compareHlc(x[1].at, y[1].at));
+  const drop = new Set(tombstones.slice(0, Math.max(0, entries.length - max)).map(([id]) => id));
+  return { ...merged, lines: Object.fromEntries(entries.filter(([id]) => !drop.has(id))) };
+}
+
 /** The cart a shop sees: live lines in the order they were first added. */
 export function view(cart: SyncCart): Cart {
   const live = Object.entries(cart.lines).filter((e): e is [string, LineState & { line: Line }] => e[1].line !== undefined);

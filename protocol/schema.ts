@@ -7,6 +7,7 @@ import {
   MAX_LINES,
   MAX_PRICE,
   MAX_QUANTITY,
+  MAX_SYNC_ENTRIES,
   MAX_TEXT_LENGTH,
   MAX_URL_LENGTH,
   MOMENT_KINDS,
@@ -135,7 +136,7 @@ export const SyncCartSchema = v.object({
   currencyAt: ZeroOrHlc,
   lines: v.pipe(
     v.record(text(MAX_ID_LENGTH), v.object({ line: v.optional(LineSchema), at: HlcSchema, pos: HlcSchema })),
-    v.check((lines) => Object.keys(lines).length <= MAX_LINES * 3, `at most ${MAX_LINES * 3} lines and tombstones`),
+    v.check((lines) => Object.keys(lines).length <= MAX_SYNC_ENTRIES, `at most ${MAX_SYNC_ENTRIES} lines and tombstones`),
   ),
 });
 

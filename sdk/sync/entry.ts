@@ -2,7 +2,8 @@
 // of the account cart (protocol/merge.ts) beside the cart in IndexedDB, and exchanges it with the
 // collector: on every change here, when the tab comes back, and every second while it is visible.
 import { createStore, del, get, getMany, set } from "idb-keyval";
-import { emptySync, type Hlc, latest, record, type SyncCart, tick, view } from "../../protocol/merge";
+import { MAX_SYNC_ENTRIES } from "../../protocol/limits";
+import { emptySync, type Hlc, latest, prune, record, type SyncCart, tick, view } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 import type { Account } from "../storage";
 import { warn } from "../warn";
@@ -63,6 +64,9 @@ async function round(): Promise<void> {
       clock = tick(clock as Hlc, aid, Date.now());
       return clock;
     });
+    // Removals pile up as tombstones: the oldest go beyond what a replica may hold, so the
+    // collector never refuses this device's cart for its size.
+    replica = prune(replica, replica, { before: 0, max: MAX_SYNC_ENTRIES });
     await set("sync", replica, store);
     const res = await post("/v1/sync", { token: account.token, aid, cart: replica });
     const body = (await res.json().catch(() => ({}))) as { status?: string; cart?: SyncCart; error?: { code: string } };

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { DAY_MS } from "../../protocol/limits";
-import { emptySync, merge, type SyncCart } from "../../protocol/merge";
+import { DAY_MS, MAX_SYNC_ENTRIES } from "../../protocol/limits";
+import { emptySync, merge, prune, type SyncCart } from "../../protocol/merge";
 
 interface Device {
   firstSeen: number;
@@ -60,7 +60,7 @@ export class Account extends DurableObject<Env> {
       }
       state.devices[aid] = { firstSeen: now, lastSeen: now };
     }
-    const merged = merge(state.cart, cart);
+    const merged = prune(merge(state.cart, cart), state.cart, { before: now - ttlDays * DAY_MS, max: MAX_SYNC_ENTRIES });
     if (JSON.stringify(merged) !== JSON.stringify(state.cart)) state.updatedAt = now;
     state.cart = merged;
     await this.ctx.storage.put("state", state);

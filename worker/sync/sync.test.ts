@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { emptySync, type Hlc, record, type SyncCart, tick, view, ZERO } from "../../protocol/merge";
+import { MAX_SYNC_ENTRIES } from "../../protocol/limits";
+import { emptySync, type Hlc, prune, record, type SyncCart, tick, view, ZERO } from "../../protocol/merge";
 import type { Cart, ErrorBody } from "../../protocol/types";
 import { signShopperToken } from "../../server/token";
 import { ORIGIN, randomId, seedSite } from "../test/helpers";
@@ -35,6 +36,7 @@ function device(name = randomId()) {
       replica = record(replica, change(view(replica)), () => (clock = tick(clock, name, Date.now())));
     },
     async sync(userId = "user-1") {
+      replica = prune(replica, replica, { before: 0, max: MAX_SYNC_ENTRIES }); // as sdk/sync/entry.ts does
       const res = await syncCall({ token: await token(userId), aid: name, cart: replica });
       const body = (await res.json()) as { status: string; cart?: SyncCart } & ErrorBody;
       if (body.cart) replica = body.cart;
@@ -132,5 +134,38 @@ describe("devices", () => {
       headers: { authorization: `Bearer sk_${site.key}` },
     });
     expect(((await list.json()) as { devices: unknown[] }).devices).toEqual([]);
+  });
+});
+
+describe("an account cart stays bounded", () => {
+  it("however many lines come and go, every merged cart can be sent back", async () => {
+    const phone = device();
+    // 4 rounds of 90 new lines, each round removing the last: 360 removals, more than a replica may hold.
+    for (let round = 0; round < 4; round++) {
+      phone.edit((c) => ({ ...c, lines: Array.from({ length: 90 }, (_, i) => line(`r${round}-${i}`)) }));
+      const { status } = await phone.sync();
+      expect(status).toBe(200);
+      expect(Object.keys(phone.replica.lines).length).toBeLessThanOrEqual(300);
+    }
+    expect(view(phone.replica).lines.map((l) => l.id)).toEqual(Array.from({ length: 90 }, (_, i) => `r3-${i}`));
+    phone.edit((c) => ({ ...c, lines: [] }));
+    expect((await phone.sync()).status).toBe(200);
+  });
+
+  it("forgets tombstones older than the cart lifetime, and does not let a stale device bring their lines back", async () => {
+    const old = Date.now() - 8 * 86_400_000;
+    const stale: SyncCart = {
+      currency: "EUR",
+      currencyAt: ZERO,
+      lines: {
+        removed: { at: [old, 0, "a"], pos: [old, 0, "a"] },
+        ghost: { line: line("ghost"), at: [old, 0, "b"], pos: [old, 0, "b"] },
+        fresh: { line: line("fresh"), at: [Date.now(), 0, "b"], pos: [Date.now(), 0, "b"] },
+      },
+    };
+    const res = await syncCall({ token: await token("user-bounded"), aid: randomId(), cart: stale });
+    expect(res.status).toBe(200);
+    const { cart } = (await res.json()) as { cart: SyncCart };
+    expect(Object.keys(cart.lines)).toEqual(["fresh"]);
   });
 });
