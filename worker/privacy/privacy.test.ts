@@ -1,8 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { type SyncCart, ZERO } from "../../protocol/merge";
+import { signShopperToken } from "../../server/token";
 import { shopperStub } from "../recovery/shopper";
-import { count, eventually, ORIGIN, seedSite } from "../test/helpers";
+import { accountStub } from "../sync/account";
+import { batchOf, count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
 import { abandon, deliver } from "../test/recovery";
 
 const settings = { abandonAfterMinutes: 1, holdoutPercent: 0 };
@@ -76,6 +79,46 @@ describe("export and erase one shopper", () => {
     expect((await call(`/v1/sites/${site.key}/shoppers`, site.key)).status).toBe(400);
     const other = await seedSite(env.DB, ["https://other.example"]);
     expect((await call(`/v1/sites/${site.key}/shoppers?userId=user-42`, other.key)).status).toBe(403);
+  });
+});
+
+describe("a signed-in shopper's account", () => {
+  it("is exported with its cart and devices, and erased with them, by the shop's user id", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const aid = randomId();
+    const now = Date.now();
+    const cart: SyncCart = {
+      currency: "EUR",
+      currencyAt: ZERO,
+      lines: { tea: { line: { id: "tea", name: "Green tea", price: 1250, quantity: 2 }, at: [now, 0, aid], pos: [now, 0, aid] } },
+    };
+    const token = await signShopperToken({ site: site.key, userId: "user-77", secret: `sk_${site.key}`, expiresInSeconds: 600 });
+    const synced = await exports.default.fetch(`https://collector.test/v1/sync?site=${site.key}`, {
+      method: "POST",
+      headers: { origin: ORIGIN },
+      body: JSON.stringify({ token, aid, cart }),
+    });
+    expect(synced.status).toBe(200);
+    await postEvents(
+      site.key,
+      batchOf([{ id: randomId(), at: now, type: "purchase", orderId: "o-77", total: 2500, currency: "EUR" }], aid),
+    );
+    await postEvents(site.key, batchOf([{ id: randomId(), at: now + 1, type: "identify", userId: "user-77" }], aid));
+    await eventually(async () => expect(await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE user_id = 'user-77'")).toBe(1));
+
+    const exported = (await (await call(`/v1/sites/${site.key}/shoppers?userId=user-77`, site.key)).json()) as {
+      accounts: { userId: string; cart: { lines: { id: string }[] }; devices: { aid: string }[] }[];
+      orders: { order_id: string }[];
+    };
+    expect(exported.accounts).toMatchObject([{ userId: "user-77", cart: { lines: [{ id: "tea", quantity: 2 }] }, devices: [{ aid }] }]);
+    expect(exported.orders.map((o) => o.order_id)).toEqual(["o-77"]);
+
+    const erased = await call(`/v1/sites/${site.key}/shoppers?userId=user-77`, site.key, "DELETE");
+    expect(await erased.json()).toMatchObject({ erased: { browsers: 1, accounts: 1 } });
+    const state = await runInDurableObject(accountStub(env, site.id, "user-77"), (_obj, s) => s.storage.get("state"));
+    expect(state).toBeUndefined();
+    // The shop's order stays, no longer tied to the shopper's browser.
+    expect(await env.DB.prepare("SELECT aid FROM orders WHERE order_id = 'o-77'").first("aid")).toBeNull();
   });
 });
 

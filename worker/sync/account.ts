@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { DAY_MS, MAX_SYNC_ENTRIES } from "../../protocol/limits";
-import { emptySync, merge, prune, type SyncCart } from "../../protocol/merge";
+import { emptySync, merge, prune, type SyncCart, view } from "../../protocol/merge";
+import type { Cart } from "../../protocol/types";
 
 interface Device {
   firstSeen: number;
@@ -79,6 +80,17 @@ export class Account extends DurableObject<Env> {
     return Object.entries(state.devices)
       .map(([aid, d]) => ({ aid, ...d }))
       .sort((a, b) => b.lastSeen - a.lastSeen);
+  }
+
+  /** For a privacy export: the account cart as the shop would see it, and its devices. */
+  async export(): Promise<{ cart: Cart; updatedAt: number; devices: ({ aid: string } & Device)[] } | undefined> {
+    const state = await this.ctx.storage.get<AccountState>("state");
+    return state && { cart: view(state.cart), updatedAt: state.updatedAt, devices: await this.devices() };
+  }
+
+  /** Erasure: the account cart and its devices go. */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAll();
   }
 
   async revoke(aid: string): Promise<boolean> {
