@@ -18,7 +18,7 @@ type Dashboard = { Bindings: Env };
 
 const SAMPLE: Cart = { currency: "EUR", lines: [{ id: "sample", name: "Sample product", price: 2500, quantity: 1 }] };
 
-const errorPage = (c: Context, status: 400 | 403, text: string) =>
+const errorPage = (c: Context, status: 400 | 401 | 403, text: string) =>
   c.html(
     layout("Cartback", html`<section><p class="errors">${text}</p><p><a href="/dashboard">Back to the dashboard</a></p></section>`),
     status,
@@ -207,7 +207,7 @@ export const dashboard = new Hono<Dashboard>()
   })
   .get("/dashboard/preview", async (c) => {
     const session = await readSession(c);
-    if (!session) return c.text("sign in first", 401);
+    if (!session) return errorPage(c, 401, "Sign in to the dashboard first.");
     const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
     const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
     const mail = previewMail(c.env, session.site, await latestCart(c.env.DB, session.site.id), reason, step, "preview@example.com");

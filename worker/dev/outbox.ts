@@ -23,7 +23,7 @@ const style = `<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;color:
  * its headers. `/dev/outbox.json` serves the same to scripts and tests.
  */
 export const devOutbox = new Hono<Dev>()
-  .use("*", async (c, next) => {
+  .use("/dev/*", async (c, next) => {
     // Mail can hold personal data: the outbox is served only to the machine it runs on.
     if (!isLocalHost(c.req.url) || c.env.MAIL_PROVIDER !== "outbox") {
       return jsonError(c, 404, "not_found", "the dev outbox exists only on a local collector using the outbox mailer");
