@@ -115,13 +115,14 @@ export async function runLoad({ url, rate = 100, seconds = 20, shoppers = 300, r
   const query = (sql) => JSON.parse(wrangler(["d1", "execute", "DB", ...where, "--json", "--command", sql], { quiet: true }))[0].results;
   const siteId = query(`SELECT id FROM sites WHERE key = '${site.key}'`)[0].id;
   let stored = { rows: -1, ids: 0 };
-  for (let i = 0, still = 0; i < 120 && still < 3; i++) {
+  // Done when everything is there, or when nothing more arrived for 10 s (then the rest is lost).
+  for (let i = 0, still = 0; i < 180 && still < 10; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     try {
       const [row] = query(`SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM events WHERE site_id = ${siteId}`);
       still = row.rows === stored.rows ? still + 1 : 0;
       stored = row;
-      if (stored.ids >= sent.size) still = 3;
+      if (stored.ids >= sent.size) break;
     } catch {} // SQLITE_BUSY while the consumer writes: read again
   }
   const carts = query(`SELECT aid, item_count FROM carts WHERE site_id = ${siteId}`);
