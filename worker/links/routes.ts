@@ -39,12 +39,15 @@ function restoreTarget(site: Site, token: string): string {
 
 async function purchased(env: Env, link: Link): Promise<boolean> {
   const row = await env.DB.prepare(
+    // Bought on this browser, or the sequence stopped for a purchase, or an order came after this
+    // email (a shopper who came back on another device first, then bought: stopped as "returned").
     `SELECT (SELECT status FROM carts WHERE site_id = ?1 AND aid = ?2) AS cart,
-            (SELECT stop_reason FROM sequences WHERE id = ?3) AS stop`,
+            (SELECT stop_reason FROM sequences WHERE id = ?3) AS stop,
+            (SELECT recovered_order_id FROM sequences WHERE id = ?3) AS recovered`,
   )
     .bind(link.site_id, link.aid, link.sequence_id)
-    .first<{ cart: string | null; stop: string | null }>();
-  return row?.cart === "purchased" || row?.stop === "purchased";
+    .first<{ cart: string | null; stop: string | null; recovered: string | null }>();
+  return row?.cart === "purchased" || row?.stop === "purchased" || Boolean(row?.recovered);
 }
 
 const alreadyOrdered = (c: Context, site: Site | null) =>

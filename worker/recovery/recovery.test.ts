@@ -274,6 +274,32 @@ describe("links", () => {
     );
   });
 
+  it("a shopper who comes back on another device, then buys there in a later batch: the link says 'already ordered'", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "phone.later@example.com";
+    await abandon(site.key, email);
+    await deliverClaimed(email);
+    const [mail] = (await outboxFor(email)).results;
+    const path = new URL(linksIn(mail?.html ?? "").find((l) => l.includes("/r/")) as string).pathname;
+    const phone = randomId();
+    // The checkout's email field identifies the phone first (the sequence stops: they came back)…
+    await postEvents(site.key, { aid: phone, sentAt: Date.now(), events: [{ id: randomId(), at: Date.now(), type: "identify", email }] });
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT stop_reason FROM sequences WHERE email = ?").bind(email).first("stop_reason")).toBe("returned"),
+    );
+    // …and the order follows in the next batch.
+    await postEvents(site.key, {
+      aid: phone,
+      sentAt: Date.now(),
+      events: [{ id: randomId(), at: Date.now() + 1, type: "purchase", orderId: "o-78", total: 2500, currency: "EUR" }],
+    });
+    await eventually(async () =>
+      expect(await count(env.DB, "SELECT count(*) AS n FROM sequences WHERE email = ? AND recovered_order_id = 'o-78'", email)).toBe(1),
+    );
+    const res = await exports.default.fetch(`https://collector.test${path}`);
+    expect(await res.text()).toContain("You already ordered this");
+  });
+
   it("unsubscribed (RFC 8058 one-click): the sequence stops and the address is never mailed again", async () => {
     const site = await seedSite(env.DB, [ORIGIN], { ...settings, maxSequencesPerDay: 5 });
     const email = "no.more@example.com";
