@@ -15,6 +15,7 @@ export const entries = {
   checkout: { in: `${root}sdk/checkout/entry.ts`, out: `${out}/public/cartback-checkout.js`, format: "iife" },
   checkoutEsm: { in: `${root}sdk/checkout/index.ts`, out: `${out}/public/cartback-checkout.mjs`, format: "esm" },
   sync: { in: `${root}sdk/sync/entry.ts`, out: `${out}/public/cartback-sync.js`, format: "iife" },
+  restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
 };
 
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */

@@ -293,3 +293,37 @@ describe("consent", () => {
     expect(sentBodies()).toHaveLength(1);
   });
 });
+
+describe("a recovery link", () => {
+  it("restores the cart it carries, tells onRestore (even a late listener), and drops the token from the address", async () => {
+    const cart = { currency: "EUR", lines: [tea] };
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) =>
+        String(url).includes("/v1/restore?site=pk_test&token=tok-1")
+          ? Response.json({ status: "restored", cart })
+          : new Response("{}", { status: 202 }),
+      ),
+    );
+    history.replaceState(null, "", "/cart?x=1&cartback_restore=tok-1");
+    const cb = await load();
+    const heard = await new Promise((resolve) => cb.onRestore(resolve));
+    expect(heard).toEqual({ status: "restored", cart });
+    expect(await cb.getCart()).toEqual(cart);
+    expect(location.search).toBe("?x=1");
+    const late = vi.fn();
+    cb.onRestore(late);
+    expect(late).toHaveBeenCalledWith({ status: "restored", cart });
+  });
+
+  it("says so when the order already went through, and changes nothing", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => Response.json({ status: "purchased" })),
+    );
+    history.replaceState(null, "", "/?cartback_restore=tok-2");
+    const cb = await load();
+    expect(await new Promise((resolve) => cb.onRestore(resolve))).toEqual({ status: "purchased" });
+    expect(await cb.getCart()).toBeUndefined();
+  });
+});

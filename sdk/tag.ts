@@ -1,6 +1,6 @@
 // The script-tag entry: reads its data- attributes, then swaps the page's command-queue stub for
 // the real thing and replays what was queued, in order.
-import { type Cartback, createCartback } from "./index";
+import { type Cartback, createClient } from "./client";
 import { transact } from "./storage";
 import { warn } from "./warn";
 
@@ -17,7 +17,7 @@ try {
   const script = document.currentScript as HTMLScriptElement;
   const data = script.dataset;
   if (!/^pk_/.test(data.site || "")) warn('the script tag needs data-site="pk_…"');
-  const api = createCartback({
+  const api = createClient({
     site: data.site as string,
     endpoint: data.endpoint || new URL(script.src).origin,
     currency: data.currency,
@@ -26,7 +26,8 @@ try {
     gpc: data.gpc != null,
   });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
-  // checkout pages, the cross-device sync for signed-in shoppers. Other pages pay nothing.
+  // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link.
+  // Other pages pay nothing.
   const loaded: Record<string, 1> = {};
   const load = (name: string): void => {
     if (loaded[name]) return;
@@ -37,6 +38,7 @@ try {
     document.head.append(extra);
   };
   if (data.checkout !== undefined) load("checkout");
+  if (location.search.includes("cartback_restore=")) load("restore");
   transact((s) => s.account).then((account) => account && load("sync"), warn);
   const run: Queue = (name, ...args) => {
     if (name === "checkout") load("checkout");

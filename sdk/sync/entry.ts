@@ -18,7 +18,7 @@ const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue
 // `npm run bench:sync`). A push over a hibernatable WebSocket would cost fewer requests.
 const INTERVAL = 500;
 
-// The same rule as the events (sdk/index.ts): the account cart is personal data too.
+// The same rule as the events (sdk/client.ts): the account cart is personal data too.
 const allowed = (consent: boolean | undefined): unknown =>
   !(data.gpc != null && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl) &&
   (consent || (data.consent != "required" && consent == null));

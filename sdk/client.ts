@@ -1,0 +1,236 @@
+import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE, MOMENT_KINDS } from "../protocol/limits";
+import type { Cart, CartAction, CartbackEvent, Line, MomentKind } from "../protocol/types";
+import * as carts from "./cart";
+import { randomId } from "./id";
+import { createSender, enqueue } from "./outbox";
+import { type State, transact } from "./storage";
+import { warn } from "./warn";
+
+export type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
+
+export interface CartbackOptions {
+  /** The site's public key, `pk_…`, from `npm run site:create`. */
+  site: string;
+  /** The collector's origin, e.g. `https://cartback.example.com`. */
+  endpoint: string;
+  /** ISO 4217 currency of carts built line by line (`setCart` can also set it). */
+  currency?: string;
+  /** Days a cart is kept after its last change. Default 7. */
+  ttlDays?: number;
+  /** Nothing leaves the browser until `consent(true)`: events wait in the outbox meanwhile. */
+  consent?: boolean;
+  /** Honour Global Privacy Control: with `navigator.globalPrivacyControl` on, nothing is recorded or sent. */
+  gpc?: boolean;
+}
+
+export interface Shopper {
+  email?: string;
+  /** The shop's own id for a signed-in customer. */
+  userId?: string;
+  name?: string;
+  /** For a signed-in customer: signed by the shop's server (`cartback/server`), it turns on the
+   * cart shared by their devices. Kept on this device only; never sent in an event. */
+  token?: string;
+}
+
+export interface Order {
+  orderId: string;
+  /** Order total in minor units. */
+  total: number;
+  /** Defaults to the cart's currency. */
+  currency?: string;
+}
+
+export type CartListener = (cart: Cart | undefined) => void;
+
+/** What a recovery link brought: the cart, now saved here, or the news that it was already bought. */
+export type Restored = { status: "restored"; cart: Cart } | { status: "purchased" };
+
+/** Every method resolves, never rejects: an invalid call warns on the console and changes nothing. */
+export interface Cartback {
+  /** Replaces the whole cart: `setCart({ currency: "EUR", lines: [...] })`. */
+  setCart(cart: Cart): Promise<void>;
+  /** Adds a line; the same id again adds to its quantity. */
+  addLine(line: Line): Promise<void>;
+  /** Changes fields of a line; `{ quantity: 0 }` removes it. */
+  updateLine(id: string, changes: Partial<Omit<Line, "id">>): Promise<void>;
+  removeLine(id: string): Promise<void>;
+  clear(): Promise<void>;
+  /** The saved cart, or undefined when there is none or it expired. */
+  getCart(): Promise<Cart | undefined>;
+  /** Calls `listener` now and after every change, in this tab or another. Returns an unsubscribe. */
+  onCart(listener: CartListener): () => void;
+  /** Says who the shopper is, so a stalled checkout can be followed up. */
+  identify(shopper: Shopper): Promise<void>;
+  /** The shopper started checkout. */
+  checkout(): Promise<void>;
+  /** The shopper signed out: this device leaves the account and keeps no account cart. */
+  signOut(): Promise<void>;
+  /** The order was placed: reports it and empties the cart. */
+  purchase(order: Order): Promise<void>;
+  /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })`. */
+  moment(kind: MomentKind, detail?: { code?: string; value?: number }): Promise<void>;
+  /** The shopper's consent, from the shop's consent banner: `true` lets waiting events go,
+   * `false` drops them and records nothing more. Kept on this device. */
+  consent(granted: boolean): Promise<void>;
+  /** Sends queued events now instead of within the next second. */
+  flush(): Promise<void>;
+  /** Called once when the page was opened from a recovery email's link: rebuild the shop's cart
+   * from `restored.cart`, or say the order went through (`status: "purchased"`). */
+  onRestore(listener: (restored: Restored) => void): void;
+}
+
+type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<E, "id" | "at"> : never) : never;
+
+/**
+ * The client without the recovery-link code, which only a page opened from an email needs: the
+ * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it.
+ *
+ * @example
+ * const cartback = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" });
+ */
+export function createClient(options: CartbackOptions): Cartback {
+  const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
+  const gpc = options.gpc && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+  const sender = createSender(
+    `${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`,
+    (s) => !gpc && (s.consent || (!options.consent && s.consent == null)),
+  );
+  const listeners = new Set<CartListener>();
+  // Other tabs of the shop hear about changes, so every open tab shows the same cart.
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("cartback") : undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  // Calls run one at a time in call order, whatever each waits for, and never reject.
+  const serial = <R>(task: () => Promise<R>): Promise<R | undefined> => {
+    const run = chain.then(task).catch((e) => void warn(e));
+    chain = run;
+    return run;
+  };
+
+  /** The saved cart; drops it when its time is up (so "checked on load and on read"). */
+  const current = (s: State): Cart => {
+    if (s.cart && Date.now() - s.cart.updatedAt > ttl) s.cart = undefined;
+    return s.cart || { currency: options.currency as string, lines: [] };
+  };
+
+  const emit = (s: State, event: NewEvent): void => {
+    if (!gpc && s.consent !== false) enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
+  };
+
+  // A shop's listener that throws must not break the client, nor surface as our error.
+  const tell = (targets: Iterable<CartListener>): void => {
+    getCart().then((cart) => {
+      for (const listener of targets) {
+        try {
+          listener(cart);
+        } catch (e) {
+          warn(e);
+        }
+      }
+    });
+  };
+  const notify = (): void => tell(listeners);
+
+  const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> =>
+    serial(() => transact((s) => (change(s), true))).then((done) => {
+      sender.soon();
+      if (cartChanged && done) {
+        channel?.postMessage(0);
+        notify();
+      }
+    });
+
+  const changeCart =
+    <A extends unknown[]>(action: CartAction, op: (cart: Cart, ...args: A) => Cart) =>
+    (...args: A): Promise<void> =>
+      record((s) => {
+        const { currency, lines } = op(current(s), ...args);
+        emit(s, { type: "cart", action, cart: { currency, lines } });
+        s.cart = { currency, lines, updatedAt: Date.now() };
+      }, true);
+
+  const getCart = (): Promise<Cart | undefined> =>
+    serial(() =>
+      transact((s) => {
+        const { currency, lines } = current(s);
+        return s.cart && { currency, lines };
+      }),
+    );
+
+  if (channel) channel.onmessage = notify;
+
+  // What a recovery link brought (sdk/restore.ts tells us with this event), kept for listeners
+  // that subscribe after it arrived.
+  let restored: Restored | undefined;
+  addEventListener("cartback:restore", (e) => {
+    restored = (e as CustomEvent<Restored>).detail;
+  });
+
+  return {
+    setCart: changeCart("set", carts.setCart),
+    addLine: changeCart("add", carts.addLine),
+    updateLine: changeCart("update", carts.updateLine),
+    removeLine: changeCart("remove", carts.removeLine),
+    clear: changeCart("clear", carts.clearCart),
+    getCart,
+    onCart(listener) {
+      listeners.add(listener);
+      tell([listener]);
+      return () => listeners.delete(listener);
+    },
+    identify: (shopper) =>
+      record((s) => {
+        const { email, userId, name, token } = (shopper || {}) as Shopper;
+        carts.need(email || userId || name, "identify");
+        carts.need(token == null || (userId && carts.isText(token, 2048)), "identify token");
+        if (token) s.account = { userId: userId as string, token };
+        carts.need(email == null || carts.isEmail(email), "identify email");
+        carts.need(userId == null || carts.isText(userId, MAX_ID_LENGTH), "identify userId");
+        carts.need(name == null || carts.isText(name), "identify name");
+        emit(s, { type: "identify", email, userId, name });
+      }),
+    checkout: () => record((s) => emit(s, { type: "checkout" })),
+    signOut: () =>
+      record((s) => {
+        // The sync code (when loaded) tells the collector this device left the account.
+        if (s.account) dispatchEvent(new CustomEvent("cartback:signout", { detail: { ...s.account, aid: s.aid } }));
+        s.account = s.cart = undefined;
+      }, true),
+    purchase: (order) =>
+      record((s) => {
+        const cart = current(s);
+        const { orderId, total, currency = cart.currency } = (order || {}) as Order;
+        carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
+        carts.need(Number.isInteger(total) && total >= 0 && total <= MAX_PRICE * MAX_LINES, "purchase total");
+        carts.need(carts.isCurrency(currency), "purchase currency");
+        emit(s, {
+          type: "purchase",
+          orderId,
+          total,
+          currency,
+          cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
+        });
+        s.cart = undefined;
+      }, true),
+    moment: (kind, detail) =>
+      record((s) => {
+        const { code, value } = detail || {};
+        carts.need(MOMENT_KINDS.includes(kind), "moment kind");
+        carts.need(code == null || carts.isText(code), "moment code");
+        carts.need(value == null || (Number.isInteger(value) && value >= 0 && value <= MAX_PRICE * MAX_LINES), "moment value");
+        emit(s, { type: "moment", kind, code, value });
+      }),
+    consent: (granted) =>
+      record((s) => {
+        s.consent = !!granted;
+        if (!granted) s.outbox.events = [];
+      }),
+    // After every call made before it, so what those calls recorded goes too.
+    flush: () => serial(() => sender.flush()).then(() => undefined),
+    onRestore(listener) {
+      if (restored) listener(restored);
+      else addEventListener("cartback:restore", (e) => listener((e as CustomEvent<Restored>).detail), { once: true });
+    },
+  };
+}
