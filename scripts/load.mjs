@@ -79,8 +79,12 @@ export async function runLoad({ url, rate = 100, seconds = 20, shoppers = 300, r
       events.push(event);
       who.newest = event;
     }
-    if (Math.random() < 0.2) events.push({ id: id(), at: (who.clock += 1), type: "checkout" });
-    if (Math.random() < 0.1) events.push({ id: id(), at: (who.clock += 1), type: "moment", kind: "payment_failed", code: "card_declined" });
+    const tick = () => {
+      who.clock += 1;
+      return who.clock;
+    };
+    if (Math.random() < 0.2) events.push({ id: id(), at: tick(), type: "checkout" });
+    if (Math.random() < 0.1) events.push({ id: id(), at: tick(), type: "moment", kind: "payment_failed", code: "card_declined" });
     return { aid: who.aid, events };
   }
 

@@ -22,7 +22,7 @@ try {
     endpoint: data.endpoint || new URL(script.src).origin,
     currency: data.currency,
     ttlDays: Number(data.ttlDays) || undefined,
-    consent: data.consent == "required",
+    consent: data.consent === "required",
     gpc: data.gpc != null,
   });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on

@@ -21,7 +21,7 @@ const INTERVAL = 500;
 // The same rule as the events (sdk/client.ts): the account cart is personal data too.
 const allowed = (consent: boolean | undefined): unknown =>
   !(data.gpc != null && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl) &&
-  (consent || (data.consent != "required" && consent == null));
+  (consent || (data.consent !== "required" && consent == null));
 
 let running = false;
 let again = false;

@@ -128,7 +128,6 @@ it("a corpus of hostile names, URLs and texts finds nothing unescaped in any ema
   ).results;
   expect(mails).toHaveLength(2);
 
-  const shop = [ORIGIN];
   const shopAndCollector = [ORIGIN, env.PUBLIC_URL.replace(/\/+$/, "")];
   const problems: string[] = [];
   const surfaces: string[] = [];
