@@ -345,10 +345,20 @@ export class Shopper extends DurableObject<Env> {
     state.pending = job;
     await this.save(state);
     await this.env.DB.prepare(
-      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at)
-       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?)`,
+      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at)
+       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?)`,
     )
-      .bind(job.id, sequence.id, state.site, state.email, step, templateOf(sequence.reason), this.dueAt(sequence, step, settings), now)
+      .bind(
+        job.id,
+        sequence.id,
+        state.site,
+        state.email,
+        step,
+        templateOf(sequence.reason),
+        this.dueAt(sequence, step, settings),
+        now,
+        sequence.basedOn,
+      )
       .run();
     if (sequence.status === "completed") {
       await this.env.DB.prepare("UPDATE sequences SET status = 'completed' WHERE id = ? AND status = 'active'").bind(sequence.id).run();

@@ -72,8 +72,9 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
     bind(
       `SELECT s.recovered_at - s.abandoned_at AS t FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_at IS NOT NULL ORDER BY t`,
     ),
-    bind(`SELECT m.step, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM sequences s JOIN messages m ON m.sequence_id = s.id
-          WHERE ${inRange} AND m.kind = 'recovery' GROUP BY m.step ORDER BY m.step`),
+    // Each recovery message carries its sequence's abandonment time (migration 0006): one index range.
+    bind(`SELECT m.step, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM messages m
+          WHERE m.site_id = ?1 AND m.kind = 'recovery' AND m.abandoned_at >= ?2 AND m.abandoned_at < ?3 GROUP BY m.step ORDER BY m.step`),
     // A recovery is credited to the last message sent before the order.
     bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
             count(*) AS converted, coalesce(sum(s.recovered_value), 0) AS revenue

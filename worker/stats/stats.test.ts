@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../protocol/types";
-import { ORIGIN, seedSite } from "../test/helpers";
-import type { Stats } from "./figures";
+import { eventually, ORIGIN, seedSite } from "../test/helpers";
+import { abandon, deliver } from "../test/recovery";
+import { computeStats, type Stats } from "./figures";
 
 const HOUR = 3_600_000;
 const day = (d: string, hours = 10) => Date.parse(`${d}T00:00:00Z`) + hours * HOUR;
@@ -68,7 +69,7 @@ beforeAll(async () => {
     ).bind(other.id, day("2026-11-02"), day("2026-11-02")),
     ...MESSAGES.map(([sequence, step, sent, clicked]) =>
       env.DB.prepare(
-        "INSERT INTO messages (id, sequence_id, site_id, email, step, kind, status, due_at, queued_at, sent_at, clicked_at) VALUES (?, ?, ?, 'e', ?, 'recovery', ?, 0, 0, ?, ?)",
+        "INSERT INTO messages (id, sequence_id, site_id, email, step, kind, status, due_at, queued_at, sent_at, clicked_at, abandoned_at) VALUES (?, ?, ?, 'e', ?, 'recovery', ?, 0, 0, ?, ?, ?)",
       ).bind(
         `${sequence}-${step}`,
         sequence,
@@ -77,6 +78,7 @@ beforeAll(async () => {
         sent === null ? "cancelled" : "sent",
         sent === null ? null : (at[sequence] as number) + sent * 60_000,
         clicked === null ? null : (at[sequence] as number) + clicked * 60_000,
+        at[sequence] as number,
       ),
     ),
     // Funnel: 5 shoppers with a cart, 3 started checkout, 3 saw "details", 2 "payment", 1 bought.
@@ -214,5 +216,24 @@ describe("GET /v1/stats/orders", () => {
       const res = await get(`/v1/stats/orders?site=${site.key}&${query}`);
       expect(res.status, query).toBe(400);
     }
+  });
+});
+
+describe("figures from a real sequence", () => {
+  it("counts a message sent by the mail consumer against the day its cart was abandoned", async () => {
+    const shop = await seedSite(env.DB, [ORIGIN], { abandonAfterMinutes: 1, holdoutPercent: 0 });
+    const email = "real.sequence@example.com";
+    await abandon(shop.key, email);
+    const [message] = await eventually(async () => {
+      const { results } = await env.DB.prepare("SELECT id FROM messages WHERE email = ?").bind(email).all<{ id: string }>();
+      expect(results).toHaveLength(1);
+      return results;
+    }, 15_000);
+    await deliver([{ kind: "recovery", id: message?.id as string, site: shop.id, email }]);
+    // Yesterday too: a run just after midnight (UTC) abandons the cart the day before.
+    const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
+    const stats = await computeStats(env.DB, shop.id, { from: day(-86_400_000), to: day(0) });
+    expect(stats.abandoned.carts).toBe(1);
+    expect(stats.messages).toEqual([{ step: 0, sent: 1, clicked: 0, converted: 0, revenue: 0 }]);
   });
 });
