@@ -109,6 +109,7 @@ export const BatchSchema = v.object({
     v.minLength(1, "must hold at least one event"),
     v.maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
   ),
+  consent: v.optional(v.boolean()),
 });
 
 export const SiteKey = v.pipe(v.string(), v.regex(/^pk_[\w-]{4,64}$/, "must look like pk_..."));
@@ -141,4 +142,9 @@ export const SyncCartSchema = v.object({
 });
 
 /** The body of `POST /v1/sync?site=SITE_KEY`. */
-export const SyncRequestSchema = v.object({ token: v.pipe(v.string(), v.maxLength(2048)), aid: RandomId, cart: SyncCartSchema });
+export const SyncRequestSchema = v.object({
+  token: v.pipe(v.string(), v.maxLength(2048)),
+  aid: RandomId,
+  cart: SyncCartSchema,
+  consent: v.optional(v.boolean()),
+});

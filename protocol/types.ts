@@ -84,6 +84,8 @@ export interface Batch {
   /** When the batch left the browser (shopper's clock); lets the collector correct clock skew. */
   sentAt: number;
   events: CartbackEvent[];
+  /** The shopper said yes to the shop's consent banner (`cartback("consent", true)`). */
+  consent?: boolean;
 }
 
 /** Every error the collector returns has this shape. */

@@ -252,6 +252,7 @@ describe("consent", () => {
     await cb.flush();
     expect(sentBodies()).toHaveLength(1);
     expect(sentBodies()[0]).toContain("ana@example.com");
+    expect(JSON.parse(sentBodies()[0] as string).consent).toBe(true); // for a collector that requires it
     expect(await cb.outbox()).toEqual([]);
   });
 

@@ -75,11 +75,11 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
     timer = setTimeout(flush, ms);
   };
 
-  async function send(aid: string, events: CartbackEvent[], keepalive?: boolean): Promise<void> {
+  async function send({ aid, consent }: State, events: CartbackEvent[], keepalive?: boolean): Promise<void> {
     let retry: number | undefined;
     try {
       // A string body goes as text/plain: a "simple" request, so no CORS preflight round trip.
-      const res = await fetch(url, { method: "POST", body: JSON.stringify({ aid, sentAt: Date.now(), events }), keepalive });
+      const res = await fetch(url, { method: "POST", body: JSON.stringify({ aid, sentAt: Date.now(), events, consent }), keepalive });
       if (res.status === 408 || res.status === 429 || res.status > 499) retry = retryAfter(res);
       else if (!res.ok) warn("dropped, collector said", res.status, await res.text());
     } catch {
@@ -99,13 +99,13 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
   async function drain(): Promise<void> {
     for (;;) {
       const state = await transact((s) => s);
-      const { aid, outbox } = state;
+      const { outbox } = state;
       if (!may(state)) return;
       const wait = outbox.retryAt - Date.now();
       if (wait > 0) return schedule(wait);
       const batch = pack(outbox.events);
       if (!batch.length) return;
-      await send(aid, batch);
+      await send(state, batch);
     }
   }
 
@@ -129,7 +129,7 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
     if (hiding || !known || !may(known) || known.outbox.retryAt > Date.now()) return;
     hiding = true;
     const batch = pack(known.outbox.events);
-    if (batch.length) send(known.aid, batch, true).catch(warn);
+    if (batch.length) send(known, batch, true).catch(warn);
   }
 
   const listening = new AbortController();

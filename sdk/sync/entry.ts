@@ -68,7 +68,7 @@ async function round(): Promise<void> {
     // collector never refuses this device's cart for its size.
     replica = prune(replica, replica, { before: 0, max: MAX_SYNC_ENTRIES });
     await set("sync", replica, store);
-    const res = await post("/v1/sync", { token: account.token, aid, cart: replica });
+    const res = await post("/v1/sync", { token: account.token, aid, cart: replica, consent });
     const body = (await res.json().catch(() => ({}))) as { status?: string; cart?: SyncCart; error?: { code: string } };
     if (body.status === "retired" || body.error?.code === "device_revoked") return leave(body.status ?? "revoked");
     if (!res.ok || !body.cart) return warn("sync refused", res.status, body.error?.code);

@@ -44,6 +44,7 @@ describe("consent, in Chromium", () => {
     await call(page, "flush");
     await eventually(() => expect(d1(`SELECT id FROM events WHERE aid = '${aid}'`)).toHaveLength(2), 20_000);
     expect(sent.join()).toContain("consent.later@example.com");
+    expect(sent.every((body) => JSON.parse(body).consent === true)).toBe(true);
   });
 
   it("with data-gpc and Global Privacy Control on, nothing is recorded or sent, and the page works", async () => {

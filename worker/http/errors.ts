@@ -24,3 +24,12 @@ export function jsonError(
 /** Turns valibot issues into `{ path, message }` pairs a developer can read. */
 export const describeIssues = (issues: v.BaseIssue<unknown>[]) =>
   issues.slice(0, 20).map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
+
+/** The answer when a site that requires consent (`requireConsent`) gets data without it; the script drops what it sent. */
+export const consentRequired = (c: Context) =>
+  jsonError(
+    c,
+    403,
+    "consent_required",
+    'this site stores nothing without the shopper\'s consent: add data-consent="required" to the script tag and call cartback("consent", true) from the consent banner',
+  );

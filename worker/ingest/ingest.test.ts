@@ -105,6 +105,19 @@ describe("POST /v1/events", () => {
   });
 });
 
+it("a site that requires consent stores nothing without it, and everything with it", async () => {
+  const strict = await seedSite(env.DB, [ORIGIN], { requireConsent: true });
+  const without = batchOf([cartEvent(Date.now(), [{ id: "p", price: 100, quantity: 1 }])]);
+  const refused = await postEvents(strict.key, without);
+  expect(refused.status).toBe(403);
+  expect(await refused.json()).toMatchObject({ error: { code: "consent_required" } });
+  const given = { ...batchOf([cartEvent(Date.now(), [{ id: "p", price: 100, quantity: 1 }])]), consent: true };
+  expect((await postEvents(strict.key, given)).status).toBe(202);
+  await eventually(async () => expect(await storedEvents(given.aid)).toBe(1));
+  expect(await storedEvents(without.aid)).toBe(0);
+  expect(await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE aid = ?", without.aid)).toBe(0);
+});
+
 describe("late arrivals", () => {
   it("an identify with an email that arrives after a newer one without keeps the email; the newer name wins", async () => {
     const aid = randomId();

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "../../protocol/limits";
 import { BatchSchema, SiteKey } from "../../protocol/schema";
-import { describeIssues, jsonError } from "../http/errors";
+import { consentRequired, describeIssues, jsonError } from "../http/errors";
 import { readSiteRequest } from "../http/site-request";
 import { findSite, originAllowed } from "../sites/sites";
 import type { IngestMessage } from "./message";
@@ -45,6 +45,7 @@ export const ingest = new Hono<Ingest>()
     }
     const batch = v.safeParse(BatchSchema, json);
     if (!batch.success) return jsonError(c, 422, "invalid_batch", "the batch does not match the protocol", describeIssues(batch.issues));
+    if (site.settings.requireConsent && batch.output.consent !== true) return consentRequired(c);
 
     const receivedAt = Date.now();
     const message: IngestMessage = {

@@ -79,6 +79,9 @@ export const SettingsSchema = v.object({
   holdoutPercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(50)), 5),
   /** A paid order this many days after a message's send or click counts as recovered. */
   attributionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30)), 7),
+  /** Store nothing from a browser without the shopper's consent (the script says so once
+   * `cartback("consent", true)` was called): a check on the collector, whatever the tag says. */
+  requireConsent: v.optional(v.boolean(), false),
   shopName: v.optional(text(100)),
   fromName: v.optional(text(100)),
   /** Where replies go: the merchant's inbox, for the "question" message. */

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { SyncRequestSchema } from "../../protocol/schema";
 import { verifyShopperToken } from "../../server/token";
-import { describeIssues, jsonError } from "../http/errors";
+import { consentRequired, describeIssues, jsonError } from "../http/errors";
 import { readSiteRequest } from "../http/site-request";
 import { type Site, secretOf } from "../sites/sites";
 import { accountStub } from "./account";
@@ -22,6 +22,7 @@ async function authorise(c: Context<Sync>): Promise<Authorised | Response> {
   const request = v.safeParse(SyncRequestSchema, json);
   if (!request.success)
     return jsonError(c, 422, "invalid_sync", "the sync request does not match the protocol", describeIssues(request.issues));
+  if (site.settings.requireConsent && request.output.consent !== true) return consentRequired(c);
   const claims = await verifyShopperToken(request.output.token, site.key, (await secretOf(c.env.DB, site)) ?? "");
   if (typeof claims === "string") {
     const status = claims === "other_site" ? 403 : 401;

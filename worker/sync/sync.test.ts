@@ -169,3 +169,13 @@ describe("an account cart stays bounded", () => {
     expect(Object.keys(cart.lines)).toEqual(["fresh"]);
   });
 });
+
+it("a site that requires consent syncs no account cart without it", async () => {
+  const strict = await seedSite(env.DB, [ORIGIN], { requireConsent: true });
+  const signed = await token("user-consent", { key: strict.key, secret: `sk_${strict.key}` });
+  const body = { token: signed, aid: randomId(), cart: emptySync("EUR") };
+  const refused = await syncCall(body, strict.key);
+  expect(refused.status).toBe(403);
+  expect(((await refused.json()) as ErrorBody).error.code).toBe("consent_required");
+  expect((await syncCall({ ...body, consent: true }, strict.key)).status).toBe(200);
+});
