@@ -79,6 +79,7 @@ describe("forms need the session's CSRF token", () => {
       step2: "4290",
       incentive2: "on",
       holdoutPercent: "10",
+      requireConsent: "on",
       origins: ORIGIN,
     };
     expect((await post("/dashboard/settings", fields, cookie)).status).toBe(403);
@@ -94,8 +95,10 @@ describe("forms need the session's CSRF token", () => {
     expect(stored).toMatchObject({
       abandonAfterMinutes: 40,
       holdoutPercent: 10,
+      requireConsent: true,
       steps: [{ afterMinutes: 0 }, { afterMinutes: 1410 }, { afterMinutes: 4290, incentive: true }],
     });
+    expect(await (await get("/dashboard", cookie)).text()).toMatch(/<input type="checkbox" name="requireConsent" checked>/);
     // The other site is untouched.
     const theirs = JSON.parse(
       (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(other.id).first<string>("settings")) as string,

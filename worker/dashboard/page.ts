@@ -162,6 +162,7 @@ ${[0, 1, 2, 3, 4].map(
 <label for="replyTo">Replies go to</label><input id="replyTo" name="replyTo" type="email" value="${s.replyTo ?? ""}" style="width:100%">
 <label for="webhookUrl">Webhook URL</label><input id="webhookUrl" name="webhookUrl" type="url" value="${s.webhook?.url ?? ""}" style="width:100%">
 <label for="webhookSecret">Webhook secret (16+ characters)</label><input id="webhookSecret" name="webhookSecret" value="${s.webhook?.secret ?? ""}" style="width:100%">
+<label style="font-weight:normal"><input type="checkbox" name="requireConsent" ${s.requireConsent ? "checked" : ""}> Store nothing without the shopper's consent (the script tag then needs <code>data-consent="required"</code>)</label>
 <label for="origins">Allowed origins (one per line)</label><textarea id="origins" name="origins" rows="3">${site.origins.join("\n")}</textarea>
 </div></div>
 <h3>Messages</h3>

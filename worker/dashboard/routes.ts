@@ -119,6 +119,7 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
     abandonAfterMinutes: num("abandonAfterMinutes"),
     steps,
     holdoutPercent: num("holdoutPercent"),
+    requireConsent: form.requireConsent === "on",
     incentive: text("incentiveCode")
       ? { code: text("incentiveCode"), description: text("incentiveDescription") ?? "", expiresInHours: num("incentiveHours") }
       : undefined,
