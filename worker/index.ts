@@ -10,6 +10,7 @@ import { deliverMail, recordUndeliverable } from "./mail/deliver";
 import type { MailJob } from "./mail/job";
 import { merchant } from "./merchant/routes";
 import { privacy } from "./privacy/routes";
+import { wakeForgottenShoppers } from "./recovery/sweep";
 import { purgeExpired } from "./retention/purge";
 import { stats } from "./stats/routes";
 import { sync } from "./sync/route";
@@ -56,6 +57,11 @@ export default {
     }
   },
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(purgeExpired(env.DB, controller.scheduledTime).then((purged) => console.log("retention", purged)));
+    ctx.waitUntil(
+      purgeExpired(env.DB, controller.scheduledTime).then(async (purged) => {
+        const woken = await wakeForgottenShoppers(env, controller.scheduledTime);
+        console.log("daily job", { purged, woken });
+      }),
+    );
   },
 } satisfies ExportedHandler<Env, Job>;
