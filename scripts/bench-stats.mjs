@@ -4,7 +4,7 @@
 // Options: --carts N (default 100000), --requests N (default 20)
 import { parseArgs } from "node:util";
 import { DEMO_SITE, setupLocal } from "./setup-local.mjs";
-import { root, startCollector, wrangler } from "./wrangler.mjs";
+import { d1Rows, root, startCollector, wrangler } from "./wrangler.mjs";
 
 const { values } = parseArgs({ options: { carts: { type: "string", default: "100000" }, requests: { type: "string", default: "20" } } });
 const CARTS = Number(values.carts);
@@ -91,11 +91,8 @@ console.log("\nGoal: under 300 ms.");
 
 // The daily retention job over the same data: every seeded shopper has no live cart, so all
 // events older than 7 days are folded into funnel_daily and deleted, in one D1 batch per site.
-const eventsBefore = JSON.parse(
-  wrangler(["d1", "execute", "DB", "--local", "--persist-to", STATE, "--json", "--command", "SELECT count(*) AS n FROM events"], {
-    quiet: true,
-  }),
-)[0].results[0].n;
+const countEvents = () => d1Rows("SELECT count(*) AS n FROM events", ["--local", "--persist-to", STATE])[0].n;
+const eventsBefore = countEvents();
 const purgeStarted = performance.now();
 const run = await fetch(`${ORIGIN}/__scheduled?cron=17+3+*+*+*`);
 if (!run.ok) throw new Error(`the retention job answered ${run.status}`);
@@ -104,11 +101,7 @@ let eventsAfter = eventsBefore;
 for (let i = 0; i < 600; i++) {
   await new Promise((r) => setTimeout(r, 250));
   try {
-    const n = JSON.parse(
-      wrangler(["d1", "execute", "DB", "--local", "--persist-to", STATE, "--json", "--command", "SELECT count(*) AS n FROM events"], {
-        quiet: true,
-      }),
-    )[0].results[0].n;
+    const n = countEvents();
     if (n < eventsBefore && n === eventsAfter) break;
     eventsAfter = n;
   } catch {} // SQLITE_BUSY while the job writes

@@ -12,7 +12,7 @@ import http from "node:http";
 import { parseArgs } from "node:util";
 import { setupLocal } from "./setup-local.mjs";
 import { measure, sizeTable } from "./size.mjs";
-import { root, startCollector, wrangler } from "./wrangler.mjs";
+import { d1Rows, root, startCollector } from "./wrangler.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -142,13 +142,7 @@ const accepted = ingest.statuses["202"] ?? 0;
 const warm = 50;
 let stored = 0;
 for (let i = 0; i < 60; i++) {
-  const out = wrangler(
-    ["d1", "execute", "DB", "--local", "--persist-to", STATE, "--json", "--command", "SELECT count(*) AS n FROM events"],
-    {
-      quiet: true,
-    },
-  );
-  stored = JSON.parse(out)[0].results[0].n;
+  stored = d1Rows("SELECT count(*) AS n FROM events", ["--local", "--persist-to", STATE])[0].n;
   if (stored >= accepted + warm) break;
   await new Promise((r) => setTimeout(r, 1000));
 }
@@ -193,9 +187,8 @@ let lags = [];
 for (let i = 0; i < 90 && lags.length < SHOPPERS; i++) {
   await new Promise((r) => setTimeout(r, 1000));
   try {
-    const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", STATE, "--json", "--command", lagQuery], { quiet: true });
-    lags = JSON.parse(out)[0]
-      .results.map((r) => r.lag)
+    lags = d1Rows(lagQuery, ["--local", "--persist-to", STATE])
+      .map((r) => r.lag)
       .sort((a, b) => a - b);
   } catch {
     // SQLITE_BUSY while the collector writes: read again on the next round.

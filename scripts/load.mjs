@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { setupLocal } from "./setup-local.mjs";
 import { createSite } from "./site.mjs";
-import { root, startCollector, wrangler } from "./wrangler.mjs";
+import { d1Rows, root, startCollector } from "./wrangler.mjs";
 
 /**
  * Runs the load and returns its figures: events sent (distinct ids), requests made, replays,
@@ -116,7 +116,7 @@ export async function runLoad({ url, rate = 100, seconds = 20, shoppers = 300, r
   const sendSeconds = (Date.now() - started) / 1000;
 
   // The queue consumer stores in the background: wait until the count stops moving.
-  const query = (sql) => JSON.parse(wrangler(["d1", "execute", "DB", ...where, "--json", "--command", sql], { quiet: true }))[0].results;
+  const query = (sql) => d1Rows(sql, where);
   const siteId = query(`SELECT id FROM sites WHERE key = '${site.key}'`)[0].id;
   let stored = { rows: -1, ids: 0 };
   // Done when everything is there, or when nothing more arrived for 10 s (then the rest is lost).

@@ -22,6 +22,11 @@ export function wrangler(args, { quiet = false } = {}) {
   return run.stdout;
 }
 
+/** Runs one SQL statement against D1 (`where`: wrangler's target, e.g. `--local --persist-to dir`) and returns its rows. */
+export function d1Rows(sql, where = ["--local"]) {
+  return JSON.parse(wrangler(["d1", "execute", "DB", ...where, "--json", "--command", sql], { quiet: true }))[0].results;
+}
+
 /** Starts `wrangler dev` in the background. `--test-scheduled` lets you run the daily job by hand
  * (GET /__scheduled?cron=17+3+*+*+*) and keeps wrangler from warning that crons don't fire locally. */
 export function startWrangler(args, options = {}) {

@@ -1,6 +1,7 @@
 import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE, MOMENT_KINDS } from "../protocol/limits";
 import type { Cart, CartAction, CartbackEvent, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
+import { gpcOn, mayShare } from "./consent";
 import { randomId } from "./id";
 import { createSender, enqueue } from "./outbox";
 import { type State, transact } from "./storage";
@@ -91,10 +92,9 @@ type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<
  */
 export function createClient(options: CartbackOptions): Cartback {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
-  const gpc = options.gpc && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
-  const sender = createSender(
-    `${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`,
-    (s) => !gpc && (s.consent || (!options.consent && s.consent == null)),
+  const gpc = options.gpc && gpcOn();
+  const sender = createSender(`${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`, (s) =>
+    mayShare(s.consent, options.consent, gpc),
   );
   const listeners = new Set<CartListener>();
   // Other tabs of the shop hear about changes, so every open tab shows the same cart.

@@ -5,6 +5,7 @@ import { createStore, del, get, getMany, set } from "idb-keyval";
 import { MAX_SYNC_ENTRIES } from "../../protocol/limits";
 import { emptySync, type Hlc, latest, prune, record, type SyncCart, tick, view } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
+import { gpcOn, mayShare } from "../consent";
 import type { Account } from "../storage";
 import { warn } from "../warn";
 
@@ -18,10 +19,8 @@ const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue
 // `npm run bench:sync`). A push over a hibernatable WebSocket would cost fewer requests.
 const INTERVAL = 500;
 
-// The same rule as the events (sdk/client.ts): the account cart is personal data too.
-const allowed = (consent: boolean | undefined): unknown =>
-  !(data.gpc != null && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl) &&
-  (consent || (data.consent !== "required" && consent == null));
+// The account cart is personal data too: the same rule as the events.
+const allowed = (consent: boolean | undefined): unknown => mayShare(consent, data.consent === "required", data.gpc != null && gpcOn());
 
 let running = false;
 let again = false;
