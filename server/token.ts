@@ -54,8 +54,10 @@ export type TokenProblem = "missing" | "malformed" | "forged" | "expired" | "oth
 /** Checks a token for `site`; the claims, or what is wrong with it. Compares in constant time. */
 export async function verifyShopperToken(token: string | undefined, site: string, secret: string): Promise<ShopperClaims | TokenProblem> {
   if (!token) return "missing";
-  const [version, payload, signature] = token.split(".");
-  if (version !== "v1" || !payload || !signature || token.length > 2048) return "malformed";
+  const parts = token.split(".");
+  if (parts.length !== 3 || token.length > 2048) return "malformed"; // exactly `v1.payload.signature`: nothing after
+  const [version, payload, signature] = parts;
+  if (version !== "v1" || !payload || !signature) return "malformed";
   let claims: ShopperClaims;
   let given: Uint8Array;
   try {

@@ -17,3 +17,10 @@ it("signs in Node and verifies, and tells every kind of bad token apart", async 
   expect(payload).not.toBe(tampered.split(".")[1]);
   expect(await verifyShopperToken(tampered, "pk_shop", "sk_secret")).toBe("forged");
 });
+
+it("refuses a token with more or fewer than three segments, even if its first three verify", async () => {
+  const token = await signShopperToken({ site: "pk_shop", userId: "u-1", secret: "sk_secret" });
+  expect(await verifyShopperToken(`${token}.extra`, "pk_shop", "sk_secret")).toBe("malformed");
+  expect(await verifyShopperToken(`${token}.`, "pk_shop", "sk_secret")).toBe("malformed");
+  expect(await verifyShopperToken(token.split(".").slice(0, 2).join("."), "pk_shop", "sk_secret")).toBe("malformed");
+});
