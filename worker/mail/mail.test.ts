@@ -2,9 +2,11 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../index";
+import { readSettings } from "../sites/settings";
 import { ORIGIN, seedSite } from "../test/helpers";
 import type { MailJob } from "./job";
 import { type Mail, PermanentMailError, resendMailer, toMime } from "./mailer";
+import { renderMerchantNotice, renderRecovery } from "./render";
 
 const mail: Mail = {
   id: "seq-1-0",
@@ -75,5 +77,63 @@ describe("failures", () => {
     });
     const { messages } = (await res.json()) as { messages: { id: string; status: string; error: string }[] };
     expect(messages).toEqual([expect.objectContaining({ id: "dead-0", status: "failed", error: "gave up after repeated failures" })]);
+  });
+});
+
+// Bidi controls (U+202A–U+202E, U+2066–U+2069, LRM, RLM, ALM) reorder what a mail client shows:
+// "\u202eAna" can make a subject read backwards, or hide where the shopper's text ends.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+describe("names in subjects and greetings", () => {
+  const cart = { currency: "EUR", lines: [{ id: "tea", name: "Tea", price: 500, quantity: 1 }] };
+  const input = {
+    to: "ana@example.com",
+    from: "shop@example.com",
+    messageId: "seq-1-0",
+    shop: "Tea",
+    origins: [ORIGIN],
+    settings: readSettings("{}"),
+    reason: "reminder" as const,
+    step: 0,
+    cart,
+    restoreUrl: "https://c.example/r/t",
+    unsubscribeUrl: "https://c.example/u/t",
+  };
+
+  it("strip bidi and control characters from the shopper's and the shop's names", () => {
+    for (const mark of "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u0085\u009b\u0007\u2028") {
+      const mail = renderRecovery({ ...input, name: `${mark}Ana${mark}`, shop: `Tea${mark} & Kettle` });
+      expect(mail.subject, `U+${mark.charCodeAt(0).toString(16)}`).toBe("Ana, you left something in your cart");
+      expect(mail.subject).not.toMatch(BIDI);
+      expect(mail.text).not.toMatch(BIDI);
+      expect(mail.html).not.toMatch(BIDI);
+      expect(mail.html).toContain("Tea &#38; Kettle");
+    }
+    const templates = { reminder: { subject: "{{shop}}: {{name}}", heading: "Hi {{name}}", body: "From {{shop}}", cta: "Go" } };
+    const mail = renderRecovery({
+      ...input,
+      settings: readSettings(JSON.stringify({ templates })),
+      name: "\u2067Ana\u2069 Lopez",
+      shop: "\u202eTea\r\nBcc: x",
+    });
+    expect(mail.subject).toBe("Tea Bcc: x: Ana");
+    expect(mail.text.split("\n")[0]).toBe("Hi Ana");
+    for (const value of [mail.subject, mail.text]) {
+      expect(value).not.toMatch(BIDI);
+      expect(value.replace(/\n/g, "")).not.toMatch(CONTROL);
+    }
+  });
+
+  it("strip them from the merchant's notice too", () => {
+    const notice = renderMerchantNotice({
+      id: "n",
+      to: "o@example.com",
+      from: "s@example.com",
+      shop: "Tea\u202e Shop",
+      shopper: "\u2066ana@example.com\u2069",
+    });
+    expect(notice.subject).toBe("Interrupted order at Tea Shop: ana@example.com (€0.00)");
   });
 });

@@ -38,12 +38,27 @@ export function fill(template: string, vars: Record<string, string | undefined>)
   return tidy.charAt(0).toUpperCase() + tidy.slice(1);
 }
 
-/** The first word of a name, without control characters or markup characters: it goes into a
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** Bidi embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), LRM, RLM and the
+ * Arabic letter mark: invisible, they reorder what a mail client shows, so "\u202eAna" can make a
+ * subject read backwards or hide where a shopper's text ends and the shop's begins. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A name from a browser or a setting, fit for one line of a subject or a greeting: bidi controls
+ * removed, C0 and C1 controls and line separators turned into spaces, spaces collapsed.
+ *
+ * @example
+ * plainText("\u202eTea\r\nShop "); // "Tea Shop"
+ */
+export const plainText = (value: string): string => value.replace(BIDI_CONTROLS, "").replace(CONTROLS, " ").replace(/\s+/g, " ").trim();
+
+/** The first word of a name, without control, bidi or markup characters: it goes into a
  * subject line, where nothing would escape it. */
 export const firstName = (name: string | undefined): string | undefined =>
-  name
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-    ?.replace(/[\u0000-\u001f\u007f<>"`]/g, " ")
+  plainText(name ?? "")
+    .replace(/[<>"`]/g, " ")
     .trim()
     .split(/\s+/)[0] || undefined;
 
@@ -77,8 +92,9 @@ export function offersIncentive(settings: SiteSettings, reason: Reason, step: nu
  */
 export function renderRecovery(input: RecoveryInput): Mail {
   const { settings, cart, reason } = input;
+  const shop = plainText(input.shop);
   const template = templateFor(settings, reason);
-  const vars = { name: firstName(input.name), shop: input.shop, code: settings.incentive?.code };
+  const vars = { name: firstName(input.name), shop, code: settings.incentive?.code };
   const subject = fill(template.subject, vars);
   const heading = fill(template.heading, vars);
   const body = fill(template.body, vars);
@@ -110,7 +126,7 @@ export function renderRecovery(input: RecoveryInput): Mail {
 <div style="display:none;max-height:0;overflow:hidden">${e(body.slice(0, 120))}</div>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f5f2"><tr><td align="center" style="padding:24px 12px">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:12px">
-<tr><td style="padding:28px 32px 8px;font:bold 14px Arial,Helvetica,sans-serif;color:#6e6e73;text-transform:uppercase;letter-spacing:1px">${e(input.shop)}</td></tr>
+<tr><td style="padding:28px 32px 8px;font:bold 14px Arial,Helvetica,sans-serif;color:#6e6e73;text-transform:uppercase;letter-spacing:1px">${e(shop)}</td></tr>
 <tr><td style="padding:0 32px;font:bold 24px/1.3 Arial,Helvetica,sans-serif;color:#1d1d1f">${e(heading)}</td></tr>
 <tr><td style="padding:12px 32px 8px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1d1d1f">${e(body)}</td></tr>
 ${incentiveText ? `<tr><td style="padding:8px 32px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td style="padding:14px 16px;background:#e6f4ea;border-radius:8px;font:15px/1.5 Arial,Helvetica,sans-serif;color:#1e5631">${e(incentiveText)}</td></tr></table></td></tr>` : ""}
@@ -120,7 +136,7 @@ ${rows}
 </table></td></tr>
 <tr><td align="center" style="padding:20px 32px 8px"><a href="${e(input.restoreUrl)}" style="display:inline-block;padding:14px 28px;background:#345995;color:#ffffff;border-radius:8px;font:bold 16px Arial,Helvetica,sans-serif;text-decoration:none">${e(cta)}</a></td></tr>
 ${chat ? `<tr><td align="center" style="padding:4px 32px 8px;font:14px Arial,Helvetica,sans-serif"><a href="${e(chat)}" style="color:#345995">Chat with us</a> or reply to this email.</td></tr>` : ""}
-<tr><td style="padding:24px 32px 28px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#6e6e73">You are receiving this because you started an order at ${e(input.shop)}. <a href="${e(input.unsubscribeUrl)}" style="color:#6e6e73">Unsubscribe</a> from these reminders.</td></tr>
+<tr><td style="padding:24px 32px 28px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#6e6e73">You are receiving this because you started an order at ${e(shop)}. <a href="${e(input.unsubscribeUrl)}" style="color:#6e6e73">Unsubscribe</a> from these reminders.</td></tr>
 </table></td></tr></table>
 </body></html>`;
 
@@ -138,7 +154,7 @@ ${chat ? `<tr><td align="center" style="padding:4px 32px 8px;font:14px Arial,Hel
     `${cta}: ${input.restoreUrl}`,
     ...(chat ? [`Chat with us: ${chat}`] : []),
     "",
-    `You are receiving this because you started an order at ${input.shop}. Unsubscribe: ${input.unsubscribeUrl}`,
+    `You are receiving this because you started an order at ${shop}. Unsubscribe: ${input.unsubscribeUrl}`,
   ].join("\n");
 
   return {
@@ -167,13 +183,15 @@ export function renderMerchantNotice(input: {
   reason?: string;
   cart?: Cart;
 }): Mail {
+  const shop = plainText(input.shop);
+  const shopper = plainText(input.shopper);
   const lines = input.cart?.lines ?? [];
   const money = (minor: number) => formatMoney(minor, input.cart?.currency ?? "EUR");
   const total = lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
   const list = lines.map((l) => `${l.quantity} × ${l.name}${l.variant ? ` (${l.variant})` : ""}: ${money(l.price * l.quantity)}`);
-  const subject = `Interrupted order at ${input.shop}: ${input.shopper} (${money(total)})`;
+  const subject = `Interrupted order at ${shop}: ${shopper} (${money(total)})`;
   const text = [
-    `${input.shopper} left an order at ${input.shop}${input.reason ? ` (reason: ${input.reason.replaceAll("_", " ")})` : ""}.`,
+    `${shopper} left an order at ${shop}${input.reason ? ` (reason: ${input.reason.replaceAll("_", " ")})` : ""}.`,
     "",
     ...list,
     `Total: ${money(total)}`,
