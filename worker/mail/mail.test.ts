@@ -6,7 +6,7 @@ import { readSettings } from "../sites/settings";
 import { ORIGIN, seedSite } from "../test/helpers";
 import type { MailJob } from "./job";
 import { type Mail, PermanentMailError, resendMailer, toMime } from "./mailer";
-import { renderMerchantNotice, renderRecovery } from "./render";
+import { fromHeader, renderMerchantNotice, renderRecovery } from "./render";
 
 const mail: Mail = {
   id: "seq-1-0",
@@ -135,5 +135,40 @@ describe("names in subjects and greetings", () => {
       shopper: "\u2066ana@example.com\u2069",
     });
     expect(notice.subject).toBe("Interrupted order at Tea Shop: ana@example.com (€0.00)");
+  });
+});
+
+describe("fromHeader", () => {
+  const named = "Cartback <recovery@cartback.invalid>";
+  const bare = "recovery@cartback.invalid";
+
+  it("is MAIL_FROM itself when the site sets no name", () => {
+    for (const name of [undefined, "", "   ", "\r\n", "\u202e", "<>"]) {
+      expect(fromHeader(name, named)).toBe(named);
+      expect(fromHeader(name, bare)).toBe(bare);
+    }
+  });
+
+  it("puts the site's name before MAIL_FROM's address, named or bare, as a quoted string", () => {
+    expect(fromHeader("Tea & Kettle", named)).toBe('"Tea & Kettle" <recovery@cartback.invalid>');
+    expect(fromHeader("Tea & Kettle", bare)).toBe('"Tea & Kettle" <recovery@cartback.invalid>');
+    expect(fromHeader("Thé, Café", ` ${bare} `)).toBe('"Thé, Café" <recovery@cartback.invalid>');
+  });
+
+  it("escapes quotes and backslashes", () => {
+    expect(fromHeader('Tea "Best" Shop', named)).toBe('"Tea \\"Best\\" Shop" <recovery@cartback.invalid>');
+    expect(fromHeader("Tea \\ Shop", named)).toBe('"Tea \\\\ Shop" <recovery@cartback.invalid>');
+    expect(fromHeader('Tea\\"', named)).toBe('"Tea\\\\\\"" <recovery@cartback.invalid>');
+  });
+
+  it("lets no line break, control, bidi control or second address into the header", () => {
+    const from = fromHeader("Tea\r\nBcc: victim@example.com\u0000\u0085\u202e", named);
+    expect(from).toBe('"Tea Bcc: victim@example.com" <recovery@cartback.invalid>');
+    const spoof = fromHeader("Tea <evil@example.com>", named);
+    expect(spoof).toBe('"Tea evil@example.com" <recovery@cartback.invalid>');
+    // What the send_email adapter takes as the envelope sender.
+    expect(/<([^>]+)>/.exec(spoof)?.[1]).toBe("recovery@cartback.invalid");
+    const head = toMime({ ...mail, from }).split("\r\n\r\n")[0] as string;
+    expect(head.split("\r\n").filter((l) => /^(From|Bcc):/i.test(l))).toEqual([`From: ${from}`]);
   });
 });

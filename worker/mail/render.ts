@@ -62,6 +62,25 @@ export const firstName = (name: string | undefined): string | undefined =>
     .trim()
     .split(/\s+/)[0] || undefined;
 
+/**
+ * The From header for a site's messages: MAIL_FROM's address (MAIL_FROM may be `Name <addr>` or a
+ * bare `addr`) under the site's `fromName`, as an RFC 5322 quoted string (`\` and `"` escaped;
+ * controls, bidi controls, `<` and `>` removed, so no second address or header can be smuggled
+ * in). MAIL_FROM unchanged when the site sets no name.
+ *
+ * @example
+ * fromHeader('Tea "&" Kettle', "Cartback <recovery@shop.example>");
+ * // the header reads: "Tea \"&\" Kettle" <recovery@shop.example>
+ * fromHeader("Tea & Kettle", "recovery@shop.example"); // reads: "Tea & Kettle" <recovery@shop.example>
+ * fromHeader(undefined, "Cartback <recovery@shop.example>"); // MAIL_FROM as it is
+ */
+export function fromHeader(name: string | undefined, mailFrom: string): string {
+  const display = plainText((name ?? "").replace(/[<>]/g, " "));
+  if (!display) return mailFrom;
+  const address = /<([^>]+)>/.exec(mailFrom)?.[1]?.trim() ?? mailFrom.trim();
+  return `"${display.replace(/[\\"]/g, "\\$&")}" <${address}>`;
+}
+
 export interface RecoveryInput {
   to: string;
   from: string;

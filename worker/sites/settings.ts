@@ -83,7 +83,15 @@ export const SettingsSchema = v.object({
    * `cartback("consent", true)` was called): a check on the collector, whatever the tag says. */
   requireConsent: v.optional(v.boolean(), false),
   shopName: v.optional(text(100)),
-  fromName: v.optional(text(100)),
+  /** The From header's display name. Sent as a quoted string, so quotes and backslashes are fine;
+   * a line break or other control character, `<` or `>` would change what the header says. */
+  fromName: v.optional(
+    v.pipe(
+      text(100),
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      v.regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029<>]*$/, "no line breaks, control characters, < or >"),
+    ),
+  ),
   /** Where replies go: the merchant's inbox, for the "question" message. */
   replyTo: v.optional(email),
   /** A chat link offered in the "question" message; must be on one of the site's origins. */
@@ -113,10 +121,22 @@ export type SiteSettings = v.InferOutput<typeof SettingsSchema>;
 /** The settings with every default filled in. */
 export const DEFAULT_SETTINGS: SiteSettings = v.parse(SettingsSchema, {});
 
-/** Reads stored settings; anything unreadable falls back to the defaults, never to an error. */
+/** Reads stored settings; anything unreadable falls back to its default, never to an error. A
+ * stored field that a later rule refuses (a fromName saved before `<` was refused) falls back
+ * alone: the site keeps its other settings. */
 export function readSettings(json: string): SiteSettings {
-  const parsed = v.safeParse(SettingsSchema, JSON.parse(json || "{}"));
-  return parsed.success ? parsed.output : DEFAULT_SETTINGS;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(json || "{}");
+  } catch {
+    return DEFAULT_SETTINGS;
+  }
+  const parsed = v.safeParse(SettingsSchema, stored);
+  if (parsed.success) return parsed.output;
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return DEFAULT_SETTINGS;
+  const refused = new Set(parsed.issues.map((issue) => issue.path?.[0]?.key));
+  const kept = v.safeParse(SettingsSchema, Object.fromEntries(Object.entries(stored).filter(([key]) => !refused.has(key))));
+  return kept.success ? kept.output : DEFAULT_SETTINGS;
 }
 
 /** The template for a reason, the site's own where it has one. */

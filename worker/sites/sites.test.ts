@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { seedSite } from "../test/helpers";
+import { readSettings, SettingsSchema } from "./settings";
 import { findSite, originAllowed } from "./sites";
 
 describe("originAllowed", () => {
@@ -33,5 +35,36 @@ describe("findSite", () => {
 
   it("returns null for an unknown key", async () => {
     expect(await findSite(env.DB, "pk_does_not_exist")).toBeNull();
+  });
+});
+
+describe("fromName", () => {
+  const accepts = (fromName: string) => v.safeParse(SettingsSchema, { fromName }).success;
+  it.each([
+    "Tea\r\nBcc: victim@example.com",
+    "Tea\nShop",
+    "Tea\u0000",
+    "Tea\u0007Shop",
+    "Tea\u0085Shop",
+    "Tea\u2028Shop",
+    "Tea <evil@example.com>",
+    "Tea > Shop",
+    "<Tea",
+  ])("refuses %j: it goes into the From header", (fromName) => {
+    expect(accepts(fromName)).toBe(false);
+  });
+  it.each(['Tea "&" Kettle', "Tea \\ Kettle's", "Thé & Café"])("accepts %j (quoted when sent)", (fromName) => {
+    expect(accepts(fromName)).toBe(true);
+  });
+});
+
+describe("readSettings", () => {
+  it("drops only a stored field that no longer validates, not every setting with it", () => {
+    const settings = readSettings(JSON.stringify({ abandonAfterMinutes: 5, shopName: "Tea", fromName: "Tea <x@example.com>" }));
+    expect(settings).toMatchObject({ abandonAfterMinutes: 5, shopName: "Tea", cartTtlDays: 7 });
+    expect(settings.fromName).toBeUndefined();
+  });
+  it("falls back to the defaults for what is not a settings object", () => {
+    for (const json of ["", "null", "[1]", "7", "{not json"]) expect(readSettings(json)).toMatchObject({ abandonAfterMinutes: 30 });
   });
 });
