@@ -1,6 +1,7 @@
 import { type Context, Hono, type Next } from "hono";
 import * as v from "valibot";
-import { EMAIL_PATTERN, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
+import { normalEmail } from "../../protocol/email";
+import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
 import { Currency, RandomId, text } from "../../protocol/schema";
 import { sameText } from "../http/crypto";
 import { describeIssues, jsonError } from "../http/errors";
@@ -25,7 +26,15 @@ export async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Re
 const OrderSchema = v.pipe(
   v.object({
     orderId: text(MAX_ID_LENGTH),
-    email: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.regex(EMAIL_PATTERN, "must be an email address"))),
+    email: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.maxLength(MAX_EMAIL_LENGTH),
+        v.regex(EMAIL_PATTERN, "must be an email address"),
+        v.transform(normalEmail),
+      ),
+    ),
     aid: v.optional(RandomId),
     total: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES)),
     currency: Currency,

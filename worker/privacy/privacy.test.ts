@@ -82,6 +82,99 @@ describe("export and erase one shopper", () => {
   });
 });
 
+describe("one form of an address", () => {
+  it("finds a shopper who typed Omar.Said@Example.com by any casing, and erases every row and their object", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const typed = "Omar.Said@Example.com";
+    const aid = await abandon(site.key, typed);
+    const message = await eventually(async () => {
+      const row = await env.DB.prepare("SELECT id, email FROM messages WHERE site_id = ?")
+        .bind(site.id)
+        .first<{ id: string; email: string }>();
+      expect(row).not.toBeNull();
+      return row as { id: string; email: string };
+    }, 15_000);
+    // The message goes out: a restore and an unsubscribe link, and a copy in the dev outbox.
+    await deliver([{ kind: "recovery", id: message.id, site: site.id, email: message.email }]);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM links WHERE site_id = ?", site.id)).toBeGreaterThan(0);
+
+    for (const asked of ["omar.said@example.com", "OMAR.SAID@EXAMPLE.COM", " Omar.Said@Example.com "]) {
+      const exported = (await (await call(`/v1/sites/${site.key}/shoppers?email=${encodeURIComponent(asked)}`, site.key)).json()) as Record<
+        string,
+        { email?: string }[]
+      >;
+      expect(exported.shoppers, asked).toHaveLength(1);
+      expect(exported.shoppers?.[0]?.email).toBe("omar.said@example.com");
+      expect(exported.carts, asked).toHaveLength(1);
+      expect(exported.events?.length, asked).toBeGreaterThanOrEqual(2);
+      expect(exported.sequences, asked).toHaveLength(1);
+      expect(exported.messages, asked).toHaveLength(1);
+    }
+
+    const erased = await call(`/v1/sites/${site.key}/shoppers?email=OMAR.SAID@EXAMPLE.COM`, site.key, "DELETE");
+    expect(erased.status).toBe(200);
+    expect(await erased.json()).toMatchObject({ erased: { browsers: 1, emails: 1, shoppers: 1, carts: 1, sequences: 1, messages: 1 } });
+    for (const table of ["events", "carts", "shoppers"]) {
+      expect(await count(env.DB, `SELECT count(*) AS n FROM ${table} WHERE site_id = ? AND aid = ?`, site.id, aid), table).toBe(0);
+    }
+    for (const table of ["sequences", "messages", "links"]) {
+      expect(await count(env.DB, `SELECT count(*) AS n FROM ${table} WHERE site_id = ?`, site.id), table).toBe(0);
+    }
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE site_id = ?`, site.id)).toBe(0);
+    for (const email of [typed, "omar.said@example.com"]) {
+      const state = await runInDurableObject(shopperStub(env, site.id, email), (_obj, s) => s.storage.get("state"));
+      expect(state).toBeUndefined();
+    }
+  });
+
+  it("also finds rows stored in another casing before addresses had one form", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const db = env.DB;
+    await db.batch([
+      db
+        .prepare("INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?, 'old-aid-1', 'Lea.Roux@Example.com', 0, 0)")
+        .bind(site.id),
+      db
+        .prepare("INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?, 'old-aid-2', 'LEA.ROUX@example.COM', 0, 0)")
+        .bind(site.id),
+      db
+        .prepare(
+          `INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status)
+           VALUES ('old-seq', ?, 'Lea.Roux@EXAMPLE.com', 'old-aid-1', 0, 0, 100, 'EUR', 'reminder', 'completed')`,
+        )
+        .bind(site.id),
+      db
+        .prepare(
+          `INSERT INTO messages (id, sequence_id, site_id, email, step, kind, status, due_at, queued_at)
+           VALUES ('old-seq-0', 'old-seq', ?, 'lea.roux@Example.com', 0, 'recovery', 'sent', 0, 0)`,
+        )
+        .bind(site.id),
+      db
+        .prepare("INSERT INTO links (token_hash, kind, site_id, email, expires_at) VALUES (?, 'unsubscribe', ?, 'Lea.Roux@Example.com', 0)")
+        .bind(randomId(), site.id),
+      db
+        .prepare("INSERT INTO suppressions (site_id, email, created_at, source) VALUES (?, 'LEA.ROUX@EXAMPLE.COM', 0, 'link')")
+        .bind(site.id),
+    ]);
+
+    const exported = (await (await call(`/v1/sites/${site.key}/shoppers?email=lea.roux@example.com`, site.key)).json()) as Record<
+      string,
+      unknown[]
+    >;
+    expect(exported.shoppers).toHaveLength(2);
+    expect(exported.sequences).toHaveLength(1);
+    expect(exported.messages).toHaveLength(1);
+    expect(exported.suppressed).toHaveLength(1);
+
+    const erased = await call(`/v1/sites/${site.key}/shoppers?email=lea.roux@example.com`, site.key, "DELETE");
+    expect(await erased.json()).toMatchObject({ erased: { browsers: 2, emails: 1, shoppers: 2, sequences: 1, messages: 1 } });
+    for (const table of ["shoppers", "sequences", "messages", "links"]) {
+      expect(await count(env.DB, `SELECT count(*) AS n FROM ${table} WHERE site_id = ?`, site.id), table).toBe(0);
+    }
+    expect(await count(env.DB, "SELECT count(*) AS n FROM suppressions WHERE site_id = ?", site.id)).toBe(1);
+  });
+});
+
 describe("a signed-in shopper's account", () => {
   it("is exported with its cart and devices, and erased with them, by the shop's user id", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);

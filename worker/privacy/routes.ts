@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { EMAIL_PATTERN, MAX_ID_LENGTH } from "../../protocol/limits";
+import { normalEmail } from "../../protocol/email";
+import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from "../../protocol/limits";
 import { describeIssues, jsonError } from "../http/errors";
 import { type Merchant, merchantOnly } from "../merchant/routes";
 import { shopperStub } from "../recovery/shopper";
@@ -8,13 +9,28 @@ import { accountStub } from "../sync/account";
 
 const Who = v.pipe(
   v.object({
-    email: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.regex(EMAIL_PATTERN, "must be an email address"))),
+    email: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.maxLength(MAX_EMAIL_LENGTH),
+        v.regex(EMAIL_PATTERN, "must be an email address"),
+        v.transform(normalEmail),
+      ),
+    ),
     userId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH))),
   }),
   v.check((w) => Boolean(w.email || w.userId), "give the shopper's email or userId"),
 );
 
-/** Every browser (aid) and email known for a shopper given by email or by the shop's user id. */
+// Addresses are stored in their normal form (protocol/email.ts; migration 0007 fixed older rows),
+// yet every lookup here compares lower(email), whatever casing a row holds: a shopper's object made
+// before then keeps the casing first seen and writes sequences, messages and links with it, and a
+// batch queued by the previous version is stored as it was typed. An export or erase that misses
+// a row is a breach; a scan of one site's index range, for a request this rare, is cheap.
+// (SQLite's lower() folds only ASCII, which every address that passes EMAIL_PATTERN is.)
+
+/** Every browser (aid) and email (normal form) known for a shopper given by email or by the shop's user id. */
 async function identities(
   db: D1Database,
   site: number,
@@ -22,11 +38,11 @@ async function identities(
 ): Promise<{ aids: string[]; emails: string[]; userIds: string[] }> {
   const { results } = await db
     .prepare(
-      "SELECT aid, email, user_id FROM shoppers WHERE site_id = ?1 AND ((?2 IS NOT NULL AND email = ?2) OR (?3 IS NOT NULL AND user_id = ?3))",
+      "SELECT aid, email, user_id FROM shoppers WHERE site_id = ?1 AND ((?2 IS NOT NULL AND lower(email) = ?2) OR (?3 IS NOT NULL AND user_id = ?3))",
     )
     .bind(site, who.email ?? null, who.userId ?? null)
     .all<{ aid: string; email: string | null; user_id: string | null }>();
-  const emails = new Set(results.flatMap((r) => (r.email ? [r.email] : [])));
+  const emails = new Set(results.flatMap((r) => (r.email ? [normalEmail(r.email)] : [])));
   if (who.email) emails.add(who.email);
   // The account cart is kept by user id, also for a signed-in shopper who never sent an event.
   const userIds = new Set(results.flatMap((r) => (r.user_id ? [r.user_id] : [])));
@@ -62,9 +78,9 @@ export const privacy = new Hono<Merchant>()
         ...list(aids),
       ),
       c.env.DB.prepare(`SELECT * FROM orders WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
-      c.env.DB.prepare(`SELECT * FROM sequences WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
-      c.env.DB.prepare(`SELECT * FROM messages WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
-      c.env.DB.prepare(`SELECT email, created_at, source FROM suppressions WHERE site_id = ? AND email IN (${marks(emails)})`).bind(
+      c.env.DB.prepare(`SELECT * FROM sequences WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
+      c.env.DB.prepare(`SELECT * FROM messages WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
+      c.env.DB.prepare(`SELECT email, created_at, source FROM suppressions WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(
         site,
         ...list(emails),
       ),
@@ -95,10 +111,10 @@ export const privacy = new Hono<Merchant>()
       db.prepare(`DELETE FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
       // The shop keeps its own orders; ours only tie them to this shopper's browsers.
       db.prepare(`UPDATE orders SET aid = NULL WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
-      db.prepare(`DELETE FROM messages WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
-      db.prepare(`DELETE FROM sequences WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
-      db.prepare(`DELETE FROM links WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
-      db.prepare(`DELETE FROM dev_outbox WHERE site_id = ? AND "to" IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM messages WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM sequences WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM links WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
+      db.prepare(`DELETE FROM dev_outbox WHERE site_id = ? AND lower("to") IN (${marks(emails)})`).bind(site, ...list(emails)),
     ]);
     await Promise.all([
       ...emails.map((email) => shopperStub(c.env, site, email).erase()),
