@@ -4,6 +4,7 @@
 /** A cart is dropped this long after its last change, in the browser and on the collector. */
 export const CART_TTL_DAYS = 7;
 export const DAY_MS = 86_400_000;
+export const MINUTE_MS = 60_000;
 
 /** Keep-alive requests and beacons share a 64 KiB budget per page; one batch never exceeds it. */
 export const MAX_BODY_BYTES = 64 * 1024;

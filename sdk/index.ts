@@ -2,6 +2,7 @@
 // only where a page needs it).
 import { type Cartback, type CartbackOptions, createClient } from "./client";
 import { restoreFromLink } from "./restore";
+import { transact } from "./storage";
 
 export type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 export type { Cartback, CartbackOptions, CartListener, Order, Restored, Shopper } from "./client";
@@ -16,6 +17,6 @@ export type { Cartback, CartbackOptions, CartListener, Order, Restored, Shopper 
  */
 export function createCartback(options: CartbackOptions): Cartback {
   const client = createClient(options);
-  restoreFromLink(options.endpoint, options.site, client.setCart);
+  restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
   return client;
 }

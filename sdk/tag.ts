@@ -38,8 +38,12 @@ try {
     document.head.append(extra);
   };
   if (data.checkout !== undefined) load("checkout");
-  if (location.search.includes("cartback_restore=")) load("restore");
-  transact((s) => s.account).then((account) => account && load("sync"), warn);
+  // The browser id goes to the extra files with the other data- attributes (the restore file needs it).
+  transact((s) => s).then(({ aid, account }) => {
+    data.aid = aid;
+    if (account) load("sync");
+    if (location.search.includes("cartback_restore=")) load("restore");
+  }, warn);
   const run: Queue = (name, ...args) => {
     if (name === "checkout") load("checkout");
     if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");

@@ -4,6 +4,10 @@ import { restoreFromLink } from "./index";
 
 const script = document.currentScript as HTMLScriptElement;
 const data = script.dataset;
-restoreFromLink(data.endpoint || new URL(script.src).origin, data.site ?? "", (cart) =>
-  (window as unknown as { cartback: (...a: unknown[]) => unknown }).cartback("setCart", cart),
+restoreFromLink(
+  data.endpoint || new URL(script.src).origin,
+  data.site ?? "",
+  (cart) => (window as unknown as { cartback: (...a: unknown[]) => unknown }).cartback("setCart", cart),
+  // The core reads its browser id before it loads this file.
+  () => data.aid ?? "",
 );

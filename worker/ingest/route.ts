@@ -7,6 +7,7 @@ import { readSiteRequest } from "../http/site-request";
 import { findSite, originAllowed } from "../sites/sites";
 import type { IngestMessage } from "./message";
 import { rateLimited } from "./rate-limit";
+import { isUrgent, storeNow } from "./store";
 
 type Ingest = { Bindings: Env };
 
@@ -56,6 +57,19 @@ export const ingest = new Hono<Ingest>()
       ttlDays: site.settings.cartTtlDays,
       events: batch.output.events,
     };
+    if (isUrgent(message)) {
+      try {
+        await storeNow(c.env, message);
+        return c.json({ accepted: batch.output.events.length }, 202);
+      } catch (e) {
+        console.error("storing an urgent batch failed", e);
+        // A purchase is accepted only once the person knows of it; the script sends it again.
+        if (message.events.some((e) => e.type === "purchase")) {
+          c.header("Retry-After", "2");
+          return jsonError(c, 503, "unavailable", "the collector could not record this order just now; retry shortly");
+        }
+      }
+    }
     try {
       await c.env.INGEST.send(message, { contentType: "json" });
     } catch (e) {

@@ -139,6 +139,21 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
   }
 }
 
+/**
+ * Stores one batch now, inside the request, and tells the person: for a purchase (which must
+ * stop a message that is about to go, whatever waits in the queue) and for an identify (which
+ * ties the browser, and everything it did before, to the person before a purchase can follow).
+ * Both are rare next to cart changes, so the ingest path stays a queue hand-off for the rest.
+ */
+export async function storeNow(env: Env, message: IngestMessage): Promise<void> {
+  await env.DB.batch(statementsFor(env.DB, message));
+  await observeBatches(env, [message]);
+}
+
+/** Whether a batch is stored at once rather than queued (see `storeNow`). */
+export const isUrgent = (message: IngestMessage): boolean =>
+  message.events.some((e) => e.type === "purchase" || (e.type === "identify" && e.email !== undefined));
+
 /** Keep one D1 batch to a size D1 takes in one round trip. */
 const MAX_STATEMENTS = 400;
 

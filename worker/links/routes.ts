@@ -1,13 +1,18 @@
 import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { RandomId } from "../../protocol/schema";
 import type { Line } from "../../protocol/types";
-import { jsonError } from "../http/errors";
+import { describeIssues, jsonError } from "../http/errors";
 import { escapeHtml } from "../mail/render";
+import { browsersOf } from "../recovery/observe";
 import { shopperStub } from "../recovery/shopper";
 import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import { findLink, type Link } from "./tokens";
 
 type Links = { Bindings: Env };
+
+const OpenedSchema = v.strictObject({ token: v.pipe(v.string(), v.maxLength(100)), aid: RandomId });
 
 /** A small, self-contained page: no external assets, nothing a scanner could follow. */
 function page(c: Context, status: 200 | 404 | 410, title: string, body: string, script = ""): Response {
@@ -77,7 +82,10 @@ export const links = new Hono<Links>()
       `<script>document.getElementById("go").submit()</script>`,
     );
   })
-  /** POST /r/:token: the click. Counted once per message, then on to the shop with the cart. */
+  /**
+   * POST /r/:token: on to the shop with the cart. Not yet a click: a scanner that runs the page's
+   * script gets here too. The click is the shop page's report of a person's input (below).
+   */
   .post("/r/:token", async (c) => {
     const token = c.req.param("token");
     const link = await findLink(c.env.DB, token, "restore");
@@ -85,19 +93,46 @@ export const links = new Hono<Links>()
     const site = await siteById(c.env.DB, link.site_id);
     if (!site) return gone(c);
     if (await purchased(c.env, link)) return alreadyOrdered(c, site);
-    const now = Date.now();
-    const first = await c.env.DB.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL")
-      .bind(now, link.message_id)
-      .run();
-    if (first.meta.changes && link.sequence_id) {
-      await shopperStub(c.env, link.site_id, link.email).clicked(link.sequence_id, now);
-      await sendWebhook(c.env, site.id, site.settings, "click", {
-        messageId: link.message_id,
-        sequenceId: link.sequence_id,
-        email: link.email,
-      });
-    }
     return c.redirect(restoreTarget(site, token), 303);
+  })
+  /**
+   * POST /v1/restore?site=KEY `{ token, aid }`: the restored page saw a person's first input. The
+   * click is counted (once per message), and the browser is tied to the person: from now on it is
+   * one of theirs, so its activity means they came back and its purchase ends their intent.
+   */
+  .post("/v1/restore", async (c) => {
+    const origin = c.req.header("origin");
+    const site = await findSite(c.env.DB, c.req.query("site") ?? "");
+    if (!site) return jsonError(c, 401, "unknown_site_key", "no site has this key");
+    if (!originAllowed(site.origins, origin)) return jsonError(c, 403, "origin_not_allowed", "this origin may not open links of this site");
+    c.header("Access-Control-Allow-Origin", origin);
+    c.header("Vary", "Origin");
+    const body = v.safeParse(OpenedSchema, await c.req.json().catch(() => undefined));
+    if (!body.success) return jsonError(c, 422, "invalid_open", "send { token, aid }", describeIssues(body.issues));
+    const link = await findLink(c.env.DB, body.output.token, "restore");
+    if (!link || link.site_id !== site.id) return jsonError(c, 404, "unknown_restore_token", "this restore link is unknown or has expired");
+    const now = Date.now();
+    const { aid } = body.output;
+    const [first] = await c.env.DB.batch([
+      c.env.DB.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL").bind(now, link.message_id),
+      // A browser someone else identified stays theirs; an anonymous one becomes this person's.
+      c.env.DB.prepare(
+        `INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (site_id, aid) DO UPDATE SET email = coalesce(email, excluded.email), last_seen = max(last_seen, excluded.last_seen)`,
+      ).bind(site.id, aid, link.email, now),
+    ]);
+    if (link.sequence_id) {
+      const [tied] = await browsersOf(c.env.DB, site.id, [aid]);
+      await shopperStub(c.env, site.id, link.email).opened(site.id, link.email, link.sequence_id, aid, now, tied?.browser);
+      if (first?.meta.changes) {
+        await sendWebhook(c.env, site.id, site.settings, "click", {
+          messageId: link.message_id,
+          sequenceId: link.sequence_id,
+          email: link.email,
+        });
+      }
+    }
+    return c.json({ opened: true });
   })
   /** GET /v1/restore?site=KEY&token=…: the script fetches the cart to restore, from the shop's page. */
   .get("/v1/restore", async (c) => {

@@ -50,6 +50,12 @@ export async function recordUndeliverable(batch: MessageBatch<MailJob>, env: Env
   }
 }
 
+async function cancel(env: Env, id: string, why: string): Promise<void> {
+  await env.DB.prepare("UPDATE messages SET status = 'cancelled', cancel_reason = ? WHERE id = ? AND status = 'queued'")
+    .bind(why, id)
+    .run();
+}
+
 const markFailed = (env: Env, id: string, error: string) =>
   env.DB.prepare("UPDATE messages SET status = 'failed', error = ? WHERE id = ? AND status = 'queued'").bind(error, id).run();
 
@@ -85,21 +91,14 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     .first<{ status: string; sequence_id: string }>();
   if (row?.status !== "queued") return; // sent, cancelled or failed already: a redelivery
 
-  // Live re-check just before sending: a purchase, a return, an unsubscribe since the claim.
-  const verdict = await shopperStub(env, job.site, job.email).confirm(job.id);
-  if (!verdict.send) {
-    await env.DB.prepare("UPDATE messages SET status = 'cancelled', cancel_reason = ? WHERE id = ? AND status = 'queued'")
-      .bind(verdict.why, job.id)
-      .run();
-    return;
-  }
+  // A first look: most stopped sequences end here, before any link is made.
+  const stub = shopperStub(env, job.site, job.email);
+  const verdict = await stub.confirm(job.id);
+  if (!verdict.send) return cancel(env, job.id, verdict.why);
   const cart = await env.DB.prepare("SELECT lines, currency, expires_at FROM carts WHERE site_id = ? AND aid = ?")
     .bind(job.site, verdict.aid)
     .first<CartRow>();
-  if (!cart) {
-    await env.DB.prepare("UPDATE messages SET status = 'cancelled', cancel_reason = 'expired' WHERE id = ?").bind(job.id).run();
-    return;
-  }
+  if (!cart) return cancel(env, job.id, "expired");
   const link = { site_id: job.site, email: job.email, aid: verdict.aid, message_id: job.id, sequence_id: row.sequence_id };
   const restore = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expires_at });
   const unsubscribe = await createLink(env.DB, { ...link, kind: "unsubscribe", expires_at: Date.now() + 5 * YEAR });
@@ -117,12 +116,19 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     restoreUrl: `${publicUrl(env)}/r/${restore}`,
     unsubscribeUrl: `${publicUrl(env)}/u/${unsubscribe}`,
   });
+  // The last check, as late as it can be: a purchase accepted (202) before this line stops the
+  // message, whichever device or server reported it. Only the provider call itself comes after.
+  const last = await stub.confirm(job.id);
+  if (!last.send) return cancel(env, job.id, last.why);
   const { providerId } = await mailerFor(env, site.id).send(mail);
+  const sentAt = Date.now();
   await env.DB.prepare(
     "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, error = NULL WHERE id = ? AND status = 'queued'",
   )
-    .bind(Date.now(), providerId, mail.subject, job.id)
+    .bind(sentAt, providerId, mail.subject, job.id)
     .run();
+  // Attribution opens at the send, not at the claim.
+  await stub.sent(job.id, sentAt);
   await sendWebhook(env, job.site, site.settings, "message_sent", {
     messageId: job.id,
     sequenceId: row.sequence_id,

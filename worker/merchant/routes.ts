@@ -97,13 +97,7 @@ export const merchant = new Hono<Merchant>()
       .bind(site.id, order.orderId, order.aid ?? null, order.total, order.currency, paidAt)
       .run();
     if (email) {
-      await shopperStub(c.env, site.id, email).observe({
-        site: site.id,
-        email,
-        aid: order.aid,
-        activityAt: paidAt,
-        purchase: { orderId: order.orderId, total: order.total, at: paidAt },
-      });
+      await shopperStub(c.env, site.id, email).order(site.id, email, { orderId: order.orderId, total: order.total, at: paidAt }, order.aid);
     }
     return c.json({ recorded: true, followedUp: Boolean(email) }, 201);
   })

@@ -58,7 +58,7 @@ describe("export and erase one shopper", () => {
       expect(await count(env.DB, `SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`, value), table).toBe(0);
     }
     expect(await count(env.DB, "SELECT count(*) AS n FROM suppressions WHERE email = ?", email)).toBe(1);
-    const state = await runInDurableObject(shopperStub(env, site.id, email), (_obj, s) => s.storage.get("state"));
+    const state = await runInDurableObject(shopperStub(env, site.id, email), (_obj, s) => s.storage.get("person"));
     expect(state).toBeUndefined();
     // The job still on the mail queue finds nothing to send.
     await deliver([{ kind: "recovery", id: message?.id as string, site: site.id, email }]);
@@ -122,7 +122,7 @@ describe("one form of an address", () => {
     }
     expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE site_id = ?`, site.id)).toBe(0);
     for (const email of [typed, "omar.said@example.com"]) {
-      const state = await runInDurableObject(shopperStub(env, site.id, email), (_obj, s) => s.storage.get("state"));
+      const state = await runInDurableObject(shopperStub(env, site.id, email), (_obj, s) => s.storage.get("person"));
       expect(state).toBeUndefined();
     }
   });

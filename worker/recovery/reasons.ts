@@ -1,6 +1,8 @@
 import type { MomentKind } from "../../protocol/types";
 import type { Reason as TemplateName } from "../sites/settings";
 
+export type { TemplateName };
+
 /**
  * Why a checkout stalled: Baymard's checkout-abandonment reasons (Sept 2025), plus the two the
  * source documents name, hesitation and a last-minute question.

@@ -85,12 +85,18 @@ describe("abandonment and the sequence", () => {
     const email = "two.tabs@example.com";
     const stub = shopperStub(env, site.id, email);
     const at = Date.now() - MINUTE;
-    const cart = { status: "active" as const, value: 2500, currency: "EUR", expiresAt: Date.now() + 7 * 24 * 60 * MINUTE };
+    const expiresAt = Date.now() + 7 * 24 * 60 * MINUTE;
     // Ten browsers at once: each observation awaits D1 mid-way, which lets the next one in.
     const aids = Array.from({ length: 10 }, () => randomId());
-    await Promise.all(aids.map((aid, i) => stub.observe({ site: site.id, email, aid, activityAt: at + i, cart })));
+    await Promise.all(
+      aids.map((aid, i) =>
+        stub.observe(site.id, email, [
+          { aid, points: [{ at: at + i, value: 2500 }], currency: "EUR", expiresAt, lastActivity: at + i, moments: [], orders: [] },
+        ]),
+      ),
+    );
     const carts = await runInDurableObject(stub, async (_obj: Shopper, state) =>
-      Object.keys((await state.storage.get<{ carts: Record<string, unknown> }>("state"))?.carts ?? {}),
+      Object.keys((await state.storage.get<{ browsers: Record<string, unknown> }>("person"))?.browsers ?? {}),
     );
     expect(carts.sort()).toEqual([...aids].sort());
   });
@@ -162,8 +168,15 @@ describe("stop conditions, checked right before sending", () => {
     // The alarm "crashed" after claiming but before knowing the job reached the queue.
     const stub = shopperStub(env, site.id, email);
     await runInDurableObject(stub, async (_obj: Shopper, state) => {
-      const saved = (await state.storage.get<{ pending?: MailJob }>("state")) ?? {};
-      await state.storage.put("state", { ...saved, pending: job });
+      const claim = {
+        id: job.id,
+        sequenceId: message?.sequence_id,
+        step: 0,
+        template: "reminder",
+        dueAt: Date.now(),
+        abandonedAt: Date.now(),
+      };
+      await state.storage.put("todo", [{ do: "claim", claim, at: Date.now() }]);
       await state.storage.setAlarm(Date.now() + MINUTE);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true); // the retried alarm re-queues the same id
@@ -208,7 +221,7 @@ describe("more stop conditions", () => {
 });
 
 describe("links", () => {
-  it("a prefetch (GET) is no click; the POST is, once, and lands on the shop with the restore token", async () => {
+  it("a prefetch (GET) or a scripted POST is no click; a person's input on the shop page is, once", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "clicker@example.com";
     await abandon(site.key, email);
@@ -229,9 +242,19 @@ describe("links", () => {
     const target = new URL(click.headers.get("location") as string);
     expect(target.origin).toBe(ORIGIN);
     const token = target.searchParams.get("cartback_restore") as string;
+    // The form POST is what a scanner that runs the page's script does too: not a click yet.
+    expect((await messagesOf(email)).results[0]?.clicked_at).toBeNull();
+    // The restored page reports a person's first input: that is the click, counted once.
+    const opened = () =>
+      exports.default.fetch(`https://collector.test/v1/restore?site=${site.key}`, {
+        method: "POST",
+        headers: { origin: ORIGIN, "content-type": "text/plain" },
+        body: JSON.stringify({ token, aid: randomId() }),
+      });
+    expect((await opened()).status).toBe(200);
     const clickedAt = (await messagesOf(email)).results[0]?.clicked_at;
     expect(clickedAt).toBeGreaterThan(0);
-    await exports.default.fetch(`https://collector.test${path}`, { method: "POST", redirect: "manual" });
+    await opened();
     expect((await messagesOf(email)).results[0]?.clicked_at).toBe(clickedAt);
 
     // The shop's page fetches the cart with the token, from an allowed origin only.
@@ -365,11 +388,11 @@ describe("caps and steps", () => {
     expect(due - Date.now()).toBeGreaterThan(45 * MINUTE);
     for (const step of [1, 2]) {
       await runInDurableObject(stub, async (_obj, state) => {
-        const saved = (await state.storage.get<{ sequences: { detectedAt: number }[] }>("state")) as {
+        const saved = (await state.storage.get<{ sequences: { detectedAt: number }[] }>("person")) as {
           sequences: { detectedAt: number }[];
         };
         for (const s of saved.sequences) s.detectedAt -= 61 * MINUTE; // move the sequence an hour into the past
-        await state.storage.put("state", saved);
+        await state.storage.put("person", saved);
         await state.storage.setAlarm(Date.now());
       });
       await runDurableObjectAlarm(stub);

@@ -27,6 +27,14 @@ export async function deliverWebhooks(
       message.ack(); // webhook removed since: nothing to deliver
       continue;
     }
+    // A retried effect queues the same id again: once delivered, it is not sent twice.
+    const done = await env.DB.prepare("SELECT delivered_at FROM webhook_deliveries WHERE id = ?")
+      .bind(job.id)
+      .first<number | null>("delivered_at");
+    if (done) {
+      message.ack();
+      continue;
+    }
     const body = JSON.stringify({ id: job.id, type: job.type, createdAt: job.createdAt, site: site.key, data: job.data });
     let status = 0;
     let error: string | null = null;

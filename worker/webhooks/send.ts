@@ -24,8 +24,10 @@ export async function sendWebhook(
   settings: SiteSettings,
   type: WebhookType,
   data: Record<string, unknown>,
+  /** What makes this webhook one: a retried effect queues the same id, and is delivered once. */
+  key: string = crypto.randomUUID(),
 ): Promise<void> {
   if (!settings.webhook) return;
-  const job: WebhookJob = { id: `wh_${crypto.randomUUID()}`, site, type, createdAt: Date.now(), data };
+  const job: WebhookJob = { id: `wh_${key}`, site, type, createdAt: Date.now(), data };
   await env.WEBHOOKS.send(job, { contentType: "json" });
 }

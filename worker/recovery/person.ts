@@ -1,0 +1,440 @@
+import { DAY_MS, MINUTE_MS } from "../../protocol/limits";
+import type { SiteSettings } from "../sites/settings";
+import { deriveReason, type Moment, type StallReason, type TemplateName, templateOf } from "./reasons";
+
+// The recovery decisions, as a pure function of what a person's object knows, the site's
+// settings, the time and what just happened. The Durable Object (shopper.ts) only loads the
+// state, gathers the facts that live in D1, calls `decide`, saves, and carries out the effects.
+
+/** A cart change on one browser, on the collector's clock; value 0 is an empty cart. */
+export interface CartPoint {
+  at: number;
+  value: number;
+}
+
+/** A paid order: from a browser's script, the merchant API or a platform webhook. */
+export interface PaidOrder {
+  orderId: string;
+  total: number;
+  at: number;
+}
+
+/** What D1 holds about one browser of the person, as a whole: a later snapshot replaces it. */
+export interface Browser {
+  aid: string;
+  /** The cart's changes, oldest first, at most `KEEP_POINTS`; the last one is the cart now. */
+  points: CartPoint[];
+  currency: string;
+  expiresAt: number;
+  /** The browser's latest event of any kind. */
+  lastActivity: number;
+  moments: Moment[];
+  checkoutAt?: number;
+  orders: PaidOrder[];
+}
+
+export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired" | "site_cap";
+type SequenceStatus = "active" | "completed" | "stopped" | "holdout";
+
+export interface Sequence {
+  id: string;
+  /** The cart the sequence is about (the freshest live cart when it started). */
+  aid: string;
+  /** The purchase intent: the time of the boundary (order or emptied cart) it began after. */
+  intent: number;
+  /** The person's last activity when it started: anything later means they came back. */
+  basedOn: number;
+  /** When the quiet threshold passed; steps are timed from here. */
+  detectedAt: number;
+  reason: StallReason;
+  value: number;
+  currency: string;
+  /** The next step to claim. */
+  step: number;
+  status: SequenceStatus;
+  stopReason?: StopReason;
+  /** Sends and human clicks (for the holdout: the abandonment), oldest first. Attribution opens at each. */
+  touches: number[];
+  /** Messages known to have gone out. */
+  sent: string[];
+  recoveredOrderId?: string;
+}
+
+/** A message claimed for sending, with what its `messages` row needs. */
+export interface Claim {
+  id: string;
+  sequenceId: string;
+  step: number;
+  template: TemplateName;
+  dueAt: number;
+  abandonedAt: number;
+}
+
+/** What the collector must do in D1, on queues and webhooks. Each one is idempotent. */
+export type Effect =
+  | { do: "start"; sequence: Sequence; at: number }
+  | { do: "stop"; sequenceId: string; why: StopReason; at: number }
+  | { do: "complete"; sequenceId: string }
+  | { do: "claim"; claim: Claim; at: number }
+  | { do: "notify_merchant"; sequenceId: string }
+  | { do: "credit"; sequenceId: string; order: PaidOrder };
+
+export interface PersonState {
+  site: number;
+  email: string;
+  name?: string;
+  browsers: Record<string, Browser>;
+  /** Orders reported without a browser (merchant API, webhooks), and every order's id once. */
+  orders: PaidOrder[];
+  sequences: Sequence[];
+  /** Sequence starts and sends, for the per-address caps. */
+  starts: number[];
+  sends: number[];
+  /** Known from an unsubscribe through this object; D1's suppression list is checked as well. */
+  suppressed?: boolean;
+}
+
+/** What happened. */
+export type Input =
+  /** Fresh snapshots of some of the person's browsers (new events stored, or a browser tied to them). */
+  | { type: "browsers"; browsers: Browser[]; name?: string }
+  /** A paid order reported by the shop's server or a platform, or by the script before its batch is stored. */
+  | { type: "order"; order: PaidOrder; aid?: string }
+  /** A person (not a scanner) opened a recovery link on this browser, which is theirs from now on. */
+  | { type: "opened"; sequenceId: string; aid: string; at: number; browser?: Browser }
+  | { type: "alarm" }
+  /** The mail consumer's last question before it hands a message to the provider. */
+  | { type: "confirm"; messageId: string }
+  | { type: "sent"; messageId: string; at: number }
+  | { type: "unsubscribed" };
+
+/** What only D1 or a hash knows, gathered by the shell before it decides. */
+export interface Facts {
+  /** The address is on the site's suppression list. */
+  suppressed: boolean;
+  /** Recovery messages the site has sent or queued in the last 24 hours. */
+  siteSentToday: number;
+  /** The person is in the site's holdout group. */
+  holdout: boolean;
+  /** A fresh id for a sequence that may start. */
+  newId: string;
+}
+
+export type Verdict =
+  | { send: true; aid: string; reason: StallReason; step: number; name?: string }
+  | { send: false; why: StopReason | "unknown" };
+
+export interface Decision {
+  state: PersonState;
+  effects: Effect[];
+  /** When the object must look again (null: not until something happens). */
+  alarm: number | null;
+  verdict?: Verdict;
+}
+
+export const KEEP_POINTS = 20;
+export const KEEP_MOMENTS = 50;
+const KEEP_SEQUENCES = 10;
+const KEEP_ORDERS = 50;
+
+/** An empty person. */
+export const newPerson = (site: number, email: string): PersonState => ({
+  site,
+  email,
+  browsers: {},
+  orders: [],
+  sequences: [],
+  starts: [],
+  sends: [],
+});
+
+interface Boundary {
+  at: number;
+  kind: "purchased" | "emptied";
+}
+
+/** Every paid order the person made, from any browser or the shop's server, each once. */
+export function ordersOf(state: PersonState): PaidOrder[] {
+  const byId = new Map<string, PaidOrder>();
+  for (const o of [...state.orders, ...Object.values(state.browsers).flatMap((b) => b.orders)]) {
+    const seen = byId.get(o.orderId);
+    if (!seen || o.at < seen.at) byId.set(o.orderId, o);
+  }
+  return [...byId.values()].sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Where purchase intents end, by time: every paid order (it closes every cart changed before it,
+ * on every browser), and every moment the person's last live cart was emptied. Computed from
+ * what is known, whatever order it arrived in, so a late batch moves no boundary it should not.
+ */
+export function boundaries(state: PersonState): Boundary[] {
+  type Point = { at: number; aid?: string; value: number };
+  const points: Point[] = ordersOf(state).map((o) => ({ at: o.at, value: 0 }));
+  for (const b of Object.values(state.browsers)) for (const p of b.points) points.push({ at: p.at, aid: b.aid, value: p.value });
+  // At the same millisecond the cart comes first: a purchase event follows its cart.
+  points.sort((a, b) => a.at - b.at || (a.aid === undefined ? 1 : 0) - (b.aid === undefined ? 1 : 0));
+  const live = new Set<string>();
+  const out: Boundary[] = [];
+  for (const p of points) {
+    if (p.aid === undefined) {
+      out.push({ at: p.at, kind: "purchased" });
+      live.clear();
+    } else if (p.value > 0) live.add(p.aid);
+    else if (live.delete(p.aid) && live.size === 0) out.push({ at: p.at, kind: "emptied" });
+  }
+  return out;
+}
+
+/** The current purchase intent: the time of the last boundary (0 before any). */
+const intentOf = (bounds: Boundary[]): number => bounds.at(-1)?.at ?? 0;
+
+/** Carts that belong to the current intent: not empty, changed after its start, not expired. Freshest first. */
+function liveCarts(state: PersonState, intent: number, now: number): Browser[] {
+  return Object.values(state.browsers)
+    .filter((b) => {
+      const last = b.points.at(-1);
+      return last !== undefined && last.value > 0 && last.at > intent && b.expiresAt > now;
+    })
+    .sort((a, b) => (b.points.at(-1)?.at ?? 0) - (a.points.at(-1)?.at ?? 0));
+}
+
+const lastActivityOf = (state: PersonState): number => Math.max(0, ...Object.values(state.browsers).map((b) => b.lastActivity));
+
+const quietMs = (settings: SiteSettings) => settings.abandonAfterMinutes * MINUTE_MS;
+
+const dueAt = (sequence: Sequence, step: number, settings: SiteSettings): number => {
+  const after = settings.steps[step]?.afterMinutes;
+  return after === undefined ? Number.POSITIVE_INFINITY : sequence.detectedAt + after * MINUTE_MS;
+};
+
+const activeSequence = (state: PersonState): Sequence | undefined => {
+  const last = state.sequences.at(-1);
+  return last?.status === "active" ? last : undefined;
+};
+
+/** Why an active sequence must not go on, if it must not. */
+function stopReason(state: PersonState, sequence: Sequence, now: number, suppressed: boolean): StopReason | undefined {
+  const bounds = boundaries(state);
+  const after = bounds.find((b) => b.at > sequence.intent);
+  if (after) return after.kind;
+  if (!liveCarts(state, sequence.intent, now).length) {
+    const expired = Object.values(state.browsers).some((b) => {
+      const last = b.points.at(-1);
+      return last !== undefined && last.value > 0 && last.at > sequence.intent;
+    });
+    return expired ? "expired" : "emptied";
+  }
+  if (lastActivityOf(state) > sequence.basedOn) return "returned";
+  if (suppressed || state.suppressed) return "unsubscribed";
+}
+
+/**
+ * Credits a paid order to the sequence whose message (or click) came last before it, within the
+ * attribution window. A sequence is credited once, an order once, and never to a message that had
+ * not gone out when the order was paid.
+ */
+function credit(state: PersonState, order: PaidOrder, settings: SiteSettings, effects: Effect[]): void {
+  if (state.sequences.some((s) => s.recoveredOrderId === order.orderId)) return;
+  const window = settings.attributionDays * DAY_MS;
+  const sequence = [...state.sequences]
+    .reverse()
+    .find((s) => !s.recoveredOrderId && s.touches.some((t) => t <= order.at && order.at - t <= window));
+  if (!sequence) return;
+  sequence.recoveredOrderId = order.orderId;
+  effects.push({ do: "credit", sequenceId: sequence.id, order });
+}
+
+const KEEP_TOUCHES = 10;
+
+function touch(sequence: Sequence, at: number): void {
+  sequence.touches = [...sequence.touches, at].sort((a, b) => a - b).slice(-KEEP_TOUCHES);
+}
+
+function stop(sequence: Sequence, why: StopReason, now: number, effects: Effect[]): void {
+  if (sequence.status === "stopped" || sequence.status === "holdout") return;
+  sequence.status = "stopped";
+  sequence.stopReason = why;
+  effects.push({ do: "stop", sequenceId: sequence.id, why, at: now });
+}
+
+/** Merges a snapshot: the newer view of one browser wins, but never loses activity or orders seen. */
+function absorb(state: PersonState, browser: Browser): void {
+  const known = state.browsers[browser.aid];
+  const orders = new Map([...(known?.orders ?? []), ...browser.orders].map((o) => [o.orderId, o]));
+  const moments = new Map([...(known?.moments ?? []), ...browser.moments].map((m) => [`${m.at}:${m.kind}:${m.code ?? ""}`, m]));
+  state.browsers[browser.aid] = {
+    ...browser,
+    points: browser.points.length || !known ? browser.points.slice(-KEEP_POINTS) : known.points,
+    lastActivity: Math.max(known?.lastActivity ?? 0, browser.lastActivity),
+    checkoutAt: Math.max(known?.checkoutAt ?? 0, browser.checkoutAt ?? 0) || undefined,
+    moments: [...moments.values()].sort((a, b) => a.at - b.at).slice(-KEEP_MOMENTS),
+    orders: [...orders.values()].sort((a, b) => a.at - b.at).slice(-KEEP_ORDERS),
+  };
+}
+
+/** When the object must look again. */
+function nextAlarm(state: PersonState, settings: SiteSettings, now: number): number | null {
+  const active = activeSequence(state);
+  if (active) {
+    const at = dueAt(active, active.step, settings);
+    return Number.isFinite(at) ? at : null;
+  }
+  const intent = intentOf(boundaries(state));
+  if (state.sequences.some((s) => s.intent === intent)) return null;
+  if (!liveCarts(state, intent, now).length) return null;
+  return Math.max(now, lastActivityOf(state) + quietMs(settings));
+}
+
+/** Starts the intent's one sequence, when a live cart has gone quiet and no cap refuses it. */
+function maybeStart(state: PersonState, settings: SiteSettings, now: number, facts: Facts, effects: Effect[]): void {
+  const bounds = boundaries(state);
+  const intent = intentOf(bounds);
+  if (state.sequences.some((s) => s.intent === intent)) return;
+  const carts = liveCarts(state, intent, now);
+  const cart = carts[0];
+  const lastActivity = lastActivityOf(state);
+  // The latest activity on any device: a shopper busy on their phone has not abandoned.
+  if (!cart || lastActivity + quietMs(settings) > now) return;
+  state.starts = state.starts.filter((t) => t > now - DAY_MS);
+  state.sends = state.sends.filter((t) => t > now - 30 * DAY_MS);
+  const refused =
+    state.starts.length >= settings.maxSequencesPerDay ||
+    state.sends.length >= settings.maxEmailsPer30Days ||
+    facts.suppressed ||
+    state.suppressed ||
+    facts.siteSentToday >= settings.maxEmailsPerDay;
+  const moments = Object.values(state.browsers).flatMap((b) => b.moments.filter((m) => m.at > intent));
+  const checkoutStarted = Object.values(state.browsers).some((b) => (b.checkoutAt ?? 0) > intent);
+  const detectedAt = lastActivity + quietMs(settings);
+  const sequence: Sequence = {
+    id: facts.newId,
+    aid: cart.aid,
+    intent,
+    basedOn: lastActivity,
+    detectedAt,
+    reason: deriveReason(moments, { exitAt: lastActivity, checkoutStarted }),
+    value: cart.points.at(-1)?.value ?? 0,
+    currency: cart.currency,
+    step: 0,
+    // The holdout gets no message; its natural recovery is counted from the abandonment.
+    status: facts.holdout ? "holdout" : "active",
+    touches: facts.holdout ? [detectedAt] : [],
+    sent: [],
+  };
+  if (refused) {
+    // A cap that refuses a sequence refuses it for this intent: remembered, not retried.
+    const refusal: Sequence = { ...sequence, status: "stopped", stopReason: "site_cap" };
+    state.sequences = [...state.sequences, refusal].slice(-KEEP_SEQUENCES);
+    return;
+  }
+  state.starts.push(now);
+  state.sequences = [...state.sequences, sequence].slice(-KEEP_SEQUENCES);
+  effects.push({ do: "start", sequence: { ...sequence }, at: now });
+  if (settings.notifyEmail) effects.push({ do: "notify_merchant", sequenceId: sequence.id });
+}
+
+/**
+ * The one place recovery is decided. Returns the new state (the input is not changed), what to
+ * do, when to look again and, for `confirm`, whether the message may go.
+ *
+ * @example
+ * const { state, effects, alarm } = decide(person, settings, Date.now(), { type: "alarm" }, facts);
+ */
+export function decide(person: PersonState, settings: SiteSettings, now: number, input: Input, facts: Facts): Decision {
+  const state = structuredClone(person);
+  const effects: Effect[] = [];
+  let verdict: Verdict | undefined;
+  const before = new Set(ordersOf(state).map((o) => o.orderId));
+  switch (input.type) {
+    case "browsers":
+      if (input.name) state.name = input.name;
+      for (const b of input.browsers) absorb(state, b);
+      break;
+    case "order":
+      if (!before.has(input.order.orderId)) state.orders = [...state.orders, input.order].slice(-KEEP_ORDERS);
+      break;
+    case "opened": {
+      const sequence = state.sequences.find((s) => s.id === input.sequenceId);
+      if (sequence && sequence.status !== "holdout" && !sequence.touches.includes(input.at)) touch(sequence, input.at);
+      // Opening the link is activity on that browser: the person came back.
+      absorb(
+        state,
+        input.browser ?? { aid: input.aid, points: [], currency: "EUR", expiresAt: 0, lastActivity: 0, moments: [], orders: [] },
+      );
+      const b = state.browsers[input.aid] as Browser;
+      b.lastActivity = Math.max(b.lastActivity, input.at);
+      break;
+    }
+    case "sent": {
+      const sequence = state.sequences.find((s) => input.messageId.startsWith(`${s.id}-`));
+      if (sequence && !sequence.sent.includes(input.messageId)) {
+        sequence.sent.push(input.messageId);
+        touch(sequence, input.at);
+        state.sends.push(input.at);
+      }
+      break;
+    }
+    case "unsubscribed":
+      state.suppressed = true;
+      break;
+    case "alarm":
+    case "confirm":
+      break;
+  }
+  // New orders are credited before they stop anything, so the sequence they end gets its due.
+  for (const order of ordersOf(state)) if (!before.has(order.orderId)) credit(state, order, settings, effects);
+
+  const active = activeSequence(state);
+  const why = active && stopReason(state, active, now, input.type === "confirm" || input.type === "alarm" ? facts.suppressed : false);
+  if (active && why) stop(active, why, now, effects);
+
+  if (input.type === "confirm") {
+    const sequence = state.sequences.find((s) => input.messageId.startsWith(`${s.id}-`));
+    // A completed sequence's last message may still be waiting: it is checked like any other.
+    const late = sequence?.status === "completed" ? stopReason(state, sequence, now, facts.suppressed) : undefined;
+    if (sequence && late) stop(sequence, late, now, effects);
+    if (!sequence || sequence.status === "holdout") verdict = { send: false, why: "unknown" };
+    else if (sequence.status === "stopped") verdict = { send: false, why: sequence.stopReason ?? "unknown" };
+    else {
+      const step = Number(input.messageId.slice(sequence.id.length + 1));
+      const cart = state.browsers[sequence.aid] && liveCarts(state, sequence.intent, now).find((b) => b.aid === sequence.aid);
+      verdict = {
+        send: true,
+        aid: cart?.aid ?? liveCarts(state, sequence.intent, now)[0]?.aid ?? sequence.aid,
+        reason: sequence.reason,
+        step,
+        name: state.name,
+      };
+    }
+  }
+
+  if (input.type === "alarm") {
+    if (!activeSequence(state)) maybeStart(state, settings, now, facts, effects);
+    const sequence = activeSequence(state);
+    if (sequence && now >= dueAt(sequence, sequence.step, settings)) {
+      if (facts.siteSentToday >= settings.maxEmailsPerDay) stop(sequence, "site_cap", now, effects);
+      else {
+        const step = sequence.step;
+        effects.push({
+          do: "claim",
+          at: now,
+          claim: {
+            id: `${sequence.id}-${step}`,
+            sequenceId: sequence.id,
+            step,
+            template: templateOf(sequence.reason),
+            dueAt: dueAt(sequence, step, settings),
+            abandonedAt: sequence.basedOn,
+          },
+        });
+        sequence.step = step + 1;
+        if (sequence.step >= settings.steps.length) {
+          sequence.status = "completed";
+          effects.push({ do: "complete", sequenceId: sequence.id });
+        }
+      }
+    }
+  }
+  return { state, effects, alarm: nextAlarm(state, settings, now), verdict };
+}
