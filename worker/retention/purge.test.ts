@@ -75,10 +75,12 @@ it("purges carts and their events 7 days after the last change, no sooner, and t
   )
     .bind(site.id)
     .all();
+  // Cy's purchase is not folded: the stats count purchases from `orders`, which stays.
   expect(aggregates.results).toEqual([
     { stage: "cart", n: 2 },
     { stage: "checkout", n: 1 },
-    { stage: "purchase", n: 1 },
+    { stage: "rank:shipping", n: 1 },
+    { stage: "ranked:shipping", n: 1 },
     { stage: "step:shipping", n: 1 },
   ]);
 });
@@ -91,4 +93,35 @@ it("keeps to each site's own cart lifetime", async () => {
   await eventually(async () => expect((await rowsOf(short.id, batch.aid)).events).toBe(1));
   await runRetention(now);
   expect(await rowsOf(short.id, batch.aid)).toEqual({ events: 0, carts: 0, shoppers: 0 });
+});
+
+it("keeps the steps' checkout order and the server's orders through the purge", async () => {
+  const site = await seedSite(env.DB);
+  const now = Date.now();
+  const line = [{ id: "tea", price: 1250, quantity: 1 }];
+  const step = (at: number, code: string) => ({ id: randomId(), at, type: "moment", kind: "step", code }) as CartbackEvent;
+  // Dee goes shipping → payment; Eli, signed in with a saved address, goes straight to payment.
+  // More shoppers reached payment, so only the positions tell the order.
+  const dee = batchOf([cartEvent(now - 9 * DAY, line), step(now - 9 * DAY + 1, "shipping"), step(now - 9 * DAY + 2, "payment")]);
+  const eli = batchOf([cartEvent(now - 9 * DAY, line), step(now - 9 * DAY + 1, "payment")]);
+  for (const batch of [dee, eli]) expect((await postEvents(site.key, batch)).status).toBe(202);
+  // Eli paid by bank transfer: the shop's server reported it, without a browser id.
+  await env.DB.prepare(
+    "INSERT INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, 'o-eli', NULL, 1250, 'EUR', ?, 'server')",
+  )
+    .bind(site.id, now - 9 * DAY + 3)
+    .run();
+  await eventually(async () => expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ?", site.id)).toBe(5));
+  const range = { from: new Date(now - 10 * DAY).toISOString().slice(0, 10), to: new Date(now).toISOString().slice(0, 10) };
+  const funnel = [
+    { stage: "cart", shoppers: 2 },
+    { stage: "checkout", shoppers: 0 },
+    { stage: "step:shipping", shoppers: 1 },
+    { stage: "step:payment", shoppers: 2 },
+    { stage: "purchase", shoppers: 1 },
+  ];
+  expect((await computeStats(env.DB, site.id, range)).funnel).toEqual(funnel);
+  await runRetention(now);
+  expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ?", site.id)).toBe(0);
+  expect((await computeStats(env.DB, site.id, range)).funnel).toEqual(funnel);
 });

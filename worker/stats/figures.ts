@@ -54,6 +54,29 @@ export function median(sorted: number[]): number | null {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+interface StepRow {
+  step: string;
+  shoppers: number;
+  /** Shoppers whose position in the checkout is known, and the sum of those positions. */
+  ranked: number;
+  positions: number;
+}
+
+/**
+ * STEP_ORDER. Steps in the order shoppers go through them: by their average position in a
+ * shopper's checkout (1 for the step a shopper reached first, 2 for the next new one, …). Positions
+ * are bounded, so a shopper who left for two days between steps weighs no more than any other
+ * (times since the checkout started would let one such gap reorder the funnel); one who skipped a
+ * step (a saved address) or went back to an earlier one moves the averages a little, not the order.
+ * Sums of positions add up, so the retention job folds them per day like the counts. A step known
+ * only from rows folded before positions were (none ranked) comes after the others. Ties: more
+ * shoppers first, then by name.
+ */
+function inCheckoutOrder(steps: StepRow[]): StepRow[] {
+  const place = (r: StepRow) => (r.ranked ? r.positions / r.ranked : Number.POSITIVE_INFINITY);
+  return [...steps].sort((a, b) => place(a) - place(b) || b.shoppers - a.shoppers || (a.step < b.step ? -1 : a.step > b.step ? 1 : 0));
+}
+
 /**
  * Every figure of the stats page for one site and range, recomputed from the stored facts:
  * `sequences` (one per abandonment of a reachable shopper, holdout included), `messages` and
@@ -79,20 +102,41 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
     bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
             count(*) AS converted, coalesce(sum(s.recovered_value), 0) AS revenue
           FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL GROUP BY step`),
-    // Live events, plus what the retention job folded into funnel_daily when it purged older ones.
+    // Cart and checkout: live events, plus what the retention job folded into funnel_daily when it
+    // purged older ones. Purchase: the `orders` table, which holds the script's purchases and the
+    // orders the shop's server reported (POST /v1/sites/:key/orders), one row per order id, and is
+    // never purged (an erasure only clears its aid). A buyer is counted once by browser id; an order
+    // without one (the server did not know it, or the shopper was erased) counts as one buyer.
+    // funnel_daily's "purchase" rows, folded before this rule, are left out: `orders` has them too.
     bind(
       `SELECT type, sum(shoppers) AS shoppers FROM (
-         SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND type IN ('cart', 'checkout', 'purchase') AND at >= ?2 AND at < ?3 GROUP BY type
+         SELECT type, count(DISTINCT aid) AS shoppers FROM events WHERE site_id = ?1 AND type IN ('cart', 'checkout') AND at >= ?2 AND at < ?3 GROUP BY type
          UNION ALL
-         SELECT stage, shoppers FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage IN ('cart', 'checkout', 'purchase')
+         SELECT stage, shoppers FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage IN ('cart', 'checkout')
+         UNION ALL
+         SELECT 'purchase', count(DISTINCT coalesce(aid, 'order:' || order_id)) FROM orders WHERE site_id = ?1 AND at >= ?2 AND at < ?3
        ) GROUP BY type`,
     ),
-    bind(`SELECT step, sum(shoppers) AS shoppers FROM (
-            SELECT json_extract(data, '$.code') AS step, count(DISTINCT aid) AS shoppers FROM events
-            WHERE site_id = ?1 AND type = 'moment' AND at >= ?2 AND at < ?3 AND json_extract(data, '$.kind') = 'step' GROUP BY step
+    // Per step: shoppers, and the step's position in each of their checkouts, for the order the
+    // steps are shown in (see STEP_ORDER). A shopper's positions are taken over all of their events,
+    // as the retention job does when it folds them into funnel_daily ("rank:" and "ranked:" rows),
+    // so the order of a past range survives the purge.
+    bind(`SELECT step, sum(shoppers) AS shoppers, sum(ranked) AS ranked, sum(positions) AS positions FROM (
+            SELECT step, count(*) AS shoppers, count(*) AS ranked, sum(position) AS positions FROM (
+              SELECT step, seen, rank() OVER (PARTITION BY aid ORDER BY first_at) AS position FROM (
+                SELECT aid, json_extract(data, '$.code') AS step, min(at) AS first_at, max(at >= ?2 AND at < ?3) AS seen FROM events
+                WHERE site_id = ?1 AND type = 'moment' AND json_extract(data, '$.kind') = 'step'
+                  AND aid IN (SELECT aid FROM events WHERE site_id = ?1 AND type = 'moment' AND at >= ?2 AND at < ?3)
+                GROUP BY aid, step
+              )
+            ) WHERE seen GROUP BY step
             UNION ALL
-            SELECT substr(stage, 6), shoppers FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage LIKE 'step:%'
-          ) GROUP BY step ORDER BY shoppers DESC, step`),
+            SELECT substr(stage, 6), shoppers, 0, 0 FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage LIKE 'step:%'
+            UNION ALL
+            SELECT substr(stage, 8), 0, shoppers, 0 FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage LIKE 'ranked:%'
+            UNION ALL
+            SELECT substr(stage, 6), 0, 0, shoppers FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 / ${DAY} AND day < ?3 / ${DAY} AND stage LIKE 'rank:%'
+          ) GROUP BY step`),
   ]);
   type Cell = {
     day: number;
@@ -162,7 +206,7 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
     funnel: [
       { stage: "cart", shoppers: stages.cart ?? 0 },
       { stage: "checkout", shoppers: stages.checkout ?? 0 },
-      ...rows<{ step: string; shoppers: number }>(steps).map((r) => ({ stage: `step:${r.step}`, shoppers: r.shoppers })),
+      ...inCheckoutOrder(rows<StepRow>(steps)).map((r) => ({ stage: `step:${r.step}`, shoppers: r.shoppers })),
       { stage: "purchase", shoppers: stages.purchase ?? 0 },
     ],
     daily: [...byDay]

@@ -111,6 +111,10 @@ beforeAll(async () => {
         JSON.stringify(step ? { type, kind: "step", code: step } : { type }),
       ),
     ),
+    // The orders row ingest writes with a1's purchase event, in the same batch.
+    env.DB.prepare(
+      "INSERT INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, 'o-a1', 'a1', 1000, 'EUR', ?, 'script')",
+    ).bind(site.id, day("2026-11-02")),
   ]);
 });
 
@@ -235,5 +239,102 @@ describe("figures from a real sequence", () => {
     const stats = await computeStats(env.DB, shop.id, { from: day(-86_400_000), to: day(0) });
     expect(stats.abandoned.carts).toBe(1);
     expect(stats.messages).toEqual([{ step: 0, sent: 1, clicked: 0, converted: 0, revenue: 0 }]);
+  });
+});
+
+describe("the checkout funnel", () => {
+  it("shows the steps in checkout order and counts the orders the shop's server reported", async () => {
+    const shop = await seedSite(env.DB, [ORIGIN]);
+    const t = day("2026-11-05");
+    const minute = 60_000;
+    // Most shoppers go shipping → payment → review; b3 was signed in with a saved address and
+    // skipped shipping, so payment has the most shoppers and neither the counts nor the
+    // alphabet give the order.
+    const events: [string, string, string | undefined, number][] = [
+      ...["b1", "b2", "b3", "b4"].flatMap((aid): [string, string, string | undefined, number][] => [
+        [aid, "cart", undefined, t],
+        [aid, "checkout", undefined, t + minute],
+      ]),
+      ["b1", "moment", "shipping", t + 2 * minute],
+      ["b1", "moment", "payment", t + 3 * minute],
+      ["b1", "moment", "review", t + 4 * minute],
+      ["b1", "purchase", undefined, t + 5 * minute],
+      ["b2", "moment", "shipping", t + 2 * minute],
+      ["b2", "moment", "payment", t + 9 * minute],
+      ["b2", "moment", "shipping", t + 10 * minute], // back to change the address
+      ["b3", "moment", "payment", t + 2 * minute],
+      ["b3", "moment", "review", t + 3 * minute],
+      ["b4", "moment", "shipping", t + 2 * minute],
+      ["b4", "moment", "payment", t + 3 * minute],
+      ["b4", "moment", "review", t + 4 * minute],
+    ];
+    // [order, aid, source, paid at]: b1's order came from the script and again from the server (one
+    // row); b4 paid by bank transfer, reported by the server only; two more server orders carry no
+    // browser id (a shopper whose aid the shop never had, or one erased since); one is out of range.
+    const orders: [string, string | null, string, number][] = [
+      ["o-b1", "b1", "script", t + 5 * minute],
+      ["o-b4", "b4", "server", t + 60 * minute],
+      ["o-phone-1", null, "server", t + 2 * HOUR],
+      ["o-phone-2", null, "server", t + 3 * HOUR],
+      ["o-old", null, "server", day("2026-10-01")],
+    ];
+    await env.DB.batch([
+      ...events.map(([aid, type, step, at], i) =>
+        env.DB.prepare(
+          "INSERT INTO events (site_id, id, aid, type, at, client_at, received_at, data) VALUES (?, ?, ?, ?, ?, 0, 0, ?)",
+        ).bind(shop.id, `fe${i}`, aid, type, at, JSON.stringify(step ? { type, kind: "step", code: step } : { type })),
+      ),
+      ...orders.map(([order, aid, source, at]) =>
+        env.DB.prepare(
+          "INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, 1000, 'EUR', ?, ?)",
+        ).bind(shop.id, order, aid, at, source),
+      ),
+      env.DB.prepare(
+        "INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, 'o-b1', NULL, 1000, 'EUR', ?, 'server')",
+      ).bind(shop.id, t + 6 * minute),
+    ]);
+    const stats = await computeStats(env.DB, shop.id, { from: "2026-11-05", to: "2026-11-05" });
+    expect(stats.funnel).toEqual([
+      { stage: "cart", shoppers: 4 },
+      { stage: "checkout", shoppers: 4 },
+      { stage: "step:shipping", shoppers: 3 },
+      { stage: "step:payment", shoppers: 4 },
+      { stage: "step:review", shoppers: 3 },
+      { stage: "purchase", shoppers: 4 }, // b1, b4 and the two phone orders
+    ]);
+  });
+
+  it("orders folded steps by their folded positions, and puts steps folded before positions were last", async () => {
+    const shop = await seedSite(env.DB, [ORIGIN]);
+    const d = Date.parse("2026-09-10T00:00:00Z") / 86_400_000;
+    const rows: [string, number][] = [
+      ["cart", 9],
+      ["checkout", 6],
+      ["step:legacy", 5], // folded before positions were: nothing says where it goes
+      ["step:payment", 2],
+      ["rank:payment", 4],
+      ["ranked:payment", 2],
+      ["step:shipping", 3],
+      ["rank:shipping", 3],
+      ["ranked:shipping", 3],
+      ["purchase", 7], // folded before purchases were counted from `orders`: those rows hold them
+    ];
+    await env.DB.batch([
+      ...rows.map(([stage, n]) =>
+        env.DB.prepare("INSERT INTO funnel_daily (site_id, day, stage, shoppers) VALUES (?, ?, ?, ?)").bind(shop.id, d, stage, n),
+      ),
+      env.DB.prepare(
+        "INSERT INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, 'o-1', 'gone', 100, 'EUR', ?, 'script')",
+      ).bind(shop.id, d * 86_400_000 + HOUR),
+    ]);
+    const stats = await computeStats(env.DB, shop.id, { from: "2026-09-10", to: "2026-09-10" });
+    expect(stats.funnel).toEqual([
+      { stage: "cart", shoppers: 9 },
+      { stage: "checkout", shoppers: 6 },
+      { stage: "step:shipping", shoppers: 3 },
+      { stage: "step:payment", shoppers: 2 },
+      { stage: "step:legacy", shoppers: 5 },
+      { stage: "purchase", shoppers: 1 },
+    ]);
   });
 });
