@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { normalEmail } from "../../protocol/email";
 import {
   MAX_BATCH_EVENTS,
   MAX_BODY_BYTES,
@@ -189,9 +190,11 @@ interface CartRow {
  */
 const wellFormed = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
 
-/** A value with every string in it as the collector keeps it. */
+/** A value with every string in it as the collector keeps it, and an email in its normal form (protocol/email.ts). */
 const asKept = <T>(value: T): T =>
-  JSON.parse(JSON.stringify(value), (_key, v: unknown) => (typeof v === "string" ? wellFormed(v) : v)) as T;
+  JSON.parse(JSON.stringify(value), (key, v: unknown) =>
+    typeof v === "string" ? (key === "email" ? normalEmail(v) : wellFormed(v)) : v,
+  ) as T;
 
 const later = (a: { at: number; id: string }, b: { at: number; id: string }) => a.at > b.at || (a.at === b.at && a.id > b.id);
 
