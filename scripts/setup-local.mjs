@@ -9,19 +9,25 @@ import { wrangler } from "./wrangler.mjs";
 
 export const DEMO_SITE = { key: "pk_demo_local", secret: "sk_demo_local_only_not_secret", name: "Demo shop" };
 
+/** The demo site for a collector on `port`: allowed on the local origins, its recovery links
+ * landing on the demo shop the collector serves at /demo/ (else they land on the collector's own
+ * `/`, a 404), and no holdout, so someone trying the demo always sees the email. */
+export function demoSite(port = 8787) {
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    ...DEMO_SITE,
+    origins: [origin, `http://localhost:${port}`],
+    settings: { holdoutPercent: 0, restoreUrl: `${origin}/demo/` },
+  };
+}
+
 export async function setupLocal({ port = 8787, persistTo, fresh = false } = {}) {
   const where = persistTo ? ["--local", "--persist-to", persistTo] : ["--local"];
   if (fresh && persistTo) rmSync(persistTo, { recursive: true, force: true });
   await buildScript();
   wrangler(["d1", "migrations", "apply", "DB", ...where], { quiet: true });
-  createSite({
-    ...DEMO_SITE,
-    origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
-    // Someone trying the demo should always see the email: no holdout on the demo site.
-    settings: { holdoutPercent: 0 },
-    upsert: true,
-    where,
-  });
+  // An existing demo site gets the origins and these settings for this port; other settings stay.
+  createSite({ ...demoSite(port), upsert: true, where });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -36,7 +36,10 @@ export function createSite({
   where = ["--local"],
 }) {
   const list = JSON.stringify(origins.map(normaliseOrigin));
-  const conflict = upsert ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name` : "";
+  // On upsert, the settings given replace those fields only: what the merchant changed since stays.
+  const conflict = upsert
+    ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name, settings = json_patch(sites.settings, excluded.settings)`
+    : "";
   wrangler(
     [
       "d1",
