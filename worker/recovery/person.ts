@@ -40,7 +40,8 @@ export interface Sequence {
   id: string;
   /** The cart the sequence is about (the freshest live cart when it started). */
   aid: string;
-  /** The purchase intent: the time of the boundary (order or emptied cart) it began after. */
+  /** The purchase intent when it started: the time of the boundary it began after (for the record;
+   * decisions recompute it from `basedOn`, see `intentAt`). */
   intent: number;
   /** The person's last activity when it started: anything later means they came back. */
   basedOn: number;
@@ -189,6 +190,16 @@ export function boundaries(state: PersonState): Boundary[] {
 /** The current purchase intent: the time of the last boundary (0 before any). */
 const intentOf = (bounds: Boundary[]): number => bounds.at(-1)?.at ?? 0;
 
+/**
+ * The intent a time falls in: the last boundary at or before it. A sequence's intent is the one
+ * its abandonment falls in, recomputed from what is known now: an order learned late, from a
+ * browser tied late, moves a boundary before the sequence without making it a second intent.
+ */
+const intentAt = (bounds: Boundary[], t: number): Boundary | undefined => bounds.findLast((b) => b.at <= t);
+
+const hasSequence = (state: PersonState, bounds: Boundary[], intent: number): boolean =>
+  state.sequences.some((s) => (intentAt(bounds, s.basedOn)?.at ?? 0) === intent);
+
 /** Carts that belong to the current intent: not empty, changed after its start, not expired. Freshest first. */
 function liveCarts(state: PersonState, intent: number, now: number): Browser[] {
   return Object.values(state.browsers)
@@ -213,16 +224,17 @@ const activeSequence = (state: PersonState): Sequence | undefined => {
   return last?.status === "active" ? last : undefined;
 };
 
-/** Why an active sequence must not go on, if it must not. */
+/** Why a sequence must not go on, if it must not. */
 function stopReason(state: PersonState, sequence: Sequence, now: number, suppressed: boolean): StopReason | undefined {
   const bounds = boundaries(state);
-  const after = bounds.find((b) => b.at > sequence.intent);
+  const own = intentAt(bounds, sequence.basedOn);
+  // An order, or the last cart emptied, since the shopper left: their intent ended.
+  const after = bounds.find((b) => b.at > sequence.basedOn);
   if (after) return after.kind;
-  if (!liveCarts(state, sequence.intent, now).length) {
-    const expired = Object.values(state.browsers).some((b) => {
-      const last = b.points.at(-1);
-      return last !== undefined && last.value > 0 && last.at > sequence.intent;
-    });
+  if (!liveCarts(state, own?.at ?? 0, now).length) {
+    // Closed before they left, by a boundary learned only now (a browser tied late), or expired.
+    if (own) return own.kind;
+    const expired = Object.values(state.browsers).some((b) => (b.points.at(-1)?.value ?? 0) > 0);
     return expired ? "expired" : "emptied";
   }
   if (lastActivityOf(state) > sequence.basedOn) return "returned";
@@ -280,8 +292,9 @@ function nextAlarm(state: PersonState, settings: SiteSettings, now: number): num
     const at = dueAt(active, active.step, settings);
     return Number.isFinite(at) ? at : null;
   }
-  const intent = intentOf(boundaries(state));
-  if (state.sequences.some((s) => s.intent === intent)) return null;
+  const bounds = boundaries(state);
+  const intent = intentOf(bounds);
+  if (hasSequence(state, bounds, intent)) return null;
   if (!liveCarts(state, intent, now).length) return null;
   return Math.max(now, lastActivityOf(state) + quietMs(settings));
 }
@@ -290,7 +303,7 @@ function nextAlarm(state: PersonState, settings: SiteSettings, now: number): num
 function maybeStart(state: PersonState, settings: SiteSettings, now: number, facts: Facts, effects: Effect[]): void {
   const bounds = boundaries(state);
   const intent = intentOf(bounds);
-  if (state.sequences.some((s) => s.intent === intent)) return;
+  if (hasSequence(state, bounds, intent)) return;
   const carts = liveCarts(state, intent, now);
   const cart = carts[0];
   const lastActivity = lastActivityOf(state);
@@ -398,10 +411,11 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
     else if (sequence.status === "stopped") verdict = { send: false, why: sequence.stopReason ?? "unknown" };
     else {
       const step = Number(input.messageId.slice(sequence.id.length + 1));
-      const cart = state.browsers[sequence.aid] && liveCarts(state, sequence.intent, now).find((b) => b.aid === sequence.aid);
+      const live = liveCarts(state, intentAt(boundaries(state), sequence.basedOn)?.at ?? 0, now);
       verdict = {
         send: true,
-        aid: cart?.aid ?? liveCarts(state, sequence.intent, now)[0]?.aid ?? sequence.aid,
+        // The cart it was about, or the person's freshest live cart if that one was emptied.
+        aid: live.find((b) => b.aid === sequence.aid)?.aid ?? live[0]?.aid ?? sequence.aid,
         reason: sequence.reason,
         step,
         name: state.name,
