@@ -1,3 +1,4 @@
+import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import type { Cart, CartbackEvent } from "../../protocol/types";
 import { observeBatches } from "../recovery/observe";
@@ -89,7 +90,7 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
                identified_at = max(coalesce(identified_at, 0), ?6)
              WHERE site_id = ?1 AND aid = ?2`,
           )
-          .bind(site, aid, event.email ?? null, event.userId ?? null, event.name ?? null, at),
+          .bind(site, aid, event.email === undefined ? null : normalEmail(event.email), event.userId ?? null, event.name ?? null, at),
       ];
     case "checkout":
       return [

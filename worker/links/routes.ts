@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
+import { normalEmail } from "../../protocol/email";
 import { RandomId } from "../../protocol/schema";
 import type { Line } from "../../protocol/types";
 import { describeIssues, jsonError } from "../http/errors";
@@ -119,7 +120,7 @@ export const links = new Hono<Links>()
       c.env.DB.prepare(
         `INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
          ON CONFLICT (site_id, aid) DO UPDATE SET email = coalesce(email, excluded.email), last_seen = max(last_seen, excluded.last_seen)`,
-      ).bind(site.id, aid, link.email, now),
+      ).bind(site.id, aid, normalEmail(link.email), now),
     ]);
     if (link.sequence_id) {
       const [tied] = await browsersOf(c.env.DB, site.id, [aid]);
@@ -174,7 +175,7 @@ export const links = new Hono<Links>()
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const source = form["List-Unsubscribe"] === "One-Click" ? "one_click" : "link";
     await c.env.DB.prepare("INSERT OR IGNORE INTO suppressions (site_id, email, created_at, source) VALUES (?, ?, ?, ?)")
-      .bind(link.site_id, link.email, Date.now(), source)
+      .bind(link.site_id, normalEmail(link.email), Date.now(), source)
       .run();
     await shopperStub(c.env, link.site_id, link.email).unsubscribed();
     return page(c, 200, "Unsubscribed", `<h1>You are unsubscribed</h1><p>${escapeHtml(link.email)} will get no more cart reminders.</p>`);

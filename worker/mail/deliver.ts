@@ -6,7 +6,7 @@ import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
-import { renderMerchantNotice, renderRecovery } from "./render";
+import { fromHeader, renderMerchantNotice, renderRecovery } from "./render";
 
 const YEAR = 365 * 86_400_000;
 
@@ -63,9 +63,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   const site = await siteById(env.DB, job.site);
   if (!site) throw new PermanentMailError(`site ${job.site} no longer exists`);
   const shop = site.settings.shopName ?? site.name;
-  const from = site.settings.fromName
-    ? `${site.settings.fromName} <${/<([^>]+)>/.exec(env.MAIL_FROM)?.[1] ?? env.MAIL_FROM}>`
-    : env.MAIL_FROM;
+  const from = fromHeader(site.settings.fromName, env.MAIL_FROM);
 
   if (job.kind === "merchant_notice") {
     const cart = await env.DB.prepare(

@@ -1,3 +1,4 @@
+import { normalEmail } from "../../protocol/email";
 import type { MomentKind } from "../../protocol/types";
 import type { IngestMessage } from "../ingest/message";
 import { type Browser, KEEP_MOMENTS, KEEP_POINTS } from "./person";
@@ -114,8 +115,9 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
   await Promise.all(
     [...bySite].map(async ([site, aids]) => {
       const persons = new Map<string, { name?: string; browsers: Browser[] }>();
-      for (const { email, name, browser } of await browsersOf(env.DB, site, [...aids])) {
-        if (!email) continue;
+      for (const { email: stored, name, browser } of await browsersOf(env.DB, site, [...aids])) {
+        if (!stored) continue;
+        const email = normalEmail(stored);
         const person = persons.get(email) ?? { browsers: [] };
         person.browsers.push(browser);
         if (name) person.name = name;

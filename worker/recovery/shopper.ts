@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
@@ -99,7 +100,7 @@ export class Shopper extends DurableObject<Env> {
     return this.serially(async () => {
       const stored = await this.load();
       if (!stored && (site === undefined || email === undefined)) return undefined;
-      const person = stored?.person ?? newPerson(site as number, email as string);
+      const person = stored?.person ?? newPerson(site as number, normalEmail(email as string));
       const settings = await siteById(this.env.DB, person.site).then((s) => s?.settings);
       if (!settings) return undefined; // the site is gone: nothing to send for it
       const now = Date.now();
@@ -118,7 +119,8 @@ export class Shopper extends DurableObject<Env> {
   private async load(): Promise<Stored | undefined> {
     const got = await this.ctx.storage.get<unknown>(["person", "todo", "state"]);
     const person = got.get("person") as PersonState | undefined;
-    if (person) return { person, todo: (got.get("todo") as Effect[] | undefined) ?? [] };
+    // Objects made before addresses had one form keep the casing they first saw.
+    if (person) return { person: { ...person, email: normalEmail(person.email) }, todo: (got.get("todo") as Effect[] | undefined) ?? [] };
     const legacy = got.get("state") as Legacy | undefined;
     return legacy ? { person: fromLegacy(legacy), todo: [] } : undefined;
   }
@@ -238,7 +240,7 @@ interface Legacy {
 
 /** Reads an object saved before the person model, so live sequences carry on after a deploy. */
 function fromLegacy(old: Legacy): PersonState {
-  const person = newPerson(old.site, old.email);
+  const person = newPerson(old.site, normalEmail(old.email));
   person.name = old.name;
   for (const c of Object.values(old.carts ?? {})) {
     person.browsers[c.aid] = {
@@ -273,12 +275,12 @@ function fromLegacy(old: Legacy): PersonState {
  */
 export async function inHoldout(site: number, email: string, percent: number): Promise<boolean> {
   if (percent <= 0) return false;
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`holdout:${site}:${email.toLowerCase()}`));
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`holdout:${site}:${normalEmail(email)}`));
   return new DataView(hash).getUint32(0) % 10_000 < percent * 100;
 }
 
 /** The Durable Object of the person with this email on this site. */
 export function shopperStub(env: Env, site: number, email: string): DurableObjectStub<Shopper> {
   const namespace = env.SHOPPER as unknown as DurableObjectNamespace<Shopper>;
-  return namespace.get(namespace.idFromName(`${site}:${email.toLowerCase()}`));
+  return namespace.get(namespace.idFromName(`${site}:${normalEmail(email)}`));
 }
