@@ -1,7 +1,7 @@
 // @vitest-environment node
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareHlc, emptySync, type Hlc, latest, merge, prune, record, type SyncCart, tick, view, ZERO } from "./merge";
+import { boughtAt, compareHlc, emptySync, type Hlc, latest, merge, prune, record, type SyncCart, tick, view, ZERO } from "./merge";
 import type { Cart } from "./types";
 
 const DEVICES = ["d0", "d1", "d2", "d3", "d4"];
@@ -165,5 +165,22 @@ describe("prune", () => {
         },
       ),
     );
+  });
+});
+
+const line = (id: string) => ({ id, name: id, price: 100, quantity: 1 });
+
+describe("boughtAt", () => {
+  it("turns every line changed before the order into a tombstone, keeps the later ones, and changes nothing a second time", () => {
+    let t = 0;
+    const clock = (): Hlc => [1000 + t++, 0, "d"];
+    const before = record(emptySync("EUR"), { currency: "EUR", lines: [line("tea"), line("mug")] }, clock);
+    const after = record(before, { currency: "EUR", lines: [line("tea"), line("mug"), line("kettle")] }, () => [5000, 0, "d"]);
+    const bought = boughtAt(after, 2000, () => [6000, 0, "o"]);
+    expect(view(bought).lines.map((l) => l.id)).toEqual(["kettle"]);
+    expect(bought.lines.tea?.line).toBeUndefined();
+    expect(boughtAt(bought, 2000, () => [7000, 0, "o"])).toEqual(bought);
+    // Another device that still holds the bought lines merges to the same: they do not come back.
+    expect(view(merge(before, bought)).lines.map((l) => l.id)).toEqual(["kettle"]);
   });
 });

@@ -112,3 +112,13 @@ export function record(sync: SyncCart, after: Cart, clock: () => Hlc): SyncCart 
 }
 
 export const emptySync = (currency: string): SyncCart => ({ currency, currencyAt: ZERO, lines: {} });
+
+/**
+ * After a paid order at `at` (ms): every line last changed before it was bought, so it becomes a
+ * tombstone; a line changed after the order stays.
+ *
+ * @example
+ * const after = boughtAt(account, purchase.at, () => (clock = tick(clock, aid, Date.now())));
+ */
+export const boughtAt = (sync: SyncCart, at: number, clock: () => Hlc): SyncCart =>
+  record(sync, { currency: sync.currency, lines: view(sync).lines.filter((l) => (sync.lines[l.id]?.at[0] ?? 0) > at) }, clock);

@@ -211,6 +211,8 @@ export function createClient(options: CartbackOptions): Cartback {
           currency,
           cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
         });
+        // The sync code (when loaded): what the account held before now was bought.
+        if (s.account) dispatchEvent(new CustomEvent("cartback:purchase", { detail: Date.now() }));
         s.cart = undefined;
       }, true),
     moment: (kind, detail) =>

@@ -3,7 +3,7 @@
 // collector: on every change here, when the tab comes back, and every second while it is visible.
 import { createStore, del, get, getMany, set } from "idb-keyval";
 import { MAX_SYNC_ENTRIES } from "../../protocol/limits";
-import { emptySync, type Hlc, latest, prune, record, type SyncCart, tick, view } from "../../protocol/merge";
+import { boughtAt, emptySync, type Hlc, latest, prune, record, type SyncCart, tick, view } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 import { gpcOn, mayShare } from "../consent";
 import type { Account } from "../storage";
@@ -26,6 +26,8 @@ let running = false;
 let again = false;
 let stopped = false;
 let clock: Hlc | undefined;
+// When this device last paid: the account's older lines were bought, whatever the server sends back.
+let bought = 0;
 
 const post = (path: string, body: unknown) =>
   fetch(`${endpoint}${path}?site=${encodeURIComponent(data.site ?? "")}`, { method: "POST", body: JSON.stringify(body) });
@@ -71,9 +73,18 @@ async function round(): Promise<void> {
     const body = (await res.json().catch(() => ({}))) as { status?: string; cart?: SyncCart; error?: { code: string } };
     if (body.status === "retired" || body.error?.code === "device_revoked") return leave(body.status ?? "revoked");
     if (!res.ok || !body.cart) return warn("sync refused", res.status, body.error?.code);
-    const merged = body.cart;
+    let merged = body.cart;
     const latestSeen = latest(merged);
     if (latestSeen[0] > (clock as Hlc)[0] || (latestSeen[0] === (clock as Hlc)[0] && latestSeen[1] > (clock as Hlc)[1])) clock = latestSeen;
+    if (bought) {
+      // Paid before this device ever held the account's lines: without this they would come back.
+      merged = boughtAt(merged, bought, () => {
+        clock = tick(clock as Hlc, aid, Date.now());
+        return clock;
+      });
+      bought = 0;
+      again = true;
+    }
     await set("sync", merged, store);
     const now = await current();
     // A change made while we were away goes in the next round, merged; it is never overwritten.
@@ -90,6 +101,9 @@ async function round(): Promise<void> {
   }
 }
 
+addEventListener("cartback:purchase", (e) => {
+  bought = (e as CustomEvent<number>).detail;
+});
 cartback("onCart", () => round());
 addEventListener("focus", round);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && round());

@@ -1,6 +1,7 @@
 import { normalEmail } from "../../protocol/email";
 import type { MomentKind } from "../../protocol/types";
 import type { IngestMessage } from "../ingest/message";
+import { accountStub } from "../sync/account";
 import { type Browser, KEEP_MOMENTS, KEEP_POINTS } from "./person";
 import { shopperStub } from "./shopper";
 
@@ -81,12 +82,12 @@ export async function browsersOf(
   db: D1Database,
   site: number,
   aids: string[],
-): Promise<{ email: string | null; name: string | null; browser: Browser }[]> {
+): Promise<{ email: string | null; name: string | null; userId: string | null; browser: Browser }[]> {
   if (!aids.length) return [];
   const results = await db.batch<BrowserRow>(aids.map((aid) => db.prepare(BROWSER_SQL).bind(site, aid)));
   return results.flatMap((r) => {
     const row = r.results[0];
-    return row ? [{ email: row.email, name: row.name, browser: toBrowser(row) }] : [];
+    return row ? [{ email: row.email, name: row.name, userId: row.user_id, browser: toBrowser(row) }] : [];
   });
 }
 
@@ -115,7 +116,17 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
   await Promise.all(
     [...bySite].map(async ([site, aids]) => {
       const persons = new Map<string, { name?: string; browsers: Browser[] }>();
-      for (const { email: stored, name, browser } of await browsersOf(env.DB, site, [...aids])) {
+      const found = await browsersOf(env.DB, site, [...aids]);
+      // A signed-in device's order empties the account cart too, on every device.
+      const buyers = new Set(messages.filter((m) => m.site === site && m.events.some((e) => e.type === "purchase")).map((m) => m.aid));
+      await Promise.all(
+        found.flatMap(({ userId, browser }) =>
+          userId && buyers.has(browser.aid) && browser.orders.length
+            ? [accountStub(env, site, userId).ordered(Math.max(...browser.orders.map((o) => o.at)))]
+            : [],
+        ),
+      );
+      for (const { email: stored, name, browser } of found) {
         if (!stored) continue;
         const email = normalEmail(stored);
         const person = persons.get(email) ?? { browsers: [] };

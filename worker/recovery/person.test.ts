@@ -4,8 +4,10 @@
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { emptySync, record } from "../../protocol/merge";
 import type { CartbackEvent } from "../../protocol/types";
 import type { MailJob } from "../mail/job";
+import { accountStub } from "../sync/account";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
 import { deliver, MINUTE } from "../test/recovery";
 import { shopperStub } from "./shopper";
@@ -102,6 +104,14 @@ describe("a purchase on any device stops every device's reminder", () => {
     const left = Date.now() - 10 * MINUTE;
     await send(site.key, laptop, [cart(left - 2000), identify(left - 1000, { email, userId: "u-1" }), declined(left)]);
     const [message] = await claimed(email);
+    // The laptop's cart is the account's cart (its sync ran).
+    const account = accountStub(env, site.id, "u-1");
+    await account.sync({
+      aid: laptop,
+      cart: record(emptySync("EUR"), { currency: "EUR", lines: tea }, () => [left, 0, laptop]),
+      maxDevices: 5,
+      ttlDays: 7,
+    });
     const phone = randomId();
     // The phone's shop identifies the account, not the email; its order follows in the same batch.
     await send(site.key, phone, [identify(Date.now() - 500, { userId: "u-1" }), purchase(Date.now(), "phone-2")]);
@@ -109,6 +119,8 @@ describe("a purchase on any device stops every device's reminder", () => {
     expect((await messagesOf(email))[0]).toMatchObject({ status: "cancelled", cancel_reason: "purchased" });
     expect((await sequencesOf(email))[0]).toMatchObject({ status: "stopped", stop_reason: "purchased" });
     expect(await alarmOf(site.id, email)).toBeNull();
+    // What the account held was bought: no device pulls it back in.
+    expect((await account.export())?.cart.lines).toEqual([]);
   });
 
   it("a purchase the script reports a moment before the send wins: it is stored and told before the 202", async () => {

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { DAY_MS, MAX_SYNC_ENTRIES } from "../../protocol/limits";
-import { emptySync, merge, prune, type SyncCart, view } from "../../protocol/merge";
+import { boughtAt, emptySync, latest, merge, prune, type SyncCart, tick, view } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 
 interface Device {
@@ -66,6 +66,26 @@ export class Account extends DurableObject<Env> {
     state.cart = merged;
     await this.ctx.storage.put("state", state);
     return { status: "ok", cart: merged };
+  }
+
+  /**
+   * A paid order from one of the account's devices: what the account cart held before it was
+   * bought, so it goes from every device (a line added after the order stays). Without this, a
+   * device that signed in and paid before its first sync would pull the bought cart back in.
+   *
+   * @example
+   * await accountStub(env, site.id, "user-77").ordered(purchase.at);
+   */
+  async ordered(at: number): Promise<void> {
+    const state = await this.load();
+    let clock = latest(state.cart);
+    const cart = boughtAt(state.cart, at, () => {
+      clock = tick(clock, "order", Date.now());
+      return clock;
+    });
+    if (JSON.stringify(cart) === JSON.stringify(state.cart)) return;
+    Object.assign(state, { cart, updatedAt: Date.now() });
+    await this.ctx.storage.put("state", state);
   }
 
   /** Sign-out: the device leaves the account and frees its place. */
