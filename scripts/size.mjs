@@ -1,6 +1,7 @@
 // Measures every public entry of the browser script, min+gzip and min+brotli.
 //   node scripts/size.mjs          print the table
 //   node scripts/size.mjs --write  also write it into README.md (the size test checks they agree)
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { buildScript, entries } from "./build.mjs";
@@ -60,6 +61,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const current = readmeTable(readme);
     if (current === undefined) throw new Error(`README.md has no ${README_MARKERS.join(" … ")} section`);
     writeFileSync(path, readme.replace(current, table));
+    // The README is formatted by Biome (tables padded), which `npm test` checks.
+    spawnSync(new URL("../node_modules/.bin/biome", import.meta.url).pathname, ["format", "--write", path.pathname], { stdio: "ignore" });
     console.log("README.md updated");
   }
 }
