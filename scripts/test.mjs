@@ -1,6 +1,6 @@
-// `npm test`: lint and format check, type-check, then every test suite — unit (happy-dom),
-// collector (inside workerd), browser (real Chromium against wrangler dev). Stops at the first
-// failing step and ends with one summary line.
+// `npm test`: lint and format check, type-check (and the bindings' generated types are current),
+// then every test suite — unit (happy-dom), collector (inside workerd), browser (real Chromium
+// against wrangler dev). Stops at the first failing step and ends with one summary line.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 
@@ -25,7 +25,8 @@ let ok =
   only.length > 0 ||
   (run("lint (biome)", bin("biome"), ["check", "."]) &&
     run("types (tsc)", bin("tsc"), ["-p", "."]) &&
-    run("types (tsc, worker)", bin("tsc"), ["-p", "worker"]));
+    run("types (tsc, worker)", bin("tsc"), ["-p", "worker"]) &&
+    run("bindings' types current (wrangler types)", process.execPath, ["scripts/types.mjs", "--check"]));
 mkdirSync(`${root}test-results`, { recursive: true });
 for (const [name, config] of suites) {
   if (!ok) break;
