@@ -1,6 +1,7 @@
 // `npm test`: lint and format check, type-check (and the bindings' generated types are current),
-// then every test suite — unit (happy-dom), collector (inside workerd), browser (real Chromium
-// against wrangler dev). Stops at the first failing step and ends with one summary line.
+// the code's shape (no import cycles, SQL in worker/db/ only), then every test suite — unit
+// (happy-dom), collector (inside workerd), browser (real Chromium against wrangler dev). Stops at
+// the first failing step and ends with one summary line.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 
@@ -27,6 +28,12 @@ let ok =
     run("types (tsc)", bin("tsc"), ["-p", "."]) &&
     run("types (tsc, worker)", bin("tsc"), ["-p", "worker"]) &&
     run("bindings' types current (wrangler types)", process.execPath, ["scripts/types.mjs", "--check"]));
+if (ok && !only.length) {
+  // The shape of the code: both run, so one failing still shows what the other finds.
+  const acyclic = run("import cycles", process.execPath, ["scripts/check-cycles.mjs"]);
+  const sqlInDb = run("SQL only in worker/db/", process.execPath, ["scripts/check-sql.mjs"]);
+  ok = acyclic && sqlInDb;
+}
 mkdirSync(`${root}test-results`, { recursive: true });
 for (const [name, config] of suites) {
   if (!ok) break;
