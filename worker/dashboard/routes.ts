@@ -2,12 +2,14 @@ import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import * as v from "valibot";
 import type { Cart } from "../../protocol/types";
+import { latestCart } from "../db/browsers";
+import { findSite, type Site, saveOrigins, secretOf } from "../db/sites";
 import { isLocalHost, sameText } from "../http/crypto";
 import { describeIssues } from "../http/errors";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
-import { findSite, forgetSites, normaliseOrigin, type Site, secretOf } from "../sites/sites";
+import { normaliseOrigin } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
@@ -69,12 +71,9 @@ async function formOf(c: Context): Promise<Record<string, string>> {
 }
 
 /** The latest cart this site captured, for previews; a sample one before any. */
-async function latestCart(db: D1Database, site: number): Promise<Cart> {
-  const row = await db
-    .prepare("SELECT currency, lines FROM carts WHERE site_id = ? AND item_count > 0 ORDER BY updated_at DESC LIMIT 1")
-    .bind(site)
-    .first<{ currency: string; lines: string }>();
-  return row ? { currency: row.currency, lines: JSON.parse(row.lines) } : SAMPLE;
+async function previewCart(db: D1Database, site: number): Promise<Cart> {
+  const cart = await latestCart(db, site);
+  return cart ? { currency: cart.currency, lines: cart.lines } : SAMPLE;
 }
 
 function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string) {
@@ -201,8 +200,7 @@ export const dashboard = new Hono<Dashboard>()
     const site = { ...session.site, origins: normalised as string[] };
     const result = await updateSettings(c.env.DB, site, settingsPatch(form, session.site));
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
-    await c.env.DB.prepare("UPDATE sites SET origins = ? WHERE id = ?").bind(JSON.stringify(site.origins), site.id).run();
-    forgetSites();
+    await saveOrigins(c.env.DB, site.id, site.origins);
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
   })
@@ -211,7 +209,7 @@ export const dashboard = new Hono<Dashboard>()
     if (!session) return errorPage(c, 401, "Sign in to the dashboard first.");
     const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
     const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
-    const mail = previewMail(c.env, session.site, await latestCart(c.env.DB, session.site.id), reason, step, "preview@example.com");
+    const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, step, "preview@example.com");
     c.header("Content-Security-Policy", "default-src 'none'; img-src *; style-src 'unsafe-inline'; frame-ancestors 'self'");
     return c.html(mail.html);
   })
@@ -224,7 +222,7 @@ export const dashboard = new Hono<Dashboard>()
     const range = v.parse(RangeQuery, {});
     if (!to.success) return render(c, session, range, { ok: false, text: "Give an email address for the test." }, 422);
     const reason = (REASONS as readonly string[]).includes(form.reason ?? "") ? (form.reason as Reason) : "reminder";
-    const mail = previewMail(c.env, session.site, await latestCart(c.env.DB, session.site.id), reason, Number(form.step) || 0, to.output);
+    const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, Number(form.step) || 0, to.output);
     await mailerFor(c.env, session.site.id).send({ ...mail, subject: `[Test] ${mail.subject}` });
     return render(c, session, range, { ok: true, text: `Test email sent to ${to.output}.` });
   });

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { findSite, type Site, secretOf } from "../db/sites";
 import { hmacHex, isLocalHost, sameText } from "../http/crypto";
-import { findSite, type Site, secretOf } from "../sites/sites";
 
 const COOKIE = "cb_session";
 const LIFETIME_S = 12 * 3600;

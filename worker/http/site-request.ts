@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { SiteKey } from "../../protocol/schema";
-import { findSite, originAllowed, type Site } from "../sites/sites";
+import { findSite, type Site } from "../db/sites";
+import { originAllowed } from "../sites/sites";
 import { readText } from "./body";
 import { jsonError } from "./errors";
 

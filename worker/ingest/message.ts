@@ -12,3 +12,6 @@ export interface IngestMessage {
   ttlDays: number;
   events: CartbackEvent[];
 }
+
+/** An event's time on the collector's clock: corrected for the browser's skew, never ahead. */
+export const correctedAt = (message: IngestMessage, event: CartbackEvent): number => Math.min(event.at + message.skew, message.receivedAt);

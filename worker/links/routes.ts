@@ -3,13 +3,15 @@ import * as v from "valibot";
 import { normalEmail } from "../../protocol/email";
 import { RandomId } from "../../protocol/schema";
 import type { Line } from "../../protocol/types";
+import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
+import { linkBought, recordClick, suppress } from "../db/ledger";
+import { findLink, type Link } from "../db/links";
+import { findSite, type Site, siteById } from "../db/sites";
 import { describeIssues, jsonError } from "../http/errors";
 import { escapeHtml } from "../mail/render";
-import { browsersOf } from "../recovery/observe";
 import { shopperStub } from "../recovery/shopper";
-import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
+import { originAllowed } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
-import { findLink, type Link } from "./tokens";
 
 type Links = { Bindings: Env };
 
@@ -43,18 +45,7 @@ function restoreTarget(site: Site, token: string): string {
   return url.href;
 }
 
-async function purchased(env: Env, link: Link): Promise<boolean> {
-  const row = await env.DB.prepare(
-    // Bought on this browser, or the sequence stopped for a purchase, or an order came after this
-    // email (a shopper who came back on another device first, then bought: stopped as "returned").
-    `SELECT (SELECT status FROM carts WHERE site_id = ?1 AND aid = ?2) AS cart,
-            (SELECT stop_reason FROM sequences WHERE id = ?3) AS stop,
-            (SELECT recovered_order_id FROM sequences WHERE id = ?3) AS recovered`,
-  )
-    .bind(link.site_id, link.aid, link.sequence_id)
-    .first<{ cart: string | null; stop: string | null; recovered: string | null }>();
-  return row?.cart === "purchased" || row?.stop === "purchased" || Boolean(row?.recovered);
-}
+const purchased = (env: Env, link: Link): Promise<boolean> => linkBought(env.DB, link.site_id, link.aid, link.sequence_id);
 
 const alreadyOrdered = (c: Context, site: Site | null) =>
   page(
@@ -114,18 +105,12 @@ export const links = new Hono<Links>()
     if (!link || link.site_id !== site.id) return jsonError(c, 404, "unknown_restore_token", "this restore link is unknown or has expired");
     const now = Date.now();
     const { aid } = body.output;
-    const [first] = await c.env.DB.batch([
-      c.env.DB.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL").bind(now, link.message_id),
-      // A browser someone else identified stays theirs; an anonymous one becomes this person's.
-      c.env.DB.prepare(
-        `INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
-         ON CONFLICT (site_id, aid) DO UPDATE SET email = coalesce(email, excluded.email), last_seen = max(last_seen, excluded.last_seen)`,
-      ).bind(site.id, aid, normalEmail(link.email), now),
-    ]);
+    const first = await recordClick(c.env.DB, link.message_id, now);
+    await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
     if (link.sequence_id) {
       const [tied] = await browsersOf(c.env.DB, site.id, [aid]);
       await shopperStub(c.env, site.id, link.email).opened(site.id, link.email, link.sequence_id, aid, now, tied?.browser);
-      if (first?.meta.changes) {
+      if (first) {
         await sendWebhook(c.env, site.id, site.settings, "click", {
           messageId: link.message_id,
           sequenceId: link.sequence_id,
@@ -150,11 +135,9 @@ export const links = new Hono<Links>()
     const link = await findLink(c.env.DB, c.req.query("token") ?? "", "restore");
     if (!link || link.site_id !== site.id) return jsonError(c, 404, "unknown_restore_token", "this restore link is unknown or has expired");
     if (await purchased(c.env, link)) return c.json({ status: "purchased" });
-    const cart = await c.env.DB.prepare("SELECT currency, lines FROM carts WHERE site_id = ? AND aid = ? AND expires_at > ?")
-      .bind(site.id, link.aid, Date.now())
-      .first<{ currency: string; lines: string }>();
-    if (!cart) return jsonError(c, 404, "cart_expired", "this cart has expired");
-    return c.json({ status: "restored", cart: { currency: cart.currency, lines: JSON.parse(cart.lines) as Line[] } });
+    const cart = link.aid ? await cartOf(c.env.DB, site.id, link.aid) : null;
+    if (!cart || cart.expiresAt <= Date.now()) return jsonError(c, 404, "cart_expired", "this cart has expired");
+    return c.json({ status: "restored", cart: { currency: cart.currency, lines: cart.lines } });
   })
   /** GET /u/:token: a confirmation page (a prefetch must not unsubscribe anyone). */
   .get("/u/:token", async (c) => {
@@ -174,9 +157,7 @@ export const links = new Hono<Links>()
     if (!link) return page(c, 404, "Unknown link", "<h1>This link is not valid</h1>");
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const source = form["List-Unsubscribe"] === "One-Click" ? "one_click" : "link";
-    await c.env.DB.prepare("INSERT OR IGNORE INTO suppressions (site_id, email, created_at, source) VALUES (?, ?, ?, ?)")
-      .bind(link.site_id, normalEmail(link.email), Date.now(), source)
-      .run();
+    await suppress(c.env.DB, link.site_id, normalEmail(link.email), source, Date.now());
     await shopperStub(c.env, link.site_id, link.email).unsubscribed();
     return page(c, 200, "Unsubscribed", `<h1>You are unsubscribed</h1><p>${escapeHtml(link.email)} will get no more cart reminders.</p>`);
   });

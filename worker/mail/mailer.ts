@@ -1,4 +1,5 @@
 import { EmailMessage } from "cloudflare:email";
+import { keepMail } from "../db/outbox";
 
 /** A message ready to send. `id` is the idempotency key: sending the same id twice sends once. */
 export interface Mail {
@@ -33,12 +34,7 @@ export interface Mailer {
 export function outboxMailer(db: D1Database, site?: number): Mailer {
   return {
     async send(mail) {
-      await db
-        .prepare(
-          `INSERT OR IGNORE INTO dev_outbox (id, site_id, created_at, "to", "from", subject, headers, html, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .bind(mail.id, site ?? null, Date.now(), mail.to, mail.from, mail.subject, JSON.stringify(headersOf(mail)), mail.html, mail.text)
-        .run();
+      await keepMail(db, site, { ...mail, headers: headersOf(mail) }, Date.now());
       return { providerId: `outbox:${mail.id}` };
     },
   };

@@ -3,10 +3,12 @@ import * as v from "valibot";
 import { normalEmail } from "../../protocol/email";
 import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
 import { Currency, RandomId, text } from "../../protocol/schema";
+import { emailOfBrowser, recordServerOrder } from "../db/browsers";
+import { type MessageStatus, recentMessages } from "../db/ledger";
+import { findSite, type Site, secretOf } from "../db/sites";
 import { sameText } from "../http/crypto";
 import { describeIssues, jsonError } from "../http/errors";
 import { shopperStub } from "../recovery/shopper";
-import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { accountStub } from "../sync/account";
 
@@ -17,7 +19,7 @@ export async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Re
   const site = await findSite(c.env.DB, c.req.param("key") ?? c.req.query("site") ?? "");
   const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!bearer) return jsonError(c, 401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
-  const row = site && (await c.env.DB.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret"));
+  const row = site && (await secretOf(c.env.DB, site));
   if (!site || !row || !(await sameText(bearer, row))) return jsonError(c, 403, "forbidden", "this secret does not open this site");
   c.set("site", site);
   await next();
@@ -85,17 +87,8 @@ export const merchant = new Hono<Merchant>()
     if (!parsed.success) return jsonError(c, 422, "invalid_order", "the order does not validate", describeIssues(parsed.issues));
     const order = parsed.output;
     const paidAt = order.paidAt ?? Date.now();
-    const email =
-      order.email ??
-      (await c.env.DB.prepare("SELECT email FROM shoppers WHERE site_id = ? AND aid = ?")
-        .bind(site.id, order.aid)
-        .first<string | null>("email")) ??
-      undefined;
-    await c.env.DB.prepare(
-      "INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')",
-    )
-      .bind(site.id, order.orderId, order.aid ?? null, order.total, order.currency, paidAt)
-      .run();
+    const email = order.email ?? (order.aid && (await emailOfBrowser(c.env.DB, site.id, order.aid))) ?? undefined;
+    await recordServerOrder(c.env.DB, site.id, { ...order, at: paidAt });
     if (email) {
       await shopperStub(c.env, site.id, email).order(site.id, email, { orderId: order.orderId, total: order.total, at: paidAt }, order.aid);
     }
@@ -118,11 +111,5 @@ export const merchant = new Hono<Merchant>()
     if (status && !["queued", "sent", "cancelled", "failed"].includes(status)) {
       return jsonError(c, 400, "invalid_status", "status must be queued, sent, cancelled or failed");
     }
-    const { results } = await c.env.DB.prepare(
-      `SELECT id, sequence_id, email, step, kind, template, status, due_at, queued_at, sent_at, clicked_at, cancel_reason, error, attempts, subject
-       FROM messages WHERE site_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY queued_at DESC LIMIT 100`,
-    )
-      .bind(site.id, status ?? null)
-      .all();
-    return c.json({ messages: results });
+    return c.json({ messages: await recentMessages(c.env.DB, site.id, status as MessageStatus | undefined) });
   });

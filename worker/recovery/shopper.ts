@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
+import { claimMessage, completeSequence, creditSequence, isSuppressed, recoverySentSince, startSequence, stopSequence } from "../db/ledger";
+import { siteById } from "../db/sites";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
-import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import {
   type Browser,
@@ -129,16 +130,10 @@ export class Shopper extends DurableObject<Env> {
   private async facts(person: PersonState, settings: SiteSettings, now: number, input: Input): Promise<Facts> {
     const facts: Facts = { suppressed: false, siteSentToday: 0, holdout: false, newId: crypto.randomUUID() };
     if (input.type !== "alarm" && input.type !== "confirm") return facts;
-    const db = this.env.DB;
-    const [suppressed, sent] = await db.batch<{ n: number }>([
-      db.prepare("SELECT count(*) AS n FROM suppressions WHERE site_id = ? AND email = ?").bind(person.site, person.email),
-      db
-        .prepare("SELECT count(*) AS n FROM messages WHERE site_id = ? AND kind = 'recovery' AND queued_at > ?")
-        .bind(person.site, now - DAY_MS),
-    ]);
-    facts.suppressed = (suppressed?.results[0]?.n ?? 0) > 0;
-    facts.siteSentToday = sent?.results[0]?.n ?? 0;
-    if (input.type === "alarm") facts.holdout = await inHoldout(person.site, person.email, settings.holdoutPercent);
+    facts.suppressed = await isSuppressed(this.env.DB, person.site, person.email);
+    if (input.type !== "alarm") return facts;
+    facts.siteSentToday = await recoverySentSince(this.env.DB, person.site, now - DAY_MS);
+    facts.holdout = await inHoldout(person.site, person.email, settings.holdoutPercent);
     return facts;
   }
 
@@ -148,41 +143,27 @@ export class Shopper extends DurableObject<Env> {
     const { site, email } = person;
     for (const effect of effects) {
       switch (effect.do) {
-        case "start": {
-          const s = effect.sequence;
-          await db
-            .prepare(
-              `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .bind(s.id, site, email, s.aid, s.basedOn, effect.at, s.value, s.currency, s.reason, s.status, s.status === "holdout" ? 1 : 0)
-            .run();
-          await sendWebhook(this.env, site, settings, "abandonment", abandonmentPayload(email, s), `${s.id}-abandonment`);
+        case "start":
+          await startSequence(db, site, email, effect.sequence, effect.at);
+          await sendWebhook(
+            this.env,
+            site,
+            settings,
+            "abandonment",
+            abandonmentPayload(email, effect.sequence),
+            `${effect.sequence.id}-abandonment`,
+          );
           break;
-        }
         case "stop":
-          await db
-            .prepare(
-              "UPDATE sequences SET status = 'stopped', stop_reason = ?, stopped_at = ? WHERE id = ? AND status IN ('active', 'completed')",
-            )
-            .bind(effect.why, effect.at, effect.sequenceId)
-            .run();
+          await stopSequence(db, effect.sequenceId, effect.why, effect.at);
           break;
         case "complete":
-          await db.prepare("UPDATE sequences SET status = 'completed' WHERE id = ? AND status = 'active'").bind(effect.sequenceId).run();
+          await completeSequence(db, effect.sequenceId);
           break;
-        case "claim": {
-          const c = effect.claim;
-          await db
-            .prepare(
-              `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at)
-               VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?)`,
-            )
-            .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, effect.at, c.abandonedAt)
-            .run();
-          await this.env.MAIL.send({ kind: "recovery", id: c.id, site, email } satisfies MailJob, { contentType: "json" });
+        case "claim":
+          await claimMessage(db, site, email, effect.claim, effect.at);
+          await this.env.MAIL.send({ kind: "recovery", id: effect.claim.id, site, email } satisfies MailJob, { contentType: "json" });
           break;
-        }
         case "notify_merchant":
           if (settings.notifyEmail) {
             const job: MailJob = {
@@ -195,20 +176,19 @@ export class Shopper extends DurableObject<Env> {
             await this.env.MAIL.send(job, { contentType: "json" });
           }
           break;
-        case "credit": {
-          const { order } = effect;
-          const result = await db
-            .prepare(
-              "UPDATE sequences SET recovered_order_id = ?, recovered_value = ?, recovered_at = ? WHERE id = ? AND recovered_order_id IS NULL",
-            )
-            .bind(order.orderId, order.total, order.at, effect.sequenceId)
-            .run();
-          if (result.meta.changes) {
-            const data = { sequenceId: effect.sequenceId, email, orderId: order.orderId, total: order.total };
-            await sendWebhook(this.env, site, settings, "recovery", data, `${effect.sequenceId}-recovery`);
+        case "credit":
+          if (await creditSequence(db, effect.sequenceId, effect.order)) {
+            const { orderId, total } = effect.order;
+            await sendWebhook(
+              this.env,
+              site,
+              settings,
+              "recovery",
+              { sequenceId: effect.sequenceId, email, orderId, total },
+              `${effect.sequenceId}-recovery`,
+            );
           }
           break;
-        }
       }
     }
   }

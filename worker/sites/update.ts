@@ -1,7 +1,8 @@
 import * as v from "valibot";
+import { type Site, saveSettings, storedSettings } from "../db/sites";
 import { describeIssues } from "../http/errors";
 import { SettingsSchema, type SiteSettings } from "./settings";
-import { forgetSites, originAllowed, type Site } from "./sites";
+import { originAllowed } from "./sites";
 
 export type SettingsUpdate = { ok: true; settings: SiteSettings } | { ok: false; issues: { path: string; message: string }[] };
 
@@ -14,9 +15,7 @@ export type SettingsUpdate = { ok: true; settings: SiteSettings } | { ok: false;
  * if (!result.ok) console.log(result.issues);
  */
 export async function updateSettings(db: D1Database, site: Site, patch: Record<string, unknown>): Promise<SettingsUpdate> {
-  const stored = JSON.parse(
-    (await db.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings")) ?? "{}",
-  ) as object;
+  const stored = await storedSettings(db, site.id);
   const merged = { ...stored, ...patch };
   const parsed = v.safeParse(SettingsSchema, merged);
   if (!parsed.success) return { ok: false, issues: describeIssues(parsed.issues) };
@@ -29,7 +28,6 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
   // a patch cannot grow the row past what D1 holds; defaults stay unstored and follow changes to them.
   const set: Record<string, unknown> = merged;
   const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
-  await db.prepare("UPDATE sites SET settings = ? WHERE id = ?").bind(JSON.stringify(kept), site.id).run();
-  forgetSites();
+  await saveSettings(db, site.id, kept);
   return { ok: true, settings: parsed.output };
 }

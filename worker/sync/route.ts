@@ -2,9 +2,9 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { SyncRequestSchema } from "../../protocol/schema";
 import { verifyShopperToken } from "../../server/token";
+import { type Site, secretOf } from "../db/sites";
 import { consentRequired, describeIssues, jsonError } from "../http/errors";
 import { readSiteRequest } from "../http/site-request";
-import { type Site, secretOf } from "../sites/sites";
 import { accountStub } from "./account";
 
 type Sync = { Bindings: Env };

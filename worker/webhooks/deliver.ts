@@ -1,5 +1,6 @@
+import { siteById } from "../db/sites";
+import { recordAttempt, wasDelivered } from "../db/webhooks";
 import { hmacHex } from "../http/crypto";
-import { siteById } from "../sites/sites";
 import type { WebhookJob } from "./send";
 
 /**
@@ -28,10 +29,7 @@ export async function deliverWebhooks(
       continue;
     }
     // A retried effect queues the same id again: once delivered, it is not sent twice.
-    const done = await env.DB.prepare("SELECT delivered_at FROM webhook_deliveries WHERE id = ?")
-      .bind(job.id)
-      .first<number | null>("delivered_at");
-    if (done) {
+    if (await wasDelivered(env.DB, job.id)) {
       message.ack();
       continue;
     }
@@ -52,12 +50,7 @@ export async function deliverWebhooks(
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    await env.DB.prepare(
-      `INSERT INTO webhook_deliveries (id, site_id, type, created_at, delivered_at, attempts, last_status, error) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, last_status = excluded.last_status, error = excluded.error, delivered_at = excluded.delivered_at`,
-    )
-      .bind(job.id, job.site, job.type, job.createdAt, error ? null : Date.now(), status, error)
-      .run();
+    await recordAttempt(env.DB, job, status, error, Date.now());
     if (error) message.retry({ delaySeconds: Math.min(10 * 2 ** (message.attempts - 1), 3600) });
     else message.ack();
   }

@@ -1,0 +1,313 @@
+// The browsers' tables: `shoppers` (a browser and who it says it is), `carts` (its latest cart),
+// `events` (each event once) and `orders`. Ingest writes them; recovery, links, mail, the merchant
+// API and the dashboard read them through the functions here.
+
+import { normalEmail } from "../../protocol/email";
+import { DAY_MS } from "../../protocol/limits";
+import type { Cart, CartbackEvent, Line, MomentKind } from "../../protocol/types";
+import { correctedAt, type IngestMessage } from "../ingest/message";
+import { type Browser, KEEP_MOMENTS, KEEP_POINTS } from "../recovery/person";
+
+// Every statement here is idempotent and order-independent: an event id is stored once, and a
+// cart row only moves forward in (browser time, event id), values fixed per event. So a redelivered message, or batches that
+// arrive out of order, leave the same rows as one clean delivery.
+
+const cartValue = (cart: Cart): [items: number, value: number] =>
+  cart.lines.reduce(([items, value], l) => [items + l.quantity, value + l.price * l.quantity], [0, 0]);
+
+/** The statements that store one accepted batch. They run in one D1 batch, so all or none land. */
+export function statementsFor(db: D1Database, message: IngestMessage): D1PreparedStatement[] {
+  const { site, aid, receivedAt, ttlDays } = message;
+  const times = message.events.map((e) => correctedAt(message, e));
+  const statements = [
+    db
+      .prepare(
+        `INSERT INTO shoppers (site_id, aid, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (site_id, aid) DO UPDATE SET
+           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+      )
+      .bind(site, aid, Math.min(...times), Math.max(...times)),
+  ];
+  message.events.forEach((event, i) => {
+    const at = times[i] as number;
+    statements.push(
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO events (site_id, id, aid, type, at, client_at, received_at, data)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+        )
+        .bind(site, event.id, aid, event.type, at, event.at, receivedAt, JSON.stringify(event)),
+    );
+    statements.push(...effectOf(db, message, event, at, ttlDays));
+  });
+  return statements;
+}
+
+/** What an event changes beyond its own row. */
+function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackEvent, at: number, ttlDays: number): D1PreparedStatement[] {
+  switch (event.type) {
+    case "cart": {
+      const [items, value] = cartValue(event.cart);
+      return [
+        db
+          .prepare(
+            // A checkout already stored for a time after this cart (it arrived first) counts for it.
+            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, checkout_started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+               (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout' AND client_at >= ?9))
+             ON CONFLICT (site_id, aid) DO UPDATE SET
+               status = excluded.status, currency = excluded.currency, lines = excluded.lines,
+               item_count = excluded.item_count, value = excluded.value, updated_at = excluded.updated_at,
+               client_at = excluded.client_at, version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
+               checkout_started_at = CASE WHEN carts.status = 'active'
+                 THEN coalesce(carts.checkout_started_at, excluded.checkout_started_at) ELSE excluded.checkout_started_at END
+             WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
+          )
+          .bind(
+            site,
+            aid,
+            items ? "active" : "empty",
+            event.cart.currency,
+            JSON.stringify(event.cart.lines),
+            items,
+            value,
+            at,
+            event.at,
+            event.id,
+            at + ttlDays * DAY_MS,
+          ),
+      ];
+    }
+    case "identify":
+      return [
+        db
+          .prepare(
+            // The newest identify wins each field it carries; an older one, arriving late, still
+            // fills the fields nobody gave since (an email before a later name-only identify).
+            `UPDATE shoppers SET
+               email = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?3, email) ELSE coalesce(email, ?3) END,
+               user_id = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?4, user_id) ELSE coalesce(user_id, ?4) END,
+               name = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?5, name) ELSE coalesce(name, ?5) END,
+               identified_at = max(coalesce(identified_at, 0), ?6)
+             WHERE site_id = ?1 AND aid = ?2`,
+          )
+          .bind(site, aid, event.email === undefined ? null : normalEmail(event.email), event.userId ?? null, event.name ?? null, at),
+      ];
+    case "checkout":
+      return [
+        db
+          .prepare(
+            `UPDATE carts SET checkout_started_at = max(coalesce(checkout_started_at, 0), ?3)
+             WHERE site_id = ?1 AND aid = ?2 AND status = 'active' AND client_at <= ?4`,
+          )
+          .bind(site, aid, at, event.at),
+      ];
+    case "moment":
+      return []; // kept in events; the shopper's Durable Object derives the reason from it
+    case "purchase": {
+      // An upsert, not an update: a purchase that arrives before its cart (a retried batch, or
+      // events out of time order) must still win over that older cart when it comes.
+      const [items, value] = event.cart ? cartValue(event.cart) : [0, 0];
+      return [
+        db
+          .prepare(
+            `INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'script')`,
+          )
+          .bind(site, event.orderId, aid, event.total, event.currency, at),
+        db
+          .prepare(
+            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, order_id)
+             VALUES (?1, ?2, 'purchased', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (site_id, aid) DO UPDATE SET
+               status = 'purchased', order_id = excluded.order_id, updated_at = excluded.updated_at,
+               client_at = excluded.client_at, version = excluded.version
+             WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
+          )
+          .bind(
+            site,
+            aid,
+            event.cart?.currency ?? event.currency,
+            JSON.stringify(event.cart?.lines ?? []),
+            items,
+            value,
+            at,
+            event.at,
+            event.id,
+            at + ttlDays * DAY_MS,
+            event.orderId,
+          ),
+      ];
+    }
+  }
+}
+
+/** A browser of a site as D1 knows it: who it belongs to, and what it did. */
+interface BrowserRow {
+  aid: string;
+  /** The person: the browser's own email, else the email of another browser of the same signed-in user. */
+  email: string | null;
+  name: string | null;
+  user_id: string | null;
+  last_seen: number;
+  currency: string | null;
+  expires_at: number | null;
+  status: string | null;
+  value: number | null;
+  updated_at: number | null;
+  points: string;
+  moments: string;
+  checkout_at: number | null;
+  orders: string;
+}
+
+// One statement per browser, everything the person's object needs: it reads what is stored, not
+// what one batch said, so the same events give the same snapshot however they were batched.
+const BROWSER_SQL = `
+SELECT s.aid, coalesce(s.email, (SELECT o.email FROM shoppers o WHERE o.site_id = s.site_id AND o.user_id = s.user_id
+           AND o.email IS NOT NULL ORDER BY o.identified_at DESC LIMIT 1)) AS email,
+       s.name, s.user_id, s.last_seen, c.currency, c.expires_at, c.status, c.value, c.updated_at,
+       (SELECT json_group_array(json_array(at, v)) FROM (
+          SELECT e.at, (SELECT coalesce(sum(json_extract(l.value, '$.price') * json_extract(l.value, '$.quantity')), 0)
+                        FROM json_each(e.data, '$.cart.lines') l) AS v
+          FROM events e WHERE e.site_id = ?1 AND e.aid = ?2 AND e.type = 'cart' ORDER BY e.at DESC, e.id DESC LIMIT ${KEEP_POINTS})) AS points,
+       (SELECT json_group_array(json_array(at, json_extract(data, '$.kind'), json_extract(data, '$.code'), json_extract(data, '$.value'))) FROM (
+          SELECT at, data FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'moment' ORDER BY at DESC LIMIT ${KEEP_MOMENTS})) AS moments,
+       (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout') AS checkout_at,
+       (SELECT json_group_array(json_array(order_id, total, at)) FROM orders WHERE site_id = ?1 AND aid = ?2) AS orders
+FROM shoppers s LEFT JOIN carts c ON c.site_id = s.site_id AND c.aid = s.aid
+WHERE s.site_id = ?1 AND s.aid = ?2`;
+
+/** Browsers that share a signed-in user with this one: a person's other devices. */
+const SIBLINGS_SQL = `
+SELECT DISTINCT o.aid FROM shoppers s JOIN shoppers o ON o.site_id = s.site_id AND o.aid <> s.aid
+  AND s.user_id IS NOT NULL AND o.user_id = s.user_id
+WHERE s.site_id = ?1 AND s.aid = ?2 LIMIT 10`;
+
+/** The other browsers of the signed-in users of these browsers (one list per browser given). */
+export async function siblingsOf(db: D1Database, browsers: { site: number; aid: string }[]): Promise<string[][]> {
+  if (!browsers.length) return [];
+  const results = await db.batch<{ aid: string }>(browsers.map((b) => db.prepare(SIBLINGS_SQL).bind(b.site, b.aid)));
+  return results.map((r) => r.results.map((row) => row.aid));
+}
+
+function toBrowser(row: BrowserRow): Browser {
+  const points = (JSON.parse(row.points) as [number, number][]).reverse().map(([at, value]) => ({ at, value }));
+  // The cart row is the cart now, also where its events are gone (purged, or never sent: a
+  // server-side import); it has the last word when it is newer than the last event seen.
+  // A purchased cart is closed by its order instead.
+  if (row.updated_at !== null && row.status !== "purchased" && row.updated_at > (points.at(-1)?.at ?? 0)) {
+    points.push({ at: row.updated_at, value: row.status === "active" ? (row.value ?? 0) : 0 });
+  }
+  const moments = (JSON.parse(row.moments) as [number, MomentKind, string | null, number | null][])
+    .reverse()
+    .map(([at, kind, code, value]) => ({ at, kind, ...(code !== null && { code }), ...(value !== null && { value }) }));
+  const orders = (JSON.parse(row.orders) as [string, number, number][]).map(([orderId, total, at]) => ({ orderId, total, at }));
+  return {
+    aid: row.aid,
+    points,
+    currency: row.currency ?? "EUR",
+    expiresAt: row.expires_at ?? 0,
+    lastActivity: row.last_seen,
+    moments,
+    checkoutAt: row.checkout_at ?? undefined,
+    orders,
+  };
+}
+
+/**
+ * What D1 holds about these browsers of a site, with the person (email) each belongs to. A browser
+ * nobody has identified yet comes back without an email.
+ *
+ * @example
+ * const [laptop] = await browsersOf(env.DB, site.id, [aid]);
+ */
+export async function browsersOf(
+  db: D1Database,
+  site: number,
+  aids: string[],
+): Promise<{ email: string | null; name: string | null; userId: string | null; browser: Browser }[]> {
+  if (!aids.length) return [];
+  const results = await db.batch<BrowserRow>(aids.map((aid) => db.prepare(BROWSER_SQL).bind(site, aid)));
+  return results.flatMap((r) => {
+    const row = r.results[0];
+    return row ? [{ email: row.email, name: row.name, userId: row.user_id, browser: toBrowser(row) }] : [];
+  });
+}
+
+/** A browser's email as the shop's server may ask for it (an order reported with the script's id). */
+export const emailOfBrowser = (db: D1Database, site: number, aid: string) =>
+  db.prepare("SELECT email FROM shoppers WHERE site_id = ? AND aid = ?").bind(site, aid).first<string | null>("email");
+
+/** A paid order reported by the shop's server (the script's orders are stored with their batch). */
+export const recordServerOrder = (
+  db: D1Database,
+  site: number,
+  o: { orderId: string; aid?: string; total: number; currency: string; at: number },
+) =>
+  db
+    .prepare("INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')")
+    .bind(site, o.orderId, o.aid ?? null, o.total, o.currency, o.at)
+    .run();
+
+/**
+ * A browser on which a person opened a recovery link becomes that person's. One that someone else
+ * identified stays theirs.
+ */
+export const tieBrowser = (db: D1Database, site: number, aid: string, email: string, at: number) =>
+  db
+    .prepare(
+      `INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+       ON CONFLICT (site_id, aid) DO UPDATE SET email = coalesce(email, excluded.email), last_seen = max(last_seen, excluded.last_seen)`,
+    )
+    .bind(site, aid, normalEmail(email), at);
+
+export interface StoredCart extends Cart {
+  expiresAt: number;
+}
+
+const toCart = (row: { currency: string; lines: string; expires_at: number } | null): StoredCart | null =>
+  row && { currency: row.currency, lines: JSON.parse(row.lines) as Line[], expiresAt: row.expires_at };
+
+/** A browser's latest cart, expired or not (null when there is none). */
+export const cartOf = (db: D1Database, site: number, aid: string) =>
+  db
+    .prepare("SELECT currency, lines, expires_at FROM carts WHERE site_id = ? AND aid = ?")
+    .bind(site, aid)
+    .first<{ currency: string; lines: string; expires_at: number }>()
+    .then(toCart);
+
+/** The cart a sequence is about, and its reason (the merchant's notice of an interrupted order). */
+export async function sequenceCart(db: D1Database, sequenceId: string): Promise<(StoredCart & { reason: string }) | null> {
+  const row = await db
+    .prepare(
+      `SELECT c.lines, c.currency, c.expires_at, q.reason FROM sequences q JOIN carts c ON c.site_id = q.site_id AND c.aid = q.aid WHERE q.id = ?`,
+    )
+    .bind(sequenceId)
+    .first<{ currency: string; lines: string; expires_at: number; reason: string }>();
+  return row && { ...(toCart(row) as StoredCart), reason: row.reason };
+}
+
+/** The site's most recently changed non-empty cart (the dashboard previews templates with it). */
+export const latestCart = (db: D1Database, site: number) =>
+  db
+    .prepare("SELECT currency, lines, 0 AS expires_at FROM carts WHERE site_id = ? AND item_count > 0 ORDER BY updated_at DESC LIMIT 1")
+    .bind(site)
+    .first<{ currency: string; lines: string; expires_at: number }>()
+    .then(toCart);
+
+/**
+ * Browsers of reachable shoppers whose cart has been quiet since before `quietSince` with no
+ * sequence started since: what the daily safety net wakes.
+ */
+export const forgottenBrowsers = (db: D1Database, now: number, quietSince: number, limit: number) =>
+  db
+    .prepare(
+      `SELECT s.site_id, c.aid
+       FROM carts c JOIN shoppers s ON s.site_id = c.site_id AND s.aid = c.aid
+       WHERE c.status = 'active' AND c.value > 0 AND c.expires_at > ?1 AND c.updated_at < ?2 AND s.email IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM sequences q WHERE q.site_id = c.site_id AND q.email = s.email AND q.abandoned_at >= c.updated_at)
+       LIMIT ?3`,
+    )
+    .bind(now, quietSince, limit)
+    .all<{ site_id: number; aid: string }>()
+    .then((r) => r.results);

@@ -1,0 +1,154 @@
+// The recovery ledger: every statement on `sequences`, `messages` and `suppressions`. The person's
+// object writes sequences and claims; the mail path marks what it sent; the link path records a
+// click; the rest only read. Each write is idempotent, so a retried effect changes nothing twice.
+import type { Claim, PaidOrder, Sequence, StopReason } from "../recovery/person";
+
+export type MessageStatus = "queued" | "sent" | "cancelled" | "failed";
+
+/** A `messages` row as the merchant API and the dev outbox list it. */
+export interface MessageRow {
+  id: string;
+  sequence_id: string;
+  email: string;
+  step: number;
+  kind: "recovery" | "merchant_notice" | "test";
+  template: string | null;
+  status: MessageStatus;
+  due_at: number;
+  queued_at: number;
+  sent_at: number | null;
+  clicked_at: number | null;
+  cancel_reason: string | null;
+  error: string | null;
+  attempts: number;
+  subject: string | null;
+}
+
+/** A new sequence (a holdout one too: it is the baseline of the lift). */
+export const startSequence = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
+  db
+    .prepare(
+      `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(s.id, site, email, s.aid, s.basedOn, at, s.value, s.currency, s.reason, s.status, s.status === "holdout" ? 1 : 0)
+    .run();
+
+export const stopSequence = (db: D1Database, id: string, why: StopReason, at: number) =>
+  db
+    .prepare("UPDATE sequences SET status = 'stopped', stop_reason = ?, stopped_at = ? WHERE id = ? AND status IN ('active', 'completed')")
+    .bind(why, at, id)
+    .run();
+
+export const completeSequence = (db: D1Database, id: string) =>
+  db.prepare("UPDATE sequences SET status = 'completed' WHERE id = ? AND status = 'active'").bind(id).run();
+
+/** Credits an order to a sequence, once: true when this call did it. */
+export async function creditSequence(db: D1Database, id: string, order: PaidOrder): Promise<boolean> {
+  const result = await db
+    .prepare(
+      "UPDATE sequences SET recovered_order_id = ?, recovered_value = ?, recovered_at = ? WHERE id = ? AND recovered_order_id IS NULL",
+    )
+    .bind(order.orderId, order.total, order.at, id)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** A claimed step: its row is what the mail consumer checks before anything else. */
+export const claimMessage = (db: D1Database, site: number, email: string, c: Claim, at: number) =>
+  db
+    .prepare(
+      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at)
+       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?)`,
+    )
+    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt)
+    .run();
+
+/** Where a message stands, or null when there is no such message. */
+export const messageState = (db: D1Database, id: string) =>
+  db.prepare("SELECT status, sequence_id FROM messages WHERE id = ?").bind(id).first<{ status: MessageStatus; sequence_id: string }>();
+
+export const markSent = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string) =>
+  db
+    .prepare(
+      "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, error = NULL WHERE id = ? AND status = 'queued'",
+    )
+    .bind(at, providerId ?? null, subject, id)
+    .run();
+
+export const markCancelled = (db: D1Database, id: string, why: string) =>
+  db.prepare("UPDATE messages SET status = 'cancelled', cancel_reason = ? WHERE id = ? AND status = 'queued'").bind(why, id).run();
+
+export const markFailed = (db: D1Database, id: string, error: string) =>
+  db.prepare("UPDATE messages SET status = 'failed', error = ? WHERE id = ? AND status = 'queued'").bind(error, id).run();
+
+/** A send that failed and will be retried. */
+export const noteAttempt = (db: D1Database, id: string, error: string) =>
+  db.prepare("UPDATE messages SET attempts = attempts + 1, error = ? WHERE id = ?").bind(error, id).run();
+
+/** A person's click on a message's link: true the first time only. */
+export async function recordClick(db: D1Database, id: string | null, at: number): Promise<boolean> {
+  const result = await db.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL").bind(at, id).run();
+  return result.meta.changes > 0;
+}
+
+/** Recovery messages a site queued since `since`, all addresses together (the site's daily cap). */
+export const recoverySentSince = async (db: D1Database, site: number, since: number): Promise<number> =>
+  (await db
+    .prepare("SELECT count(*) AS n FROM messages WHERE site_id = ? AND kind = 'recovery' AND queued_at > ?")
+    .bind(site, since)
+    .first<number>("n")) ?? 0;
+
+/** Steps claimed between `from` and `to` and still not sent: lost between the claim and the queue. */
+export const stuckMessages = (db: D1Database, from: number, to: number, limit: number) =>
+  db
+    .prepare(
+      `SELECT id, site_id, email FROM messages WHERE kind = 'recovery' AND status = 'queued' AND sent_at IS NULL AND queued_at < ?1 AND queued_at > ?2 LIMIT ?3`,
+    )
+    .bind(to, from, limit)
+    .all<{ id: string; site_id: number; email: string }>()
+    .then((r) => r.results);
+
+/** A site's latest messages, newest first, optionally of one status. */
+export const recentMessages = (db: D1Database, site: number, status?: MessageStatus) =>
+  db
+    .prepare(
+      `SELECT id, sequence_id, email, step, kind, template, status, due_at, queued_at, sent_at, clicked_at, cancel_reason, error, attempts, subject
+       FROM messages WHERE site_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY queued_at DESC LIMIT 100`,
+    )
+    .bind(site, status ?? null)
+    .all<MessageRow>()
+    .then((r) => r.results);
+
+/** Messages that could not be delivered, on every site (the dev outbox shows them). */
+export const failedMessages = (db: D1Database) =>
+  db
+    .prepare("SELECT id, email, status, error, attempts, queued_at FROM messages WHERE status = 'failed' ORDER BY queued_at DESC LIMIT 50")
+    .all<Pick<MessageRow, "id" | "email" | "status" | "error" | "attempts" | "queued_at">>()
+    .then((r) => r.results);
+
+export const isSuppressed = async (db: D1Database, site: number, email: string): Promise<boolean> =>
+  (await db.prepare("SELECT 1 AS yes FROM suppressions WHERE site_id = ? AND email = ?").bind(site, email).first()) !== null;
+
+/** Never forgotten: the opt-out outlives every erasure. */
+export const suppress = (db: D1Database, site: number, email: string, source: "link" | "one_click" | "merchant" | "bounce", at: number) =>
+  db
+    .prepare("INSERT OR IGNORE INTO suppressions (site_id, email, created_at, source) VALUES (?, ?, ?, ?)")
+    .bind(site, email, at, source)
+    .run();
+
+/**
+ * Whether what a recovery link is about was bought: on that browser, or the sequence stopped for
+ * a purchase, or an order was credited to it (a shopper who came back elsewhere first, then bought).
+ */
+export async function linkBought(db: D1Database, site: number, aid: string | null, sequenceId: string | null): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT status FROM carts WHERE site_id = ?1 AND aid = ?2) AS cart,
+              (SELECT stop_reason FROM sequences WHERE id = ?3) AS stop,
+              (SELECT recovered_order_id FROM sequences WHERE id = ?3) AS recovered`,
+    )
+    .bind(site, aid, sequenceId)
+    .first<{ cart: string | null; stop: string | null; recovered: string | null }>();
+  return row?.cart === "purchased" || row?.stop === "purchased" || Boolean(row?.recovered);
+}
