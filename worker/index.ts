@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { dashboard } from "./dashboard/routes";
 import { devOutbox } from "./dev/outbox";
-import { jsonError } from "./http/errors";
+import { answerError, jsonError } from "./http/errors";
 import type { IngestMessage } from "./ingest/message";
 import { ingest } from "./ingest/route";
 import { storeBatches } from "./ingest/store";
@@ -32,10 +32,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", devOutbox);
 
 app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
-app.onError((err, c) => {
-  console.error(err);
-  return jsonError(c, 500, "internal_error", "the collector failed on this request");
-});
+app.onError(answerError);
 
 type Job = IngestMessage | MailJob | WebhookJob;
 

@@ -25,11 +25,43 @@ export function jsonError(
 export const describeIssues = (issues: v.BaseIssue<unknown>[]) =>
   issues.slice(0, 20).map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
 
-/** The answer when a site that requires consent (`requireConsent`) gets data without it; the script drops what it sent. */
-export const consentRequired = (c: Context) =>
-  jsonError(
-    c,
+/**
+ * A refusal with the project's JSON error shape. Thrown anywhere in a request (a middleware, a
+ * validator, a handler), it is answered by the app's one `onError`, with whatever headers the
+ * request had set by then (its CORS headers, a Retry-After).
+ *
+ * @example
+ * throw new ApiError(404, "unknown_device", "this account has no such device");
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly issues?: ErrorBody["error"]["issues"],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The app's error handler: a refusal becomes its JSON error, anything else is logged and becomes a
+ * 500 that names nothing internal.
+ *
+ * @example
+ * app.onError(answerError);
+ */
+export function answerError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) return jsonError(c, err.status, err.code, err.message, err.issues);
+  console.error(err);
+  return jsonError(c, 500, "internal_error", "the collector failed on this request");
+}
+
+/** Refuses data sent without the shopper's consent to a site that requires it (`requireConsent`); the script drops what it sent. */
+export function requireConsent(): never {
+  throw new ApiError(
     403,
     "consent_required",
     'this site stores nothing without the shopper\'s consent: add data-consent="required" to the script tag and call cartback("consent", true) from the consent banner',
   );
+}

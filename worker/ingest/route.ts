@@ -1,20 +1,17 @@
 import { Hono } from "hono";
-import * as v from "valibot";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "../../protocol/limits";
-import { BatchSchema, SiteKey } from "../../protocol/schema";
-import { findSite } from "../db/sites";
-import { consentRequired, describeIssues, jsonError } from "../http/errors";
-import { readSiteRequest } from "../http/site-request";
-import { originAllowed } from "../sites/sites";
+import { BatchSchema } from "../../protocol/schema";
+import { ApiError, requireConsent } from "../http/errors";
+import { type SiteEnv, sitePreflight, siteRequest } from "../http/site";
+import { jsonBody } from "../http/validate";
 import type { IngestMessage } from "./message";
 import { rateLimited } from "./rate-limit";
 import { isUrgent, storeNow } from "./store";
 
-type Ingest = { Bindings: Env };
-
 /**
  * `POST /v1/events?site=SITE_KEY`: a batch of events from the browser script.
- * Answers 202 once the batch is durably queued; the queue consumer stores it.
+ * Answers 202 once the batch is durably queued (a purchase or an identify: once it is stored);
+ * the queue consumer stores the rest.
  *
  * @example
  * await fetch("https://collector/v1/events?site=pk_demo_local", {
@@ -22,52 +19,41 @@ type Ingest = { Bindings: Env };
  *   body: JSON.stringify({ aid, sentAt: Date.now(), events: [{ id, at, type: "checkout" }] }),
  * });
  */
-export const ingest = new Hono<Ingest>()
-  .options("/", async (c) => {
-    const origin = c.req.header("origin");
-    c.header("Vary", "Origin");
-    const key = v.safeParse(SiteKey, c.req.query("site"));
-    const site = key.success ? await findSite(c.env.DB, key.output) : null;
-    if (!site || !originAllowed(site.origins, origin)) {
-      return jsonError(c, 403, "origin_not_allowed", "this origin may not send events for this site key");
-    }
-    c.header("Access-Control-Allow-Origin", origin);
-    c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-    c.header("Access-Control-Allow-Headers", "Content-Type");
-    c.header("Access-Control-Max-Age", "86400");
-    return c.body(null, 204);
-  })
-  .post("/", async (c) => {
-    const read = await readSiteRequest(c, MAX_BODY_BYTES, rateLimited);
-    if (read instanceof Response) return read;
-    const { site, json } = read;
-    const events = (json as { events?: unknown } | null)?.events;
+export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])).post(
+  "/",
+  siteRequest({ maxBytes: MAX_BODY_BYTES, limit: rateLimited }),
+  async (c, next) => {
+    // Counted before the schema looks at each event: a huge batch is refused at once.
+    const events = (c.var.json as { events?: unknown } | null)?.events;
     if (Array.isArray(events) && events.length > MAX_BATCH_EVENTS) {
-      return jsonError(c, 413, "too_many_events", `a batch holds at most ${MAX_BATCH_EVENTS} events, this one has ${events.length}`);
+      throw new ApiError(413, "too_many_events", `a batch holds at most ${MAX_BATCH_EVENTS} events, this one has ${events.length}`);
     }
-    const batch = v.safeParse(BatchSchema, json);
-    if (!batch.success) return jsonError(c, 422, "invalid_batch", "the batch does not match the protocol", describeIssues(batch.issues));
-    if (site.settings.requireConsent && batch.output.consent !== true) return consentRequired(c);
-
+    await next();
+  },
+  jsonBody(BatchSchema, "invalid_batch", "the batch does not match the protocol"),
+  async (c) => {
+    const batch = c.req.valid("json");
+    const { site } = c.var;
+    if (site.settings.requireConsent && batch.consent !== true) requireConsent();
     const receivedAt = Date.now();
     const message: IngestMessage = {
       site: site.id,
-      aid: batch.output.aid,
+      aid: batch.aid,
       receivedAt,
-      skew: receivedAt - batch.output.sentAt,
+      skew: receivedAt - batch.sentAt,
       ttlDays: site.settings.cartTtlDays,
-      events: batch.output.events,
+      events: batch.events,
     };
     if (isUrgent(message)) {
       try {
         await storeNow(c.env, message);
-        return c.json({ accepted: batch.output.events.length }, 202);
+        return c.json({ accepted: batch.events.length }, 202);
       } catch (e) {
         console.error("storing an urgent batch failed", e);
         // A purchase is accepted only once the person knows of it; the script sends it again.
         if (message.events.some((e) => e.type === "purchase")) {
           c.header("Retry-After", "2");
-          return jsonError(c, 503, "unavailable", "the collector could not record this order just now; retry shortly");
+          throw new ApiError(503, "unavailable", "the collector could not record this order just now; retry shortly");
         }
       }
     }
@@ -76,7 +62,8 @@ export const ingest = new Hono<Ingest>()
     } catch (e) {
       console.error("ingest queue send failed", e);
       c.header("Retry-After", "5");
-      return jsonError(c, 503, "unavailable", "the collector could not accept events just now; retry later");
+      throw new ApiError(503, "unavailable", "the collector could not accept events just now; retry later");
     }
-    return c.json({ accepted: batch.output.events.length }, 202);
-  });
+    return c.json({ accepted: batch.events.length }, 202);
+  },
+);

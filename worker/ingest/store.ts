@@ -1,5 +1,6 @@
 import { statementsFor } from "../db/browsers";
 import { observeBatches } from "../recovery/observe";
+import { retryDelay } from "../retry";
 import type { IngestMessage } from "./message";
 
 /**
@@ -49,7 +50,7 @@ export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env)
       for (const m of messages) m.ack();
     } catch (e) {
       console.error("storing events failed; will retry", e);
-      for (const m of messages) m.retry({ delaySeconds: Math.min(2 ** m.attempts, 300) });
+      for (const m of messages) m.retry({ delaySeconds: retryDelay(m.attempts, 2, 300) });
     }
   }
 }

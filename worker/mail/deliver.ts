@@ -1,3 +1,4 @@
+import { DAY_MS } from "../../protocol/limits";
 import type { Line } from "../../protocol/types";
 import { cartOf, sequenceCart } from "../db/browsers";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
@@ -5,12 +6,13 @@ import { createLink } from "../db/links";
 import { siteById } from "../db/sites";
 import { templateOf } from "../recovery/reasons";
 import { shopperStub } from "../recovery/shopper";
+import { retryDelay } from "../retry";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
 import { fromHeader, renderMerchantNotice, renderRecovery } from "./render";
 
-const YEAR = 365 * 86_400_000;
+const YEAR = 365 * DAY_MS;
 
 /** The collector's own address, for links in emails. */
 const publicUrl = (env: Env): string => env.PUBLIC_URL.replace(/\/+$/, "");
@@ -32,7 +34,7 @@ export async function deliverMail(batch: MessageBatch<MailJob>, env: Env): Promi
       } else {
         console.error(`mail ${message.body.id} failed (attempt ${message.attempts}), will retry:`, error);
         await noteAttempt(env.DB, message.body.id, error);
-        message.retry({ delaySeconds: Math.min(30 * 2 ** (message.attempts - 1), 3600) });
+        message.retry({ delaySeconds: retryDelay(message.attempts, 30, 3600) });
       }
     }
   }

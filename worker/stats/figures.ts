@@ -1,8 +1,9 @@
+import { DAY_MS } from "../../protocol/limits";
 import { type InterruptedOrder, interruptedOrderRows, statsRows } from "../db/stats";
 
 export type { InterruptedOrder };
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 
 /** A date range in whole UTC days, both ends included. */
 export interface Range {

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import * as v from "valibot";
+import { DAY_MS } from "../../protocol/limits";
 import { describeIssues, jsonError } from "../http/errors";
 import { type Merchant, merchantOnly } from "../merchant/routes";
 import { computeStats, interruptedOrders, type Range, toCsv } from "./figures";
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 const MAX_DAYS = 366;
 
 const isoDay = v.pipe(

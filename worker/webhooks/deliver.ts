@@ -1,6 +1,7 @@
 import { siteById } from "../db/sites";
 import { recordAttempt, wasDelivered } from "../db/webhooks";
 import { hmacHex } from "../http/crypto";
+import { retryDelay } from "../retry";
 import type { WebhookJob } from "./send";
 
 /**
@@ -51,7 +52,7 @@ export async function deliverWebhooks(
       error = e instanceof Error ? e.message : String(e);
     }
     await recordAttempt(env.DB, job, status, error, Date.now());
-    if (error) message.retry({ delaySeconds: Math.min(10 * 2 ** (message.attempts - 1), 3600) });
+    if (error) message.retry({ delaySeconds: retryDelay(message.attempts, 10, 3600) });
     else message.ack();
   }
 }
