@@ -4,6 +4,16 @@ import * as v from "valibot";
 import type { Cart } from "../../protocol/types";
 import { latestCart } from "../db/browsers";
 import { findSite, type Site, saveOrigins, secretOf } from "../db/sites";
+import {
+  type DashboardEnv,
+  dashboardSession,
+  endSession,
+  formIsGenuine,
+  formOf,
+  readSession,
+  type Session,
+  startSession,
+} from "../http/auth";
 import { isLocalHost, sameText } from "../http/crypto";
 import { describeIssues } from "../http/errors";
 import { mailerFor } from "../mail/mailer";
@@ -14,11 +24,13 @@ import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
 import { dashboardPage, layout, signInPage } from "./page";
-import { endSession, formIsGenuine, readSession, type Session, startSession } from "./session";
 
-type Dashboard = { Bindings: Env };
+type Dashboard = DashboardEnv;
 
 const SAMPLE: Cart = { currency: "EUR", lines: [{ id: "sample", name: "Sample product", price: 2500, quantity: 1 }] };
+
+const toDashboard = (c: Context) => c.redirect("/dashboard", 303);
+const expired = (c: Context) => errorPage(c, 403, "This form has expired; reload the page.");
 
 const errorPage = (c: Context, status: 400 | 401 | 403, text: string) =>
   c.html(
@@ -59,15 +71,6 @@ async function render(
     }),
     status,
   );
-}
-
-/**
- * The posted form's text fields. A body that is no form, or a broken multipart one, reads as
- * empty, and file parts are dropped: the forms here have text fields only.
- */
-async function formOf(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody().catch(() => ({}));
-  return Object.fromEntries(Object.entries(body).filter((field): field is [string, string] => typeof field[1] === "string"));
 }
 
 /** The latest cart this site captured, for previews; a sample one before any. */
@@ -135,9 +138,8 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
  * form carries a CSRF token; nothing needs JavaScript.
  */
 export const dashboard = new Hono<Dashboard>()
-  .get("/dashboard", async (c) => {
-    const session = await readSession(c);
-    if (!session) return c.html(signInPage());
+  .get("/dashboard", dashboardSession({ signedOut: (c) => c.html(signInPage()) }), async (c) => {
+    const { session } = c.var;
     const range = v.safeParse(RangeQuery, { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined });
     if (!range.success)
       return errorPage(
@@ -166,20 +168,16 @@ export const dashboard = new Hono<Dashboard>()
     endSession(c);
     return c.redirect("/dashboard", 303);
   })
-  .get("/dashboard/orders.csv", async (c) => {
-    const session = await readSession(c);
-    if (!session) return c.redirect("/dashboard", 303);
+  .get("/dashboard/orders.csv", dashboardSession({ signedOut: toDashboard }), async (c) => {
+    const { session } = c.var;
     const range = v.safeParse(RangeQuery, { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined });
     if (!range.success) return errorPage(c, 400, "Bad dates.");
     const orders = await interruptedOrders(c.env.DB, session.site.id, range.output, { search: c.req.query("q") || undefined, limit: 500 });
     c.header("Content-Disposition", `attachment; filename="interrupted-orders-${range.output.from}-${range.output.to}.csv"`);
     return c.body(toCsv(orders), 200, { "Content-Type": "text/csv; charset=utf-8" });
   })
-  .post("/dashboard/settings", async (c) => {
-    const session = await readSession(c);
-    if (!session) return c.redirect("/dashboard", 303);
-    const form = await formOf(c);
-    if (!(await formIsGenuine(c, session, form))) return errorPage(c, 403, "This form has expired; reload the page.");
+  .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
     const range = v.parse(RangeQuery, {});
     const origins = (form.origins ?? "").split(/\s+/).filter(Boolean);
     const normalised = origins.map(normaliseOrigin);
@@ -204,20 +202,16 @@ export const dashboard = new Hono<Dashboard>()
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
   })
-  .get("/dashboard/preview", async (c) => {
-    const session = await readSession(c);
-    if (!session) return errorPage(c, 401, "Sign in to the dashboard first.");
+  .get("/dashboard/preview", dashboardSession({ signedOut: (c) => errorPage(c, 401, "Sign in to the dashboard first.") }), async (c) => {
+    const { session } = c.var;
     const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
     const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
     const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, step, "preview@example.com");
     c.header("Content-Security-Policy", "default-src 'none'; img-src *; style-src 'unsafe-inline'; frame-ancestors 'self'");
     return c.html(mail.html);
   })
-  .post("/dashboard/test-email", async (c) => {
-    const session = await readSession(c);
-    if (!session) return c.redirect("/dashboard", 303);
-    const form = await formOf(c);
-    if (!(await formIsGenuine(c, session, form))) return errorPage(c, 403, "This form has expired; reload the page.");
+  .post("/dashboard/test-email", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
     const to = v.safeParse(v.pipe(v.string(), v.trim(), v.email()), form.to ?? "");
     const range = v.parse(RangeQuery, {});
     if (!to.success) return render(c, session, range, { ok: false, text: "Give an email address for the test." }, 422);

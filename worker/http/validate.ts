@@ -5,8 +5,13 @@ import { ApiError, describeIssues } from "./errors";
 
 type Schema = v.GenericSchema;
 
-/** Valibot's answer, or the project's 4xx naming each problem (an unknown field too). */
-function check<S extends Schema>(schema: S, value: unknown, status: 400 | 422, code: string, message: string): v.InferOutput<S> {
+/**
+ * Valibot's output, or an `ApiError` naming each problem by path (an unknown field too).
+ *
+ * @example
+ * const range = parse(RangeQuery, { from, to }, 400, "invalid_range", "from and to must be dates");
+ */
+export function parse<S extends Schema>(schema: S, value: unknown, status: 400 | 422, code: string, message: string): v.InferOutput<S> {
   const result = v.safeParse(schema, value);
   if (!result.success) throw new ApiError(status, code, message, describeIssues(result.issues));
   return result.output;
@@ -26,7 +31,7 @@ export const valid = <T extends keyof ValidationTargets, S extends Schema>(
   code: string,
   message: string,
   status: 400 | 422 = 422,
-) => validator(target, (value) => check(schema, value, status, code, message) as v.InferOutput<S>);
+) => validator(target, (value) => parse(schema, value, status, code, message) as v.InferOutput<S>);
 
 /**
  * A JSON body, whatever its content type says (the script sends text/plain to skip the preflight;
@@ -40,12 +45,14 @@ export function jsonBody<S extends Schema>(
   schema: S,
   code: string,
   message: string,
+  /** A body that is not JSON: a 400 of its own, or the schema's refusal of nothing (`"schema"`). */
+  notJson: "invalid_json" | "schema" = "invalid_json",
   // biome-ignore lint/suspicious/noExplicitAny: usable on any route's env, as Hono's own validator is
 ): MiddlewareHandler<any, string, { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }> {
   return async (c: Context, next) => {
     const parsed = c.get("json" as never) ?? (await c.req.json().catch(() => NOT_JSON));
-    if (parsed === NOT_JSON) throw new ApiError(400, "invalid_json", "the body is not JSON");
-    c.req.addValidatedData("json", check(schema, parsed, 422, code, message) as object);
+    if (parsed === NOT_JSON && notJson === "invalid_json") throw new ApiError(400, "invalid_json", "the body is not JSON");
+    c.req.addValidatedData("json", parse(schema, parsed === NOT_JSON ? undefined : parsed, 422, code, message) as object);
     await next();
   };
 }

@@ -1,29 +1,20 @@
-import { type Context, Hono, type Next } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { normalEmail } from "../../protocol/email";
 import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
 import { Currency, RandomId, text } from "../../protocol/schema";
 import { emailOfBrowser, recordServerOrder } from "../db/browsers";
-import { type MessageStatus, recentMessages } from "../db/ledger";
+import { recentMessages } from "../db/ledger";
 import { findSite, type Site, secretOf } from "../db/sites";
-import { sameText } from "../http/crypto";
-import { describeIssues, jsonError } from "../http/errors";
+import { type Merchant, merchantOnly } from "../http/auth";
+import { ApiError } from "../http/errors";
+import { jsonBody, valid } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
 import { updateSettings } from "../sites/update";
 import { accountStub } from "../sync/account";
 
-export type Merchant = { Bindings: Env; Variables: { site: Site } };
-
-/** `Authorization: Bearer <site secret>` for the site in the path; one site's secret opens only that site. */
-export async function merchantOnly(c: Context<Merchant>, next: Next): Promise<Response | undefined> {
-  const site = await findSite(c.env.DB, c.req.param("key") ?? c.req.query("site") ?? "");
-  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  if (!bearer) return jsonError(c, 401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
-  const row = site && (await secretOf(c.env.DB, site));
-  if (!site || !row || !(await sameText(bearer, row))) return jsonError(c, 403, "forbidden", "this secret does not open this site");
-  c.set("site", site);
-  await next();
-}
+// An empty `?status=` lists every status, as no status does.
+const MessagesQuery = v.object({ status: v.optional(v.union([v.literal(""), v.picklist(["queued", "sent", "cancelled", "failed"])])) });
 
 const OrderSchema = v.pipe(
   v.object({
@@ -46,14 +37,6 @@ const OrderSchema = v.pipe(
   v.check((o) => Boolean(o.email || o.aid), "an order needs the shopper's email or the script's shopper id (aid)"),
 );
 
-async function readJson(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The merchant API: `/v1/sites/:key/…`, authenticated with the site's secret as a bearer token.
  *
@@ -72,20 +55,17 @@ export const merchant = new Hono<Merchant>()
   })
   /** Changes some settings: top-level fields given replace the stored ones; the result is validated whole. */
   .patch("/v1/sites/:key/settings", async (c) => {
-    const site = c.get("site");
-    const patch = await readJson(c);
+    const patch = await c.req.json().catch(() => undefined);
     if (!patch || typeof patch !== "object" || Array.isArray(patch))
-      return jsonError(c, 400, "invalid_json", "send a JSON object of settings to change");
-    const result = await updateSettings(c.env.DB, site, patch as Record<string, unknown>);
-    if (!result.ok) return jsonError(c, 422, "invalid_settings", "the settings do not validate", result.issues);
+      throw new ApiError(400, "invalid_json", "send a JSON object of settings to change");
+    const result = await updateSettings(c.env.DB, c.var.site, patch as Record<string, unknown>);
+    if (!result.ok) throw new ApiError(422, "invalid_settings", "the settings do not validate", result.issues);
     return c.json({ settings: result.settings });
   })
   /** A paid order from the shop's server: stops any recovery for that shopper, on every device. */
-  .post("/v1/sites/:key/orders", async (c) => {
-    const site = c.get("site");
-    const parsed = v.safeParse(OrderSchema, await readJson(c));
-    if (!parsed.success) return jsonError(c, 422, "invalid_order", "the order does not validate", describeIssues(parsed.issues));
-    const order = parsed.output;
+  .post("/v1/sites/:key/orders", jsonBody(OrderSchema, "invalid_order", "the order does not validate", "schema"), async (c) => {
+    const { site } = c.var;
+    const order = c.req.valid("json");
     const paidAt = order.paidAt ?? Date.now();
     const email = order.email ?? (order.aid && (await emailOfBrowser(c.env.DB, site.id, order.aid))) ?? undefined;
     await recordServerOrder(c.env.DB, site.id, { ...order, at: paidAt });
@@ -102,14 +82,12 @@ export const merchant = new Hono<Merchant>()
   /** Signs one device out of the account for good: it can no longer read or write the cart. */
   .delete("/v1/sites/:key/users/:userId/devices/:aid", async (c) => {
     const revoked = await accountStub(c.env, c.get("site").id, c.req.param("userId")).revoke(c.req.param("aid"));
-    return revoked ? c.json({ revoked: true }) : jsonError(c, 404, "unknown_device", "this account has no such device");
+    if (!revoked) throw new ApiError(404, "unknown_device", "this account has no such device");
+    return c.json({ revoked: true });
   })
   /** Recent messages, newest first; `?status=failed` shows what could not be delivered and why. */
-  .get("/v1/sites/:key/messages", async (c) => {
-    const site = c.get("site");
-    const status = c.req.query("status");
-    if (status && !["queued", "sent", "cancelled", "failed"].includes(status)) {
-      return jsonError(c, 400, "invalid_status", "status must be queued, sent, cancelled or failed");
-    }
-    return c.json({ messages: await recentMessages(c.env.DB, site.id, status as MessageStatus | undefined) });
-  });
+  .get(
+    "/v1/sites/:key/messages",
+    valid("query", MessagesQuery, "invalid_status", "status must be queued, sent, cancelled or failed", 400),
+    async (c) => c.json({ messages: await recentMessages(c.env.DB, c.var.site.id, c.req.valid("query").status || undefined) }),
+  );

@@ -3,8 +3,8 @@ import * as v from "valibot";
 import { normalEmail } from "../../protocol/email";
 import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from "../../protocol/limits";
 import { eraseRows, exportRows, identities } from "../db/privacy";
-import { describeIssues, jsonError } from "../http/errors";
-import { type Merchant, merchantOnly } from "../merchant/routes";
+import { type Merchant, merchantOnly } from "../http/auth";
+import { valid } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
 import { accountStub } from "../sync/account";
 
@@ -24,6 +24,8 @@ const Who = v.pipe(
   v.check((w) => Boolean(w.email || w.userId), "give the shopper's email or userId"),
 );
 
+const whoQuery = valid("query", Who, "invalid_shopper", "say who: ?email= or ?userId=", 400);
+
 /**
  * Privacy law: export and erase everything about one shopper, by email or by the shop's user id,
  * through the merchant API (`Authorization: Bearer <site secret>`).
@@ -33,11 +35,9 @@ const Who = v.pipe(
  */
 export const privacy = new Hono<Merchant>()
   .use("/v1/sites/:key/shoppers", merchantOnly)
-  .get("/v1/sites/:key/shoppers", async (c) => {
-    const who = v.safeParse(Who, { email: c.req.query("email"), userId: c.req.query("userId") });
-    if (!who.success) return jsonError(c, 400, "invalid_shopper", "say who: ?email= or ?userId=", describeIssues(who.issues));
-    const site = c.get("site").id;
-    const { aids, emails, userIds } = await identities(c.env.DB, site, who.output);
+  .get("/v1/sites/:key/shoppers", whoQuery, async (c) => {
+    const site = c.var.site.id;
+    const { aids, emails, userIds } = await identities(c.env.DB, site, c.req.valid("query"));
     const rows = await exportRows(c.env.DB, site, { aids, emails, userIds });
     return c.json({
       ...rows,
@@ -47,11 +47,9 @@ export const privacy = new Hono<Merchant>()
   /** Erases the shopper: browsers' carts and events, sequences, messages (queued ones are then
    * never sent), links, the local outbox, their Durable Object and their account cart (by user id). The suppression list is kept:
    * it exists to honour the opt-out, and forgetting it would mail them again. */
-  .delete("/v1/sites/:key/shoppers", async (c) => {
-    const who = v.safeParse(Who, { email: c.req.query("email"), userId: c.req.query("userId") });
-    if (!who.success) return jsonError(c, 400, "invalid_shopper", "say who: ?email= or ?userId=", describeIssues(who.issues));
-    const site = c.get("site").id;
-    const { aids, emails, userIds } = await identities(c.env.DB, site, who.output);
+  .delete("/v1/sites/:key/shoppers", whoQuery, async (c) => {
+    const site = c.var.site.id;
+    const { aids, emails, userIds } = await identities(c.env.DB, site, c.req.valid("query"));
     const erased = await eraseRows(c.env.DB, site, { aids, emails, userIds });
     await Promise.all([
       ...emails.map((email) => shopperStub(c.env, site, email).erase()),

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { DAY_MS } from "../../protocol/limits";
-import { describeIssues, jsonError } from "../http/errors";
-import { type Merchant, merchantOnly } from "../merchant/routes";
+import { type Merchant, merchantOnly } from "../http/auth";
+import { parse, valid } from "../http/validate";
 import { computeStats, interruptedOrders, type Range, toCsv } from "./figures";
 
 const DAY = DAY_MS;
@@ -27,6 +27,8 @@ export const RangeQuery = v.pipe(
   v.check((r) => (Date.parse(r.to) - Date.parse(r.from)) / DAY < MAX_DAYS, `a range covers at most ${MAX_DAYS} days`),
 );
 
+const BAD_RANGE = "from and to must be dates (YYYY-MM-DD), from ≤ to";
+
 const OrdersQuery = v.object({
   q: v.optional(v.pipe(v.string(), v.maxLength(254))),
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be 1-500"), v.transform(Number), v.minValue(1), v.maxValue(500)), "50"),
@@ -45,24 +47,18 @@ const OrdersQuery = v.object({
 export const stats = new Hono<Merchant>()
   .use("/v1/stats", merchantOnly)
   .use("/v1/stats/*", merchantOnly)
-  .get("/v1/stats", async (c) => {
-    const range = v.safeParse(RangeQuery, c.req.query());
-    if (!range.success)
-      return jsonError(c, 400, "invalid_range", "from and to must be dates (YYYY-MM-DD), from ≤ to", describeIssues(range.issues));
-    return c.json(await computeStats(c.env.DB, c.get("site").id, range.output));
-  })
+  .get("/v1/stats", valid("query", RangeQuery, "invalid_range", BAD_RANGE, 400), async (c) =>
+    c.json(await computeStats(c.env.DB, c.var.site.id, c.req.valid("query"))),
+  )
   .get("/v1/stats/orders", async (c) => {
     const query = c.req.query();
-    const range = v.safeParse(RangeQuery, { from: query.from, to: query.to });
-    if (!range.success)
-      return jsonError(c, 400, "invalid_range", "from and to must be dates (YYYY-MM-DD), from ≤ to", describeIssues(range.issues));
-    const options = v.safeParse(OrdersQuery, { q: query.q, limit: query.limit, offset: query.offset, format: query.format });
-    if (!options.success) return jsonError(c, 400, "invalid_query", "bad list parameters", describeIssues(options.issues));
-    const { q, limit, offset, format } = options.output;
-    const orders = await interruptedOrders(c.env.DB, c.get("site").id, range.output, { search: q, limit, offset });
+    const range = parse(RangeQuery, { from: query.from, to: query.to }, 400, "invalid_range", BAD_RANGE);
+    const options = { q: query.q, limit: query.limit, offset: query.offset, format: query.format };
+    const { q, limit, offset, format } = parse(OrdersQuery, options, 400, "invalid_query", "bad list parameters");
+    const orders = await interruptedOrders(c.env.DB, c.var.site.id, range, { search: q, limit, offset });
     if (format === "csv") {
-      c.header("Content-Disposition", `attachment; filename="interrupted-orders-${range.output.from}-${range.output.to}.csv"`);
+      c.header("Content-Disposition", `attachment; filename="interrupted-orders-${range.from}-${range.to}.csv"`);
       return c.body(toCsv(orders), 200, { "Content-Type": "text/csv; charset=utf-8" });
     }
-    return c.json({ range: range.output, orders });
+    return c.json({ range, orders });
   });

@@ -1,0 +1,115 @@
+// Who may call what: the merchant API (the site's secret as a bearer token) and the merchant's
+// dashboard (a signed session cookie, and a CSRF token on every form).
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { findSite, type Site, secretOf } from "../db/sites";
+import { hmacHex, isLocalHost, sameText } from "./crypto";
+import { ApiError } from "./errors";
+
+export type Merchant = { Bindings: Env; Variables: { site: Site } };
+
+/**
+ * `Authorization: Bearer <site secret>` for the site in the path (or `?site=`); one site's secret
+ * opens only that site. Sets `c.var.site`.
+ *
+ * @example
+ * new Hono<Merchant>().use("/v1/stats", merchantOnly).get("/v1/stats", (c) => c.json(c.var.site.key));
+ */
+export const merchantOnly: MiddlewareHandler<Merchant> = async (c, next) => {
+  const site = await findSite(c.env.DB, c.req.param("key") ?? c.req.query("site") ?? "");
+  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!bearer) throw new ApiError(401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
+  const secret = site && (await secretOf(c.env.DB, site));
+  if (!site || !secret || !(await sameText(bearer, secret))) throw new ApiError(403, "forbidden", "this secret does not open this site");
+  c.set("site", site);
+  await next();
+};
+
+const COOKIE = "cb_session";
+const LIFETIME_S = 12 * 3600;
+
+export interface Session {
+  site: Site;
+  /** The token every form of this session must carry. */
+  csrf: string;
+}
+
+const isLocal = (c: Context) => isLocalHost(c.req.url);
+
+/**
+ * Starts a merchant session: a cookie `<site key>.<expiry>.<HMAC>` signed with the site's own
+ * secret, so changing the secret ends every session. HttpOnly, SameSite=Strict, Secure except on
+ * a local collector.
+ *
+ * @example
+ * await startSession(c, site, secret);
+ */
+export async function startSession(c: Context, site: Site, secret: string): Promise<void> {
+  const expires = Math.floor(Date.now() / 1000) + LIFETIME_S;
+  const value = `${site.key}.${expires}.${await hmacHex(secret, `session:${site.key}.${expires}`)}`;
+  setCookie(c, COOKIE, value, { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: LIFETIME_S });
+}
+
+export function endSession(c: Context): void {
+  setCookie(c, COOKIE, "", { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: 0 });
+}
+
+/** The session of this request, or null (none, forged, expired, or the secret changed since). */
+export async function readSession(c: Context): Promise<Session | null> {
+  const db = (c.env as Env).DB;
+  const value = getCookie(c, COOKIE);
+  const [key, expires, mac] = value?.split(".") ?? [];
+  if (!key || !expires || !mac || Number(expires) * 1000 < Date.now()) return null;
+  const site = await findSite(db, key);
+  const secret = site && (await secretOf(db, site));
+  if (!site || !secret || !(await sameText(mac, await hmacHex(secret, `session:${key}.${expires}`)))) return null;
+  return { site, csrf: await hmacHex(secret, `csrf:${value}`) };
+}
+
+/** A form post is genuine when it carries the session's token and comes from this collector's own pages. */
+export async function formIsGenuine(c: Context, session: Session, form: Record<string, unknown>): Promise<boolean> {
+  const origin = c.req.header("origin");
+  if (origin && origin !== new URL(c.req.url).origin) return false;
+  return typeof form._csrf === "string" && (await sameText(form._csrf, session.csrf));
+}
+
+export type DashboardEnv = { Bindings: Env; Variables: { session: Session; form: Record<string, string> } };
+
+/**
+ * The posted form's text fields. A body that is no form, or a broken multipart one, reads as
+ * empty, and file parts are dropped: the forms here have text fields only.
+ */
+export async function formOf(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody().catch(() => ({}));
+  return Object.fromEntries(Object.entries(body).filter((field): field is [string, string] => typeof field[1] === "string"));
+}
+
+/**
+ * A dashboard route for a signed-in merchant: sets `c.var.session`; without a session, `signedOut`
+ * answers (the sign-in page, a redirect to it, an error page). With `form: true`, the posted form
+ * must carry the session's CSRF token and come from the collector's own pages; it is `c.var.form`.
+ *
+ * @example
+ * .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged }), (c) => …)
+ */
+export function dashboardSession({
+  form = false,
+  signedOut,
+  forged,
+}: {
+  form?: boolean;
+  signedOut: (c: Context) => Response | Promise<Response>;
+  forged?: (c: Context) => Response | Promise<Response>;
+}): MiddlewareHandler<DashboardEnv> {
+  return async (c, next) => {
+    const session = await readSession(c);
+    if (!session) return signedOut(c);
+    c.set("session", session);
+    if (form) {
+      const fields = await formOf(c);
+      if (!(await formIsGenuine(c, session, fields))) return forged?.(c) ?? signedOut(c);
+      c.set("form", fields);
+    }
+    await next();
+  };
+}
