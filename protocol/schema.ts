@@ -42,6 +42,19 @@ const minorUnits = (min: number, max: number) => v.pipe(v.number(), v.integer("m
 const timestamp = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1_577_836_800_000), v.maxValue(4_102_444_800_000));
 
 /** Ids made by the script: URL-safe base64 of random bytes. */
+/**
+ * An address from a server or a merchant (the merchant API, the privacy API, settings): trimmed,
+ * checked, and in its normal form. (The script's identify is not trimmed: the script refuses a
+ * padded address, and both sides accept the same.)
+ */
+export const EmailAddress = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(MAX_EMAIL_LENGTH),
+  v.regex(EMAIL_PATTERN, "must be an email address"),
+  v.transform(normalEmail),
+);
+
 export const RandomId = v.pipe(v.string(), v.regex(/^[\w-]{16,64}$/, "must be 16-64 URL-safe characters"));
 
 export const Currency = v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"));

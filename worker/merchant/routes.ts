@@ -1,8 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { normalEmail } from "../../protocol/email";
-import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
-import { Currency, RandomId, text } from "../../protocol/schema";
+import { MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
+import { Currency, EmailAddress, RandomId, text } from "../../protocol/schema";
 import { emailOfBrowser, recordServerOrder } from "../db/browsers";
 import { recentMessages } from "../db/ledger";
 import { findSite, type Site, secretOf } from "../db/sites";
@@ -19,15 +18,7 @@ const MessagesQuery = v.object({ status: v.optional(v.union([v.literal(""), v.pi
 const OrderSchema = v.pipe(
   v.object({
     orderId: text(MAX_ID_LENGTH),
-    email: v.optional(
-      v.pipe(
-        v.string(),
-        v.trim(),
-        v.maxLength(MAX_EMAIL_LENGTH),
-        v.regex(EMAIL_PATTERN, "must be an email address"),
-        v.transform(normalEmail),
-      ),
-    ),
+    email: v.optional(EmailAddress),
     aid: v.optional(RandomId),
     total: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES)),
     currency: Currency,

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { normalEmail } from "../../protocol/email";
-import { EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from "../../protocol/limits";
+import { MAX_ID_LENGTH } from "../../protocol/limits";
+import { EmailAddress } from "../../protocol/schema";
 import { eraseRows, exportRows, identities } from "../db/privacy";
 import { type Merchant, merchantOnly } from "../http/auth";
 import { valid } from "../http/validate";
@@ -10,15 +10,7 @@ import { accountStub } from "../sync/account";
 
 const Who = v.pipe(
   v.object({
-    email: v.optional(
-      v.pipe(
-        v.string(),
-        v.trim(),
-        v.maxLength(MAX_EMAIL_LENGTH),
-        v.regex(EMAIL_PATTERN, "must be an email address"),
-        v.transform(normalEmail),
-      ),
-    ),
+    email: v.optional(EmailAddress),
     userId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH))),
   }),
   v.check((w) => Boolean(w.email || w.userId), "give the shopper's email or userId"),

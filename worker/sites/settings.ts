@@ -1,12 +1,13 @@
 import * as v from "valibot";
-import { CART_TTL_DAYS, EMAIL_PATTERN } from "../../protocol/limits";
+import { CART_TTL_DAYS } from "../../protocol/limits";
+import { EmailAddress } from "../../protocol/schema";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
 export const REASONS = ["payment_failed", "extra_costs", "question", "reminder"] as const;
 export type Reason = (typeof REASONS)[number];
 
 const text = (max: number) => v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(max));
-const email = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.regex(EMAIL_PATTERN, "must be an email address"));
+const email = EmailAddress;
 const httpUrl = v.pipe(
   v.string(),
   v.maxLength(2048),
