@@ -102,7 +102,7 @@ export class Shopper extends DurableObject<Env> {
       const stored = await this.load();
       if (!stored && (site === undefined || email === undefined)) return undefined;
       const person = stored?.person ?? newPerson(site as number, normalEmail(email as string));
-      const settings = await siteById(this.env.DB, person.site).then((s) => s?.settings);
+      const settings = await this.settingsOf(person.site, input.type === "alarm");
       if (!settings) return undefined; // the site is gone: nothing to send for it
       const now = Date.now();
       const decision = decide(person, settings, now, input, await this.facts(person, settings, now, input));
@@ -115,6 +115,17 @@ export class Shopper extends DurableObject<Env> {
       else await this.ctx.storage.deleteAlarm();
       return decision;
     });
+  }
+
+  // One person's object hears from one site; its settings change rarely, so it keeps them a
+  // minute rather than reading D1 on every observation (an alarm reads them fresh).
+  private site?: { settings: SiteSettings | undefined; until: number };
+
+  private async settingsOf(site: number, fresh = false): Promise<SiteSettings | undefined> {
+    if (!fresh && this.site && this.site.until > Date.now()) return this.site.settings;
+    const settings = (await siteById(this.env.DB, site))?.settings;
+    this.site = { settings, until: Date.now() + 60_000 };
+    return settings;
   }
 
   private async load(): Promise<Stored | undefined> {
