@@ -1,5 +1,5 @@
 // `npm run bench:reliability`: the figures of the README's "Reliability" section, measured here.
-//  1. Fuzzing: the property/fuzz suite against every public endpoint (worker/fuzz/), inside workerd:
+//  1. Fuzzing: the property/fuzz suite against every public endpoint (worker/test/fuzz/), inside workerd:
 //     requests tried, 5xx seen, rows half-written.
 //  2. Load: a fixed rate of batches for a fixed time against a local collector (scripts/load.mjs):
 //     sent, stored, lost, duplicated.
@@ -39,8 +39,8 @@ const say = (line = "") => {
 };
 
 // 1. Fuzzing.
-console.error("fuzzing every public endpoint (worker/fuzz/) …");
-const fuzz = vitest("worker/vitest.config.ts", ["worker/fuzz/"], "fuzz");
+console.error("fuzzing every public endpoint (worker/test/fuzz/) …");
+const fuzz = vitest("worker/vitest.config.ts", ["worker/test/fuzz/"], "fuzz");
 // The suite prints `FUZZ-REPORT {"groups": {name: figures}, "total": figures}` once it is done.
 const reported = [...fuzz.output.matchAll(/^FUZZ-REPORT (.+)$/gm)].at(-1);
 if (!reported) throw new Error(`the fuzz suite printed no report:\n${fuzz.output.slice(-4000)}`);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalEmail } from "../../protocol/email";
+import { normalEmail } from "../../../protocol/email";
 import {
   MAX_BATCH_EVENTS,
   MAX_BODY_BYTES,
@@ -13,15 +13,15 @@ import {
   MAX_TEXT_LENGTH,
   MAX_URL_LENGTH,
   MOMENT_KINDS,
-} from "../../protocol/limits";
-import { emptySync } from "../../protocol/merge";
-import { SyncCartSchema } from "../../protocol/schema";
-import type { Batch, Cart, CartbackEvent, Line } from "../../protocol/types";
-import { signShopperToken } from "../../server/token";
-import { createLink } from "../links/tokens";
-import { SettingsSchema } from "../sites/settings";
-import { accountStub } from "../sync/account";
-import { eventually, ORIGIN, randomId, seedSite } from "../test/helpers";
+} from "../../../protocol/limits";
+import { emptySync } from "../../../protocol/merge";
+import { SyncCartSchema } from "../../../protocol/schema";
+import type { Batch, Cart, CartbackEvent, Line } from "../../../protocol/types";
+import { signShopperToken } from "../../../server/token";
+import { createLink } from "../../db/links";
+import { SettingsSchema } from "../../sites/settings";
+import { accountStub } from "../../sync/account";
+import { eventually, ORIGIN, randomId, seedSite } from "../helpers";
 import {
   BASE,
   type Body,

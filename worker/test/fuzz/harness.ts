@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect } from "vitest";
-import worker from "../index";
+import worker from "../../index";
 
 // The fuzz suite's plumbing: requests described as plain data (so fast-check can print, replay and
 // shrink them), one checker for what every answer must look like, D1 snapshots to catch writes a
