@@ -23,7 +23,7 @@ iframe{width:100%;height:640px;border:1px solid #e5e2dc;border-radius:8px;backgr
 iframe.message{height:900px}pre{white-space:pre-wrap;background:#f6f5f2;padding:1rem;border-radius:8px}.failed{color:#8a1c1c}
 body.notice{display:grid;place-items:center;min-height:100vh;font-size:16px}
 .notice main{background:#fff;border-radius:12px;padding:32px;max-width:440px;margin:16px}
-.notice h1{font-size:2em;margin:.67em 0}.notice button{padding:12px 24px}`;
+.notice h1{font-size:2em;margin:.67em 0}.notice button{padding:12px 24px;border:0}`;
 
 export interface LayoutOptions {
   /** Above `<main>`, full width: the dashboard's site bar. */
