@@ -1,11 +1,12 @@
 import type { Cart } from "../../protocol/types";
+import { emailLayout, emailTable, formatMoney, mailHtml, plainEmail, EMAIL_STYLE as s } from "../html";
 import type { Reason, SiteSettings } from "../sites/settings";
 import { templateFor } from "../sites/settings";
 import { originAllowed } from "../sites/sites";
 import type { Mail } from "./mailer";
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export const escapeHtml = (value: string): string => value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+// Only for links/routes.ts, until it builds its pages with links/pages.ts: then delete this line.
+export { escapeHtml } from "../html";
 
 /** A URL from the browser, kept only when it is http(s) on one of the site's own origins. */
 export function siteUrl(value: string | undefined, origins: string[]): string | undefined {
@@ -17,14 +18,6 @@ export function siteUrl(value: string | undefined, origins: string[]): string | 
     return;
   }
 }
-
-export const formatMoney = (minor: number, currency: string): string => {
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
-  }
-};
 
 /** Fills `{{name}}`, `{{shop}}`, `{{code}}`; a separator left dangling by an unknown name goes too. */
 export function fill(template: string, vars: Record<string, string | undefined>): string {
@@ -125,39 +118,35 @@ export function renderRecovery(input: RecoveryInput): Mail {
     ? `${incentive.description} Use code ${incentive.code} at checkout${incentive.expiresInHours ? `, valid for ${incentive.expiresInHours} hours` : ""}.`
     : undefined;
   const chat = reason === "question" ? siteUrl(settings.chatUrl, input.origins) : undefined;
-  const e = escapeHtml;
+  const lines = cart.lines.map((line) => {
+    const image = siteUrl(line.image, input.origins);
+    const href = siteUrl(line.url, input.origins) ?? input.restoreUrl;
+    return mailHtml`<tr>
+<td width="72" style="${s.thumbCell}">${image ? mailHtml`<img src="${image}" width="64" height="64" alt="" style="${s.thumb}">` : ""}</td>
+<td style="${s.lineCell}"><a href="${href}" style="${s.lineName}">${line.name}</a>${line.variant ? mailHtml`<br><span style="${s.lineDetail}">${line.variant}</span>` : ""}<br><span style="${s.lineDetail}">Qty ${line.quantity} × ${money(line.price)}</span></td>
+<td align="right" style="${s.amountCell}">${money(line.price * line.quantity)}</td>
+</tr>
+`;
+  });
+  const cartTable = emailTable(
+    mailHtml`
+${lines}<tr><td></td><td style="${s.totalCell}">Total</td><td align="right" style="${s.totalCell}">${money(total)}</td></tr>
+`,
+    { style: s.cart },
+  );
 
-  const rows = cart.lines
-    .map((line) => {
-      const image = siteUrl(line.image, input.origins);
-      const href = siteUrl(line.url, input.origins) ?? input.restoreUrl;
-      return `<tr>
-<td width="72" style="padding:12px 12px 12px 0;vertical-align:top">${image ? `<img src="${e(image)}" width="64" height="64" alt="" style="display:block;width:64px;height:64px;object-fit:cover;border-radius:6px;border:0">` : ""}</td>
-<td style="padding:12px 0;vertical-align:top;font:15px/1.4 Arial,Helvetica,sans-serif;color:#1d1d1f"><a href="${e(href)}" style="color:#1d1d1f;text-decoration:none;font-weight:bold">${e(line.name)}</a>${line.variant ? `<br><span style="color:#6e6e73;font-size:13px">${e(line.variant)}</span>` : ""}<br><span style="color:#6e6e73;font-size:13px">Qty ${line.quantity} × ${e(money(line.price))}</span></td>
-<td align="right" style="padding:12px 0;vertical-align:top;font:15px/1.4 Arial,Helvetica,sans-serif;color:#1d1d1f;white-space:nowrap">${e(money(line.price * line.quantity))}</td>
-</tr>`;
-    })
-    .join("\n");
-
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(subject)}</title></head>
-<body style="margin:0;padding:0;background:#f6f5f2">
-<div style="display:none;max-height:0;overflow:hidden">${e(body.slice(0, 120))}</div>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f5f2"><tr><td align="center" style="padding:24px 12px">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:12px">
-<tr><td style="padding:28px 32px 8px;font:bold 14px Arial,Helvetica,sans-serif;color:#6e6e73;text-transform:uppercase;letter-spacing:1px">${e(shop)}</td></tr>
-<tr><td style="padding:0 32px;font:bold 24px/1.3 Arial,Helvetica,sans-serif;color:#1d1d1f">${e(heading)}</td></tr>
-<tr><td style="padding:12px 32px 8px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1d1d1f">${e(body)}</td></tr>
-${incentiveText ? `<tr><td style="padding:8px 32px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td style="padding:14px 16px;background:#e6f4ea;border-radius:8px;font:15px/1.5 Arial,Helvetica,sans-serif;color:#1e5631">${e(incentiveText)}</td></tr></table></td></tr>` : ""}
-<tr><td style="padding:8px 32px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-top:1px solid #e5e2dc;border-bottom:1px solid #e5e2dc">
-${rows}
-<tr><td></td><td style="padding:12px 0;font:bold 15px Arial,Helvetica,sans-serif;color:#1d1d1f">Total</td><td align="right" style="padding:12px 0;font:bold 15px Arial,Helvetica,sans-serif;color:#1d1d1f">${e(money(total))}</td></tr>
-</table></td></tr>
-<tr><td align="center" style="padding:20px 32px 8px"><a href="${e(input.restoreUrl)}" style="display:inline-block;padding:14px 28px;background:#345995;color:#ffffff;border-radius:8px;font:bold 16px Arial,Helvetica,sans-serif;text-decoration:none">${e(cta)}</a></td></tr>
-${chat ? `<tr><td align="center" style="padding:4px 32px 8px;font:14px Arial,Helvetica,sans-serif"><a href="${e(chat)}" style="color:#345995">Chat with us</a> or reply to this email.</td></tr>` : ""}
-<tr><td style="padding:24px 32px 28px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#6e6e73">You are receiving this because you started an order at ${e(shop)}. <a href="${e(input.unsubscribeUrl)}" style="color:#6e6e73">Unsubscribe</a> from these reminders.</td></tr>
-</table></td></tr></table>
-</body></html>`;
+  const html = emailLayout({
+    title: subject,
+    preheader: body.slice(0, 120),
+    rows: mailHtml`<tr><td style="${s.brand}">${shop}</td></tr>
+<tr><td style="${s.heading}">${heading}</td></tr>
+<tr><td style="${s.text}">${body}</td></tr>
+${incentiveText ? mailHtml`<tr><td style="${s.block}">${emailTable(mailHtml`<tr><td style="${s.offer}">${incentiveText}</td></tr>`)}</td></tr>` : ""}
+<tr><td style="${s.block}">${cartTable}</td></tr>
+<tr><td align="center" style="${s.buttonCell}"><a href="${input.restoreUrl}" style="${s.button}">${cta}</a></td></tr>
+${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" style="${s.link}">Chat with us</a> or reply to this email.</td></tr>` : ""}
+<tr><td style="${s.footer}">You are receiving this because you started an order at ${shop}. <a href="${input.unsubscribeUrl}" style="${s.footerLink}">Unsubscribe</a> from these reminders.</td></tr>`,
+  });
 
   const text = [
     heading,
@@ -215,6 +204,8 @@ export function renderMerchantNotice(input: {
     ...list,
     `Total: ${money(total)}`,
   ].join("\n");
-  const html = `<!doctype html><html lang="en"><body style="font:15px/1.5 Arial,Helvetica,sans-serif;color:#1d1d1f"><p>${escapeHtml(text.split("\n")[0] ?? "")}</p><ul>${list.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul><p><strong>Total: ${escapeHtml(money(total))}</strong></p></body></html>`;
+  const html = plainEmail(
+    mailHtml`<p>${text.split("\n")[0]}</p><ul>${list.map((l) => mailHtml`<li>${l}</li>`)}</ul><p><strong>Total: ${money(total)}</strong></p>`,
+  );
   return { id: input.id, to: input.to, from: input.from, subject, html, text, headers: {} };
 }
