@@ -1,39 +1,10 @@
-import { html, raw } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
-import { formatMoney } from "../mail/render";
+import type { Site } from "../db/sites";
+import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
 import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
-import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
 
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
-
-const STYLE = `
-body{font:15px/1.5 system-ui,sans-serif;color:#1d1d1f;background:#f6f5f2;margin:0}
-header{display:flex;justify-content:space-between;align-items:center;gap:1rem;padding:.8rem 2rem;background:#fff;border-bottom:1px solid #e5e2dc;flex-wrap:wrap}
-main{max-width:1150px;margin:auto;padding:1.5rem 2rem}
-section{background:#fff;border:1px solid #e5e2dc;border-radius:12px;padding:1rem 1.25rem;margin:1rem 0}
-h1{font-size:1.2rem;margin:0}h2{font-size:1.05rem;margin:.2rem 0 .8rem}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:1rem}
-.card{background:#fff;border:1px solid #e5e2dc;border-radius:12px;padding:1rem}
-.card b{display:block;font-size:1.5rem}.muted{color:#6e6e73;font-size:.9em}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-th{font-weight:600;color:#6e6e73;font-size:.85em}td.n,th.n{text-align:right}
-input,select,textarea{font:inherit;padding:.35rem;border:1px solid #c9c5bd;border-radius:6px;max-width:100%}
-textarea{width:100%}label{display:block;margin:.5rem 0 .15rem;font-weight:600;font-size:.9em}
-button{font:inherit;padding:.45rem 1rem;border-radius:8px;border:1px solid #345995;background:#345995;color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:#345995}
-.grid2{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5rem}.errors{background:#fde8e8;color:#8a1c1c;padding:.75rem 1rem;border-radius:8px}
-.ok{background:#e6f4ea;color:#1e5631;padding:.75rem 1rem;border-radius:8px}
-iframe{width:100%;height:640px;border:1px solid #e5e2dc;border-radius:8px;background:#fff}
-.bar{fill:#345995}.bar2{fill:#4c8c4a}`;
-
-/** A whole page: no script, no external asset. */
-export function layout(title: string, body: Html, header: Html = html``): Html {
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
-<title>${title}</title><link rel="icon" href="data:,"><style>${raw(STYLE)}</style></head>
-<body>${header}<main>${body}</main></body></html>`;
-}
+// Only for dashboard/routes.ts, until it imports `layout` from worker/html: then delete this line.
+export { layout };
 
 export function signInPage(error?: string): Html {
   return layout(
@@ -47,13 +18,6 @@ ${error ? html`<p class="errors">${error}</p>` : ""}
 <p><button type="submit">Sign in</button></p></form></section>`,
   );
 }
-
-const pct = (rate: number | null) => (rate === null ? "–" : `${(rate * 100).toFixed(1)}%`);
-const duration = (ms: number | null) => {
-  if (ms === null) return "–";
-  const minutes = Math.round(ms / 60_000);
-  return minutes < 120 ? `${minutes} min` : minutes < 2880 ? `${(minutes / 60).toFixed(1)} h` : `${(minutes / 1440).toFixed(1)} days`;
-};
 
 /** The daily series as an inline SVG: abandoned value (blue) and recovered revenue (green). */
 function dailyChart(stats: Stats, money: (n: number) => string): Html {
@@ -103,16 +67,16 @@ export function dashboardPage(d: DashboardInput): Html {
 ${d.notice ? html`<div class="${d.notice.ok ? "ok" : "errors"}" role="status">${d.notice.text}${d.notice.issues?.length ? html`<ul>${d.notice.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ""}</div>` : ""}
 <div class="cards" id="headline">
 <div class="card"><span class="muted">Carts abandoned</span><b data-figure="abandoned">${stats.abandoned.carts}</b><span class="muted">${money(stats.abandoned.value)}</span></div>
-<div class="card"><span class="muted">Recovery rate</span><b data-figure="rate">${pct(stats.treated.rate)}</b><span class="muted">${stats.treated.recovered} of ${stats.treated.carts} messaged</span></div>
+<div class="card"><span class="muted">Recovery rate</span><b data-figure="rate">${formatPercent(stats.treated.rate)}</b><span class="muted">${stats.treated.recovered} of ${stats.treated.carts} messaged</span></div>
 <div class="card"><span class="muted">Recovered revenue</span><b data-figure="revenue">${money(stats.treated.revenue)}</b><span class="muted">paid orders only</span></div>
 <div class="card"><span class="muted">Lift over holdout</span><b data-figure="lift">${stats.lift ? `${stats.lift.points >= 0 ? "+" : ""}${stats.lift.points.toFixed(1)} pts` : "–"}</b>
-<span class="muted">${stats.lift ? `95% CI ${stats.lift.ci95[0].toFixed(1)} to ${stats.lift.ci95[1].toFixed(1)}; holdout ${pct(stats.holdout.rate)} of ${stats.holdout.carts}` : "needs shoppers in the holdout group"}</span></div>
-<div class="card"><span class="muted">Median time to recover</span><b data-figure="median">${duration(stats.medianTimeToRecoverMs)}</b></div>
+<span class="muted">${stats.lift ? `95% CI ${stats.lift.ci95[0].toFixed(1)} to ${stats.lift.ci95[1].toFixed(1)}; holdout ${formatPercent(stats.holdout.rate)} of ${stats.holdout.carts}` : "needs shoppers in the holdout group"}</span></div>
+<div class="card"><span class="muted">Median time to recover</span><b data-figure="median">${formatDuration(stats.medianTimeToRecoverMs)}</b></div>
 </div>
 <section><h2>Per day</h2>${dailyChart(stats, money)}</section>
 <div class="grid2">
 <section><h2>Why carts stalled</h2><table id="reasons"><tr><th>reason</th><th class="n">carts</th><th class="n">value</th><th class="n">recovered</th><th class="n">rate</th></tr>
-${stats.reasons.map((r) => html`<tr><td>${r.reason.replaceAll("_", " ")}</td><td class="n">${r.carts}</td><td class="n">${money(r.value)}</td><td class="n">${r.recovered}</td><td class="n">${pct(r.rate)}</td></tr>`)}
+${stats.reasons.map((r) => html`<tr><td>${r.reason.replaceAll("_", " ")}</td><td class="n">${r.carts}</td><td class="n">${money(r.value)}</td><td class="n">${r.recovered}</td><td class="n">${formatPercent(r.rate)}</td></tr>`)}
 </table></section>
 <section><h2>Checkout funnel</h2><table id="funnel">${stats.funnel.map(
       (f) =>
@@ -127,7 +91,7 @@ ${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sen
 <input type="search" name="q" value="${d.search}" placeholder="Search by email"> <button class="secondary" type="submit">Search</button>
 <a href="/dashboard/orders.csv?${query(d.search ? { q: d.search } : {})}">Export CSV</a></form>
 <table id="orders"><tr><th>abandoned</th><th>email</th><th>reason</th><th class="n">value</th><th>status</th><th class="n">messages</th></tr>
-${d.orders.map((o) => html`<tr><td>${new Date(o.abandonedAt).toISOString().replace("T", " ").slice(0, 16)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
+${d.orders.map((o) => html`<tr><td>${formatMinute(o.abandonedAt)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
 </table></section>
 ${settingsForm(d.site, settings, csrf)}
 <section id="preview"><h2>Preview</h2>
@@ -140,7 +104,7 @@ ${settingsForm(d.site, settings, csrf)}
 <form method="post" action="/dashboard/test-email">${csrf}<input type="hidden" name="reason" value="${d.preview.reason}"><input type="hidden" name="step" value="${d.preview.step}">
 <label for="test-to">Send me a test</label><input id="test-to" name="to" type="email" required value="${settings.notifyEmail ?? ""}" placeholder="you@shop.example"> <button type="submit">Send test</button></form>
 </section>`,
-    header,
+    { header },
   );
 }
 
