@@ -3,9 +3,6 @@ import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, ht
 import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
 
-// Only for dashboard/routes.ts, until it imports `layout` from worker/html: then delete this line.
-export { layout };
-
 export function signInPage(error?: string): Html {
   return layout(
     "Cartback: sign in",

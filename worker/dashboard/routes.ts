@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
-import { html } from "hono/html";
 import * as v from "valibot";
 import type { Cart } from "../../protocol/types";
 import { latestCart } from "../db/browsers";
 import { findSite, type Site, saveOrigins, secretOf } from "../db/sites";
+import { html, layout } from "../html";
 import {
   type DashboardEnv,
   dashboardSession,
@@ -23,7 +23,7 @@ import { normaliseOrigin } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
-import { dashboardPage, layout, signInPage } from "./page";
+import { dashboardPage, signInPage } from "./page";
 
 type Dashboard = DashboardEnv;
 

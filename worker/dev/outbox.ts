@@ -1,20 +1,11 @@
 import { Hono } from "hono";
+import { failedMessages } from "../db/ledger";
+import { latestMails, mailById } from "../db/outbox";
 import { html, layout } from "../html";
 import { isLocalHost } from "../http/crypto";
-import { jsonError } from "../http/errors";
+import { ApiError } from "../http/errors";
 
 type Dev = { Bindings: Env };
-
-interface OutboxRow {
-  id: string;
-  created_at: number;
-  to: string;
-  from: string;
-  subject: string;
-  headers: string;
-  html: string;
-  text: string;
-}
 
 /**
  * The local mailer's outbox, for development: every message the collector "sent", rendered, with
@@ -24,34 +15,18 @@ export const devOutbox = new Hono<Dev>()
   .use("/dev/*", async (c, next) => {
     // Mail can hold personal data: the outbox is served only to the machine it runs on.
     if (!isLocalHost(c.req.url) || c.env.MAIL_PROVIDER !== "outbox") {
-      return jsonError(c, 404, "not_found", "the dev outbox exists only on a local collector using the outbox mailer");
+      throw new ApiError(404, "not_found", "the dev outbox exists only on a local collector using the outbox mailer");
     }
     await next();
   })
-  .get("/dev/outbox.json", async (c) => {
-    const { results } = await c.env.DB.prepare(
-      `SELECT id, created_at, "to", "from", subject, headers, html, text FROM dev_outbox ORDER BY created_at DESC LIMIT 200`,
-    ).all<OutboxRow>();
-    return c.json(results.map((m) => ({ ...m, headers: JSON.parse(m.headers) as Record<string, string> })));
-  })
+  .get("/dev/outbox.json", async (c) => c.json(await latestMails(c.env.DB)))
   .get("/dev/outbox", async (c) => {
-    const { results } = await c.env.DB.prepare(
-      `SELECT id, created_at, "to", subject FROM dev_outbox ORDER BY created_at DESC LIMIT 200`,
-    ).all<OutboxRow>();
-    const failed = await c.env.DB.prepare(
-      "SELECT id, email, status, error, attempts, queued_at FROM messages WHERE status = 'failed' ORDER BY queued_at DESC LIMIT 50",
-    ).all<{
-      id: string;
-      email: string;
-      error: string;
-      attempts: number;
-      queued_at: number;
-    }>();
+    const [results, failed] = await Promise.all([latestMails(c.env.DB), failedMessages(c.env.DB)]);
     const rows = results.map(
       (m) =>
         html`<tr><td>${new Date(m.created_at).toISOString()}</td><td>${m.to}</td><td><a href="/dev/outbox/${encodeURIComponent(m.id)}">${m.subject}</a></td></tr>`,
     );
-    const failures = failed.results.map(
+    const failures = failed.map(
       (m) =>
         html`<tr class="failed"><td>${new Date(m.queued_at).toISOString()}</td><td>${m.email}</td><td>${m.id}</td><td>${m.error ?? ""} (${m.attempts} attempts)</td></tr>`,
     );
@@ -65,13 +40,9 @@ ${failures.length ? html`<section><h2>Failed</h2><table><thead><tr><th>queued</t
     );
   })
   .get("/dev/outbox/:id", async (c) => {
-    const m = await c.env.DB.prepare(`SELECT id, created_at, "to", "from", subject, headers, html, text FROM dev_outbox WHERE id = ?`)
-      .bind(c.req.param("id"))
-      .first<OutboxRow>();
-    if (!m) return jsonError(c, 404, "not_found", "no such message in the outbox");
-    const headers = Object.entries(JSON.parse(m.headers) as Record<string, string>).map(
-      ([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`,
-    );
+    const m = await mailById(c.env.DB, c.req.param("id"));
+    if (!m) throw new ApiError(404, "not_found", "no such message in the outbox");
+    const headers = Object.entries(m.headers).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`);
     return c.html(
       layout(
         m.subject,

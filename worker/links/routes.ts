@@ -1,37 +1,56 @@
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { normalEmail } from "../../protocol/email";
+import { CART_TTL_DAYS } from "../../protocol/limits";
 import { RandomId } from "../../protocol/schema";
-import type { Line } from "../../protocol/types";
 import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
 import { linkBought, recordClick, suppress } from "../db/ledger";
 import { findLink, type Link } from "../db/links";
 import { findSite, type Site, siteById } from "../db/sites";
-import { describeIssues, jsonError } from "../http/errors";
-import { escapeHtml } from "../mail/render";
+import { ApiError } from "../http/errors";
+import { jsonBody } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
 import { originAllowed } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
+import {
+  alreadyOrderedPage,
+  cartWaitingPage,
+  LINK_PAGE_HEADERS,
+  linkExpiredPage,
+  unknownLinkPage,
+  unsubscribedPage,
+  unsubscribePage,
+} from "./pages";
 
-type Links = { Bindings: Env };
+type Links = { Bindings: Env; Variables: { site: Site } };
+
+/**
+ * The site of a restore request (`?site=`), from one of its origins: the token is the credential,
+ * so a foreign page is refused. A same-origin GET carries no Origin and may go on (`originRequired`
+ * false); the POST always does. Sets `c.var.site`, and the CORS headers for the shop's page.
+ */
+const linkSite =
+  (originRequired: boolean): MiddlewareHandler<Links> =>
+  async (c, next) => {
+    const origin = c.req.header("origin");
+    const site = await findSite(c.env.DB, c.req.query("site") ?? "");
+    if (!site) throw new ApiError(401, "unknown_site_key", "no site has this key");
+    if ((originRequired || origin !== undefined) && !originAllowed(site.origins, origin)) {
+      throw new ApiError(403, "origin_not_allowed", "this origin may not restore carts of this site");
+    }
+    if (origin) c.header("Access-Control-Allow-Origin", origin);
+    c.header("Vary", "Origin");
+    c.set("site", site);
+    await next();
+  };
+
+const unknownToken = () => new ApiError(404, "unknown_restore_token", "this restore link is unknown or has expired");
 
 const OpenedSchema = v.strictObject({ token: v.pipe(v.string(), v.maxLength(100)), aid: RandomId });
 
-/** A small, self-contained page: no external assets, nothing a scanner could follow. */
-function page(c: Context, status: 200 | 404 | 410, title: string, body: string, script = ""): Response {
-  c.header("Cache-Control", "no-store");
-  c.header("Referrer-Policy", "no-referrer");
-  c.header("X-Robots-Tag", "noindex");
-  return c.html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;color:#1d1d1f;background:#f6f5f2;margin:0;display:grid;place-items:center;min-height:100vh}main{background:#fff;border-radius:12px;padding:32px;max-width:440px;margin:16px}button{font:inherit;padding:12px 24px;border:0;border-radius:8px;background:#345995;color:#fff;cursor:pointer}</style></head>
-<body><main>${body}</main>${script}</body></html>`,
-    status,
-  );
-}
-
-const gone = (c: Context) =>
-  page(c, 410, "Link expired", "<h1>This link has expired</h1><p>Carts are kept for 7 days. Visit the shop to start again.</p>");
+// An unknown or expired token names no site (findLink returns only live links), so the page tells
+// the default lifetime.
+const gone = (c: Context) => c.html(linkExpiredPage(CART_TTL_DAYS), 410, LINK_PAGE_HEADERS);
 
 /** Where a restored cart lands: the site's restore URL if it is on one of its origins, else its first origin. */
 function restoreTarget(site: Site, token: string): string {
@@ -48,12 +67,7 @@ function restoreTarget(site: Site, token: string): string {
 const purchased = (env: Env, link: Link): Promise<boolean> => linkBought(env.DB, link.site_id, link.aid, link.sequence_id);
 
 const alreadyOrdered = (c: Context, site: Site | null) =>
-  page(
-    c,
-    200,
-    "Already ordered",
-    `<h1>You already ordered this</h1><p>Thank you! Your order at ${escapeHtml(site?.settings.shopName ?? site?.name ?? "the shop")} went through, so there is nothing to restore.</p>`,
-  );
+  c.html(alreadyOrderedPage(site?.settings.shopName ?? site?.name), 200, LINK_PAGE_HEADERS);
 
 export const links = new Hono<Links>()
   /**
@@ -66,13 +80,7 @@ export const links = new Hono<Links>()
     if (!link) return gone(c);
     const site = await siteById(c.env.DB, link.site_id);
     if (await purchased(c.env, link)) return alreadyOrdered(c, site);
-    return page(
-      c,
-      200,
-      "Your cart",
-      `<h1>Your cart is waiting</h1><form method="post" id="go"><button type="submit">Open my cart</button></form>`,
-      `<script>document.getElementById("go").submit()</script>`,
-    );
+    return c.html(cartWaitingPage(), 200, LINK_PAGE_HEADERS);
   })
   /**
    * POST /r/:token: on to the shop with the cart. Not yet a click: a scanner that runs the page's
@@ -92,19 +100,12 @@ export const links = new Hono<Links>()
    * click is counted (once per message), and the browser is tied to the person: from now on it is
    * one of theirs, so its activity means they came back and its purchase ends their intent.
    */
-  .post("/v1/restore", async (c) => {
-    const origin = c.req.header("origin");
-    const site = await findSite(c.env.DB, c.req.query("site") ?? "");
-    if (!site) return jsonError(c, 401, "unknown_site_key", "no site has this key");
-    if (!originAllowed(site.origins, origin)) return jsonError(c, 403, "origin_not_allowed", "this origin may not open links of this site");
-    c.header("Access-Control-Allow-Origin", origin);
-    c.header("Vary", "Origin");
-    const body = v.safeParse(OpenedSchema, await c.req.json().catch(() => undefined));
-    if (!body.success) return jsonError(c, 422, "invalid_open", "send { token, aid }", describeIssues(body.issues));
-    const link = await findLink(c.env.DB, body.output.token, "restore");
-    if (!link || link.site_id !== site.id) return jsonError(c, 404, "unknown_restore_token", "this restore link is unknown or has expired");
+  .post("/v1/restore", linkSite(true), jsonBody(OpenedSchema, "invalid_open", "send { token, aid }", "schema"), async (c) => {
+    const { site } = c.var;
+    const { token, aid } = c.req.valid("json");
+    const link = await findLink(c.env.DB, token, "restore");
+    if (!link || link.site_id !== site.id) throw unknownToken();
     const now = Date.now();
-    const { aid } = body.output;
     const first = await recordClick(c.env.DB, link.message_id, now);
     await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
     if (link.sequence_id) {
@@ -121,43 +122,30 @@ export const links = new Hono<Links>()
     return c.json({ opened: true });
   })
   /** GET /v1/restore?site=KEY&token=…: the script fetches the cart to restore, from the shop's page. */
-  .get("/v1/restore", async (c) => {
-    const origin = c.req.header("origin");
-    const site = await findSite(c.env.DB, c.req.query("site") ?? "");
-    if (!site) return jsonError(c, 401, "unknown_site_key", "no site has this key");
-    // The token is the credential. A foreign page is refused; a same-origin GET carries no Origin.
-    if (origin !== undefined && !originAllowed(site.origins, origin)) {
-      return jsonError(c, 403, "origin_not_allowed", "this origin may not restore carts of this site");
-    }
-    if (origin) c.header("Access-Control-Allow-Origin", origin);
-    c.header("Vary", "Origin");
+  .get("/v1/restore", linkSite(false), async (c) => {
+    const { site } = c.var;
     c.header("Cache-Control", "no-store");
     const link = await findLink(c.env.DB, c.req.query("token") ?? "", "restore");
-    if (!link || link.site_id !== site.id) return jsonError(c, 404, "unknown_restore_token", "this restore link is unknown or has expired");
+    if (!link || link.site_id !== site.id) throw unknownToken();
     if (await purchased(c.env, link)) return c.json({ status: "purchased" });
     const cart = link.aid ? await cartOf(c.env.DB, site.id, link.aid) : null;
-    if (!cart || cart.expiresAt <= Date.now()) return jsonError(c, 404, "cart_expired", "this cart has expired");
+    if (!cart || cart.expiresAt <= Date.now()) throw new ApiError(404, "cart_expired", "this cart has expired");
     return c.json({ status: "restored", cart: { currency: cart.currency, lines: cart.lines } });
   })
   /** GET /u/:token: a confirmation page (a prefetch must not unsubscribe anyone). */
   .get("/u/:token", async (c) => {
     const link = await findLink(c.env.DB, c.req.param("token"), "unsubscribe");
-    if (!link) return page(c, 404, "Unknown link", "<h1>This link is not valid</h1>");
+    if (!link) return c.html(unknownLinkPage(), 404, LINK_PAGE_HEADERS);
     const site = await siteById(c.env.DB, link.site_id);
-    return page(
-      c,
-      200,
-      "Unsubscribe",
-      `<h1>Unsubscribe?</h1><p>${escapeHtml(link.email)} will get no more cart reminders from ${escapeHtml(site?.settings.shopName ?? site?.name ?? "this shop")}.</p><form method="post"><button type="submit">Unsubscribe</button></form>`,
-    );
+    return c.html(unsubscribePage(link.email, site?.settings.shopName ?? site?.name), 200, LINK_PAGE_HEADERS);
   })
   /** POST /u/:token: the button, or a mail client's RFC 8058 one-click (List-Unsubscribe=One-Click). */
   .post("/u/:token", async (c) => {
     const link = await findLink(c.env.DB, c.req.param("token"), "unsubscribe");
-    if (!link) return page(c, 404, "Unknown link", "<h1>This link is not valid</h1>");
+    if (!link) return c.html(unknownLinkPage(), 404, LINK_PAGE_HEADERS);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const source = form["List-Unsubscribe"] === "One-Click" ? "one_click" : "link";
     await suppress(c.env.DB, link.site_id, normalEmail(link.email), source, Date.now());
     await shopperStub(c.env, link.site_id, link.email).unsubscribed();
-    return page(c, 200, "Unsubscribed", `<h1>You are unsubscribed</h1><p>${escapeHtml(link.email)} will get no more cart reminders.</p>`);
+    return c.html(unsubscribedPage(link.email), 200, LINK_PAGE_HEADERS);
   });

@@ -5,9 +5,6 @@ import { templateFor } from "../sites/settings";
 import { originAllowed } from "../sites/sites";
 import type { Mail } from "./mailer";
 
-// Only for links/routes.ts, until it builds its pages with links/pages.ts: then delete this line.
-export { escapeHtml } from "../html";
-
 /** A URL from the browser, kept only when it is http(s) on one of the site's own origins. */
 export function siteUrl(value: string | undefined, origins: string[]): string | undefined {
   if (!value) return;
