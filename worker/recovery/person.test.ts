@@ -9,7 +9,7 @@ import type { CartbackEvent } from "../../protocol/types";
 import type { MailJob } from "../mail/job";
 import { accountStub } from "../sync/account";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
-import { deliver, MINUTE } from "../test/recovery";
+import { deliver, MINUTE, messagesOf as messagesByStep } from "../test/recovery";
 import { shopperStub } from "./shopper";
 import { wakeForgottenShoppers } from "./sweep";
 
@@ -46,22 +46,7 @@ async function send(key: string, aid: string, events: CartbackEvent[]): Promise<
   expect(res.status).toBe(202);
 }
 
-const messagesOf = (email: string) =>
-  env.DB.prepare(
-    "SELECT id, status, step, template, cancel_reason, clicked_at, sent_at, sequence_id FROM messages WHERE email = ? ORDER BY step",
-  )
-    .bind(email)
-    .all<{
-      id: string;
-      status: string;
-      step: number;
-      template: string;
-      cancel_reason: string | null;
-      clicked_at: number | null;
-      sent_at: number | null;
-      sequence_id: string;
-    }>()
-    .then((r) => r.results);
+const messagesOf = (email: string) => messagesByStep(email).then((r) => r.results);
 
 const sequencesOf = (email: string) =>
   env.DB.prepare("SELECT id, status, stop_reason, reason, recovered_order_id FROM sequences WHERE email = ? ORDER BY started_at")

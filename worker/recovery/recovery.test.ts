@@ -4,28 +4,11 @@ import { describe, expect, it } from "vitest";
 import type { CartbackEvent } from "../../protocol/types";
 import type { MailJob } from "../mail/job";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
-import { abandon, deliver, MINUTE } from "../test/recovery";
+import { abandon, deliver, MINUTE, messagesOf } from "../test/recovery";
 import { inHoldout, type Shopper, shopperStub } from "./shopper";
 
 // No holdout here: these tests are about who gets messages (the holdout has its own test).
 const settings = { abandonAfterMinutes: 1, shopName: "Tea & Kettle", holdoutPercent: 0 };
-
-const messagesOf = (email: string) =>
-  env.DB.prepare(
-    "SELECT id, status, step, template, cancel_reason, clicked_at, sequence_id, site_id, email FROM messages WHERE email = ? ORDER BY step",
-  )
-    .bind(email)
-    .all<{
-      id: string;
-      status: string;
-      step: number;
-      template: string;
-      cancel_reason: string | null;
-      clicked_at: number | null;
-      sequence_id: string;
-      site_id: number;
-      email: string;
-    }>();
 
 const outboxFor = (email: string) =>
   env.DB.prepare(`SELECT id, subject, headers, html, text FROM dev_outbox WHERE "to" = ?`)

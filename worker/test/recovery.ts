@@ -41,3 +41,22 @@ export async function deliver(jobs: MailJob[]) {
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
+
+/** A shopper's messages, by step, as the tests look at them. */
+export const messagesOf = (email: string) =>
+  env.DB.prepare(
+    "SELECT id, status, step, template, cancel_reason, clicked_at, sent_at, sequence_id, site_id, email FROM messages WHERE email = ? ORDER BY step",
+  )
+    .bind(email)
+    .all<{
+      id: string;
+      status: string;
+      step: number;
+      template: string;
+      cancel_reason: string | null;
+      clicked_at: number | null;
+      sent_at: number | null;
+      sequence_id: string;
+      site_id: number;
+      email: string;
+    }>();
