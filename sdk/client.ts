@@ -2,6 +2,7 @@ import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE, MOMENT_KIND
 import type { Cart, CartAction, CartbackEvent, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
+import { Signal } from "./extras";
 import { randomId } from "./id";
 import { createSender, enqueue } from "./outbox";
 import { type State, transact } from "./storage";
@@ -160,10 +161,10 @@ export function createClient(options: CartbackOptions): Cartback {
 
   if (channel) channel.onmessage = notify;
 
-  // What a recovery link brought (sdk/restore.ts tells us with this event), kept for listeners
+  // What a recovery link brought (sdk/restore tells us with this event), kept for listeners
   // that subscribe after it arrived.
   let restored: Restored | undefined;
-  addEventListener("cartback:restore", (e) => {
+  addEventListener(Signal.RESTORED, (e) => {
     restored = (e as CustomEvent<Restored>).detail;
   });
 
@@ -194,7 +195,7 @@ export function createClient(options: CartbackOptions): Cartback {
     signOut: () =>
       record((s) => {
         // The sync code (when loaded) tells the collector this device left the account.
-        if (s.account) dispatchEvent(new CustomEvent("cartback:signout", { detail: { ...s.account, aid: s.aid } }));
+        if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
         s.account = s.cart = undefined;
       }, true),
     purchase: (order) =>
@@ -212,7 +213,7 @@ export function createClient(options: CartbackOptions): Cartback {
           cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
         });
         // The sync code (when loaded): what the account held before now was bought.
-        if (s.account) dispatchEvent(new CustomEvent("cartback:purchase", { detail: Date.now() }));
+        if (s.account) dispatchEvent(new CustomEvent(Signal.PURCHASED, { detail: Date.now() }));
         s.cart = undefined;
       }, true),
     moment: (kind, detail) =>
@@ -232,7 +233,7 @@ export function createClient(options: CartbackOptions): Cartback {
     flush: () => serial(() => sender.flush()).then(() => undefined),
     onRestore(listener) {
       if (restored) listener(restored);
-      else addEventListener("cartback:restore", (e) => listener((e as CustomEvent<Restored>).detail), { once: true });
+      else addEventListener(Signal.RESTORED, (e) => listener((e as CustomEvent<Restored>).detail), { once: true });
     },
   };
 }

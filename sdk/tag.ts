@@ -1,6 +1,7 @@
 // The script-tag entry: reads its data- attributes, then swaps the page's command-queue stub for
 // the real thing and replays what was queued, in order.
 import { type Cartback, createClient } from "./client";
+import { endpointOf } from "./extras";
 import { transact } from "./storage";
 import { warn } from "./warn";
 
@@ -19,7 +20,7 @@ try {
   if (!/^pk_/.test(data.site || "")) warn('the script tag needs data-site="pk_…"');
   const api = createClient({
     site: data.site as string,
-    endpoint: data.endpoint || new URL(script.src).origin,
+    endpoint: endpointOf(script),
     currency: data.currency,
     ttlDays: Number(data.ttlDays) || undefined,
     consent: data.consent === "required",

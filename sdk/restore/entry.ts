@@ -1,11 +1,12 @@
 // `cartback-restore.js`: loaded by cartback.js only on a page opened from a recovery email's link
 // (`?cartback_restore=` in the address). Sets the cart through the page's `cartback(...)` queue.
+import { endpointOf } from "../extras";
 import { restoreFromLink } from "./index";
 
 const script = document.currentScript as HTMLScriptElement;
 const data = script.dataset;
 restoreFromLink(
-  data.endpoint || new URL(script.src).origin,
+  endpointOf(script),
   data.site ?? "",
   (cart) => (window as unknown as { cartback: (...a: unknown[]) => unknown }).cartback("setCart", cart),
   // The core reads its browser id before it loads this file.

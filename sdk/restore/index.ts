@@ -1,5 +1,6 @@
 import type { Cart } from "../../protocol/types";
 import type { Restored } from "../client";
+import { Signal } from "../extras";
 import { warn } from "../warn";
 
 /** Input only a person makes: a link scanner that runs the page's scripts moves no mouse and presses no key. */
@@ -40,7 +41,7 @@ export function restoreFromLink(
     .then(async (restored) => {
       if (restored.status === "restored") await setCart(restored.cart);
       for (const type of HUMAN) addEventListener(type, opened, { capture: true, passive: true });
-      dispatchEvent(new CustomEvent("cartback:restore", { detail: restored }));
+      dispatchEvent(new CustomEvent(Signal.RESTORED, { detail: restored }));
     })
     .catch(warn);
 }

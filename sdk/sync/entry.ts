@@ -6,13 +6,14 @@ import { MAX_SYNC_ENTRIES } from "../../protocol/limits";
 import { boughtAt, emptySync, type Hlc, latest, prune, record, type SyncCart, tick, view } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 import { gpcOn, mayShare } from "../consent";
+import { endpointOf, Signal } from "../extras";
 import type { Account } from "../storage";
 import { warn } from "../warn";
 
 type Queue = (...args: unknown[]) => unknown;
 const script = document.currentScript as HTMLScriptElement;
 const data = script.dataset;
-const endpoint = data.endpoint || new URL(script.src).origin;
+const endpoint = endpointOf(script);
 const store = createStore("cartback", "state");
 const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue }).cartback(...args) as Promise<unknown>;
 // Twice a second while visible: the other devices see a change within about a second (measured by
@@ -101,13 +102,13 @@ async function round(): Promise<void> {
   }
 }
 
-addEventListener("cartback:purchase", (e) => {
+addEventListener(Signal.PURCHASED, (e) => {
   bought = (e as CustomEvent<number>).detail;
 });
 cartback("onCart", () => round());
 addEventListener("focus", round);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && round());
-addEventListener("cartback:signout", (e) => {
+addEventListener(Signal.SIGNED_OUT, (e) => {
   const { token, aid } = (e as CustomEvent<Account & { aid: string }>).detail;
   stopped = true;
   post("/v1/sync/signout", { token, aid, cart: emptySync("EUR") }).catch(warn);

@@ -1,0 +1,14 @@
+// What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
+// (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`) have in common.
+/** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
+export enum Signal {
+  /** sdk/restore tells the client (`onRestore`) what a recovery link brought: `Restored`. */
+  RESTORED = "cartback:restore",
+  /** The client tells the sync file the shopper signed out: the account left and the browser id. */
+  SIGNED_OUT = "cartback:signout",
+  /** The client tells the sync file an order was placed on this device: when. */
+  PURCHASED = "cartback:purchase",
+}
+
+/** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */
+export const endpointOf = (script: HTMLScriptElement): string => script.dataset.endpoint || new URL(script.src).origin;
