@@ -196,7 +196,7 @@ export function createClient(options: CartbackOptions): Cartback {
       record((s) => {
         // The sync code (when loaded) tells the collector this device left the account.
         if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
-        s.account = s.cart = undefined;
+        s.account = s.cart = s.sync = undefined;
       }, true),
     purchase: (order) =>
       record((s) => {

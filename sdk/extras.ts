@@ -1,5 +1,7 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
 // (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`) have in common.
+import type { transact } from "./storage";
+
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
 export enum Signal {
   /** sdk/restore tells the client (`onRestore`) what a recovery link brought: `Restored`. */
@@ -8,6 +10,16 @@ export enum Signal {
   SIGNED_OUT = "cartback:signout",
   /** The client tells the sync file an order was placed on this device: when. */
   PURCHASED = "cartback:purchase",
+}
+
+/**
+ * An extra file's script element, as the core creates it: the core copies its data- attributes
+ * onto it and hands it `transact`, so the saved state has one writer, the core's, and the core's
+ * view of it (`known`) stays true. On the element rather than on `window.cartback`: only the files
+ * the core loaded get it, and a page that wraps or replaces its `cartback` cannot lose it.
+ */
+export interface Script extends HTMLScriptElement {
+  transact: typeof transact;
 }
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */

@@ -174,6 +174,18 @@ describe("signing in and out", () => {
     expect(told).toEqual([expect.objectContaining({ userId: "u-1", token: "v1.payload.signature" })]);
   });
 
+  it("sign-out drops this device's replica of the account cart with the account, in one transaction", async () => {
+    const cb = await load();
+    const { transact } = await import("./storage");
+    const { emptySync } = await import("../protocol/merge");
+    await cb.identify({ userId: "u-1", token: "v1.payload.signature" });
+    await transact((s) => {
+      s.sync = emptySync("EUR");
+    });
+    await cb.signOut();
+    expect(await transact(({ account, sync }) => ({ account, sync }))).toEqual({ account: undefined, sync: undefined });
+  });
+
   it("refuses a token without a user id", async () => {
     const cb = await load();
     await cb.identify({ email: "ana@example.com", token: "v1.x.y" });

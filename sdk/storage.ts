@@ -1,4 +1,5 @@
 import { createStore, promisifyRequest, type UseStore } from "idb-keyval";
+import type { SyncCart } from "../protocol/merge";
 import type { Cart, CartbackEvent } from "../protocol/types";
 import { randomId } from "./id";
 import { warn } from "./warn";
@@ -15,14 +16,14 @@ export interface Outbox {
   retryAt: number;
 }
 
-/** Everything the script keeps. Read and written whole, in one transaction, so a cart change
- * and the event that reports it are saved together or not at all. */
 /** A signed-in shopper: the shop's user id and the token its server signed. */
 export interface Account {
   userId: string;
   token: string;
 }
 
+/** Everything the script keeps. Read and written whole, in one transaction, so a cart change
+ * and the event that reports it are saved together or not at all. */
 export interface State {
   aid: string;
   cart?: SavedCart;
@@ -30,9 +31,11 @@ export interface State {
   account?: Account;
   /** The shopper's answer to `consent`; undefined until they gave one. */
   consent?: boolean;
+  /** This device's replica of the account cart, kept by `cartback-sync.js` (sdk/sync) beside an account. */
+  sync?: SyncCart;
 }
 
-const KEYS = ["aid", "cart", "outbox", "account", "consent"] as const;
+const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync"] as const;
 
 let store: UseStore | undefined;
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
@@ -47,6 +50,7 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
 /**
  * Runs `change` on the saved state inside one readwrite transaction and returns its result.
  * `change` may mutate the state; throwing a string refuses the change and rejects with it.
+ * The one writer of the store: the extra files reach it through the core (sdk/extras.ts).
  */
 export function transact<R>(change: (state: State) => R): Promise<R> {
   if (memory) return Promise.resolve(commitMemory(change));
@@ -55,8 +59,10 @@ export function transact<R>(change: (state: State) => R): Promise<R> {
     .then((mode) => {
       store ||= createStore("cartback", "state");
       return store(mode, (s) =>
-        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then(([aid, cart, outbox, account, consent]) => {
-          const state = { ...fresh(), ...(aid && { aid }), ...(outbox && { outbox }), cart, account, consent } as State;
+        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then((values) => {
+          // What is saved, over a fresh state's browser id and empty outbox.
+          const state = fresh();
+          for (const [i, k] of KEYS.entries()) if (values[i] != null) state[k] = values[i] as never;
           const result = change(state);
           for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
           return promisifyRequest(s.transaction).then(() => {

@@ -85,3 +85,17 @@ it("warns about a missing data-site but still keeps the cart", async () => {
   await cartback()("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
   expect(await cartback()("getCart")).toMatchObject({ lines: [{ id: "a" }] });
 });
+
+it("loads the sync file for a signed-in shopper, with the tag's data- attributes and the core's transact", async () => {
+  // Kept out of the document: happy-dom does not load scripts.
+  const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+  page.cartback = undefined;
+  await loadTag({ site: "pk_test", currency: "EUR" });
+  await cartback()("identify", { userId: "u-1", token: "v1.payload.signature" });
+  const sync = append.mock.calls.map(([node]) => node as HTMLScriptElement).find((s) => s.src.endsWith("/cartback-sync.js"));
+  expect(sync?.src).toBe("https://collector.test/cartback-sync.js");
+  expect(sync?.dataset.site).toBe("pk_test");
+  // The one writer of the saved state: the sync file reads and writes it through the core's transact.
+  const { transact } = await import("./storage");
+  expect((sync as unknown as { transact: unknown }).transact).toBe(transact);
+});

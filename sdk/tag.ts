@@ -1,7 +1,7 @@
 // The script-tag entry: reads its data- attributes, then swaps the page's command-queue stub for
 // the real thing and replays what was queued, in order.
 import { type Cartback, createClient } from "./client";
-import { endpointOf } from "./extras";
+import { endpointOf, type Script } from "./extras";
 import { transact } from "./storage";
 import { warn } from "./warn";
 
@@ -33,9 +33,11 @@ try {
   const load = (name: string): void => {
     if (loaded[name]) return;
     loaded[name] = 1;
-    const extra = document.createElement("script");
+    const extra = document.createElement("script") as Script;
     extra.src = new URL(`cartback-${name}.js`, script.src).href;
     Object.assign(extra.dataset, data);
+    // Their reads and writes of the saved state go through our transact: one writer of the store.
+    extra.transact = transact;
     document.head.append(extra);
   };
   if (data.checkout !== undefined) load("checkout");
