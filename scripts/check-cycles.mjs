@@ -81,12 +81,12 @@ function tangles(graph) {
   return found;
 }
 
-/** The folder a module counts in: the collector's features (worker/links/routes.ts → worker/links,
- * worker/index.ts → worker), else its top folder (sdk/sync/entry.ts → sdk: the script's extra files
- * share the core's helpers by design, and only one bundle holds both). */
+/** The folder a module counts in: the collector's features (worker/links/routes.ts → worker/links;
+ * a module directly in worker/, like the entry, counts alone), else its top folder
+ * (sdk/sync/entry.ts → sdk: the script's extra files share the core's helpers by design). */
 const folderOf = (path) => {
   const parts = path.split("/");
-  return parts.slice(0, parts[0] === "worker" && parts.length > 2 ? 2 : 1).join("/");
+  return parts.slice(0, parts[0] === "worker" ? 2 : 1).join("/");
 };
 
 /** The same graph between folders; `why` keeps, for each folder edge, one import that makes it. */
