@@ -130,6 +130,10 @@ export const BatchSchema = v.object({
   consent: v.optional(v.boolean()),
 });
 
+/** Turns valibot issues into `{ path, message }` pairs a developer can read. */
+export const describeIssues = (issues: v.BaseIssue<unknown>[]) =>
+  issues.slice(0, 20).map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
+
 export const SiteKey = v.pipe(v.string(), v.regex(/^pk_[\w-]{4,64}$/, "must look like pk_..."));
 
 // Compile-time proof that the schemas and the hand-written types in types.ts agree exactly.

@@ -5,13 +5,12 @@
 // ground truth (what the shopper did, when each batch was accepted) against what was sent.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { KEEP_MOMENTS, KEEP_POINTS } from "../worker/db/schema";
 import {
   type Browser,
   type Decision,
   type Facts,
   type Input,
-  KEEP_MOMENTS,
-  KEEP_POINTS,
   newPerson,
   type PersonState,
   decide as realDecide,

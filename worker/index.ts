@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { dashboard } from "./dashboard/routes";
+import type { IngestMessage } from "./db/browsers";
 import { devOutbox } from "./dev/outbox";
 import { answerError, jsonError } from "./http/errors";
-import type { IngestMessage } from "./ingest/message";
 import { ingest } from "./ingest/route";
 import { storeBatches } from "./ingest/store";
 import { links } from "./links/routes";

@@ -1,6 +1,6 @@
-import type { Site } from "../db/sites";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
 import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
+import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
 
 export function signInPage(error?: string): Html {

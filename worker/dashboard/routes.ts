@@ -1,8 +1,9 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
+import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { latestCart } from "../db/browsers";
-import { findSite, type Site, saveOrigins, secretOf } from "../db/sites";
+import { saveOrigins, secretOf } from "../db/sites";
 import { html, layout } from "../html";
 import {
   type DashboardEnv,
@@ -15,11 +16,10 @@ import {
   startSession,
 } from "../http/auth";
 import { isLocalHost, sameText } from "../http/crypto";
-import { describeIssues } from "../http/errors";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
-import { normaliseOrigin } from "../sites/sites";
+import { findSite, forgetSites, normaliseOrigin, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
@@ -199,6 +199,7 @@ export const dashboard = new Hono<Dashboard>()
     const result = await updateSettings(c.env.DB, site, settingsPatch(form, session.site));
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
     await saveOrigins(c.env.DB, site.id, site.origins);
+    forgetSites();
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
   })

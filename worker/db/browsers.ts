@@ -5,8 +5,9 @@
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import type { Cart, CartbackEvent, Line, MomentKind } from "../../protocol/types";
-import { correctedAt, type IngestMessage } from "../ingest/message";
-import { type Browser, KEEP_MOMENTS, KEEP_POINTS } from "../recovery/person";
+import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS } from "./schema";
+
+export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
 
 // Every statement here is idempotent and order-independent: an event id is stored once, and a
 // cart row only moves forward in (browser time, event id), values fixed per event. So a redelivered message, or batches that

@@ -2,7 +2,8 @@
 // dashboard (a signed session cookie, and a CSRF token on every form).
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { findSite, type Site, secretOf } from "../db/sites";
+import { secretOf } from "../db/sites";
+import { findSite, type Site } from "../sites/sites";
 import { hmacHex, isLocalHost, sameText } from "./crypto";
 import { ApiError } from "./errors";
 

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import * as v from "valibot";
 import type { ErrorBody } from "../../protocol/types";
 
 /**
@@ -20,10 +19,6 @@ export function jsonError(
   const body: ErrorBody = { error: { code, message, ...(issues && { issues }) } };
   return c.json(body, status);
 }
-
-/** Turns valibot issues into `{ path, message }` pairs a developer can read. */
-export const describeIssues = (issues: v.BaseIssue<unknown>[]) =>
-  issues.slice(0, 20).map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
 
 /**
  * A refusal with the project's JSON error shape. Thrown anywhere in a request (a middleware, a

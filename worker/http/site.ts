@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import * as v from "valibot";
 import { SiteKey } from "../../protocol/schema";
-import { findSite, type Site } from "../db/sites";
-import { originAllowed } from "../sites/sites";
+
+import { findSite, originAllowed, type Site } from "../sites/sites";
 import { readText } from "./body";
 import { ApiError } from "./errors";
 

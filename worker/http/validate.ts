@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler, ValidationTargets } from "hono";
 import { validator } from "hono/validator";
 import * as v from "valibot";
-import { ApiError, describeIssues } from "./errors";
+import { describeIssues } from "../../protocol/schema";
+import { ApiError } from "./errors";
 
 type Schema = v.GenericSchema;
 

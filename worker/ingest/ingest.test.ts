@@ -3,9 +3,9 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS, MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "../../protocol/limits";
 import type { ErrorBody } from "../../protocol/types";
+import type { IngestMessage } from "../db/browsers";
 import worker from "../index";
 import { batchOf, cartEvent, count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
-import type { IngestMessage } from "./message";
 
 let site: { id: number; key: string };
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "../../protocol/limits";
 import { BatchSchema } from "../../protocol/schema";
+import type { IngestMessage } from "../db/browsers";
 import { ApiError, requireConsent } from "../http/errors";
 import { type SiteEnv, sitePreflight, siteRequest } from "../http/site";
 import { jsonBody } from "../http/validate";
-import type { IngestMessage } from "./message";
 import { rateLimited } from "./rate-limit";
 import { isUrgent, storeNow } from "./store";
 

@@ -1,7 +1,7 @@
+import type { IngestMessage } from "../db/browsers";
 import { statementsFor } from "../db/browsers";
+import { retryDelay } from "../queue/retry";
 import { observeBatches } from "../recovery/observe";
-import { retryDelay } from "../retry";
-import type { IngestMessage } from "./message";
 
 /**
  * Stores one batch now, inside the request, and tells the person: for a purchase (which must

@@ -5,12 +5,10 @@ import { CART_TTL_DAYS } from "../../protocol/limits";
 import { RandomId } from "../../protocol/schema";
 import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
 import { linkBought, recordClick, suppress } from "../db/ledger";
-import { findLink, type Link } from "../db/links";
-import { findSite, type Site, siteById } from "../db/sites";
 import { ApiError } from "../http/errors";
 import { jsonBody } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
-import { originAllowed } from "../sites/sites";
+import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import {
   alreadyOrderedPage,
@@ -21,6 +19,7 @@ import {
   unsubscribedPage,
   unsubscribePage,
 } from "./pages";
+import { findLink, type Link } from "./tokens";
 
 type Links = { Bindings: Env; Variables: { site: Site } };
 

@@ -1,6 +1,6 @@
 import { normalEmail } from "../../protocol/email";
+import type { IngestMessage } from "../db/browsers";
 import { browsersOf, siblingsOf } from "../db/browsers";
-import type { IngestMessage } from "../ingest/message";
 import { accountStub } from "../sync/account";
 import type { Browser } from "./person";
 import { shopperStub } from "./shopper";

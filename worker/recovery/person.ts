@@ -1,37 +1,14 @@
 import { DAY_MS, MINUTE_MS } from "../../protocol/limits";
+import { type Browser, KEEP_MOMENTS, KEEP_POINTS, type PaidOrder } from "../db/schema";
 import type { SiteSettings } from "../sites/settings";
+
+export type { Browser, CartPoint, PaidOrder } from "../db/schema";
+
 import { deriveReason, type Moment, type StallReason, type TemplateName, templateOf } from "./reasons";
 
 // The recovery decisions, as a pure function of what a person's object knows, the site's
 // settings, the time and what just happened. The Durable Object (shopper.ts) only loads the
 // state, gathers the facts that live in D1, calls `decide`, saves, and carries out the effects.
-
-/** A cart change on one browser, on the collector's clock; value 0 is an empty cart. */
-export interface CartPoint {
-  at: number;
-  value: number;
-}
-
-/** A paid order: from a browser's script, the merchant API or a platform webhook. */
-export interface PaidOrder {
-  orderId: string;
-  total: number;
-  at: number;
-}
-
-/** What D1 holds about one browser of the person, as a whole: a later snapshot replaces it. */
-export interface Browser {
-  aid: string;
-  /** The cart's changes, oldest first, at most `KEEP_POINTS`; the last one is the cart now. */
-  points: CartPoint[];
-  currency: string;
-  expiresAt: number;
-  /** The browser's latest event of any kind. */
-  lastActivity: number;
-  moments: Moment[];
-  checkoutAt?: number;
-  orders: PaidOrder[];
-}
 
 export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired" | "site_cap";
 type SequenceStatus = "active" | "completed" | "stopped" | "holdout";
@@ -133,8 +110,6 @@ export interface Decision {
   verdict?: Verdict;
 }
 
-export const KEEP_POINTS = 20;
-export const KEEP_MOMENTS = 50;
 const KEEP_SEQUENCES = 10;
 const KEEP_ORDERS = 50;
 

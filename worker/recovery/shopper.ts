@@ -2,9 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import { claimMessage, completeSequence, creditSequence, isSuppressed, recoverySentSince, startSequence, stopSequence } from "../db/ledger";
-import { siteById } from "../db/sites";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
+import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import {
   type Browser,

@@ -1,6 +1,6 @@
 import { DAY_MS } from "../../protocol/limits";
 import { purgeSite } from "../db/retention";
-import { allSites } from "../db/sites";
+import { allSites } from "../sites/sites";
 
 /** What one run of the retention job removed. */
 export interface Purged {

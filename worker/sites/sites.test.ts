@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { findSite } from "../db/sites";
+
 import { seedSite } from "../test/helpers";
 import { readSettings, SettingsSchema } from "./settings";
-import { originAllowed } from "./sites";
+import { findSite, originAllowed } from "./sites";
 
 describe("originAllowed", () => {
   const allowed = ["https://shop.example", "http://127.0.0.1:8787", "https://*.brand.example"];

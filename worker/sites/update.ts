@@ -1,8 +1,8 @@
 import * as v from "valibot";
-import { type Site, saveSettings, storedSettings } from "../db/sites";
-import { describeIssues } from "../http/errors";
+import { describeIssues } from "../../protocol/schema";
+import { saveSettings, storedSettings } from "../db/sites";
 import { SettingsSchema, type SiteSettings } from "./settings";
-import { originAllowed } from "./sites";
+import { forgetSites, originAllowed, type Site } from "./sites";
 
 export type SettingsUpdate = { ok: true; settings: SiteSettings } | { ok: false; issues: { path: string; message: string }[] };
 
@@ -29,5 +29,6 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
   const set: Record<string, unknown> = merged;
   const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
   await saveSettings(db, site.id, kept);
+  forgetSites();
   return { ok: true, settings: parsed.output };
 }

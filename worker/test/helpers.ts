@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import type { Batch, CartbackEvent } from "../../protocol/types";
-import { forgetSites } from "../db/sites";
+import { forgetSites } from "../sites/sites";
 
 export { eventually } from "../../test/eventually";
 

@@ -1,7 +1,7 @@
-import { siteById } from "../db/sites";
 import { recordAttempt, wasDelivered } from "../db/webhooks";
 import { hmacHex } from "../http/crypto";
-import { retryDelay } from "../retry";
+import { retryDelay } from "../queue/retry";
+import { siteById } from "../sites/sites";
 import type { WebhookJob } from "./send";
 
 /**

@@ -18,7 +18,7 @@ import { emptySync } from "../../../protocol/merge";
 import { SyncCartSchema } from "../../../protocol/schema";
 import type { Batch, Cart, CartbackEvent, Line } from "../../../protocol/types";
 import { signShopperToken } from "../../../server/token";
-import { createLink } from "../../db/links";
+import { createLink } from "../../links/tokens";
 import { SettingsSchema } from "../../sites/settings";
 import { accountStub } from "../../sync/account";
 import { eventually, ORIGIN, randomId, seedSite } from "../helpers";

@@ -1,0 +1,35 @@
+import { insertLink, type Link, type LinkKind, linkByHash } from "../db/links";
+import { hex } from "../http/crypto";
+
+export type { Link, LinkKind } from "../db/links";
+
+// The token travels in the email; only its hash is stored, so a leaked table opens no link.
+export const hashToken = async (token: string): Promise<string> =>
+  hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+
+/** An unguessable token (256 random bits) for a new link. */
+function newToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/**
+ * Stores a link and returns its token.
+ *
+ * @example
+ * const token = await createLink(env.DB, { kind: "restore", site_id: 1, email, aid, message_id, sequence_id, expires_at });
+ */
+export async function createLink(db: D1Database, link: Link): Promise<string> {
+  const token = newToken();
+  await insertLink(db, await hashToken(token), link);
+  return token;
+}
+
+/** The live link of this kind behind a token, or null (unknown, malformed or expired). */
+export async function findLink(db: D1Database, token: string, kind: LinkKind, now = Date.now()): Promise<Link | null> {
+  if (!/^[\w-]{20,100}$/.test(token)) return null;
+  return linkByHash(db, await hashToken(token), kind, now);
+}
