@@ -332,30 +332,34 @@ function check(trace: Trace): string | undefined {
     }
     if (trace.unsubscribedAt !== undefined && m.at > trace.unsubscribedAt) return `message ${m.id} sent after the unsubscribe`;
   }
-  // One sequence per intent. An intent ends at each order of the person (from a browser that is
-  // theirs by the end) and whenever their last filled cart empties.
-  const ours = (aid: string) => tiedAt(trace, aid) < Number.POSITIVE_INFINITY;
-  const ends: { at: number; order: boolean; aid?: string; value?: number }[] = [
-    ...orders.filter((o) => o.tiedAt < Number.POSITIVE_INFINITY).map((o) => ({ at: o.at, order: true })),
-    ...trace.acts.flatMap((a) =>
-      a.ev?.type === "cart" && ours(a.ev.aid) ? [{ at: a.at, order: false, aid: a.ev.aid, value: a.ev.value }] : [],
-    ),
-  ].sort((a, b) => a.at - b.at || Number(a.order) - Number(b.order));
-  const bounds: number[] = [];
-  const live = new Set<string>();
-  for (const e of ends) {
-    if (e.order) {
-      bounds.push(e.at);
-      live.clear();
-    } else if ((e.value ?? 0) > 0) live.add(e.aid as string);
-    else if (live.delete(e.aid as string) && !live.size) bounds.push(e.at);
-  }
-  const seen = new Map<number, string>();
-  for (const s of trace.started) {
-    const intent = bounds.filter((b) => b <= s.basedOn).length;
-    const other = seen.get(intent);
-    if (other) return `sequences ${other} and ${s.id} for one intent (#${intent})`;
-    seen.set(intent, s.id);
+  // One sequence per intent. An intent ends at each order of the person and whenever their last
+  // filled cart empties, as far as the person was known when a sequence started: a browser tied
+  // later (it identifies a minute afterwards) can show that an emptied cart was not their last,
+  // which no collector could have known then.
+  const boundsAsOf = (t: number): number[] => {
+    const ours = (aid: string) => tiedAt(trace, aid) <= t;
+    const ends: { at: number; order: boolean; aid?: string; value?: number }[] = [
+      ...orders.filter((o) => o.tiedAt <= t && o.acceptedAt <= t).map((o) => ({ at: o.at, order: true })),
+      ...trace.acts.flatMap((a) =>
+        a.ev?.type === "cart" && a.at <= t && ours(a.ev.aid) ? [{ at: a.at, order: false, aid: a.ev.aid, value: a.ev.value }] : [],
+      ),
+    ].sort((a, b) => a.at - b.at || Number(a.order) - Number(b.order));
+    const bounds: number[] = [];
+    const live = new Set<string>();
+    for (const e of ends) {
+      if (e.order) {
+        bounds.push(e.at);
+        live.clear();
+      } else if ((e.value ?? 0) > 0) live.add(e.aid as string);
+      else if (live.delete(e.aid as string) && !live.size) bounds.push(e.at);
+    }
+    return bounds;
+  };
+  for (const [i, later] of trace.started.entries()) {
+    const bounds = boundsAsOf(later.at);
+    const intent = (basedOn: number) => bounds.filter((b) => b <= basedOn).length;
+    const twin = trace.started.slice(0, i).find((s) => intent(s.basedOn) === intent(later.basedOn));
+    if (twin) return `sequences ${twin.id} and ${later.id} for one intent (#${intent(later.basedOn)})`;
   }
   // Credit only to a message that went out (or was opened by a person) before the order.
   for (const c of trace.credits) {
