@@ -398,6 +398,11 @@ describe("recovery decisions, over random histories of one person", () => {
       fc.property(historyArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 18 }), ({ steps, timing }, join) => {
         const a = simulate(steps, timing);
         const b = simulate(rebatched(steps, join), timing);
+        // A link is opened only where an email went out, and the timing may decide that (a
+        // purchase accepted a moment before the send in one run, after it in the other): then
+        // the two runs did not see the same events, and there is nothing to compare.
+        const opened = (t: Trace) => JSON.stringify(t.opens.map((o) => o.aid));
+        if (opened(a) !== opened(b)) return;
         const reasons = (t: Trace) => new Map(t.started.map((s) => [s.basedOn, s.reason]));
         const rb = reasons(b);
         for (const [basedOn, reason] of reasons(a)) if (rb.has(basedOn)) expect(rb.get(basedOn)).toBe(reason);
