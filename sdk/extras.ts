@@ -10,6 +10,8 @@ export enum Signal {
   SIGNED_OUT = "cartback:signout",
   /** The client tells the sync file an order was placed on this device: when. */
   PURCHASED = "cartback:purchase",
+  /** The sync file tells the connect file it saved another device's cart here: the `Cart`. */
+  SYNCED = "cartback:sync",
 }
 
 /**
