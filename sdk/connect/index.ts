@@ -1,5 +1,6 @@
 // `connect`: the shop hands over two functions once, one that reads its own cart and one that puts
-// a cart back, and Cartback keeps its copy in step with the shop's. Bundler users import it from
+// a cart back, and Cartback keeps its copy in step with the shop's. The script tag loads this as
+// `cartback-connect.js` on `cartback("connect", …)` (entry.ts); bundler users import it from
 // "cartback/connect".
 import { MAX_LINES } from "../../protocol/limits";
 import type { Cart, Line } from "../../protocol/types";
