@@ -16,6 +16,8 @@ export const entries = {
   checkoutEsm: { in: `${root}sdk/checkout/index.ts`, out: `${out}/public/cartback-checkout.mjs`, format: "esm" },
   sync: { in: `${root}sdk/sync/entry.ts`, out: `${out}/public/cartback-sync.js`, format: "iife" },
   restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
+  connect: { in: `${root}sdk/connect/entry.ts`, out: `${out}/public/cartback-connect.js`, format: "iife" },
+  connectEsm: { in: `${root}sdk/connect/index.ts`, out: `${out}/public/cartback-connect.mjs`, format: "esm" },
 };
 
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */

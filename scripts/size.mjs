@@ -7,7 +7,16 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { buildScript, entries } from "./build.mjs";
 
 /** The hard limits, in bytes of min+gzip. */
-export const BUDGETS = { tag: 4096, esm: 4096, checkout: 2048, checkoutEsm: 2048, sync: 2048, restore: 1024 };
+export const BUDGETS = {
+  tag: 4096,
+  esm: 4096,
+  checkout: 2048,
+  checkoutEsm: 2048,
+  sync: 2048,
+  restore: 1024,
+  connect: 2048,
+  connectEsm: 2048,
+};
 const LABELS = {
   tag: "`cartback.js` (script tag, every page)",
   esm: "`cartback.mjs` (ES module, includes idb-keyval)",
@@ -15,6 +24,8 @@ const LABELS = {
   checkoutEsm: "`cartback-checkout.mjs` (detectors, ES module)",
   sync: "`cartback-sync.js` (cross-device sync, signed-in shoppers only)",
   restore: "`cartback-restore.js` (a recovery link's cart, pages opened from an email only)",
+  connect: "`cartback-connect.js` (the shop's own cart, pages that call `connect` only)",
+  connectEsm: "`cartback-connect.mjs` (the shop's own cart, ES module)",
 };
 
 export async function measure() {

@@ -45,8 +45,9 @@ export interface Order {
 
 export type CartListener = (cart: Cart | undefined) => void;
 
-/** What a recovery link brought: the cart, now saved here, or the news that it was already bought. */
-export type Restored = { status: "restored"; cart: Cart } | { status: "purchased" };
+/** What a recovery link brought: the cart, now saved here, or the news that it was already bought.
+ * `restoreMode` is the site's setting for `connect` (sdk/connect), when the collector sends one. */
+export type Restored = { status: "restored"; cart: Cart; restoreMode?: "replace" | "merge" } | { status: "purchased" };
 
 /** Every method resolves, never rejects: an invalid call warns on the console and changes nothing. */
 export interface Cartback {

@@ -1,5 +1,5 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
-// (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`) have in common.
+// (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`) have in common.
 import type { transact } from "./storage";
 
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
@@ -10,6 +10,8 @@ export enum Signal {
   SIGNED_OUT = "cartback:signout",
   /** The client tells the sync file an order was placed on this device: when. */
   PURCHASED = "cartback:purchase",
+  /** The sync file tells the connect file it saved another device's cart here: the `Cart`. */
+  SYNCED = "cartback:sync",
 }
 
 /**
@@ -20,6 +22,9 @@ export enum Signal {
  */
 export interface Script extends HTMLScriptElement {
   transact: typeof transact;
+  /** The page's `connect` and `changed` calls, for `cartback-connect.js`: it takes those made before
+   * it loaded, then replaces `push` to hear the next ones. */
+  held: unknown[][];
 }
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */

@@ -1,5 +1,6 @@
-import { beforeEach, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CartEvent } from "../protocol/types";
+import type { Script } from "./extras";
 
 type Queue = ((...args: unknown[]) => unknown) & { q?: unknown[] };
 const page = window as unknown as { cartback?: Queue };
@@ -98,4 +99,61 @@ it("loads the sync file for a signed-in shopper, with the tag's data- attributes
   // The one writer of the saved state: the sync file reads and writes it through the core's transact.
   const { transact } = await import("./storage");
   expect((sync as unknown as { transact: unknown }).transact).toBe(transact);
+});
+
+// The connect file, once loaded, stays for the page (here: for the rest of this file), so the test
+// that loads a working one comes last.
+describe("connect", () => {
+  type ShopLine = { sku: string; title: string; cents: number; qty: number };
+  const shopLine = (l: ShopLine) => ({ id: l.sku, name: l.title, price: l.cents, quantity: l.qty });
+  const shopHas = (...lines: ShopLine[]) => localStorage.setItem("cart", JSON.stringify(lines));
+  const tea = { sku: "tea", title: "Green tea", cents: 1250, qty: 1 };
+  const mug = { sku: "mug", title: "Mug", cents: 2400, qty: 2 };
+
+  /** The connect file the core appended, "loaded" (happy-dom runs no scripts). */
+  async function loadConnect(append: { mock: { calls: unknown[][] } }): Promise<Script> {
+    const file = append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith("/cartback-connect.js"));
+    Object.defineProperty(document, "currentScript", { value: file, configurable: true });
+    await import("./connect/entry");
+    Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+    return file as Script;
+  }
+
+  it("loads no connect file for changed alone, and a bad connect only warns", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    expect(() => cartback()("changed")).not.toThrow();
+    expect(append).not.toHaveBeenCalled();
+    cartback()("connect", { read: "cart" });
+    await loadConnect(append);
+    expect(warn.mock.calls.map(String)).toContainEqual(expect.stringContaining("invalid connect"));
+  });
+
+  it("keeps connect and changed until the connect file loads, which takes them, then hears changed as it comes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    localStorage.clear();
+    shopHas(tea);
+    const read = vi.fn(() => JSON.parse(localStorage.getItem("cart") || "[]"));
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" }, (cartback) => {
+      cartback("connect", { read, line: shopLine, restore: () => {} });
+      cartback("changed");
+    });
+    cartback()("changed"); // after the core, before the connect file
+    expect(read).not.toHaveBeenCalled();
+    const file = await loadConnect(append);
+    expect(file.src).toBe("https://collector.test/cartback-connect.js");
+    expect(file.held).toHaveLength(0);
+    // The shop's cart adopted, in the tag's data-currency.
+    await vi.waitFor(async () => expect(await cartback()("getCart")).toEqual({ currency: "EUR", lines: [shopLine(tea)] }));
+    shopHas(tea, mug);
+    cartback()("changed");
+    await vi.waitFor(async () => expect(await cartback()("getCart")).toEqual({ currency: "EUR", lines: [shopLine(tea), shopLine(mug)] }));
+    expect(warn).not.toHaveBeenCalled();
+    expect(((await outbox()) as CartEvent[]).map((e) => e.action)).toEqual(["set", "set"]);
+  });
 });

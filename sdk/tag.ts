@@ -5,7 +5,7 @@ import { endpointOf, type Script } from "./extras";
 import { transact } from "./storage";
 import { warn } from "./warn";
 
-type Command = [name: keyof Cartback, ...args: unknown[]];
+type Command = [name: keyof Cartback | "connect" | "changed", ...args: unknown[]];
 type Queue = ((...command: Command) => unknown) & { q?: ArrayLike<Command>[] };
 
 declare global {
@@ -27,9 +27,11 @@ try {
     gpc: data.gpc != null,
   });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
-  // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link.
-  // Other pages pay nothing.
+  // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
+  // shop's own cart (`connect`). Other pages pay nothing.
   const loaded: Record<string, 1> = {};
+  // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
+  const held: unknown[][] = [];
   const load = (name: string): void => {
     if (loaded[name]) return;
     loaded[name] = 1;
@@ -38,6 +40,7 @@ try {
     Object.assign(extra.dataset, data);
     // Their reads and writes of the saved state go through our transact: one writer of the store.
     extra.transact = transact;
+    extra.held = held;
     document.head.append(extra);
   };
   if (data.checkout !== undefined) load("checkout");
@@ -50,6 +53,8 @@ try {
   const run: Queue = (name, ...args) => {
     if (name === "checkout") load("checkout");
     if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
+    if (name === "connect") load(name);
+    if (name === "connect" || name === "changed") return held.push([name, ...args]);
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
       if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);

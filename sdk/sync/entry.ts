@@ -93,7 +93,12 @@ async function round(): Promise<void> {
     const now = await current();
     // A change made while we were away goes in the next round, merged; it is never overwritten.
     if (JSON.stringify(now) !== JSON.stringify(before)) again = true;
-    else if (JSON.stringify(view(merged)) !== JSON.stringify(before)) await cartback("setCart", view(merged));
+    else if (JSON.stringify(view(merged)) !== JSON.stringify(before)) {
+      const cart = view(merged);
+      await cartback("setCart", cart);
+      // For the connect file, where the shop connected its own cart: it hands this to the shop.
+      dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: cart }));
+    }
   } catch (e) {
     warn("sync failed, will retry", e);
   } finally {

@@ -1,0 +1,33 @@
+import { expect, it, vi } from "vitest";
+import { emptySync, record } from "../../protocol/merge";
+import type { Script } from "../extras";
+
+it("tells the connect file (if any) when it saved another device's cart", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  const { createClient } = await import("../client");
+  const { transact } = await import("../storage");
+  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+  // The page's `cartback`, as the core sets it.
+  window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
+  await api.identify({ userId: "u-1", token: "v1.payload.signature" });
+  // The account's cart, as the collector answers it: a line another device added.
+  const line = { id: "tea", name: "Green tea", price: 1250, quantity: 1 };
+  const account = record(emptySync("EUR"), { currency: "EUR", lines: [line] }, () => [Date.now(), 0, "other-device"]);
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string) =>
+      String(url).includes("/v1/sync") ? Response.json({ status: "ok", cart: account }) : new Response("{}", { status: 202 }),
+    ),
+  );
+  const heard = new Promise((resolve) => addEventListener("cartback:sync", (e) => resolve((e as CustomEvent).detail), { once: true }));
+  // The file as the core loads it: its data- attributes and the core's transact on its element.
+  const script = document.createElement("script") as Script;
+  script.src = "https://collector.test/cartback-sync.js";
+  script.dataset.site = "pk_test";
+  script.transact = transact;
+  Object.defineProperty(document, "currentScript", { value: script, configurable: true });
+  await import("./entry");
+  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  expect(await heard).toEqual({ currency: "EUR", lines: [line] });
+  expect(await api.getCart()).toEqual({ currency: "EUR", lines: [line] });
+});
