@@ -1,5 +1,4 @@
 import { DAY_MS } from "../../protocol/limits";
-import type { Line } from "../../protocol/types";
 import { cartOf, sequenceCart } from "../db/browsers";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
 import { createLink } from "../links/tokens";

@@ -1,15 +1,13 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import * as v from "valibot";
 import { MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
 import { Currency, EmailAddress, RandomId, text } from "../../protocol/schema";
 import { emailOfBrowser, recordServerOrder } from "../db/browsers";
 import { recentMessages } from "../db/ledger";
-import { secretOf } from "../db/sites";
 import { type Merchant, merchantOnly } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { jsonBody, valid } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
-import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { accountStub } from "../sync/account";
 

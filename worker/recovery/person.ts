@@ -4,7 +4,7 @@ import type { SiteSettings } from "../sites/settings";
 
 export type { Browser, CartPoint, PaidOrder } from "../db/schema";
 
-import { deriveReason, type Moment, type StallReason, type TemplateName, templateOf } from "./reasons";
+import { deriveReason, type StallReason, type TemplateName, templateOf } from "./reasons";
 
 // The recovery decisions, as a pure function of what a person's object knows, the site's
 // settings, the time and what just happened. The Durable Object (shopper.ts) only loads the
