@@ -52,7 +52,10 @@ export async function buildScript({ demo = true } = {}) {
   const tsc = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", `${root}sdk/tsconfig.build.json`], { stdio: "inherit" });
   if (tsc.status !== 0) throw new Error("emitting the SDK's type declarations failed");
   cpSync(`${root}worker/static`, `${out}/public`, { recursive: true });
-  if (demo) cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
+  if (demo) {
+    cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
+    cpSync(`${root}examples/hand-built`, `${out}/public/hand-built`, { recursive: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildScript({ demo: !process.argv.includes("--no-demo") });
