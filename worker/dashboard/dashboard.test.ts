@@ -121,6 +121,36 @@ describe("forms need the session's CSRF token", () => {
     expect(stored.abandonAfterMinutes).toBe(40);
   });
 
+  it("edits origins and image hosts with the merchant API's rules: normalised, duplicates and bad entries refused by name", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const cookie = await signIn(mine.key);
+    const csrf = await csrfOf(cookie);
+    const fields = { _csrf: csrf, abandonAfterMinutes: "30", step0: "0" };
+    const saved = await post(
+      "/dashboard/settings",
+      { ...fields, origins: `${ORIGIN}/\nhttps://*.Shop.example`, imageHosts: "CDN.shop.example\n*.img.example" },
+      cookie,
+    );
+    expect(saved.status).toBe(200);
+    const row = await env.DB.prepare("SELECT origins, settings FROM sites WHERE id = ?")
+      .bind(mine.id)
+      .first<{ origins: string; settings: string }>();
+    expect(JSON.parse(row?.origins ?? "")).toEqual([ORIGIN, "https://*.shop.example"]);
+    expect(JSON.parse(row?.settings ?? "").imageHosts).toEqual(["cdn.shop.example", "*.img.example"]);
+    expect(await (await get("/dashboard", cookie)).text()).toContain("cdn.shop.example\n*.img.example</textarea>");
+    const refused = await post(
+      "/dashboard/settings",
+      { ...fields, origins: `${ORIGIN}\nhttps://shop.example/`, imageHosts: "https://cdn.example/img" },
+      cookie,
+    );
+    expect(refused.status).toBe(422);
+    const page = await refused.text();
+    expect(page).toContain("Nothing was saved.");
+    expect(page).toContain("<code>origins.1</code>: https://shop.example is listed twice (also at 0)");
+    expect(page).toContain("<code>imageHosts.0</code>: &quot;https://cdn.example/img&quot; is not a host");
+    expect(await env.DB.prepare("SELECT origins, settings FROM sites WHERE id = ?").bind(mine.id).first()).toEqual(row);
+  });
+
   it("signs out only with the token", async () => {
     const cookie = await signIn(site.key);
     expect((await post("/dashboard/logout", {}, cookie)).status).toBe(403);

@@ -125,6 +125,7 @@ ${[0, 1, 2, 3, 4].map(
 <label for="webhookSecret">Webhook secret (16+ characters)</label><input id="webhookSecret" name="webhookSecret" value="${s.webhook?.secret ?? ""}" style="width:100%">
 <label style="font-weight:normal"><input type="checkbox" name="requireConsent" ${s.requireConsent ? "checked" : ""}> Store nothing without the shopper's consent (the script tag then needs <code>data-consent="required"</code>)</label>
 <label for="origins">Allowed origins (one per line)</label><textarea id="origins" name="origins" rows="3">${site.origins.join("\n")}</textarea>
+<label for="imageHosts">Image hosts, besides the origins' (one per line, e.g. <code>cdn.shop.example</code>)</label><textarea id="imageHosts" name="imageHosts" rows="2">${s.imageHosts.join("\n")}</textarea>
 </div></div>
 <h3>Messages</h3>
 ${REASONS.map((reason) => {

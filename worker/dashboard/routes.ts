@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { latestCart } from "../db/browsers";
-import { saveOrigins, secretOf } from "../db/sites";
+import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
 import {
   type DashboardEnv,
@@ -19,7 +19,7 @@ import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
-import { findSite, forgetSites, normaliseOrigin, type Site } from "../sites/sites";
+import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
@@ -117,7 +117,11 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
     const d = DEFAULT_TEMPLATES[r];
     templates[r] = t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta ? undefined : t;
   }
+  const list = (name: string) => (form[name] ?? "").split(/\s+/).filter(Boolean);
   return {
+    // The form's lists, one per line; a form without the field leaves the list as it is.
+    origins: list("origins"),
+    ...(form.imageHosts !== undefined && { imageHosts: list("imageHosts") }),
     abandonAfterMinutes: num("abandonAfterMinutes"),
     steps,
     holdoutPercent: num("holdoutPercent"),
@@ -179,27 +183,8 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
     const { session, form } = c.var;
     const range = v.parse(RangeQuery, {});
-    const origins = (form.origins ?? "").split(/\s+/).filter(Boolean);
-    const normalised = origins.map(normaliseOrigin);
-    if (!origins.length || normalised.some((o) => !o)) {
-      const bad = origins.filter((_, i) => !normalised[i]);
-      return render(
-        c,
-        session,
-        range,
-        {
-          ok: false,
-          text: "Nothing was saved.",
-          issues: [{ path: "origins", message: `not origins: ${bad.join(", ") || "(none given)"}` }],
-        },
-        422,
-      );
-    }
-    const site = { ...session.site, origins: normalised as string[] };
-    const result = await updateSettings(c.env.DB, site, settingsPatch(form, session.site));
+    const result = await updateSettings(c.env.DB, session.site, settingsPatch(form, session.site));
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
-    await saveOrigins(c.env.DB, site.id, site.origins);
-    forgetSites();
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
   })

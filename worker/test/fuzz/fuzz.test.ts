@@ -1292,6 +1292,29 @@ const settingsPatch = fc.oneof(
             fc.record({ subject: text(200), heading: text(200), body: text(2000), cta: text(60), junk: fc.string() }, { requiredKeys: [] }),
           ),
           webhook: fc.record({ url: httpUrl, secret: fc.string({ maxLength: 40 }) }),
+          // Lists of origins and image hosts: good, bad, repeated, too many, not lists at all.
+          origins: fc.oneof(
+            fc.constant([ORIGIN]),
+            fc.array(
+              fc.constantFrom(ORIGIN, "https://*.Shop.example", `${ORIGIN}/`, "not a url", `${ORIGIN}/path`, "", "ftp://x.example"),
+              {
+                maxLength: 22,
+              },
+            ),
+            fc.array(fc.webUrl(), { maxLength: 3 }),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          imageHosts: fc.oneof(
+            fc.array(
+              fc.constantFrom("cdn.example", "*.img.example", "CDN.example", "https://cdn.example", "cdn.example/x", "cdn.example:1", ""),
+              {
+                maxLength: 22,
+              },
+            ),
+            fc.array(fc.domain(), { maxLength: 21 }),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          holdoutPercnt: fc.integer(),
           junk: fc.jsonValue({ maxDepth: 3 }),
         },
         { requiredKeys: [] },
@@ -1303,6 +1326,8 @@ const settingsPatch = fc.oneof(
     weight: 1,
     arbitrary: fc.constantFrom<Body>(
       { text: '{"__proto__":{"abandonAfterMinutes":1},"constructor":{"prototype":{"x":1}}}' },
+      { text: '{"origins":["https://shop.example"],"imageHosts":["cdn.shop.example","*.img.example"]}' },
+      { text: '{"origins":{"__proto__":["https://evil.example"]}}' },
       { size: 1_900_000, fill: "json-string", prefix: '{"junk":', suffix: "}" },
       { size: 2_100_000, fill: "json-string", prefix: '{"junk":', suffix: "}" },
       {
@@ -1470,6 +1495,7 @@ const FORM_FIELDS = [
   "webhookUrl",
   "webhookSecret",
   "origins",
+  "imageHosts",
   "to",
   "reason",
   "step",
