@@ -126,6 +126,12 @@ describe("origins and image hosts", () => {
     ["a duplicate image host", { imageHosts: ["cdn.example", "CDN.example"] }, "imageHosts.1"],
     ["21 image hosts", { imageHosts: Array.from({ length: 21 }, (_, i) => `cdn${i}.example`) }, "imageHosts"],
     ["a restore URL off the new origins", { origins: ["https://new.example"], restoreUrl: `${ORIGIN}/cart` }, "restoreUrl"],
+    [
+      "a reason's restore URL off the origins",
+      { restoreUrls: { payment_failed: "https://evil.example/checkout" } },
+      "restoreUrls.payment_failed",
+    ],
+    ["a reason's restore URL that is no URL", { restoreUrls: { reminder: "/cart" } }, "restoreUrls.reminder"],
   ])("refuses %s with a 422 naming it, and changes nothing", async (_, body, path) => {
     const mine = await seedSite(env.DB, [ORIGIN], { restoreUrl: `${ORIGIN}/cart` });
     const before = await read(mine.key);
@@ -133,6 +139,14 @@ describe("origins and image hosts", () => {
     expect(issues.map((i) => i.path)).toContain(path);
     expect(issues.find((i) => i.path === path)?.message).toBeTruthy();
     expect(await read(mine.key)).toEqual(before);
+  });
+
+  it("keeps a restore URL per reason, on the site's origins", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const restoreUrls = { payment_failed: `${ORIGIN}/checkout`, reminder: `${ORIGIN}/cart` };
+    expect((await patch(mine.key, { restoreUrls })).status).toBe(200);
+    expect((await read(mine.key)).settings.restoreUrls).toEqual(restoreUrls);
+    expect((await read(site.key)).settings.restoreUrls).toEqual({});
   });
 
   it("names the offending entry, and the duplicate, in the message", async () => {
@@ -165,6 +179,12 @@ describe("unknown settings", () => {
       "a typo in a template",
       { templates: { reminder: { subject: "s", heading: "h", body: "b", cta: "c", subjct: "x" } } },
       "templates.reminder.subjct",
+      "unknown field",
+    ],
+    [
+      "a reason's restore URL for no reason",
+      { restoreUrls: { payment_faild: `${ORIGIN}/checkout` } },
+      "restoreUrls.payment_faild",
       "unknown field",
     ],
     ["a typo in a step", { steps: [{ afterMinutes: 0 }, { afterMinutes: 60, incentiv: true }] }, "steps.1.incentiv", "unknown field"],

@@ -258,6 +258,37 @@ describe("links", () => {
     expect(guessed.status).toBe(404);
   });
 
+  it("lands where the site set for the message's reason: the checkout after a declined payment, the cart page for a reminder", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], {
+      ...settings,
+      restoreUrl: `${ORIGIN}/cart`,
+      restoreUrls: { payment_failed: `${ORIGIN}/checkout?step=payment` },
+    });
+    const declined = "declined.lands@example.com";
+    const forgot = "forgot.lands@example.com";
+    const at = Date.now() - 10 * MINUTE;
+    await abandon(site.key, declined, {
+      extra: [{ id: randomId(), at: at + 5000, type: "moment", kind: "payment_failed", code: "card_declined" }],
+    });
+    await abandon(site.key, forgot);
+    await deliverClaimed(declined);
+    await deliverClaimed(forgot);
+    const landing = async (email: string) => {
+      const [mail] = (await outboxFor(email)).results;
+      const path = new URL(linksIn(mail?.html ?? "").find((l) => l.includes("/r/")) as string).pathname;
+      const res = await exports.default.fetch(`https://collector.test${path}`, { method: "POST", redirect: "manual" });
+      expect(res.status).toBe(303);
+      const target = new URL(res.headers.get("location") as string);
+      expect(target.searchParams.get("cartback_restore")).toBe(path.slice("/r/".length));
+      target.searchParams.delete("cartback_restore");
+      return target.href;
+    };
+    expect((await messagesOf(declined)).results[0]?.template).toBe("payment_failed");
+    expect(await landing(declined)).toBe(`${ORIGIN}/checkout?step=payment`);
+    expect((await messagesOf(forgot)).results[0]?.template).toBe("reminder");
+    expect(await landing(forgot)).toBe(`${ORIGIN}/cart`);
+  });
+
   it("after a purchase, the link says 'already ordered' instead of restoring", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "bought.later@example.com";

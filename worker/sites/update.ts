@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import { saveSettings, storedSettings } from "../db/sites";
 import { OriginsSchema } from "./hosts";
-import { SettingsSchema, type SiteSettings } from "./settings";
+import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSites, originAllowed, type Site } from "./sites";
 
 type Issue = { path: string; message: string };
@@ -59,6 +59,7 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
   };
   onOrigins("restoreUrl", parsed.output.restoreUrl);
   onOrigins("chatUrl", parsed.output.chatUrl);
+  for (const reason of REASONS) onOrigins(`restoreUrls.${reason}`, parsed.output.restoreUrls[reason]);
   if (issues.length) return { ok: false, issues };
   // What validated, for the fields the site sets: unknown fields (at any depth) are not stored, so
   // stored fields a later version no longer knows go at the next change; defaults stay unstored
