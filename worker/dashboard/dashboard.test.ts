@@ -151,6 +151,26 @@ describe("forms need the session's CSRF token", () => {
     expect(await env.DB.prepare("SELECT origins, settings FROM sites WHERE id = ?").bind(mine.id).first()).toEqual(row);
   });
 
+  it("lists the images left out of emails by host and why, and no longer a host allowed since", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN], { imageHosts: ["fixed.example"] });
+    const insert = env.DB.prepare("INSERT INTO image_drops (site_id, host, reason, count, first_at, last_at) VALUES (?, ?, ?, ?, 0, ?)");
+    await env.DB.batch([
+      insert.bind(mine.id, "cdn.example", "host", 3, Date.UTC(2026, 10, 2, 10, 30)),
+      insert.bind(mine.id, "shop.example", "http", 1, Date.UTC(2026, 10, 3, 8, 0)),
+      insert.bind(mine.id, "fixed.example", "host", 9, Date.UTC(2026, 10, 3, 8, 0)),
+      insert.bind(mine.id, "<b>x</b>", "host", 2, Date.UTC(2026, 10, 3, 8, 0)),
+    ]);
+    const page = (await (await get("/dashboard", await signIn(mine.key))).text()).replace(/<[^>]+>/g, (tag) =>
+      tag.startsWith("<b>") ? tag : "",
+    );
+    expect(page).toContain("3 images dropped: host cdn.example is not allowed (last 2026-11-02 10:30)");
+    expect(page).toContain("1 image dropped: shop.example sent them over http, not https");
+    expect(page).toContain("2 images dropped: host &lt;b&gt;x&lt;/b&gt; is not allowed");
+    expect(page).not.toContain("fixed.example is not allowed");
+    const plain = await (await get("/dashboard", await signIn(site.key))).text();
+    expect(plain).not.toContain("Images left out of emails");
+  });
+
   it("signs out only with the token", async () => {
     const cookie = await signIn(site.key);
     expect((await post("/dashboard/logout", {}, cookie)).status).toBe(403);

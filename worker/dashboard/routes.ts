@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { latestCart } from "../db/browsers";
+import { droppedImageRows } from "../db/images";
 import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
 import {
@@ -18,6 +19,7 @@ import {
 import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
+import { hostAllowed, originHost } from "../sites/hosts";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
 import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
@@ -48,10 +50,14 @@ async function render(
   const search = c.req.query("q")?.slice(0, 254) ?? "";
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
-  const [stats, orders] = await Promise.all([
+  const [stats, orders, drops] = await Promise.all([
     computeStats(c.env.DB, session.site.id, range),
     interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
+    droppedImageRows(c.env.DB, session.site.id),
   ]);
+  // A host allowed since its images were dropped is fixed: not listed.
+  const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
+  const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));
   c.header("Cache-Control", "no-store");
   c.header(
     "Content-Security-Policy",
@@ -68,6 +74,7 @@ async function render(
       local: isLocalHost(c.req.url),
       notice,
       preview: { reason, step },
+      imageDrops,
     }),
     status,
   );
