@@ -23,6 +23,10 @@ export const MAX_ID_LENGTH = 128;
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_URL_LENGTH = 2048;
 export const MAX_EMAIL_LENGTH = 254;
+/** A line's `data` (the shop's own fields): keys, each key's length, and its JSON in UTF-8 bytes. */
+export const MAX_DATA_KEYS = 16;
+export const MAX_DATA_KEY_LENGTH = 64;
+export const MAX_DATA_BYTES = 1024;
 
 /** The email shape both sides accept (the same pattern valibot's `email()` uses). */
 export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/;

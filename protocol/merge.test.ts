@@ -1,7 +1,9 @@
 // @vitest-environment node
 import fc from "fast-check";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { boughtAt, compareHlc, emptySync, type Hlc, latest, merge, prune, record, type SyncCart, tick, view, ZERO } from "./merge";
+import { LineSchema, SyncCartSchema } from "./schema";
 import type { Cart } from "./types";
 
 const DEVICES = ["d0", "d1", "d2", "d3", "d4"];
@@ -182,5 +184,28 @@ describe("boughtAt", () => {
     expect(boughtAt(bought, 2000, () => [7000, 0, "o"])).toEqual(bought);
     // Another device that still holds the bought lines merges to the same: they do not come back.
     expect(view(merge(before, bought)).lines.map((l) => l.id)).toEqual(["kettle"]);
+  });
+});
+
+describe("a line's data across devices", () => {
+  it("goes through record, merge and the sync schema unchanged, and the same fields in another order are no change", () => {
+    let t = 0;
+    const clock = (): Hlc => [1_700_000_000_000 + t++, 0, "d1"];
+    // What the shop on one device gave, and what another device's shop gives for the same line.
+    const mine = v.parse(LineSchema, { ...line("tea"), data: { size: "M", color: "blue", productId: "p-7", gift: false } });
+    const theirs = v.parse(LineSchema, { ...line("tea"), data: { productId: "p-7", gift: false, color: "blue", size: "M" } });
+    const replica = record(emptySync("EUR"), { currency: "EUR", lines: [mine] }, clock);
+    // The account cart as the collector answers it: through the sync schema, as JSON.
+    const answered = v.parse(SyncCartSchema, JSON.parse(JSON.stringify(merge(emptySync("EUR"), replica))));
+    expect(view(answered).lines).toEqual([mine]);
+    expect(JSON.stringify(answered)).toBe(JSON.stringify(replica));
+    const calls = t;
+    const again = record(answered, { currency: "EUR", lines: [theirs] }, clock);
+    expect(t).toBe(calls); // no new clock reading: nothing changed
+    expect(again).toEqual(answered);
+    // A real change of a field is a change.
+    const changed = record(answered, { currency: "EUR", lines: [{ ...theirs, data: { ...theirs.data, size: "L" } }] }, clock);
+    expect(changed.lines.tea?.at).not.toEqual(answered.lines.tea?.at);
+    expect(view(merge(answered, changed)).lines[0]?.data).toEqual({ color: "blue", gift: false, productId: "p-7", size: "L" });
   });
 });

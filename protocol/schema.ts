@@ -3,6 +3,9 @@ import { normalEmail } from "./email";
 import {
   EMAIL_PATTERN,
   MAX_BATCH_EVENTS,
+  MAX_DATA_BYTES,
+  MAX_DATA_KEY_LENGTH,
+  MAX_DATA_KEYS,
   MAX_EMAIL_LENGTH,
   MAX_ID_LENGTH,
   MAX_LINES,
@@ -59,6 +62,37 @@ export const RandomId = v.pipe(v.string(), v.regex(/^[\w-]{16,64}$/, "must be 16
 
 export const Currency = v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"));
 
+// A line's `data` refuses a lone surrogate instead (the script cannot replace it without
+// growing): with `u`, a lone surrogate is a code point of the category Cs, a pair is not.
+const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
+const NO_LONE_SURROGATE = "must not hold a lone surrogate (half an emoji)";
+/** Keys valibot's record() skips without a word: refused, so nothing is dropped silently. */
+const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];
+
+/** A line's own fields from the shop (types.ts LineData), handed on with their keys sorted. */
+export const LineDataSchema = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (d) => typeof d === "object" && d !== null && Object.getPrototypeOf(d) === Object.prototype,
+    "must be an object of strings, numbers and booleans",
+  ),
+  v.check((d) => !Object.keys(d).some((k) => RESERVED_KEYS.includes(k)), "must not use the keys __proto__, constructor or prototype"),
+  v.check((d) => Object.keys(d).length <= MAX_DATA_KEYS, `must have at most ${MAX_DATA_KEYS} keys`),
+  v.record(
+    v.pipe(
+      v.string(),
+      v.minLength(1, "a key must not be empty"),
+      v.maxLength(MAX_DATA_KEY_LENGTH, `a key must be at most ${MAX_DATA_KEY_LENGTH} characters`),
+      v.check(wellFormed, NO_LONE_SURROGATE),
+    ),
+    v.union(
+      [v.pipe(v.string(), v.check(wellFormed, NO_LONE_SURROGATE)), v.pipe(v.number(), v.finite()), v.boolean()],
+      "must be a string, a number or a boolean",
+    ),
+  ),
+  v.check((d) => new TextEncoder().encode(JSON.stringify(d)).length <= MAX_DATA_BYTES, `must be at most ${MAX_DATA_BYTES} bytes of JSON`),
+  v.transform((d) => JSON.parse(JSON.stringify(d, Object.keys(d).sort())) as Record<string, string | number | boolean>),
+);
+
 export const LineSchema = v.object({
   id: text(MAX_ID_LENGTH),
   name: text(MAX_TEXT_LENGTH),
@@ -67,6 +101,7 @@ export const LineSchema = v.object({
   url: v.optional(httpUrl),
   image: v.optional(httpUrl),
   variant: v.optional(text(MAX_TEXT_LENGTH)),
+  data: v.optional(LineDataSchema),
 });
 
 export const CartSchema = v.object({

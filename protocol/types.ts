@@ -18,7 +18,18 @@ export interface Line {
   image?: string;
   /** Human-readable variant, e.g. "Size M / Blue". */
   variant?: string;
+  /** The shop's own fields, e.g. `{ productId: "p-7", size: "M", color: "blue" }`, kept with the
+   * line and handed back on restore; never shown in an email. Keys sorted (see LineData). */
+  data?: LineData;
 }
+
+/**
+ * A line's own fields from the shop: at most 16 keys of 1-64 characters, each a string, a finite
+ * number or a boolean, at most 1024 bytes of JSON; no lone surrogates anywhere, and none of the
+ * keys `__proto__`, `constructor` or `prototype`. Both sides hand it on with its keys sorted, so
+ * the same fields given in another order are the same line.
+ */
+export type LineData = Record<string, string | number | boolean>;
 
 /** A cart as the shop sees it: an ISO 4217 currency and its lines. */
 export interface Cart {

@@ -121,6 +121,56 @@ describe("forms need the session's CSRF token", () => {
     expect(stored.abandonAfterMinutes).toBe(40);
   });
 
+  it("edits origins and image hosts with the merchant API's rules: normalised, duplicates and bad entries refused by name", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const cookie = await signIn(mine.key);
+    const csrf = await csrfOf(cookie);
+    const fields = { _csrf: csrf, abandonAfterMinutes: "30", step0: "0" };
+    const saved = await post(
+      "/dashboard/settings",
+      { ...fields, origins: `${ORIGIN}/\nhttps://*.Shop.example`, imageHosts: "CDN.shop.example\n*.img.example" },
+      cookie,
+    );
+    expect(saved.status).toBe(200);
+    const row = await env.DB.prepare("SELECT origins, settings FROM sites WHERE id = ?")
+      .bind(mine.id)
+      .first<{ origins: string; settings: string }>();
+    expect(JSON.parse(row?.origins ?? "")).toEqual([ORIGIN, "https://*.shop.example"]);
+    expect(JSON.parse(row?.settings ?? "").imageHosts).toEqual(["cdn.shop.example", "*.img.example"]);
+    expect(await (await get("/dashboard", cookie)).text()).toContain("cdn.shop.example\n*.img.example</textarea>");
+    const refused = await post(
+      "/dashboard/settings",
+      { ...fields, origins: `${ORIGIN}\nhttps://shop.example/`, imageHosts: "https://cdn.example/img" },
+      cookie,
+    );
+    expect(refused.status).toBe(422);
+    const page = await refused.text();
+    expect(page).toContain("Nothing was saved.");
+    expect(page).toContain("<code>origins.1</code>: https://shop.example is listed twice (also at 0)");
+    expect(page).toContain("<code>imageHosts.0</code>: &quot;https://cdn.example/img&quot; is not a host");
+    expect(await env.DB.prepare("SELECT origins, settings FROM sites WHERE id = ?").bind(mine.id).first()).toEqual(row);
+  });
+
+  it("lists the images left out of emails by host and why, and no longer a host allowed since", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN], { imageHosts: ["fixed.example"] });
+    const insert = env.DB.prepare("INSERT INTO image_drops (site_id, host, reason, count, first_at, last_at) VALUES (?, ?, ?, ?, 0, ?)");
+    await env.DB.batch([
+      insert.bind(mine.id, "cdn.example", "host", 3, Date.UTC(2026, 10, 2, 10, 30)),
+      insert.bind(mine.id, "shop.example", "http", 1, Date.UTC(2026, 10, 3, 8, 0)),
+      insert.bind(mine.id, "fixed.example", "host", 9, Date.UTC(2026, 10, 3, 8, 0)),
+      insert.bind(mine.id, "<b>x</b>", "host", 2, Date.UTC(2026, 10, 3, 8, 0)),
+    ]);
+    const page = (await (await get("/dashboard", await signIn(mine.key))).text()).replace(/<[^>]+>/g, (tag) =>
+      tag.startsWith("<b>") ? tag : "",
+    );
+    expect(page).toContain("3 images dropped: host cdn.example is not allowed (last 2026-11-02 10:30)");
+    expect(page).toContain("1 image dropped: shop.example sent them over http, not https");
+    expect(page).toContain("2 images dropped: host &lt;b&gt;x&lt;/b&gt; is not allowed");
+    expect(page).not.toContain("fixed.example is not allowed");
+    const plain = await (await get("/dashboard", await signIn(site.key))).text();
+    expect(plain).not.toContain("Images left out of emails");
+  });
+
   it("signs out only with the token", async () => {
     const cookie = await signIn(site.key);
     expect((await post("/dashboard/logout", {}, cookie)).status).toBe(403);

@@ -1,3 +1,4 @@
+import type { ImageDropRow } from "../db/images";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
 import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
@@ -45,6 +46,19 @@ export interface DashboardInput {
   local: boolean;
   notice?: { ok: boolean; text: string; issues?: { path: string; message: string }[] };
   preview: { reason: string; step: number };
+  /** Product images left out of emails, by host and why (db/images.ts), still to fix. */
+  imageDrops: ImageDropRow[];
+}
+
+/** "3 images dropped: host cdn.example is not allowed", one line per host and why. */
+function imageDropsSection(drops: ImageDropRow[]): Html | string {
+  if (!drops.length) return "";
+  const line = (d: ImageDropRow) =>
+    html`<li>${d.count} ${d.count === 1 ? "image" : "images"} dropped: ${
+      d.reason === "host" ? html`host <code>${d.host}</code> is not allowed` : html`<code>${d.host}</code> sent them over http, not https`
+    } <span class="muted">(last ${formatMinute(d.last_at)})</span></li>`;
+  return html`<section id="images"><h2>Images left out of emails</h2><ul>${drops.map(line)}</ul>
+<p class="muted">Emails show product images only over https, from a host of the allowed origins or of the image hosts (Settings below).</p></section>`;
 }
 
 export function dashboardPage(d: DashboardInput): Html {
@@ -90,6 +104,7 @@ ${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sen
 <table id="orders"><tr><th>abandoned</th><th>email</th><th>reason</th><th class="n">value</th><th>status</th><th class="n">messages</th></tr>
 ${d.orders.map((o) => html`<tr><td>${formatMinute(o.abandonedAt)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
 </table></section>
+${imageDropsSection(d.imageDrops)}
 ${settingsForm(d.site, settings, csrf)}
 <section id="preview"><h2>Preview</h2>
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
@@ -125,6 +140,7 @@ ${[0, 1, 2, 3, 4].map(
 <label for="webhookSecret">Webhook secret (16+ characters)</label><input id="webhookSecret" name="webhookSecret" value="${s.webhook?.secret ?? ""}" style="width:100%">
 <label style="font-weight:normal"><input type="checkbox" name="requireConsent" ${s.requireConsent ? "checked" : ""}> Store nothing without the shopper's consent (the script tag then needs <code>data-consent="required"</code>)</label>
 <label for="origins">Allowed origins (one per line)</label><textarea id="origins" name="origins" rows="3">${site.origins.join("\n")}</textarea>
+<label for="imageHosts">Image hosts, besides the origins' (one per line, e.g. <code>cdn.shop.example</code>)</label><textarea id="imageHosts" name="imageHosts" rows="2">${s.imageHosts.join("\n")}</textarea>
 </div></div>
 <h3>Messages</h3>
 ${REASONS.map((reason) => {

@@ -3,7 +3,8 @@ import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { latestCart } from "../db/browsers";
-import { saveOrigins, secretOf } from "../db/sites";
+import { droppedImageRows } from "../db/images";
+import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
 import {
   type DashboardEnv,
@@ -18,8 +19,9 @@ import {
 import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
+import { hostAllowed, originHost } from "../sites/hosts";
 import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
-import { findSite, forgetSites, normaliseOrigin, type Site } from "../sites/sites";
+import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
@@ -48,10 +50,14 @@ async function render(
   const search = c.req.query("q")?.slice(0, 254) ?? "";
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
-  const [stats, orders] = await Promise.all([
+  const [stats, orders, drops] = await Promise.all([
     computeStats(c.env.DB, session.site.id, range),
     interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
+    droppedImageRows(c.env.DB, session.site.id),
   ]);
+  // A host allowed since its images were dropped is fixed: not listed.
+  const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
+  const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));
   c.header("Cache-Control", "no-store");
   c.header(
     "Content-Security-Policy",
@@ -68,6 +74,7 @@ async function render(
       local: isLocalHost(c.req.url),
       notice,
       preview: { reason, step },
+      imageDrops,
     }),
     status,
   );
@@ -117,7 +124,11 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
     const d = DEFAULT_TEMPLATES[r];
     templates[r] = t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta ? undefined : t;
   }
+  const list = (name: string) => (form[name] ?? "").split(/\s+/).filter(Boolean);
   return {
+    // The form's lists, one per line; a form without the field leaves the list as it is.
+    origins: list("origins"),
+    ...(form.imageHosts !== undefined && { imageHosts: list("imageHosts") }),
     abandonAfterMinutes: num("abandonAfterMinutes"),
     steps,
     holdoutPercent: num("holdoutPercent"),
@@ -179,27 +190,8 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
     const { session, form } = c.var;
     const range = v.parse(RangeQuery, {});
-    const origins = (form.origins ?? "").split(/\s+/).filter(Boolean);
-    const normalised = origins.map(normaliseOrigin);
-    if (!origins.length || normalised.some((o) => !o)) {
-      const bad = origins.filter((_, i) => !normalised[i]);
-      return render(
-        c,
-        session,
-        range,
-        {
-          ok: false,
-          text: "Nothing was saved.",
-          issues: [{ path: "origins", message: `not origins: ${bad.join(", ") || "(none given)"}` }],
-        },
-        422,
-      );
-    }
-    const site = { ...session.site, origins: normalised as string[] };
-    const result = await updateSettings(c.env.DB, site, settingsPatch(form, session.site));
+    const result = await updateSettings(c.env.DB, session.site, settingsPatch(form, session.site));
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
-    await saveOrigins(c.env.DB, site.id, site.origins);
-    forgetSites();
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
   })

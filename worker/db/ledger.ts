@@ -68,6 +68,10 @@ export const claimMessage = (db: D1Database, site: number, email: string, c: Cla
 export const messageState = (db: D1Database, id: string) =>
   db.prepare("SELECT status, sequence_id FROM messages WHERE id = ?").bind(id).first<{ status: MessageStatus; sequence_id: string }>();
 
+/** The template (the reason's message) a message was written with, or null. */
+export const messageTemplate = (db: D1Database, id: string) =>
+  db.prepare("SELECT template FROM messages WHERE id = ?").bind(id).first<string | null>("template");
+
 export const markSent = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string) =>
   db
     .prepare(

@@ -50,3 +50,6 @@ export interface Browser {
 /** What a snapshot keeps of a browser: enough for the reason window, bounded whatever a page sends. */
 export const KEEP_POINTS = 20;
 export const KEEP_MOMENTS = 50;
+
+/** Why a product image was left out of an email (mail/render.ts): its host is not the site's, or it is not https. */
+export type ImageDrop = { host: string; reason: "host" | "http" };

@@ -32,8 +32,9 @@ export const secretOf = (db: D1Database, site: { id: number }) =>
 export const storedSettings = async (db: D1Database, site: number): Promise<Record<string, unknown>> =>
   JSON.parse((await db.prepare("SELECT settings FROM sites WHERE id = ?").bind(site).first<string>("settings")) ?? "{}");
 
-export const saveSettings = (db: D1Database, site: number, settings: Record<string, unknown>) =>
-  db.prepare("UPDATE sites SET settings = ? WHERE id = ?").bind(JSON.stringify(settings), site).run();
-
-export const saveOrigins = (db: D1Database, site: number, origins: string[]) =>
-  db.prepare("UPDATE sites SET origins = ? WHERE id = ?").bind(JSON.stringify(origins), site).run();
+/** Writes a site's settings, and its origins when given, in one statement: both or neither. */
+export const saveSettings = (db: D1Database, site: number, settings: Record<string, unknown>, origins?: string[]) =>
+  db
+    .prepare("UPDATE sites SET settings = ?, origins = coalesce(?, origins) WHERE id = ?")
+    .bind(JSON.stringify(settings), origins ? JSON.stringify(origins) : null, site)
+    .run();

@@ -4,10 +4,11 @@ import { normalEmail } from "../../protocol/email";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { RandomId } from "../../protocol/schema";
 import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
-import { linkBought, recordClick, suppress } from "../db/ledger";
+import { linkBought, messageTemplate, recordClick, suppress } from "../db/ledger";
 import { ApiError } from "../http/errors";
 import { jsonBody } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
+import { REASONS, type Reason } from "../sites/settings";
 import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import {
@@ -51,13 +52,14 @@ const OpenedSchema = v.strictObject({ token: v.pipe(v.string(), v.maxLength(100)
 // the default lifetime.
 const gone = (c: Context) => c.html(linkExpiredPage(CART_TTL_DAYS), 410, LINK_PAGE_HEADERS);
 
-/** Where a restored cart lands: the site's restore URL if it is on one of its origins, else its first origin. */
-function restoreTarget(site: Site, token: string): string {
-  const configured = site.settings.restoreUrl;
-  const base =
-    configured && originAllowed(site.origins, new URL(configured).origin)
-      ? configured
-      : `${site.origins.find((o) => !o.includes("*")) ?? ""}/`;
+/**
+ * Where a restored cart lands: the site's restore URL for the message's reason, else its restore
+ * URL, each only while it is on one of the site's origins; else its first origin.
+ */
+function restoreTarget(site: Site, token: string, template: string | null): string {
+  const onOrigins = (url: string | undefined) => url && originAllowed(site.origins, new URL(url).origin) && url;
+  const forReason = (REASONS as readonly string[]).includes(template ?? "") ? site.settings.restoreUrls[template as Reason] : undefined;
+  const base = onOrigins(forReason) || onOrigins(site.settings.restoreUrl) || `${site.origins.find((o) => !o.includes("*")) ?? ""}/`;
   const url = new URL(base);
   url.searchParams.set("cartback_restore", token);
   return url.href;
@@ -92,7 +94,8 @@ export const links = new Hono<Links>()
     const site = await siteById(c.env.DB, link.site_id);
     if (!site) return gone(c);
     if (await purchased(c.env, link)) return alreadyOrdered(c, site);
-    return c.redirect(restoreTarget(site, token), 303);
+    const template = link.message_id ? await messageTemplate(c.env.DB, link.message_id) : null;
+    return c.redirect(restoreTarget(site, token, template), 303);
   })
   /**
    * POST /v1/restore?site=KEY `{ token, aid }`: the restored page saw a person's first input. The

@@ -1,5 +1,6 @@
 import { DAY_MS } from "../../protocol/limits";
 import { cartOf, sequenceCart } from "../db/browsers";
+import { countDroppedImages } from "../db/images";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
 import { createLink } from "../links/tokens";
 import { retryDelay } from "../queue/retry";
@@ -9,7 +10,7 @@ import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
-import { fromHeader, renderMerchantNotice, renderRecovery } from "./render";
+import { droppedImages, fromHeader, renderMerchantNotice, renderRecovery } from "./render";
 
 const YEAR = 365 * DAY_MS;
 
@@ -110,4 +111,9 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     step: verdict.step,
     reason: verdict.reason,
   });
+  // What the shopper did not see, for the dashboard: counted once per email sent, last, and never
+  // at the cost of the delivery (a redelivery of a sent message stops before this).
+  await countDroppedImages(env.DB, site.id, droppedImages({ origins: site.origins, settings: site.settings, cart }), sentAt).catch((e) =>
+    console.error(`mail ${job.id}: dropped images not counted:`, e instanceof Error ? e.message : e),
+  );
 }

@@ -6,7 +6,7 @@ import { readSettings } from "../sites/settings";
 import { ORIGIN, seedSite } from "../test/helpers";
 import type { MailJob } from "./job";
 import { type Mail, PermanentMailError, resendMailer, toMime } from "./mailer";
-import { fromHeader, renderMerchantNotice, renderRecovery } from "./render";
+import { droppedImages, fromHeader, renderMerchantNotice, renderRecovery } from "./render";
 
 const mail: Mail = {
   id: "seq-1-0",
@@ -170,5 +170,64 @@ describe("fromHeader", () => {
     expect(/<([^>]+)>/.exec(spoof)?.[1]).toBe("recovery@cartback.invalid");
     const head = toMime({ ...mail, from }).split("\r\n\r\n")[0] as string;
     expect(head.split("\r\n").filter((l) => /^(From|Bcc):/i.test(l))).toEqual([`From: ${from}`]);
+  });
+});
+
+describe("product images in the email", () => {
+  const line = (id: string, image?: string) => ({ id, name: `Product ${id}`, price: 500, quantity: 1, image, url: `${ORIGIN}/p/${id}` });
+  const input = (images: (string | undefined)[], origins = [ORIGIN, "http://127.0.0.1:8787"], imageHosts: string[] = []) => ({
+    to: "ana@example.com",
+    from: "shop@example.com",
+    messageId: "seq-1-0",
+    shop: "Tea",
+    origins,
+    settings: readSettings(JSON.stringify({ imageHosts })),
+    reason: "reminder" as const,
+    step: 0,
+    cart: { currency: "EUR", lines: images.map((image, i) => line(`l${i}`, image)) },
+    restoreUrl: "https://c.example/r/t",
+    unsubscribeUrl: "https://c.example/u/t",
+  });
+  const imagesOf = (html: string) => [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
+
+  it("keeps https images on the origins' hosts and the image hosts, on any port; drops the others, counted by host and why", () => {
+    const images = [
+      `${ORIGIN}/tea.png`,
+      "https://shop.example:8443/mug.png",
+      "https://cdn.shop.example/kettle.png",
+      "https://a.img.example/oolong.png",
+      "https://cdn.other.example/x.png",
+      "https://cdn.other.example/y.png",
+      "http://shop.example/http.png",
+      "http://cdn.shop.example/http.png",
+      "http://evil.example/both.png",
+      "https://shop.example.evil.example/suffix.png",
+      "http://127.0.0.1:8787/img/tea.svg",
+      "http://localhost:9000/cdn.png",
+      undefined,
+    ];
+    const rendered = renderRecovery(input(images, [ORIGIN, "http://127.0.0.1:8787"], ["cdn.shop.example", "*.img.example", "localhost"]));
+    expect(imagesOf(rendered.html)).toEqual([
+      `${ORIGIN}/tea.png`,
+      "https://shop.example:8443/mug.png",
+      "https://cdn.shop.example/kettle.png",
+      "https://a.img.example/oolong.png",
+      "http://127.0.0.1:8787/img/tea.svg",
+      "http://localhost:9000/cdn.png",
+    ]);
+    expect(droppedImages(input(images, [ORIGIN, "http://127.0.0.1:8787"], ["cdn.shop.example", "*.img.example", "localhost"]))).toEqual([
+      { host: "cdn.other.example", reason: "host", count: 2 },
+      { host: "shop.example", reason: "http", count: 1 },
+      { host: "cdn.shop.example", reason: "http", count: 1 },
+      { host: "evil.example", reason: "host", count: 1 },
+      { host: "shop.example.evil.example", reason: "host", count: 1 },
+    ]);
+  });
+
+  it("takes a wildcard origin's hosts, and drops an http image of a site whose origin is http", () => {
+    const rendered = renderRecovery(
+      input(["https://www.brand.example/a.png", "http://www.brand.example/b.png"], ["http://*.brand.example"]),
+    );
+    expect(imagesOf(rendered.html)).toEqual(["https://www.brand.example/a.png"]);
   });
 });

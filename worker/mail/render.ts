@@ -1,5 +1,7 @@
 import type { Cart } from "../../protocol/types";
+import type { ImageDrop } from "../db/schema";
 import { emailLayout, emailTable, formatMoney, mailHtml, plainEmail, EMAIL_STYLE as s } from "../html";
+import { hostAllowed, originHost } from "../sites/hosts";
 import type { Reason, SiteSettings } from "../sites/settings";
 import { templateFor } from "../sites/settings";
 import { originAllowed } from "../sites/sites";
@@ -14,6 +16,60 @@ export function siteUrl(value: string | undefined, origins: string[]): string | 
   } catch {
     return;
   }
+}
+
+// A local collector's demo shop and dev outbox serve their images over http.
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3})$/;
+
+/**
+ * A product image for an email: kept when it is https (http only on a loopback host, for local
+ * development) on a host of the site's origins or one of its `imageHosts`, any port; else what
+ * was dropped. Images come from browsers, so nothing else may make a mail client fetch a URL.
+ *
+ * @example
+ * emailImage("https://cdn.shop.example/tea.png", ["shop.example", "cdn.shop.example"]); // { url: "https://cdn.shop.example/tea.png" }
+ * emailImage("http://shop.example/tea.png", ["shop.example"]); // { dropped: { host: "shop.example", reason: "http" } }
+ */
+export function emailImage(value: string | undefined, hosts: string[]): { url?: string; dropped?: ImageDrop } {
+  if (!value) return {};
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return {};
+  }
+  if (!/^https?:$/.test(url.protocol)) return {};
+  const host = url.hostname.slice(0, 253);
+  if (!hostAllowed(hosts, url.hostname)) return { dropped: { host, reason: "host" } };
+  if (url.protocol !== "https:" && !LOOPBACK.test(url.hostname)) return { dropped: { host, reason: "http" } };
+  return { url: url.href };
+}
+
+/** The hosts a site's product images may come from: its origins' and its `imageHosts`. */
+const imageHostsOf = (input: Pick<RecoveryInput, "origins" | "settings">): string[] => [
+  ...input.origins.map(originHost),
+  ...input.settings.imageHosts,
+];
+
+/**
+ * The images a recovery email leaves out, counted by host and why, in the order the cart lists
+ * them: what the mail path adds to the site's counts (db/images.ts) for the dashboard.
+ *
+ * @example
+ * droppedImages(input); // [{ host: "cdn.example", reason: "host", count: 3 }]
+ */
+export function droppedImages(input: Pick<RecoveryInput, "origins" | "settings" | "cart">): (ImageDrop & { count: number })[] {
+  const hosts = imageHostsOf(input);
+  const counts = new Map<string, ImageDrop & { count: number }>();
+  for (const line of input.cart.lines) {
+    const { dropped } = emailImage(line.image, hosts);
+    if (!dropped) continue;
+    const key = `${dropped.reason} ${dropped.host}`;
+    const seen = counts.get(key);
+    if (seen) seen.count++;
+    else counts.set(key, { ...dropped, count: 1 });
+  }
+  return [...counts.values()];
 }
 
 /** Fills `{{name}}`, `{{shop}}`, `{{code}}`; a separator left dangling by an unknown name goes too. */
@@ -96,8 +152,8 @@ export function offersIncentive(settings: SiteSettings, reason: Reason, step: nu
 /**
  * The recovery email: the reason's copy, every cart line and the total, as HTML (tables and
  * inline styles, for mail clients) and plain text, with one-click unsubscribe headers (RFC 8058).
- * Everything that came from a browser is escaped; product links and images are kept only on
- * the site's own origins.
+ * Everything that came from a browser is escaped; product links are kept only on the site's own
+ * origins, and images only as `emailImage` says. A line's `data` is never shown.
  */
 export function renderRecovery(input: RecoveryInput): Mail {
   const { settings, cart, reason } = input;
@@ -115,8 +171,9 @@ export function renderRecovery(input: RecoveryInput): Mail {
     ? `${incentive.description} Use code ${incentive.code} at checkout${incentive.expiresInHours ? `, valid for ${incentive.expiresInHours} hours` : ""}.`
     : undefined;
   const chat = reason === "question" ? siteUrl(settings.chatUrl, input.origins) : undefined;
+  const imageHosts = imageHostsOf(input);
   const lines = cart.lines.map((line) => {
-    const image = siteUrl(line.image, input.origins);
+    const image = emailImage(line.image, imageHosts).url;
     const href = siteUrl(line.url, input.origins) ?? input.restoreUrl;
     return mailHtml`<tr>
 <td width="72" style="${s.thumbCell}">${image ? mailHtml`<img src="${image}" width="64" height="64" alt="" style="${s.thumb}">` : ""}</td>

@@ -70,6 +70,178 @@ describe("settings", () => {
   });
 });
 
+describe("origins and image hosts", () => {
+  const patch = (key: string, body: unknown) => call(`/v1/sites/${key}/settings`, { secret: `sk_${key}`, method: "PATCH", body });
+  const read = async (key: string) =>
+    (await (await call(`/v1/sites/${key}/settings`, { secret: `sk_${key}` })).json()) as {
+      origins: string[];
+      settings: Record<string, unknown>;
+    };
+  const issuesOf = async (res: Response) => {
+    expect(res.status).toBe(422);
+    const { error } = (await res.json()) as ErrorBody;
+    expect(error.code).toBe("invalid_settings");
+    return error.issues ?? [];
+  };
+
+  it("changes origins and image hosts, normalised as the dashboard normalises them, and reads them back", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const res = await patch(mine.key, {
+      origins: ["https://Shop.example/", " https://*.Shop.example ", "http://127.0.0.1:8787"],
+      imageHosts: ["CDN.shop.example", "*.img.example", "bücher.example"],
+      restoreUrl: "https://www.shop.example/cart",
+    });
+    expect(res.status).toBe(200);
+    const want = {
+      origins: ["https://shop.example", "https://*.shop.example", "http://127.0.0.1:8787"],
+      imageHosts: ["cdn.shop.example", "*.img.example", "xn--bcher-kva.example"],
+    };
+    expect(await res.json()).toMatchObject({ origins: want.origins, settings: { imageHosts: want.imageHosts } });
+    expect(await read(mine.key)).toMatchObject({ origins: want.origins, settings: { imageHosts: want.imageHosts } });
+    // The origins are the site's: events from a new one are accepted at once.
+    const stored = await env.DB.prepare("SELECT origins, settings FROM sites WHERE id = ?")
+      .bind(mine.id)
+      .first<{ origins: string; settings: string }>();
+    expect(JSON.parse(stored?.origins ?? "")).toEqual(want.origins);
+    expect(JSON.parse(stored?.settings ?? "").origins).toBeUndefined();
+    // A site that never set image hosts reads an empty list.
+    expect((await read(site.key)).settings.imageHosts).toEqual([]);
+  });
+
+  it.each([
+    ["an origin that is no URL", { origins: ["not a url"] }, "origins.0"],
+    ["an origin with a path", { origins: [ORIGIN, "https://shop.example/shop"] }, "origins.1"],
+    ["an ftp origin", { origins: ["ftp://shop.example"] }, "origins.0"],
+    ["no origin", { origins: [] }, "origins"],
+    ["origins that are no list", { origins: ORIGIN }, "origins"],
+    ["an origin that is no text", { origins: [ORIGIN, 42] }, "origins.1"],
+    ["a duplicate origin", { origins: [ORIGIN, "https://SHOP.example/"] }, "origins.1"],
+    ["21 origins", { origins: Array.from({ length: 21 }, (_, i) => `https://s${i}.example`) }, "origins"],
+    ["an image host with a scheme", { imageHosts: ["https://cdn.example"] }, "imageHosts.0"],
+    ["an image host with a path", { imageHosts: ["cdn.example/img"] }, "imageHosts.0"],
+    ["an image host with a port", { imageHosts: ["cdn.example:8443"] }, "imageHosts.0"],
+    ["an image host with a user", { imageHosts: ["me@cdn.example"] }, "imageHosts.0"],
+    ["an empty image host", { imageHosts: [""] }, "imageHosts.0"],
+    ["an image host with a space", { imageHosts: ["cdn example"] }, "imageHosts.0"],
+    ["a duplicate image host", { imageHosts: ["cdn.example", "CDN.example"] }, "imageHosts.1"],
+    ["21 image hosts", { imageHosts: Array.from({ length: 21 }, (_, i) => `cdn${i}.example`) }, "imageHosts"],
+    ["a restore URL off the new origins", { origins: ["https://new.example"], restoreUrl: `${ORIGIN}/cart` }, "restoreUrl"],
+    [
+      "a reason's restore URL off the origins",
+      { restoreUrls: { payment_failed: "https://evil.example/checkout" } },
+      "restoreUrls.payment_failed",
+    ],
+    ["a reason's restore URL that is no URL", { restoreUrls: { reminder: "/cart" } }, "restoreUrls.reminder"],
+  ])("refuses %s with a 422 naming it, and changes nothing", async (_, body, path) => {
+    const mine = await seedSite(env.DB, [ORIGIN], { restoreUrl: `${ORIGIN}/cart` });
+    const before = await read(mine.key);
+    const issues = await issuesOf(await patch(mine.key, { ...body, abandonAfterMinutes: 12 }));
+    expect(issues.map((i) => i.path)).toContain(path);
+    expect(issues.find((i) => i.path === path)?.message).toBeTruthy();
+    expect(await read(mine.key)).toEqual(before);
+  });
+
+  it("keeps a restore URL per reason, on the site's origins", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const restoreUrls = { payment_failed: `${ORIGIN}/checkout`, reminder: `${ORIGIN}/cart` };
+    expect((await patch(mine.key, { restoreUrls })).status).toBe(200);
+    expect((await read(mine.key)).settings.restoreUrls).toEqual(restoreUrls);
+    expect((await read(site.key)).settings.restoreUrls).toEqual({});
+  });
+
+  it("names the offending entry, and the duplicate, in the message", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    expect(await issuesOf(await patch(mine.key, { origins: [ORIGIN, "https://x.example/path"] }))).toEqual([
+      { path: "origins.1", message: '"https://x.example/path" is not an origin such as https://shop.example or https://*.shop.example' },
+    ]);
+    expect(await issuesOf(await patch(mine.key, { imageHosts: ["cdn.example", "img.example", "CDN.example "] }))).toEqual([
+      { path: "imageHosts.2", message: "cdn.example is listed twice (also at 0)" },
+    ]);
+  });
+});
+
+describe("unknown settings", () => {
+  it.each([
+    ["a typo at the top level", { holdoutPercnt: 3 }, "holdoutPercnt", "unknown setting"],
+    [
+      "a typo in the incentive",
+      { incentive: { code: "TEA10", description: "10% off", expiresInHour: 24 } },
+      "incentive.expiresInHour",
+      "unknown field",
+    ],
+    [
+      "a reason that does not exist",
+      { templates: { remindr: { subject: "s", heading: "h", body: "b", cta: "c" } } },
+      "templates.remindr",
+      "unknown field",
+    ],
+    [
+      "a typo in a template",
+      { templates: { reminder: { subject: "s", heading: "h", body: "b", cta: "c", subjct: "x" } } },
+      "templates.reminder.subjct",
+      "unknown field",
+    ],
+    [
+      "a reason's restore URL for no reason",
+      { restoreUrls: { payment_faild: `${ORIGIN}/checkout` } },
+      "restoreUrls.payment_faild",
+      "unknown field",
+    ],
+    ["a typo in a step", { steps: [{ afterMinutes: 0 }, { afterMinutes: 60, incentiv: true }] }, "steps.1.incentiv", "unknown field"],
+    [
+      "a typo in the webhook",
+      { webhook: { url: `${ORIGIN}/hook`, secret: "0123456789abcdef", secrett: "x" } },
+      "webhook.secrett",
+      "unknown field",
+    ],
+    ["__proto__", JSON.parse('{"__proto__":{"abandonAfterMinutes":1}}'), "__proto__", "unknown setting"],
+    ["constructor", { constructor: { prototype: { x: 1 } } }, "constructor", "unknown setting"],
+  ])("refuses %s with a 422 naming it (it used to be dropped with a 200)", async (_, body, path, message) => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const res = await call(`/v1/sites/${mine.key}/settings`, {
+      secret: `sk_${mine.key}`,
+      method: "PATCH",
+      body: { abandonAfterMinutes: 12, ...body },
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as ErrorBody).error.issues).toEqual([{ path, message }]);
+    const stored = await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(mine.id).first<string>("settings");
+    expect(JSON.parse(stored ?? "")).toEqual({});
+  });
+
+  it("reads stored settings a later version no longer knows, and drops them at the next change", async () => {
+    const reminder = { subject: "s", heading: "h", body: "b", cta: "c" };
+    const mine = await seedSite(env.DB, [ORIGIN], {
+      abandonAfterMinutes: 12,
+      retiredSetting: true,
+      templates: { reminder: { ...reminder, retired: 1 } },
+      steps: [{ afterMinutes: 5, retired: true }],
+    });
+    const res = await call(`/v1/sites/${mine.key}/settings`, { secret: `sk_${mine.key}` });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { settings: unknown }).settings).toMatchObject({
+      abandonAfterMinutes: 12,
+      templates: { reminder },
+      steps: [{ afterMinutes: 5, incentive: false }],
+    });
+    const changed = await call(`/v1/sites/${mine.key}/settings`, {
+      secret: `sk_${mine.key}`,
+      method: "PATCH",
+      body: { holdoutPercent: 0 },
+    });
+    expect(changed.status).toBe(200);
+    const stored = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(mine.id).first<string>("settings")) ?? "",
+    );
+    expect(stored).toEqual({
+      abandonAfterMinutes: 12,
+      holdoutPercent: 0,
+      templates: { reminder },
+      steps: [{ afterMinutes: 5, incentive: false }],
+    });
+  });
+});
+
 describe("server-side orders", () => {
   it("records an order and refuses one without a shopper", async () => {
     const ok = await call(`/v1/sites/${site.key}/orders`, {

@@ -43,14 +43,17 @@ export const merchant = new Hono<Merchant>()
     const site = c.get("site");
     return c.json({ key: site.key, name: site.name, origins: site.origins, settings: site.settings });
   })
-  /** Changes some settings: top-level fields given replace the stored ones; the result is validated whole. */
+  /**
+   * Changes some settings, and the origins with `origins`: top-level fields given replace the
+   * stored ones; the result is validated whole, a field the collector does not know included.
+   */
   .patch("/v1/sites/:key/settings", async (c) => {
     const patch = await c.req.json().catch(() => undefined);
     if (!patch || typeof patch !== "object" || Array.isArray(patch))
       throw new ApiError(400, "invalid_json", "send a JSON object of settings to change");
     const result = await updateSettings(c.env.DB, c.var.site, patch as Record<string, unknown>);
     if (!result.ok) throw new ApiError(422, "invalid_settings", "the settings do not validate", result.issues);
-    return c.json({ settings: result.settings });
+    return c.json({ origins: result.origins, settings: result.settings });
   })
   /** A paid order from the shop's server: stops any recovery for that shopper, on every device. */
   .post("/v1/sites/:key/orders", jsonBody(OrderSchema, "invalid_order", "the order does not validate", "schema"), async (c) => {

@@ -258,6 +258,37 @@ describe("links", () => {
     expect(guessed.status).toBe(404);
   });
 
+  it("lands where the site set for the message's reason: the checkout after a declined payment, the cart page for a reminder", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], {
+      ...settings,
+      restoreUrl: `${ORIGIN}/cart`,
+      restoreUrls: { payment_failed: `${ORIGIN}/checkout?step=payment` },
+    });
+    const declined = "declined.lands@example.com";
+    const forgot = "forgot.lands@example.com";
+    const at = Date.now() - 10 * MINUTE;
+    await abandon(site.key, declined, {
+      extra: [{ id: randomId(), at: at + 5000, type: "moment", kind: "payment_failed", code: "card_declined" }],
+    });
+    await abandon(site.key, forgot);
+    await deliverClaimed(declined);
+    await deliverClaimed(forgot);
+    const landing = async (email: string) => {
+      const [mail] = (await outboxFor(email)).results;
+      const path = new URL(linksIn(mail?.html ?? "").find((l) => l.includes("/r/")) as string).pathname;
+      const res = await exports.default.fetch(`https://collector.test${path}`, { method: "POST", redirect: "manual" });
+      expect(res.status).toBe(303);
+      const target = new URL(res.headers.get("location") as string);
+      expect(target.searchParams.get("cartback_restore")).toBe(path.slice("/r/".length));
+      target.searchParams.delete("cartback_restore");
+      return target.href;
+    };
+    expect((await messagesOf(declined)).results[0]?.template).toBe("payment_failed");
+    expect(await landing(declined)).toBe(`${ORIGIN}/checkout?step=payment`);
+    expect((await messagesOf(forgot)).results[0]?.template).toBe("reminder");
+    expect(await landing(forgot)).toBe(`${ORIGIN}/cart`);
+  });
+
   it("after a purchase, the link says 'already ordered' instead of restoring", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "bought.later@example.com";
@@ -424,6 +455,33 @@ describe("the holdout", () => {
 });
 
 describe("what the email shows", () => {
+  it("shows product images over https from the origins' and the image hosts; counts the others per host for the dashboard", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, imageHosts: ["cdn.shop.example"] });
+    const lines = (n: number) => [
+      { id: `a${n}`, name: "Tea", price: 100, quantity: 1, image: "https://cdn.shop.example/tea.png" },
+      { id: `b${n}`, name: "Mug", price: 100, quantity: 1, image: "https://cdn.elsewhere.example/mug.png" },
+      { id: `c${n}`, name: "Pot", price: 100, quantity: 1, image: "https://cdn.elsewhere.example/pot.png" },
+      { id: `d${n}`, name: "Cup", price: 100, quantity: 1, image: "http://shop.example/cup.png" },
+    ];
+    for (const [n, email] of ["first.images@example.com", "second.images@example.com"].entries()) {
+      await abandon(site.key, email, { lines: lines(n) as never });
+      await deliverClaimed(email);
+      const [mail] = (await outboxFor(email)).results;
+      expect([...(mail?.html ?? "").matchAll(/<img src="([^"]+)"/g)].map((m) => m[1])).toEqual(["https://cdn.shop.example/tea.png"]);
+    }
+    const drops = await env.DB.prepare("SELECT host, reason, count FROM image_drops WHERE site_id = ? ORDER BY count DESC")
+      .bind(site.id)
+      .all();
+    expect(drops.results).toEqual([
+      { host: "cdn.elsewhere.example", reason: "host", count: 4 },
+      { host: "shop.example", reason: "http", count: 2 },
+    ]);
+    // A redelivery of a sent message counts nothing again.
+    const [message] = (await messagesOf("first.images@example.com")).results;
+    await deliver([{ kind: "recovery", id: message?.id as string, site: site.id, email: "first.images@example.com" }]);
+    expect(await count(env.DB, "SELECT sum(count) AS n FROM image_drops WHERE site_id = ?", site.id)).toBe(6);
+  });
+
   it("escapes hostile product names and drops links and images off the site's origins", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "hostile@example.com";

@@ -125,3 +125,16 @@ it("keeps the steps' checkout order and the server's orders through the purge", 
   expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ?", site.id)).toBe(0);
   expect((await computeStats(env.DB, site.id, range)).funnel).toEqual(funnel);
 });
+
+it("forgets the count of a host's dropped images 30 days after its last drop", async () => {
+  const site = await seedSite(env.DB);
+  const now = Date.now();
+  const insert = env.DB.prepare("INSERT INTO image_drops (site_id, host, reason, count, first_at, last_at) VALUES (?, ?, 'host', 3, ?, ?)");
+  await env.DB.batch([
+    insert.bind(site.id, "old.example", now - 60 * DAY, now - 31 * DAY),
+    insert.bind(site.id, "recent.example", now - 60 * DAY, now - 29 * DAY),
+  ]);
+  await runRetention(now);
+  const hosts = await env.DB.prepare("SELECT host FROM image_drops WHERE site_id = ?").bind(site.id).all<{ host: string }>();
+  expect(hosts.results.map((r) => r.host)).toEqual(["recent.example"]);
+});

@@ -1,6 +1,10 @@
 import { DAY_MS } from "../../protocol/limits";
+import { forgetDroppedImages } from "../db/images";
 import { purgeSite } from "../db/retention";
 import { allSites } from "../sites/sites";
+
+/** A host that dropped no image for this long is no longer listed on the dashboard. */
+export const IMAGE_DROPS_DAYS = 30;
 
 /** What one run of the retention job removed. */
 export interface Purged {
@@ -19,7 +23,8 @@ export interface Purged {
  * - a browser's identity row (email, name) goes once it has no cart and no events left.
  * Per site it is one D1 batch, so a run that stops half-way leaves nothing half-folded.
  * Recovery sequences and messages stay: they are the merchant's record of what was sent and
- * what came back (erasable per shopper through the privacy API).
+ * what came back (erasable per shopper through the privacy API). The counts of images left out
+ * of emails forget a host 30 days after its last drop.
  *
  * @example
  * await purgeExpired(env.DB, Date.now()); // { carts: 12, events: 340, shoppers: 9 }
@@ -33,5 +38,6 @@ export async function purgeExpired(db: D1Database, now: number): Promise<Purged>
     total.carts += carts;
     total.shoppers += shoppers;
   }
+  await forgetDroppedImages(db, now - IMAGE_DROPS_DAYS * DAY_MS);
   return total;
 }

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
+import { ImageHostsSchema } from "./hosts";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
 export const REASONS = ["payment_failed", "extra_costs", "question", "reminder"] as const;
@@ -99,6 +100,12 @@ export const SettingsSchema = v.object({
   chatUrl: v.optional(httpUrl),
   /** Where the recovery link lands, with `?cartback_restore=…`; must be on one of the site's origins. */
   restoreUrl: v.optional(httpUrl),
+  /** Where it lands for one reason's messages instead (the checkout after a declined payment,
+   * say), each on one of the site's origins; a reason without one lands on `restoreUrl`. */
+  restoreUrls: v.optional(v.partial(v.object(Object.fromEntries(REASONS.map((r) => [r, httpUrl])) as Record<Reason, typeof httpUrl>)), {}),
+  /** Hosts product images in emails may come from, besides the hosts of the site's origins
+   * (a CDN): `cdn.shop.example` or `*.shop.example`. Images must be https either way. */
+  imageHosts: v.optional(ImageHostsSchema, []),
   incentive: v.optional(
     v.object({
       code: v.pipe(text(40), v.regex(/^[\w-]+$/, "letters, digits, - and _ only")),

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 
 import { seedSite } from "../test/helpers";
+import { hostAllowed, normaliseHost, normaliseOrigin, originHost } from "./hosts";
 import { readSettings, SettingsSchema } from "./settings";
 import { findSite, originAllowed } from "./sites";
 
@@ -67,5 +68,52 @@ describe("readSettings", () => {
   });
   it("falls back to the defaults for what is not a settings object", () => {
     for (const json of ["", "null", "[1]", "7", "{not json"]) expect(readSettings(json)).toMatchObject({ abandonAfterMinutes: 30 });
+  });
+});
+
+describe("origins and image hosts", () => {
+  it.each([
+    ["https://Shop.example/", "https://shop.example"],
+    [" https://*.Shop.example ", "https://*.shop.example"],
+    ["http://127.0.0.1:8787", "http://127.0.0.1:8787"],
+    ["https://shop.example:443", "https://shop.example"],
+    ["https://shop.example/path", undefined],
+    ["https://shop.example/?q", undefined],
+    ["https://me@shop.example", undefined],
+    ["ftp://shop.example", undefined],
+    ["shop.example", undefined],
+  ])("the origin %j is stored as %j", (input, stored) => {
+    expect(normaliseOrigin(input)).toBe(stored);
+  });
+
+  it.each([
+    ["CDN.shop.example", "cdn.shop.example"],
+    ["*.img.example", "*.img.example"],
+    ["bücher.example", "xn--bcher-kva.example"],
+    ["localhost", "localhost"],
+    ["127.0.0.1", "127.0.0.1"],
+    ["https://cdn.example", undefined],
+    ["cdn.example/img", undefined],
+    ["cdn.example:8443", undefined],
+    ["me@cdn.example", undefined],
+    ["cdn.example?x", undefined],
+    ["cdn.example.", undefined],
+    ["cdn example", undefined],
+    ["*", undefined],
+    ["*.", undefined],
+    ["a.*.example", undefined],
+    ["[::1]", undefined],
+    ["", undefined],
+  ])("the image host %j is stored as %j", (input, stored) => {
+    expect(normaliseHost(input)).toBe(stored);
+  });
+
+  it("matches an image's host exactly or under a wildcard, never the wildcard's own name", () => {
+    const hosts = ["cdn.example", "*.img.example", originHost("https://*.shop.example:8443"), originHost("http://127.0.0.1:8787")];
+    expect(hosts).toEqual(["cdn.example", "*.img.example", "*.shop.example", "127.0.0.1"]);
+    for (const yes of ["cdn.example", "a.img.example", "a.b.img.example", "www.shop.example", "127.0.0.1"])
+      expect(hostAllowed(hosts, yes), yes).toBe(true);
+    for (const no of ["img.example", "evilimg.example", "cdn.example.evil", "x.cdn.example", "shop.example", "127.0.0.2"])
+      expect(hostAllowed(hosts, no), no).toBe(false);
   });
 });

@@ -73,21 +73,3 @@ export function originAllowed(allowed: string[], origin: string | undefined): or
     return origin.startsWith(scheme) && origin.endsWith(suffix) && origin.length > scheme.length + suffix.length;
   });
 }
-
-/**
- * An origin as stored: `https://Shop.example/` → `https://shop.example`; keeps `https://*.` wildcards.
- * Returns undefined for anything that is not scheme://host[:port].
- *
- * @example
- * normaliseOrigin("https://*.Shop.example"); // "https://*.shop.example"
- */
-export function normaliseOrigin(input: string): string | undefined {
-  const wildcard = /^(https?:\/\/)\*\.(.+)$/.exec(input.trim());
-  try {
-    const url = new URL(wildcard ? `${wildcard[1]}${wildcard[2]}` : input.trim());
-    if (!/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username) return;
-    return wildcard ? `${url.protocol}//*.${url.host}` : url.origin;
-  } catch {
-    return;
-  }
-}

@@ -1,34 +1,72 @@
 import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import { saveSettings, storedSettings } from "../db/sites";
-import { SettingsSchema, type SiteSettings } from "./settings";
+import { OriginsSchema } from "./hosts";
+import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSites, originAllowed, type Site } from "./sites";
 
-export type SettingsUpdate = { ok: true; settings: SiteSettings } | { ok: false; issues: { path: string; message: string }[] };
+type Issue = { path: string; message: string };
+export type SettingsUpdate = { ok: true; settings: SiteSettings; origins: string[] } | { ok: false; issues: Issue[] };
+
+type Schema = v.GenericSchema & { wrapped?: Schema; entries?: Record<string, Schema>; item?: Schema };
 
 /**
- * Changes a site's settings: the top-level fields given replace the stored ones, and the result
- * is validated whole before anything is written. Used by the merchant API and the dashboard.
+ * Every key of `value` that `schema` has no place for, at any depth (objects, arrays of them,
+ * optional and piped ones), as issues: a typo such as `holdoutPercnt` is named, not dropped.
+ * Reads own keys only, so `__proto__` or `constructor` is an unknown key like any other.
  *
  * @example
- * const result = await updateSettings(env.DB, site, { abandonAfterMinutes: 45 });
+ * unknownFields(SettingsSchema, { holdoutPercnt: 3 }); // [{ path: "holdoutPercnt", message: "unknown setting" }]
+ */
+export function unknownFields(schema: Schema, value: unknown, path: string[] = []): Issue[] {
+  let s = schema;
+  while (s.wrapped) s = s.wrapped;
+  if (s.item && Array.isArray(value)) return value.flatMap((item, i) => unknownFields(s.item as Schema, item, [...path, String(i)]));
+  if (!s.entries || typeof value !== "object" || value === null || Array.isArray(value)) return [];
+  const entries = s.entries;
+  return Object.keys(value).flatMap((key) =>
+    Object.hasOwn(entries, key)
+      ? unknownFields(entries[key] as Schema, (value as Record<string, unknown>)[key], [...path, key])
+      : [{ path: [...path, key].join("."), message: path.length ? "unknown field" : "unknown setting" }],
+  );
+}
+
+/**
+ * Changes a site's settings, and its origins when the patch has `origins`: the top-level fields
+ * given replace the stored ones, and the result is validated whole (a field the collector does
+ * not know, at any depth, is refused by name) before anything is written, in one statement. The
+ * merchant API and the dashboard both change a site through here, so both validate alike.
+ *
+ * @example
+ * const result = await updateSettings(env.DB, site, { abandonAfterMinutes: 45, origins: ["https://shop.example"] });
  * if (!result.ok) console.log(result.issues);
  */
 export async function updateSettings(db: D1Database, site: Site, patch: Record<string, unknown>): Promise<SettingsUpdate> {
-  const stored = await storedSettings(db, site.id);
-  const merged = { ...stored, ...patch };
-  const parsed = v.safeParse(SettingsSchema, merged);
-  if (!parsed.success) return { ok: false, issues: describeIssues(parsed.issues) };
-  for (const field of ["restoreUrl", "chatUrl"] as const) {
-    const url = parsed.output[field];
-    if (url && !originAllowed(site.origins, new URL(url).origin))
-      return { ok: false, issues: [{ path: field, message: "must be on one of the site's origins" }] };
+  const { origins: originsGiven, ...changes } = patch;
+  const issues: Issue[] = unknownFields(SettingsSchema as Schema, changes);
+  let origins = site.origins;
+  if (Object.hasOwn(patch, "origins")) {
+    const parsed = v.safeParse(v.object({ origins: OriginsSchema }), { origins: originsGiven });
+    if (parsed.success) origins = parsed.output.origins;
+    else issues.push(...describeIssues(parsed.issues));
   }
+  const stored = await storedSettings(db, site.id);
+  const merged = { ...stored, ...changes };
+  const parsed = v.safeParse(SettingsSchema, merged);
+  if (!parsed.success) return { ok: false, issues: [...issues, ...describeIssues(parsed.issues)] };
+  const onOrigins = (path: string, url: string | undefined) => {
+    if (url && !originAllowed(origins, new URL(url).origin)) issues.push({ path, message: "must be on one of the site's origins" });
+  };
+  onOrigins("restoreUrl", parsed.output.restoreUrl);
+  onOrigins("chatUrl", parsed.output.chatUrl);
+  for (const reason of REASONS) onOrigins(`restoreUrls.${reason}`, parsed.output.restoreUrls[reason]);
+  if (issues.length) return { ok: false, issues };
   // What validated, for the fields the site sets: unknown fields (at any depth) are not stored, so
-  // a patch cannot grow the row past what D1 holds; defaults stay unstored and follow changes to them.
+  // stored fields a later version no longer knows go at the next change; defaults stay unstored
+  // and follow changes to them.
   const set: Record<string, unknown> = merged;
   const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
-  await saveSettings(db, site.id, kept);
+  await saveSettings(db, site.id, kept, Object.hasOwn(patch, "origins") ? origins : undefined);
   forgetSites();
-  return { ok: true, settings: parsed.output };
+  return { ok: true, settings: parsed.output, origins };
 }

@@ -78,6 +78,39 @@ const httpUrl = fc.oneof(
   fc.constant(`https://shop.example/${"u".repeat(MAX_URL_LENGTH - "https://shop.example/".length)}`),
 );
 
+/** A line's own fields within the rules (protocol/types.ts LineData): the limits too. */
+const dataKey = fc
+  .oneof(
+    fc.string({ minLength: 1, maxLength: 10 }),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 4 }),
+    fc.constant("k".repeat(64)),
+  )
+  .filter((k) => k.length <= 64 && !["__proto__", "constructor", "prototype", "email"].includes(k));
+const lineData = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.dictionary(
+      dataKey,
+      fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.string({ unit: "grapheme", maxLength: 6 }),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+      ),
+      { maxKeys: 16 },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i])),
+      { k: "x".repeat(1024 - '{"k":""}'.length) },
+      { k: "é".repeat((1024 - '{"k":""}'.length) / 2) },
+    ),
+  },
+);
+
 const line: fc.Arbitrary<Line> = fc.record(
   {
     id: text(MAX_ID_LENGTH),
@@ -87,6 +120,7 @@ const line: fc.Arbitrary<Line> = fc.record(
     url: httpUrl,
     image: httpUrl,
     variant: text(MAX_TEXT_LENGTH),
+    data: lineData,
   },
   { requiredKeys: ["id", "name", "price", "quantity"] },
 );
@@ -450,6 +484,26 @@ const BAD_EVENTS: [string, (e: Record<string, unknown>) => unknown][] = [
         (c) => ({ ...c, lines: Array.from({ length: MAX_LINES + 1 }, (_, i) => ({ id: `l${i}`, name: "p", price: 1, quantity: 1 })) }),
       ],
       ["lines as object", (c) => ({ ...c, lines: { 0: { id: "p", name: "p", price: 1, quantity: 1 } } })],
+      ...(
+        [
+          ["17 keys", Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i]))],
+          ["a nested object", { size: { eu: 42 } }],
+          ["an array value", { sizes: ["M"] }],
+          ["a null value", { size: null }],
+          ["1 KB + 1", { k: "x".repeat(1024 - '{"k":""}'.length + 1) }],
+          ["a lone surrogate", { size: "M\ud800" }],
+          ["a lone surrogate in a key", { "\udc00": "M" }],
+          ["__proto__", JSON.parse('{"__proto__":{"polluted":true}}')],
+          ["constructor", { constructor: "x" }],
+          ["an empty key", { "": "x" }],
+          ["a key of 65 characters", { ["k".repeat(65)]: "x" }],
+          ["an array", ["M"]],
+          ["text", "size=M"],
+        ] as [string, unknown][]
+      ).map(([name, data]): [string, (c: Record<string, unknown>) => unknown] => [
+        `line data with ${name}`,
+        (c) => ({ ...c, lines: [{ id: "p", name: "p", price: 1, quantity: 1, data }] }),
+      ]),
     ] as [string, (c: Record<string, unknown>) => unknown][]
   ).map(([name, f]): [string, (e: Record<string, unknown>) => unknown] => [
     name,
@@ -1238,6 +1292,29 @@ const settingsPatch = fc.oneof(
             fc.record({ subject: text(200), heading: text(200), body: text(2000), cta: text(60), junk: fc.string() }, { requiredKeys: [] }),
           ),
           webhook: fc.record({ url: httpUrl, secret: fc.string({ maxLength: 40 }) }),
+          // Lists of origins and image hosts: good, bad, repeated, too many, not lists at all.
+          origins: fc.oneof(
+            fc.constant([ORIGIN]),
+            fc.array(
+              fc.constantFrom(ORIGIN, "https://*.Shop.example", `${ORIGIN}/`, "not a url", `${ORIGIN}/path`, "", "ftp://x.example"),
+              {
+                maxLength: 22,
+              },
+            ),
+            fc.array(fc.webUrl(), { maxLength: 3 }),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          imageHosts: fc.oneof(
+            fc.array(
+              fc.constantFrom("cdn.example", "*.img.example", "CDN.example", "https://cdn.example", "cdn.example/x", "cdn.example:1", ""),
+              {
+                maxLength: 22,
+              },
+            ),
+            fc.array(fc.domain(), { maxLength: 21 }),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          holdoutPercnt: fc.integer(),
           junk: fc.jsonValue({ maxDepth: 3 }),
         },
         { requiredKeys: [] },
@@ -1249,6 +1326,8 @@ const settingsPatch = fc.oneof(
     weight: 1,
     arbitrary: fc.constantFrom<Body>(
       { text: '{"__proto__":{"abandonAfterMinutes":1},"constructor":{"prototype":{"x":1}}}' },
+      { text: '{"origins":["https://shop.example"],"imageHosts":["cdn.shop.example","*.img.example"]}' },
+      { text: '{"origins":{"__proto__":["https://evil.example"]}}' },
       { size: 1_900_000, fill: "json-string", prefix: '{"junk":', suffix: "}" },
       { size: 2_100_000, fill: "json-string", prefix: '{"junk":', suffix: "}" },
       {
@@ -1416,6 +1495,7 @@ const FORM_FIELDS = [
   "webhookUrl",
   "webhookSecret",
   "origins",
+  "imageHosts",
   "to",
   "reason",
   "step",
