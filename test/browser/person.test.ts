@@ -16,7 +16,13 @@ beforeAll(async () => {
   const res = await fetch(`${ORIGIN}/v1/sites/${DEMO_SITE.key}/settings`, {
     method: "PATCH",
     headers: { authorization: `Bearer ${DEMO_SITE.secret}`, "content-type": "application/json" },
-    body: JSON.stringify({ abandonAfterMinutes: 1, holdoutPercent: 0, maxSequencesPerDay: 10 }),
+    body: JSON.stringify({
+      abandonAfterMinutes: 1,
+      holdoutPercent: 0,
+      maxSequencesPerDay: 10,
+      restoreUrl: `${ORIGIN}/demo/`,
+      restoreUrls: {},
+    }),
   });
   expect(res.status).toBe(200);
 });
