@@ -1,4 +1,7 @@
-export { eventually } from "../eventually";
+import { expect } from "vitest";
+import { eventually } from "../eventually";
+
+export { eventually };
 
 import { spawnSync } from "node:child_process";
 
@@ -20,4 +23,19 @@ export function d1<T = Record<string, unknown>>(sql: string): T[] {
   );
   if (run.status !== 0) throw new Error(`d1 query failed: ${run.stderr}\n${run.stdout}`);
   return (JSON.parse(run.stdout) as { results: T[] }[])[0]?.results ?? [];
+}
+
+/** Waits for the one email the dev outbox holds for `email`, and returns it with its restore link. */
+export async function oneMailTo(email: string): Promise<{ html: string; link: string }> {
+  const mail = await eventually(
+    async () => {
+      const mails = (await (await fetch(`${ORIGIN}/dev/outbox.json`)).json()) as { to: string; html: string }[];
+      const mine = mails.filter((m) => m.to === email);
+      expect(mine).toHaveLength(1);
+      return mine[0] as { html: string };
+    },
+    150_000,
+    2000,
+  );
+  return { html: mail.html, link: /href="(http:\/\/127\.0\.0\.1:\d+\/r\/[\w-]+)"/.exec(mail.html)?.[1] as string };
 }

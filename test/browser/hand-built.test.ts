@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { closeBrowsers, freshBrowser, savedState } from "./browser";
-import { d1, eventually, ORIGIN } from "./env";
+import { d1, eventually, ORIGIN, oneMailTo } from "./env";
 
 afterEach(closeBrowsers);
 
@@ -111,19 +111,8 @@ it("a hand-built shop with its own localStorage cart: the collector follows, the
   await laptop.context.close();
 
   // One email, about the payment, with the product photos from the CDN.
-  const mail = await eventually(
-    async () => {
-      const mine = ((await (await fetch(`${ORIGIN}/dev/outbox.json`)).json()) as { to: string; html: string }[]).filter(
-        (m) => m.to === email,
-      );
-      expect(mine).toHaveLength(1);
-      return mine[0] as { html: string };
-    },
-    150_000,
-    2000,
-  );
-  expect(mail.html).toContain(`src="${CDN}/cuaderno.jpg"`);
-  const link = /href="(http:\/\/127\.0\.0\.1:\d+\/r\/[\w-]+)"/.exec(mail.html)?.[1] as string;
+  const { html, link } = await oneMailTo(email);
+  expect(html).toContain(`src="${CDN}/cuaderno.jpg"`);
 
   // Another device: the link rebuilds the shop's own cart, with the shop's own fields, and lands
   // on the checkout ("try again").

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, expect, it } from "vitest";
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { signShopperToken } from "../../server/token";
 import { closeBrowsers, freshBrowser, shownCart } from "./browser";
-import { d1, eventually, ORIGIN } from "./env";
+import { d1, eventually, ORIGIN, oneMailTo } from "./env";
 
 afterEach(closeBrowsers);
 
@@ -117,18 +117,7 @@ it("purchases on another device at due −1 s … +1 s, 10 trials: no email goes
 it("a scanner opens the link: nothing; a person opens it on another profile: click counted, sequence stopped as returned, their order there credited", async () => {
   const email = `linked.${Date.now()}@example.com`;
   await declineAndLeave(email);
-  const mail = await eventually(
-    async () => {
-      const mine = ((await (await fetch(`${ORIGIN}/dev/outbox.json`)).json()) as { to: string; html: string }[]).filter(
-        (m) => m.to === email,
-      );
-      expect(mine).toHaveLength(1);
-      return mine[0] as { html: string };
-    },
-    150_000,
-    2000,
-  );
-  const link = /href="(http:\/\/127\.0\.0\.1:\d+\/r\/[\w-]+)"/.exec(mail.html)?.[1] as string;
+  const { link } = await oneMailTo(email);
 
   // A link scanner with JavaScript: a headless profile that opens the link and waits, no input.
   const scanner = await freshBrowser();
