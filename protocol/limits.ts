@@ -19,6 +19,9 @@ export const MAX_SYNC_ENTRIES = MAX_LINES * 3;
 export const MAX_QUANTITY = 9_999;
 /** Unit prices are integers in minor units (cents); this is 10 million in major units. */
 export const MAX_PRICE = 1_000_000_000;
+/** An order total or a moment's amount: a full cart of lines at the top price (MAX_PRICE × MAX_LINES,
+ * written out: esbuild does not fold the product, and the script counts its bytes). */
+export const MAX_TOTAL = 100_000_000_000;
 export const MAX_ID_LENGTH = 128;
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_URL_LENGTH = 2048;

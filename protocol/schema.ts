@@ -13,6 +13,7 @@ import {
   MAX_QUANTITY,
   MAX_SYNC_ENTRIES,
   MAX_TEXT_LENGTH,
+  MAX_TOTAL,
   MAX_URL_LENGTH,
   MOMENT_KINDS,
 } from "./limits";
@@ -142,13 +143,13 @@ export const EventSchema = v.variant("type", [
     type: v.literal("moment"),
     kind: v.picklist(MOMENT_KINDS),
     code: v.optional(text(MAX_TEXT_LENGTH)),
-    value: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES))),
+    value: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_TOTAL))),
   }),
   v.object({
     ...base,
     type: v.literal("purchase"),
     orderId: text(MAX_ID_LENGTH),
-    total: minorUnits(0, MAX_PRICE * MAX_LINES),
+    total: minorUnits(0, MAX_TOTAL),
     currency: Currency,
     cart: v.optional(CartSchema),
   }),

@@ -1,4 +1,4 @@
-import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_LINES, MAX_PRICE, MOMENT_KINDS } from "../protocol/limits";
+import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL, MOMENT_KINDS } from "../protocol/limits";
 import type { Cart, CartAction, CartbackEvent, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
@@ -78,8 +78,9 @@ export interface Cartback {
   consent(granted: boolean): Promise<void>;
   /** Sends queued events now instead of within the next second. */
   flush(): Promise<void>;
-  /** Called once when the page was opened from a recovery email's link: rebuild the shop's cart
-   * from `restored.cart`, or say the order went through (`status: "purchased"`). */
+  /** Called once when the page was opened from a recovery email's link (soon after, for a
+   * listener added once the link's cart had come): rebuild the shop's cart from `restored.cart`,
+   * or say the order went through (`status: "purchased"`). */
   onRestore(listener: (restored: Restored) => void): void;
 }
 
@@ -99,8 +100,9 @@ export function createClient(options: CartbackOptions): Cartback {
     mayShare(s.consent, options.consent, gpc),
   );
   const listeners = new Set<CartListener>();
-  // Other tabs of the shop hear about changes, so every open tab shows the same cart.
-  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("cartback") : undefined;
+  // Other tabs of the shop hear about changes, so every open tab shows the same cart (every
+  // browser the script targets has BroadcastChannel: Safari since 15.4).
+  const channel = new BroadcastChannel("cartback");
   let chain: Promise<unknown> = Promise.resolve();
 
   // Calls run one at a time in call order, whatever each waits for, and never reject.
@@ -138,7 +140,7 @@ export function createClient(options: CartbackOptions): Cartback {
     serial(() => transact((s) => (change(s), true))).then((done) => {
       sender.soon();
       if (cartChanged && done) {
-        channel?.postMessage(0);
+        channel.postMessage(0);
         notify();
       }
     });
@@ -160,14 +162,13 @@ export function createClient(options: CartbackOptions): Cartback {
       }),
     );
 
-  if (channel) channel.onmessage = notify;
+  channel.onmessage = notify;
 
-  // What a recovery link brought (sdk/restore tells us with this event), kept for listeners
-  // that subscribe after it arrived.
-  let restored: Restored | undefined;
-  addEventListener(Signal.RESTORED, (e) => {
-    restored = (e as CustomEvent<Restored>).detail;
-  });
+  // What a recovery link brought (sdk/restore tells us with this event, once a page), kept for
+  // listeners that subscribe after it arrived.
+  const restored = new Promise<Restored>((resolve) =>
+    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail), { once: true }),
+  );
 
   return {
     setCart: changeCart("set", carts.setCart),
@@ -204,7 +205,7 @@ export function createClient(options: CartbackOptions): Cartback {
         const cart = current(s);
         const { orderId, total, currency = cart.currency } = (order || {}) as Order;
         carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
-        carts.need(Number.isInteger(total) && total >= 0 && total <= MAX_PRICE * MAX_LINES, "purchase total");
+        carts.need(carts.isInt(total, 0, MAX_TOTAL), "purchase total");
         carts.need(carts.isCurrency(currency), "purchase currency");
         emit(s, {
           type: "purchase",
@@ -222,7 +223,7 @@ export function createClient(options: CartbackOptions): Cartback {
         const { code, value } = detail || {};
         carts.need(MOMENT_KINDS.includes(kind), "moment kind");
         carts.need(code == null || carts.isText(code), "moment code");
-        carts.need(value == null || (Number.isInteger(value) && value >= 0 && value <= MAX_PRICE * MAX_LINES), "moment value");
+        carts.need(value == null || carts.isInt(value, 0, MAX_TOTAL), "moment value");
         emit(s, { type: "moment", kind, code, value });
       }),
     consent: (granted) =>
@@ -232,9 +233,6 @@ export function createClient(options: CartbackOptions): Cartback {
       }),
     // After every call made before it, so what those calls recorded goes too.
     flush: () => serial(() => sender.flush()).then(() => undefined),
-    onRestore(listener) {
-      if (restored) listener(restored);
-      else addEventListener(Signal.RESTORED, (e) => listener((e as CustomEvent<Restored>).detail), { once: true });
-    },
+    onRestore: (listener) => void restored.then(listener).catch(warn),
   };
 }

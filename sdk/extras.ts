@@ -1,5 +1,6 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
-// (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`) have in common.
+// (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`, the
+// platform adapters) have in common.
 import type { transact } from "./storage";
 
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
@@ -25,6 +26,8 @@ export interface Script extends HTMLScriptElement {
   /** The page's `connect` and `changed` calls, for `cartback-connect.js`: it takes those made before
    * it loaded, then replaces `push` to hear the next ones. */
   held: unknown[][];
+  /** The core's loader of extra files (`cartback-<name>.js`, once each), for `cartback-auto.js`. */
+  load: (name: string) => void;
 }
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */

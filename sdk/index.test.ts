@@ -326,7 +326,8 @@ describe("a recovery link", () => {
     expect(location.search).toBe("?x=1");
     const late = vi.fn();
     cb.onRestore(late);
-    expect(late).toHaveBeenCalledWith({ status: "restored", cart });
+    await vi.waitFor(() => expect(late).toHaveBeenCalledWith({ status: "restored", cart }));
+    expect(late).toHaveBeenCalledOnce();
   });
 
   it("says so when the order already went through, and changes nothing", async () => {

@@ -1,14 +1,14 @@
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "../protocol/limits";
 import type { CartbackEvent } from "../protocol/types";
 import { known, type Outbox, type State, transact } from "./storage";
-import { warn } from "./warn";
+import { need, warn } from "./warn";
 
 /** Wait after a change before sending, so a burst of clicks leaves as one request. */
 export const FLUSH_DELAY = 1000;
 export const MAX_OUTBOX_EVENTS = 500;
-export const MAX_OUTBOX_BYTES = 512 * 1024;
+export const MAX_OUTBOX_BYTES = 524_288; // 512 KiB
 const BASE_BACKOFF = 1000;
-const MAX_BACKOFF = 5 * 60_000;
+const MAX_BACKOFF = 300_000; // 5 minutes
 /** A Retry-After is honoured, up to an hour. */
 const MAX_RETRY_AFTER = 3_600_000;
 
@@ -24,15 +24,15 @@ export const backoff = (attempt: number, retryAfter = 0, random = Math.random): 
 
 /** Milliseconds the response asks us to wait: Retry-After in seconds or as an HTTP date. */
 export function retryAfter(res: Response): number {
-  const value = res.headers.get("retry-after");
-  const ms = value ? (Number.isNaN(+value) ? Date.parse(value) - Date.now() : +value * 1000) : 0;
-  return Math.max(ms, 0) || 0;
+  const value = res.headers.get("retry-after") as string;
+  // Seconds, else a date; a missing or unreadable header is NaN, which `|| 0` makes 0.
+  return Math.max(+value * 1000 || Date.parse(value) - Date.now(), 0) || 0;
 }
 
 /** Adds an event, then trims the outbox to its caps: superseded cart snapshots go first (the
  * newest one still says what the cart is), then the oldest events. */
 export function enqueue(box: Outbox, event: CartbackEvent): void {
-  need(byteSize(JSON.stringify(event)) <= MAX_EVENT_BYTES);
+  need(byteSize(JSON.stringify(event)) <= MAX_EVENT_BYTES, `event: over ${MAX_EVENT_BYTES} bytes`);
   const events = box.events;
   events.push(event);
   let dropped = 0;
@@ -42,10 +42,6 @@ export function enqueue(box: Outbox, event: CartbackEvent): void {
     dropped++;
   }
   if (dropped) warn("outbox full, dropped", dropped);
-}
-
-function need(ok: boolean): void {
-  if (!ok) throw `event larger than ${MAX_EVENT_BYTES} bytes`;
 }
 
 /** The longest run of events, from the oldest, that fits one request. */
@@ -66,7 +62,7 @@ export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): Cartback
  * Delivery is at least once; the collector stores each event id once. Nothing goes while
  * `may` says no (consent not given): events wait in the outbox.
  */
-export function createSender(url: string, may: (state: State) => unknown = () => 1) {
+export function createSender(url: string, may: (state: State) => unknown = () => 1, signal?: AbortSignal) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let hiding = false;
 
@@ -113,7 +109,7 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
   function flush(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
-    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    const locks = navigator.locks;
     // Web Locks: one tab drains the shared outbox; a tab that finds it busy looks again later,
     // in case the busy one had already read the outbox before this tab's event landed.
     const run = locks
@@ -132,9 +128,7 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
     if (batch.length) send(known, batch, true).catch(warn);
   }
 
-  const listening = new AbortController();
-  const on = (target: EventTarget, type: string, listener: () => void): void =>
-    target.addEventListener(type, listener, { signal: listening.signal });
+  const on = (target: EventTarget, type: string, listener: () => void): void => target.addEventListener(type, listener, { signal });
   on(window, "pagehide", sendOnHide);
   on(window, "pageshow", () => {
     hiding = false;
@@ -152,11 +146,6 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
     /** After a change: send within FLUSH_DELAY, without postponing a send already planned. */
     soon: (): void => {
       if (!timer) schedule(FLUSH_DELAY);
-    },
-    /** Stops timers and listeners (tests, and pages that tear the client down). */
-    stop: (): void => {
-      clearTimeout(timer);
-      listening.abort();
     },
   };
 }

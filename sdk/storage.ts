@@ -52,32 +52,30 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
  * `change` may mutate the state; throwing a string refuses the change and rejects with it.
  * The one writer of the store: the extra files reach it through the core (sdk/extras.ts).
  */
-export function transact<R>(change: (state: State) => R): Promise<R> {
-  if (memory) return Promise.resolve(commitMemory(change));
-  // Inside a promise, so an IndexedDB that throws synchronously on open lands in the catch too.
-  return Promise.resolve("readwrite" as const)
-    .then((mode) => {
-      store ||= createStore("cartback", "state");
-      return store(mode, (s) =>
-        Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then((values) => {
-          // What is saved, over a fresh state's browser id and empty outbox.
-          const state = fresh();
-          for (const [i, k] of KEYS.entries()) if (values[i] != null) state[k] = values[i] as never;
-          const result = change(state);
-          for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
-          return promisifyRequest(s.transaction).then(() => {
-            known = state;
-            return result;
-          });
-        }),
-      );
-    })
-    .catch((e: unknown) => {
-      if (typeof e === "string") throw e;
-      warn("no IndexedDB: cart kept in memory", e);
-      memory = known || fresh();
-      return commitMemory(change);
-    });
+export async function transact<R>(change: (state: State) => R): Promise<R> {
+  if (memory) return commitMemory(change);
+  try {
+    // Inside the async function, an IndexedDB that throws synchronously on open lands in the catch too.
+    store ||= createStore("cartback", "state");
+    return await store("readwrite", (s) =>
+      Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then((values) => {
+        // What is saved, over a fresh state's browser id and empty outbox.
+        const state = fresh();
+        for (const [i, k] of KEYS.entries()) if (values[i] != null) state[k] = values[i] as never;
+        const result = change(state);
+        for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
+        return promisifyRequest(s.transaction).then(() => {
+          known = state;
+          return result;
+        });
+      }),
+    );
+  } catch (e) {
+    if (typeof e === "string") throw e;
+    warn("no IndexedDB: cart kept in memory", e);
+    memory = known || fresh();
+    return commitMemory(change);
+  }
 }
 
 function commitMemory<R>(change: (state: State) => R): R {

@@ -22,13 +22,13 @@ try {
     site: data.site as string,
     endpoint: endpointOf(script),
     currency: data.currency,
-    ttlDays: Number(data.ttlDays) || undefined,
+    ttlDays: +(data.ttlDays as string) || undefined,
     consent: data.consent === "required",
     gpc: data.gpc != null,
   });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
-  // shop's own cart (`connect`). Other pages pay nothing.
+  // shop's own cart (`connect`), a platform's adapter. Other pages pay nothing.
   const loaded: Record<string, 1> = {};
   // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
   const held: unknown[][] = [];
@@ -41,9 +41,13 @@ try {
     // Their reads and writes of the saved state go through our transact: one writer of the store.
     extra.transact = transact;
     extra.held = held;
+    extra.load = load;
     document.head.append(extra);
   };
-  if (data.checkout !== undefined) load("checkout");
+  if (data.checkout != null) load("checkout");
+  // A platform's adapter: data-platform="shopify", "woocommerce", "ga4", or "auto" (a small file
+  // that looks at the page and loads one of them through `load`).
+  if (data.platform) load(data.platform);
   // The browser id goes to the extra files with the other data- attributes (the restore file needs it).
   transact((s) => s).then(({ aid, account }) => {
     data.aid = aid;

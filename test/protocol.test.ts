@@ -163,6 +163,34 @@ describe("a line's data", () => {
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   });
 
+  it.each(LIMIT_DATA.map((d) => [Object.keys(d).length, d] as const))(
+    "the script hands on %i keys at the limits as the schema does",
+    (_, data) => {
+      const line = checkLine({ ...LINE, data });
+      expect(line.data).toEqual(data);
+      expect(JSON.stringify(line)).toBe(JSON.stringify(v.parse(LineSchema, { ...LINE, data })));
+    },
+  );
+
+  it.each(BAD_DATA)("the script refuses %s as invalid line.data", (_, data) => {
+    expect(() => checkLine({ ...LINE, data })).toThrow("invalid line.data");
+  });
+
+  it("the script's copy of the fields is the schema's, keys sorted, for any fields", () => {
+    fc.assert(
+      fc.property(dataLike, (data) => {
+        let line: ReturnType<typeof checkLine>;
+        try {
+          line = checkLine({ ...LINE, data });
+        } catch {
+          return;
+        }
+        expect(JSON.stringify(line)).toBe(JSON.stringify(v.parse(LineSchema, line)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it.each(BAD_DATA)("refuses %s, saying where", (_, data, path) => {
     const parsed = v.safeParse(LineSchema, { ...LINE, data });
     expect(parsed.success).toBe(false);

@@ -86,6 +86,7 @@ it("a hand-built shop with its own localStorage cart: the collector follows, the
             price: 18900,
             quantity: 2,
             image: `${CDN}/cuaderno.jpg`,
+            data: { color: "azul", productoId: "p-cuaderno" },
           },
           {
             id: "p-pluma-negro",
@@ -93,6 +94,7 @@ it("a hand-built shop with its own localStorage cart: the collector follows, the
             price: 64500,
             quantity: 1,
             image: `${CDN}/pluma.jpg`,
+            data: { color: "negro", productoId: "p-pluma" },
           },
         ],
       }),
@@ -121,13 +123,14 @@ it("a hand-built shop with its own localStorage cart: the collector follows, the
   await phone.page.waitForURL(`${SHOP}**`);
   expect(new URL(phone.page.url()).hash).toBe("#checkout");
   await expect.poll(() => phone.page.locator("#checkout").evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
-  // The shop's own lines, with its own fields but one: the line `data` (productoId, color) the
-  // script cannot carry yet (see the note on issue 12).
+  // The shop's own lines, with its own fields (the line `data`: productoId, color) as it wrote them.
   await expect
-    .poll(async () => (await shopCart(phone.page)).map(({ sku, cantidad, foto }) => ({ sku, cantidad, foto })))
+    .poll(async () =>
+      (await shopCart(phone.page)).map(({ sku, cantidad, foto, productoId, color }) => ({ sku, cantidad, foto, productoId, color })),
+    )
     .toEqual([
-      { sku: "p-cuaderno-azul", cantidad: 2, foto: `${CDN}/cuaderno.jpg` },
-      { sku: "p-pluma-negro", cantidad: 1, foto: `${CDN}/pluma.jpg` },
+      { sku: "p-cuaderno-azul", cantidad: 2, foto: `${CDN}/cuaderno.jpg`, productoId: "p-cuaderno", color: "azul" },
+      { sku: "p-pluma-negro", cantidad: 1, foto: `${CDN}/pluma.jpg`, productoId: "p-pluma", color: "negro" },
     ]);
   await expect.poll(() => phone.page.locator("#cart li").count()).toBe(2);
   // The shop's next add-to-cart keeps what came back.
@@ -146,7 +149,3 @@ it("a hand-built shop with its own localStorage cart: the collector follows, the
     20_000,
   );
 }, 240_000);
-
-it.todo(
-  "the shop's own line fields (line `data`: productoId, color) come back through the link: the core script has no room left for its data check",
-);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { MAX_ID_LENGTH, MAX_LINES, MAX_PRICE } from "../../protocol/limits";
+import { MAX_ID_LENGTH, MAX_TOTAL } from "../../protocol/limits";
 import { Currency, EmailAddress, RandomId, text } from "../../protocol/schema";
 import { emailOfBrowser, recordServerOrder } from "../db/browsers";
 import { recentMessages } from "../db/ledger";
@@ -19,7 +19,7 @@ const OrderSchema = v.pipe(
     orderId: text(MAX_ID_LENGTH),
     email: v.optional(EmailAddress),
     aid: v.optional(RandomId),
-    total: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PRICE * MAX_LINES)),
+    total: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_TOTAL)),
     currency: Currency,
     /** When it was paid (ms since the epoch); default now. */
     paidAt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
