@@ -5,7 +5,8 @@ export { eventually };
 
 import { spawnSync } from "node:child_process";
 
-export const PORT = 8788;
+/** 8788, or BROWSER_TEST_PORT: two checkouts (worktrees) can run their browser tests side by side. */
+export const PORT = Number(process.env.BROWSER_TEST_PORT) || 8788;
 export const ORIGIN = `http://127.0.0.1:${PORT}`;
 export const root = new URL("../../", import.meta.url).pathname;
 export const STATE = `${root}.wrangler/browser-test-state`;

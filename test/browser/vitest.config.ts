@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Real Chromium against a real `wrangler dev` (started once by global-setup.ts on port 8788,
+// Real Chromium against a real `wrangler dev` (started once by global-setup.ts on port 8788 or BROWSER_TEST_PORT,
 // with its own local state), for what only a browser can prove.
 export default defineConfig({
   test: {
