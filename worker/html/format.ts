@@ -1,4 +1,5 @@
 // Figures as the merchant and the shopper read them, the same in emails, pages and previews.
+import { exponentOf, majorText, toMajor } from "../../protocol/money";
 
 /**
  * An amount in minor units, in its currency, in English. A code `Intl` does not know (a typo in a
@@ -6,13 +7,22 @@
  *
  * @example
  * formatMoney(123456, "EUR"); // "€1,234.56"
+ * formatMoney(1500, "JPY"); // "¥1,500"
+ * formatMoney(1235, "KWD"); // "KWD 1.235"
  * formatMoney(250, "XYZQ"); // "2.50 XYZQ"
  */
 export const formatMoney = (minor: number, currency: string): string => {
+  // The currency's own decimals (protocol/money.ts), whatever Intl's data says of it.
+  const digits = exponentOf(currency);
   try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).format(minor / 100);
+    return new Intl.NumberFormat("en", {
+      style: "currency",
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(toMajor(minor, currency));
   } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
+    return `${majorText(minor, currency)} ${currency}`;
   }
 };
 

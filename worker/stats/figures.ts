@@ -1,4 +1,5 @@
 import { DAY_MS } from "../../protocol/limits";
+import { majorText } from "../../protocol/money";
 import { type InterruptedOrder, interruptedOrderRows, statsRows } from "../db/stats";
 
 export type { InterruptedOrder };
@@ -213,13 +214,13 @@ export function toCsv(rows: InterruptedOrder[]): string {
     [
       new Date(r.abandonedAt).toISOString(),
       r.email,
-      (r.value / 100).toFixed(2),
+      majorText(r.value, r.currency),
       r.currency,
       r.reason,
       r.status,
       r.messagesSent,
       r.recoveredOrderId,
-      r.recoveredValue === null ? "" : (r.recoveredValue / 100).toFixed(2),
+      r.recoveredValue === null ? "" : majorText(r.recoveredValue, r.currency),
     ]
       .map(cell)
       .join(","),
