@@ -31,6 +31,12 @@ export const MAX_DATA_KEYS = 16;
 export const MAX_DATA_KEY_LENGTH = 64;
 export const MAX_DATA_BYTES = 1024;
 
+/** Platforms whose own cart and checkout ids a browser reports (a `ref` event), so the platform's
+ * order webhook finds the browsers that had that cart. */
+export const PLATFORMS = ["shopify", "woocommerce"] as const;
+/** A platform's cart or checkout token, as a `ref` event carries it. */
+export const MAX_REF_LENGTH = 256;
+
 /** The email shape both sides accept (the same pattern valibot's `email()` uses). */
 export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/;
 

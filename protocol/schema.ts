@@ -11,11 +11,13 @@ import {
   MAX_LINES,
   MAX_PRICE,
   MAX_QUANTITY,
+  MAX_REF_LENGTH,
   MAX_SYNC_ENTRIES,
   MAX_TEXT_LENGTH,
   MAX_TOTAL,
   MAX_URL_LENGTH,
   MOMENT_KINDS,
+  PLATFORMS,
 } from "./limits";
 import type { Batch, Cart, CartbackEvent, Line } from "./types";
 
@@ -152,6 +154,17 @@ export const EventSchema = v.variant("type", [
     total: minorUnits(0, MAX_TOTAL),
     currency: Currency,
     cart: v.optional(CartSchema),
+  }),
+  v.object({
+    ...base,
+    type: v.literal("ref"),
+    platform: v.picklist(PLATFORMS),
+    ref: v.pipe(
+      v.string(),
+      v.minLength(1, "must not be empty"),
+      v.maxLength(MAX_REF_LENGTH, `must be at most ${MAX_REF_LENGTH} characters`),
+      v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
+    ),
   }),
 ]);
 

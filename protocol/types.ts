@@ -1,4 +1,4 @@
-import type { MOMENT_KINDS } from "./limits";
+import type { MOMENT_KINDS, PLATFORMS } from "./limits";
 
 // The wire protocol between the script and the collector, as plain types. `schema.ts` holds the
 // runtime schemas and a compile-time check that they describe exactly these types, so the two
@@ -86,7 +86,21 @@ export interface MomentEvent extends EventBase {
 
 export type MomentKind = (typeof MOMENT_KINDS)[number];
 
-export type CartbackEvent = CartEvent | IdentifyEvent | CheckoutEvent | PurchaseEvent | MomentEvent;
+export type Platform = (typeof PLATFORMS)[number];
+
+/**
+ * A platform adapter says which of the platform's carts or checkouts this browser had (Shopify's
+ * cart and checkout tokens, without any `?key=` part), so that platform's order webhook, which
+ * names the token, finds the browser. Sent by `cartback-<platform>.js` and the Shopify pixel,
+ * never by the shop's own calls.
+ */
+export interface RefEvent extends EventBase {
+  type: "ref";
+  platform: Platform;
+  ref: string;
+}
+
+export type CartbackEvent = CartEvent | IdentifyEvent | CheckoutEvent | PurchaseEvent | MomentEvent | RefEvent;
 
 /** The body of `POST /v1/events?site=SITE_KEY`. */
 export interface Batch {

@@ -105,6 +105,8 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
       ];
     case "moment":
       return []; // kept in events; the shopper's Durable Object derives the reason from it
+    case "ref":
+      return []; // kept in events until the platform webhooks read them
     case "purchase": {
       // An upsert, not an update: a purchase that arrives before its cart (a retried batch, or
       // events out of time order) must still win over that older cart when it comes.
