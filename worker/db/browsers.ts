@@ -109,7 +109,7 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
       return []; // kept in events; the shopper's Durable Object derives the reason from it
     case "ref":
       // Where the platform's order webhook, which names the token, finds this browser.
-      return [refStatement(db, site, event.platform, refKey(event.ref), aid, at)];
+      return [refStatement(db, site, event.id, event.platform, refKey(event.ref), aid)];
     case "purchase": {
       // An upsert, not an update: a purchase that arrives before its cart (a retried batch, or
       // events out of time order) must still win over that older cart when it comes.

@@ -11,14 +11,19 @@ export const platformSecretOf = (db: D1Database, site: number) =>
 export const savePlatformSecret = (db: D1Database, site: number, secret: string) =>
   db.prepare("UPDATE sites SET platform_secret = ? WHERE id = ?").bind(secret, site).run();
 
-/** The statement ingest adds to a batch for a `ref` event: the token (already without `?key=`) now points at this browser too. */
-export const refStatement = (db: D1Database, site: number, platform: Platform, ref: string, aid: string, at: number) =>
+/**
+ * The statement ingest adds to a batch for a `ref` event (after the event's own row): the token,
+ * already without `?key=`, now points at this browser too. Its time is the stored event's, so a
+ * redelivered batch (whose times are corrected anew) leaves the same row.
+ */
+export const refStatement = (db: D1Database, site: number, eventId: string, platform: Platform, ref: string, aid: string) =>
   db
     .prepare(
-      `INSERT INTO platform_refs (site_id, platform, ref, aid, at) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (site_id, platform, ref, aid) DO UPDATE SET at = max(at, excluded.at)`,
+      `INSERT INTO platform_refs (site_id, platform, ref, aid, at)
+       SELECT ?1, ?3, ?4, ?5, at FROM events WHERE site_id = ?1 AND id = ?2
+       ON CONFLICT (site_id, platform, ref, aid) DO UPDATE SET at = max(platform_refs.at, excluded.at)`,
     )
-    .bind(site, platform, ref, aid, at);
+    .bind(site, eventId, platform, ref, aid);
 
 /**
  * The browsers that reported any of these tokens, most recent report first, with the email each
