@@ -148,6 +148,26 @@ describe("Shopify: orders", () => {
     expect(state?.orders).toHaveLength(1);
   });
 
+  it("the same order delivered many times at once (retries racing, create and paid together) is stored and counted once", async () => {
+    const site = await siteWithSecret();
+    const email = "jon@example.com";
+    await abandon(site.key, email);
+    const body = paidShopifyOrder();
+    const [paidId, createId] = [randomId(), randomId()];
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () =>
+        deliverHook("shopify", site.key, body, { headers: shopifyHeaders("orders/paid", paidId), secret: SECRET }),
+      ),
+      ...Array.from({ length: 3 }, () =>
+        deliverHook("shopify", site.key, body, { headers: shopifyHeaders("orders/create", createId), secret: SECRET }),
+      ),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(await storedFor(site.id)).toEqual({ orders: 1, receipts: 2, moments: 0 });
+    const state = await runInDurableObject(shopperStub(env, site.id, email), (_o, s) => s.storage.get<{ orders: unknown[] }>("person"));
+    expect(state?.orders).toHaveLength(1);
+  });
+
   it("the docs' sample (a voided orders/create) and any unpaid orders/create wait: a 200, nothing but the receipt", async () => {
     const site = await siteWithSecret();
     const sample = await deliverHook("shopify", site.key, SHOPIFY_ORDER, {
