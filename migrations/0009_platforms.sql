@@ -36,3 +36,18 @@ CREATE TABLE platform_receipts (
   PRIMARY KEY (site_id, platform, delivery)
 ) WITHOUT ROWID;
 CREATE INDEX platform_receipts_received ON platform_receipts(received_at);
+
+-- The tokens a paid platform order named (Shopify's cart_token and checkout_token, without
+-- `?key=`): a browser that reports one only after the order's webhook came is still tied to the
+-- order (ingest sets the order's browser), so the order ends that browser's purchase intent once
+-- the browser is known to be someone's. Random tokens and an order id, no shopper data. Pruned
+-- with the receipts.
+CREATE TABLE platform_order_refs (
+  site_id   INTEGER NOT NULL,
+  platform  TEXT    NOT NULL,
+  ref       TEXT    NOT NULL,
+  order_id  TEXT    NOT NULL,
+  at        INTEGER NOT NULL, -- when the webhook came
+  PRIMARY KEY (site_id, platform, ref, order_id)
+) WITHOUT ROWID;
+CREATE INDEX platform_order_refs_at ON platform_order_refs(at);

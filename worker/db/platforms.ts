@@ -26,6 +26,45 @@ export const refStatement = (db: D1Database, site: number, eventId: string, plat
     .bind(site, eventId, platform, ref, aid);
 
 /**
+ * A paid order's browser, once a browser reports one of the tokens the order named after the
+ * order came (the order's webhook found nobody then): added to ingest's batch after `refStatement`.
+ */
+export const lateRefStatement = (db: D1Database, site: number, platform: Platform, ref: string, aid: string) =>
+  db
+    .prepare(
+      `UPDATE orders SET aid = ?4 WHERE site_id = ?1 AND aid IS NULL
+         AND order_id IN (SELECT order_id FROM platform_order_refs WHERE site_id = ?1 AND platform = ?2 AND ref = ?3)`,
+    )
+    .bind(site, platform, ref, aid);
+
+/**
+ * Records a paid platform order before anyone is told of it: the order (without a browser yet)
+ * and the tokens it named, in one batch, so a browser that reports a token from now on finds it.
+ */
+export const recordPlatformOrder = (
+  db: D1Database,
+  site: number,
+  platform: Platform,
+  o: { orderId: string; total: number; currency: string; at: number },
+  refs: string[],
+  now: number,
+) =>
+  db.batch([
+    db
+      .prepare("INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, NULL, ?, ?, ?, 'server')")
+      .bind(site, o.orderId, o.total, o.currency, o.at),
+    ...refs.map((ref) =>
+      db
+        .prepare("INSERT OR IGNORE INTO platform_order_refs (site_id, platform, ref, order_id, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(site, platform, ref, o.orderId, now),
+    ),
+  ]);
+
+/** Ties an order that has no browser yet to this one (the most recent to report one of its tokens). */
+export const linkOrder = (db: D1Database, site: number, orderId: string, aid: string) =>
+  db.prepare("UPDATE orders SET aid = ? WHERE site_id = ? AND order_id = ? AND aid IS NULL").bind(aid, site, orderId).run();
+
+/**
  * The browsers that reported any of these tokens, most recent report first, with the email each
  * is known by (its own, else that of another browser of the same signed-in user), or null.
  */

@@ -59,13 +59,17 @@ export async function purgeSite(db: D1Database, site: number, cutoff: number, no
 }
 
 /**
- * Forgets platform webhook receipts taken before `before`, on every site: a platform stops
- * redelivering long before (Shopify within 48 hours), and what a delivery did stays in its rows.
+ * Forgets platform webhook receipts taken before `before`, on every site, and the tokens the
+ * orders of that time named: a platform stops redelivering long before (Shopify within 48 hours),
+ * a browser reports its token long before, and what a delivery did stays in its rows.
  *
  * @example
  * await forgetReceipts(env.DB, now - 30 * DAY_MS); // 120
  */
 export async function forgetReceipts(db: D1Database, before: number): Promise<number> {
-  const result = await db.prepare("DELETE FROM platform_receipts WHERE received_at < ?").bind(before).run();
-  return result.meta.changes;
+  const [receipts] = await db.batch([
+    db.prepare("DELETE FROM platform_receipts WHERE received_at < ?").bind(before),
+    db.prepare("DELETE FROM platform_order_refs WHERE at < ?").bind(before),
+  ]);
+  return receipts?.meta.changes ?? 0;
 }

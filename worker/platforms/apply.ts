@@ -1,5 +1,5 @@
 import type { CartbackEvent, Platform } from "../../protocol/types";
-import { browsersWithRefs, latestBrowserOf } from "../db/platforms";
+import { browsersWithRefs, latestBrowserOf, linkOrder, recordPlatformOrder } from "../db/platforms";
 import { storeNow } from "../ingest/store";
 import { reportOrder } from "../recovery/orders";
 import type { Site } from "../sites/sites";
@@ -29,7 +29,8 @@ async function momentId(site: number, platform: Platform, delivery: string): Pro
  *   every person it is about: the order's address, and the address of each browser that reported
  *   one of the order's tokens (they may differ: the shopper typed another one on the storefront).
  *   The most recent such browser is the order's browser: its record then holds the order, so it
- *   ends that cart's intent even if the browser is tied to a person only later.
+ *   ends that cart's intent even if the browser is tied to a person only later. A browser that
+ *   reports one of the tokens only after the order came becomes its browser then (ingest).
  * - A declined payment becomes a `payment_failed` moment on the shopper's most recently seen
  *   browser, stored and observed as ingest stores and observes a batch (ingest/store.ts
  *   `storeNow`), so the person's reason logic sees it as it sees the script's. It is stamped no
@@ -43,9 +44,14 @@ async function momentId(site: number, platform: Platform, delivery: string): Pro
 export async function applyAction(env: Env, site: Site, platform: Platform, delivery: string, action: PlatformAction): Promise<Applied> {
   switch (action.do) {
     case "paid": {
+      // Stored with its tokens before the browsers are looked up: a browser reporting a token
+      // after this point ties itself to the order (ingest), one before it is found here.
+      await recordPlatformOrder(env.DB, site.id, platform, action.order, action.refs, Date.now());
       const browsers = await browsersWithRefs(env.DB, site.id, platform, action.refs);
+      const aid = browsers[0]?.aid;
+      if (aid) await linkOrder(env.DB, site.id, action.order.orderId, aid);
       const emails = [action.email, ...browsers.map((b) => b.email)].filter((e): e is string => Boolean(e));
-      const told = await reportOrder(env, site.id, { ...action.order, aid: browsers[0]?.aid }, emails);
+      const told = await reportOrder(env, site.id, { ...action.order, aid }, emails);
       return { outcome: "paid", orderId: action.order.orderId, told };
     }
     case "payment_failed": {

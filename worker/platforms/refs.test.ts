@@ -74,7 +74,12 @@ it("is purged with the browser's events, and receipts are forgotten 30 days afte
   const fresh = batchOf([cartEvent(now - DAY, [{ id: "y", price: 100, quantity: 1 }]), ref(now - DAY + 1, "fresh-cart")]);
   for (const batch of [old, fresh]) expect((await postEvents(site.key, batch)).status).toBe(202);
   await eventually(async () => expect(await refsOf(site.id)).toHaveLength(2));
-  const body = withFields(SHOPIFY_ORDER, { financial_status: "paid", processed_at: shopifyTime(now) });
+  const body = withFields(SHOPIFY_ORDER, {
+    financial_status: "paid",
+    processed_at: shopifyTime(now),
+    checkout_token: "checkout-named-by-the-order",
+  });
+  const orderRefs = () => count(env.DB, "SELECT count(*) AS n FROM platform_order_refs WHERE site_id = ?", site.id);
   expect(
     (await deliverHook("shopify", site.key, body, { headers: shopifyHeaders("orders/paid", randomId()), secret: SECRET })).status,
   ).toBe(200);
@@ -87,7 +92,9 @@ it("is purged with the browser's events, and receipts are forgotten 30 days afte
   await run(now);
   expect((await refsOf(site.id)).map((r) => r.ref)).toEqual(["fresh-cart"]);
   expect(await count(env.DB, "SELECT count(*) AS n FROM platform_receipts WHERE site_id = ?", site.id)).toBe(1);
+  expect(await orderRefs()).toBe(1);
   await run(now + 31 * DAY);
+  expect(await orderRefs()).toBe(0);
   expect(await refsOf(site.id)).toEqual([]);
   expect(await count(env.DB, "SELECT count(*) AS n FROM platform_receipts WHERE site_id = ?", site.id)).toBe(0);
   // The order itself is the shop's: kept.
@@ -123,4 +130,29 @@ it("an order that reaches two persons (the order's address and the browser's) st
     .all<{ email: string; status: string; stop_reason: string | null; recovered_order_id: string | null }>();
   expect(sequences.results.map((s) => s.stop_reason)).toEqual(["purchased", "purchased"]);
   expect(sequences.results.filter((s) => s.recovered_order_id === "820982911946154508")).toHaveLength(1);
+});
+
+it("a browser that reports the order's token only after the webhook becomes the order's browser, and its person learns of it", async () => {
+  const site = await seedSite(env.DB, [ORIGIN], { abandonAfterMinutes: 1, holdoutPercent: 0 });
+  await setPlatformSecret(site.key, SECRET);
+  const email = "late.token@example.com";
+  const token = randomId();
+  // A phone-only Shopify order: no address, only the token.
+  const body = withFields(SHOPIFY_ORDER, {
+    financial_status: "paid",
+    processed_at: shopifyTime(Date.now()),
+    email: null,
+    contact_email: null,
+    cart_token: token,
+  }).replace(/"customer":\{[^}]*\}/, '"customer":null');
+  const res = await deliverHook("shopify", site.key, body, { headers: shopifyHeaders("orders/paid", randomId()), secret: SECRET });
+  expect(await res.json()).toMatchObject({ outcome: "paid", followedUp: false });
+  const aid = await abandon(site.key, email, { minutesAgo: 10, extra: [ref(Date.now() - 9 * 60_000, `${token}?key=1a2b`)] });
+  await eventually(async () =>
+    expect(await env.DB.prepare("SELECT aid FROM orders WHERE site_id = ?").bind(site.id).first("aid")).toBe(aid),
+  );
+  // Its cart was changed before the order: closed, so no sequence starts and nothing is sent.
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await messagesOf(email)).results).toEqual([]);
+  expect(await count(env.DB, "SELECT count(*) AS n FROM sequences WHERE site_id = ?", site.id)).toBe(0);
 });
