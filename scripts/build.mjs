@@ -18,6 +18,11 @@ export const entries = {
   restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
   connect: { in: `${root}sdk/connect/entry.ts`, out: `${out}/public/cartback-connect.js`, format: "iife" },
   connectEsm: { in: `${root}sdk/connect/index.ts`, out: `${out}/public/cartback-connect.mjs`, format: "esm" },
+  shopify: { in: `${root}sdk/platforms/shopify.ts`, out: `${out}/public/cartback-shopify.js`, format: "iife" },
+  woocommerce: { in: `${root}sdk/platforms/woocommerce.ts`, out: `${out}/public/cartback-woocommerce.js`, format: "iife" },
+  ga4: { in: `${root}sdk/platforms/ga4.ts`, out: `${out}/public/cartback-ga4.js`, format: "iife" },
+  ref: { in: `${root}sdk/platforms/ref-entry.ts`, out: `${out}/public/cartback-ref.js`, format: "iife" },
+  auto: { in: `${root}sdk/platforms/auto.ts`, out: `${out}/public/cartback-auto.js`, format: "iife" },
 };
 
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */
