@@ -3,7 +3,7 @@ import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
 import { Signal } from "./extras";
-import { createSender, emitter, type NewEvent } from "./outbox";
+import { createSender, emitter } from "./outbox";
 import { type State, transact } from "./storage";
 import { warn } from "./warn";
 

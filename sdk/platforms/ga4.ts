@@ -33,7 +33,8 @@ const take = (entry: unknown): void => {
 
 const hook = (): void => {
   const w = window as unknown as { dataLayer?: Layer };
-  const layer = (w.dataLayer ||= []);
+  w.dataLayer ||= [];
+  const layer = w.dataLayer;
   if (layer.cartback) return;
   layer.cartback = 1;
   for (const entry of layer) take(entry);

@@ -70,6 +70,7 @@ script
   .then((aid) => {
     if (!aid) return;
     localStorage.setItem(AID_KEY, aid);
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from Safari and Firefox
     document.cookie = `${AID_KEY}=${aid}; path=/; max-age=31536000; samesite=lax${location.protocol === "https:" ? "; secure" : ""}`;
   })
   .catch(warn);
