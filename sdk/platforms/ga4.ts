@@ -12,7 +12,8 @@ import { apply, type Ga4Event, readEntry } from "./ga4-events";
 
 type Layer = unknown[] & { cartback?: 1 };
 
-const script = document.currentScript as Script;
+// Null when a bundler's page imports this file rather than the core loading it.
+const script = document.currentScript as Script | null;
 const seen = new WeakSet<object>();
 let chain: Promise<unknown> = Promise.resolve();
 
@@ -24,7 +25,7 @@ const take = (entry: unknown): void => {
   if (!event) return;
   chain = chain
     .then(async () => {
-      const { cart, calls } = apply((await cartback("getCart")) as Cart | undefined, event, script.dataset.currency);
+      const { cart, calls } = apply((await cartback("getCart")) as Cart | undefined, event, script?.dataset.currency);
       if (cart) await cartback("setCart", cart);
       for (const call of calls) await cartback(...call);
     })
