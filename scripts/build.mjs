@@ -25,6 +25,31 @@ export const entries = {
   auto: { in: `${root}sdk/platforms/auto.ts`, out: `${out}/public/cartback-auto.js`, format: "iife" },
 };
 
+/** The Shopify Custom Pixel the merchant pastes: readable, not minified, its settings on top. */
+export const pixel = { in: `${root}sdk/platforms/pixel-entry.ts`, out: `${root}examples/shopify/pixel.js` };
+export const PIXEL_BANNER = [
+  "// Cartback's Custom Pixel for Shopify: paste this file into Settings → Customer events → Add custom pixel.",
+  "// Set your site key and collector below; keep the rest as it is (built from sdk/platforms/pixel.ts).",
+  'const CARTBACK_SITE = "pk_live_REPLACE_ME";',
+  'const CARTBACK_ENDPOINT = "https://cartback.example.com";',
+].join("\n");
+
+/** Builds the pixel; `write: false` returns its text instead (the unit test compares them). */
+export async function buildPixel({ write = true } = {}) {
+  const result = await build({
+    entryPoints: [pixel.in],
+    outfile: pixel.out,
+    bundle: true,
+    format: "iife",
+    target: "es2020",
+    legalComments: "none",
+    banner: { js: PIXEL_BANNER },
+    write,
+    logLevel: "warning",
+  });
+  return write ? undefined : result.outputFiles[0].text;
+}
+
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */
 const serverEntry = { in: `${root}server/token.ts`, out: `${out}/server/token.mjs` };
 
@@ -53,6 +78,7 @@ export async function buildScript({ demo = true } = {}) {
     target: "es2022",
     logLevel: "warning",
   });
+  await buildPixel();
   // Type declarations for `import { createCartback } from "cartback"`.
   const tsc = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", `${root}sdk/tsconfig.build.json`], { stdio: "inherit" });
   if (tsc.status !== 0) throw new Error("emitting the SDK's type declarations failed");
