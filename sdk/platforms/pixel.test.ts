@@ -33,7 +33,9 @@ function harness({
     browser: {
       localStorage: {
         getItem: async (key: string) => storage[key] ?? null,
-        setItem: async (key: string, value: string) => void (storage[key] = value),
+        setItem: async (key: string, value: string) => {
+          storage[key] = value;
+        },
       },
       cookie: { get: async (name: string) => cookies[name] ?? "" },
       sessionStorage: { getItem: async () => null, setItem: async () => {} },
