@@ -309,6 +309,7 @@ describe("ref events", () => {
   beforeEach(async () => {
     ({ transact } = await import("../storage"));
     ({ recorder } = await import("./ref"));
+    localStorage.clear();
     (window as unknown as { cartback: unknown }).cartback = vi.fn();
   });
 
@@ -328,6 +329,11 @@ describe("ref events", () => {
         ["shopify", "c2-next"],
       ]),
     );
+    // Another page of the shop: the same token is not recorded again, a new one is.
+    const next = recorder(script());
+    next("shopify", "c2-next?key=x");
+    next("shopify", "c3-new");
+    await vi.waitFor(async () => expect((await refsSaved()).map((r) => r[1])).toEqual(["c1-7a2abe82", "c1-7a2abe82", "c2-next", "c3-new"]));
   });
 
   it("records nothing after consent(false), nor with GPC honoured and on: the core's rule", async () => {

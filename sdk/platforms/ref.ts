@@ -8,8 +8,8 @@ import { emitter } from "../outbox";
 import { warn } from "../warn";
 
 /**
- * A recorder of `ref` events for the page of `script`: each token once per platform and page
- * (`?key=…` and any other query part dropped), into the shared outbox through the core's
+ * A recorder of `ref` events for the page of `script`: each token once per platform on this shop
+ * (across its pages and tabs, kept in localStorage; `?key=…` and any other query part dropped), into the shared outbox through the core's
  * `transact`, under the core's rule (nothing after `consent(false)`, nothing with GPC honoured and
  * on), then sent at once. A platform or token the collector would refuse is left out.
  *
@@ -19,14 +19,44 @@ import { warn } from "../warn";
  */
 export function recorder(script: Script): (platform: unknown, token: unknown) => void {
   const emit = emitter(script.dataset.gpc != null && gpcOn());
-  const last: Record<string, string> = {};
+  // Tokens on their way into the outbox: a second call meanwhile is the same token, not another.
+  const pending = new Set<string>();
   return (platform, token) => {
     const ref = typeof token === "string" ? (token.split("?")[0] as string) : "";
-    if (!PLATFORMS.includes(platform as Platform) || !/^[\x21-\x7e]{1,256}$/.test(ref) || last[platform as string] === ref) return;
-    last[platform as string] = ref;
+    const key = `cartback_ref_${platform}`;
+    if (!PLATFORMS.includes(platform as Platform) || !/^[\x21-\x7e]{1,256}$/.test(ref) || said(key) === ref || pending.has(key + ref))
+      return;
+    pending.add(key + ref);
     script
-      .transact((s) => emit(s, { type: "ref", platform: platform as Platform, ref }))
-      .then(() => (window as unknown as { cartback: (c: string) => unknown }).cartback("flush"))
-      .catch(warn);
+      .transact((s) => {
+        emit(s, { type: "ref", platform: platform as Platform, ref });
+        const last = s.outbox.events.at(-1);
+        return last?.type === "ref" && last.ref === ref;
+      })
+      .then((recorded) => {
+        // Once per token on this shop, across its pages and tabs: remembered once it is recorded.
+        if (!recorded) return;
+        remember(key, ref);
+        (window as unknown as { cartback: (c: string) => unknown }).cartback("flush");
+      })
+      .catch(warn)
+      .finally(() => pending.delete(key + ref));
   };
 }
+
+// Where storage is blocked, each page records the token again: the collector stores a ref per
+// event, and the order webhook finds the browser the same.
+const memory: Record<string, string> = {};
+const said = (key: string): string | null | undefined => {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return memory[key];
+  }
+};
+const remember = (key: string, ref: string): void => {
+  memory[key] = ref;
+  try {
+    localStorage.setItem(key, ref);
+  } catch {}
+};
