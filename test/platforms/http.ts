@@ -39,16 +39,24 @@ export async function serve(port: number, handler: Handler): Promise<{ origin: s
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-export const json = (body: unknown, init: ResponseInit = {}): Response =>
-  new Response(JSON.stringify(body), { ...init, headers: { "content-type": "application/json", ...init.headers } });
+const typed = (type: string, init: ResponseInit): ResponseInit => {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", type);
+  return { ...init, headers };
+};
 
-export const html = (body: string, init: ResponseInit = {}): Response =>
-  new Response(body, { ...init, headers: { "content-type": "text/html; charset=utf-8", ...init.headers } });
+export const json = (body: unknown, init: ResponseInit = {}): Response =>
+  new Response(JSON.stringify(body), typed("application/json", init));
+
+export const html = (body: string, init: ResponseInit = {}): Response => new Response(body, typed("text/html; charset=utf-8", init));
 
 /** A request's body as fields, whatever the theme sent: JSON, a urlencoded form or multipart FormData. */
 export async function fieldsOf(request: Request): Promise<Record<string, unknown>> {
   const type = request.headers.get("content-type") || "";
-  if (type.includes("application/json")) return ((await request.json()) as Record<string, unknown>) || {};
+  if (type.includes("application/json")) {
+    const text = await request.text();
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  }
   if (type.includes("multipart/form-data") || type.includes("application/x-www-form-urlencoded")) {
     const form = await request.formData();
     const fields: Record<string, unknown> = {};
