@@ -60,12 +60,13 @@ export async function fieldsOf(request: Request): Promise<Record<string, unknown
   if (type.includes("multipart/form-data") || type.includes("application/x-www-form-urlencoded")) {
     const form = await request.formData();
     const fields: Record<string, unknown> = {};
+    const properties: Record<string, string> = {};
     for (const [name, value] of form) {
       const property = /^properties\[(.+)\]$/.exec(name);
-      if (property) ((fields.properties ||= {}) as Record<string, unknown>)[property[1] as string] = String(value);
+      if (property) properties[property[1] as string] = String(value);
       else fields[name] = String(value);
     }
-    return fields;
+    return Object.keys(properties).length ? { ...fields, properties } : fields;
   }
   return {};
 }
