@@ -1,5 +1,5 @@
 // A shop known only by the GA4 ecommerce events its own code pushes (test/platforms/ga4.ts), with
-// `data-platform="ga4"`: real Chromium against `wrangler dev`. Its cart follows the events (gtag's
+// `data-platform="auto"` (which finds its dataLayer and loads the GA4 adapter): real Chromium against `wrangler dev`. Its cart follows the events (gtag's
 // and the data layer's), its own `identify` works beside the adapter, one email, the link brings
 // the cart to another profile through the shop's own `onRestore`, and its purchase ends the cart.
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";

@@ -3,7 +3,7 @@
 // and ?client_type=gtm for the data-layer form with its `{ ecommerce: null }` clear), some through
 // gtag() (Google's snippet: `function gtag(){dataLayer.push(arguments);}`) and some as data-layer
 // objects, and keeps its cart in sessionStorage. Its one Cartback call of its own: `identify` at
-// checkout, and `onRestore` to rebuild its cart from a recovery link.
+// checkout, and `onRestore` to rebuild its cart from a recovery link. Its tag says `data-platform="auto"`.
 import { html, serve } from "./http";
 
 export const GA4_ITEMS = [
@@ -21,7 +21,7 @@ export async function startGa4({ port, collector, site }: { port: number; collec
   gtag("config", "G-TEST000000");
   window.cartback = window.cartback || function () { (cartback.q = cartback.q || []).push(arguments); };
 </script>
-<script async src="${collector}/cartback.js" data-site="${site}" data-platform="ga4" data-currency="EUR"></script>
+<script async src="${collector}/cartback.js" data-site="${site}" data-platform="auto" data-currency="EUR"></script>
 <script>
   const ITEMS = ${JSON.stringify(GA4_ITEMS)};
   const load = () => JSON.parse(sessionStorage.getItem("tees") || "[]");
