@@ -367,3 +367,40 @@ describe("auto", () => {
     expect(detect({})).toBeUndefined();
   });
 });
+
+describe("ref events from several tabs", () => {
+  it("whatever the interleaving of tabs and tokens, every token offered is recorded, none more than once per tab, nothing else", async () => {
+    const { IDBFactory } = await import("fake-indexeddb");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ tab: fc.nat(2), token: fc.constantFrom("c1-a", "c1-b?key=1", "c1-b?key=2", "c1-c"), pause: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (calls) => {
+          globalThis.indexedDB = new IDBFactory();
+          localStorage.clear();
+          vi.resetModules();
+          const { transact } = await import("../storage");
+          const { recorder } = await import("./ref");
+          (window as unknown as { cartback: unknown }).cartback = () => {};
+          // Three tabs of the shop: one outbox (IndexedDB) and one localStorage, a recorder each.
+          const tabs = [0, 1, 2].map(() => recorder({ dataset: {}, transact } as unknown as Script));
+          for (const { tab, token, pause } of calls) {
+            tabs[tab]?.("shopify", token);
+            if (pause) await new Promise((r) => setTimeout(r, 0));
+          }
+          await new Promise((r) => setTimeout(r, 30));
+          const recorded = (await transact((s) => s.outbox.events)).flatMap((e) => (e.type === "ref" ? [e.ref] : []));
+          const offered = new Set(calls.map((c) => c.token.split("?")[0]));
+          expect(new Set(recorded)).toEqual(offered);
+          for (const ref of offered)
+            expect(recorded.filter((r) => r === ref).length).toBeLessThanOrEqual(
+              new Set(calls.filter((c) => c.token.startsWith(ref as string)).map((c) => c.tab)).size,
+            );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -24,7 +24,7 @@ export function recorder(script: Script): (platform: unknown, token: unknown) =>
   return (platform, token) => {
     const ref = typeof token === "string" ? (token.split("?")[0] as string) : "";
     const key = `cartback_ref_${platform}`;
-    if (!PLATFORMS.includes(platform as Platform) || !/^[\x21-\x7e]{1,256}$/.test(ref) || said(key) === ref || pending.has(key + ref))
+    if (!PLATFORMS.includes(platform as Platform) || !/^[\x21-\x7e]{1,256}$/.test(ref) || said(key).includes(ref) || pending.has(key + ref))
       return;
     pending.add(key + ref);
     script
@@ -44,19 +44,21 @@ export function recorder(script: Script): (platform: unknown, token: unknown) =>
   };
 }
 
-// Where storage is blocked, each page records the token again: the collector stores a ref per
-// event, and the order webhook finds the browser the same.
-const memory: Record<string, string> = {};
-const said = (key: string): string | null | undefined => {
+// The tokens recorded on this shop, newest last (a few: a cart keeps its token for weeks). Where
+// storage is blocked, each page records them again: the order webhook finds the browser the same.
+const KEPT = 20;
+const memory: Record<string, string[]> = {};
+const said = (key: string): string[] => {
   try {
-    return localStorage.getItem(key);
+    return JSON.parse(localStorage.getItem(key) || "[]");
   } catch {
-    return memory[key];
+    return memory[key] || [];
   }
 };
 const remember = (key: string, ref: string): void => {
-  memory[key] = ref;
+  const refs = [...said(key).filter((r) => r !== ref), ref].slice(-KEPT);
+  memory[key] = refs;
   try {
-    localStorage.setItem(key, ref);
+    localStorage.setItem(key, JSON.stringify(refs));
   } catch {}
 };
