@@ -29,6 +29,10 @@ async function load(file: string, dataset: Record<string, string> = {}) {
 }
 
 const changed = () => calls.filter((c) => c[0] === "changed").length;
+/** What the client tells the page's onRestore listeners when a recovery link's cart came. */
+const restored = (answer: unknown) => {
+  for (const call of calls) if (call[0] === "onRestore") (call[1] as (r: unknown) => void)(answer);
+};
 // Each test loads the adapter afresh; the page loads it once. What it wraps is unwrapped after each.
 const open = XMLHttpRequest.prototype.open;
 
@@ -90,9 +94,13 @@ describe("cartback-shopify.js", () => {
     expect(changed()).toBe(1);
   });
 
-  it("restores by clearing, then adding every item with its properties, then lands on the cart", async () => {
+  it("restores by clearing, then adding every item with its properties, then lands on the cart (a link's cart only)", async () => {
     const { connect } = await load("./shopify");
     const cart = await connect.read();
+    // Another device's cart (a signed-in shopper): put in quietly, no navigation.
+    await connect.restore(cart);
+    expect(window.location.assign).not.toHaveBeenCalled();
+    restored({ status: "restored", cart });
     requests = [];
     await connect.restore(cart);
     expect(requests.map((r) => [r.method, r.url])).toEqual([
@@ -106,7 +114,7 @@ describe("cartback-shopify.js", () => {
   it("uses a cart permalink, with its discount, when the recovery link's answer asks for one", async () => {
     const { connect } = await load("./shopify");
     const cart = await connect.read();
-    dispatchEvent(new CustomEvent(Signal.RESTORED, { detail: { status: "restored", cart, cartPermalink: true, discount: "BACK10" } }));
+    restored({ status: "restored", cart, cartPermalink: true, discount: "BACK10" });
     requests = [];
     await connect.restore(cart);
     expect(requests).toEqual([]);
@@ -165,9 +173,12 @@ describe("cartback-woocommerce.js", () => {
     expect(changed()).toBe(6);
   });
 
-  it("restores with the nonce it was given: the cart emptied, each line added with its variation, then the basket", async () => {
+  it("restores with the nonce it was given: the cart emptied, each line added with its variation, then the basket (a link's cart only)", async () => {
     const { connect } = await load("./woocommerce");
     const cart = await connect.read();
+    await connect.restore(cart);
+    expect(window.location.assign).not.toHaveBeenCalled();
+    restored({ status: "restored", cart });
     expect(requests[0]?.url).toBe(`${location.origin}/wp-json/wc/store/v1/cart`);
     requests = [];
     await connect.restore(cart);

@@ -6,7 +6,7 @@
 import type { Cart } from "../../protocol/types";
 import type { Restored } from "../client";
 import { gpcOn } from "../consent";
-import { type Script, Signal } from "../extras";
+import type { Script } from "../extras";
 import { warn } from "../warn";
 import { cartback, refs } from "./common";
 import { changesCart, fromShopify, permalink, type ShopifyCart, toShopify } from "./shopify-cart";
@@ -27,11 +27,14 @@ const post = (path: string, body?: unknown): Promise<Response> =>
     (res) => (res.ok ? res : Promise.reject(`shopify: ${path} answered ${res.status}`)),
   );
 
-// What the recovery link's answer says about the way back: a cart permalink (and its discount
-// code) instead of rebuilding the cart, when the site chose it. The collector does not send these yet.
-let way: { cartPermalink?: boolean; discount?: string } = {};
-addEventListener(Signal.RESTORED, (e) => {
-  way = (e as CustomEvent<Restored & typeof way>).detail;
+// A recovery link's answer, until its cart is restored: only then does the shopper land on the
+// cart (another device's cart, for a signed-in shopper, is put in quietly). It may say the way back
+// is a cart permalink (with its discount code), when the site chose it; the collector does not send these yet.
+// Through the client's onRestore, which also tells a listener added after the link's cart came, and
+// tells this one before connect's (subscribed later, once cartback-connect.js loads) restores it.
+let link: { cartPermalink?: boolean; discount?: string } | undefined;
+cartback("onRestore", (restored: Restored & typeof link) => {
+  link = restored;
 });
 
 cartback("connect", {
@@ -41,10 +44,12 @@ cartback("connect", {
     return fromShopify(cart, location.origin);
   },
   restore: async (cart: Cart) => {
-    if (way.cartPermalink) return location.assign(permalink(root, cart, way.discount));
+    const landing = link;
+    link = undefined;
+    if (landing?.cartPermalink) return location.assign(permalink(root, cart, landing.discount));
     await post("cart/clear.js");
     if (cart.lines.length) await post("cart/add.js", toShopify(cart));
-    location.assign(`${root}cart`);
+    if (landing) location.assign(`${root}cart`);
   },
 });
 

@@ -38,6 +38,12 @@ const store = async (path: string, method = "GET", body?: unknown): Promise<unkn
   return res.json();
 };
 
+// Told before connect's restore (see shopify.ts): only a recovery link's cart lands on the basket.
+let linked = false;
+cartback("onRestore", () => {
+  linked = true;
+});
+
 cartback("connect", {
   read: async () => {
     const cart = fromWoo((await store("cart")) as WooCart);
@@ -50,7 +56,9 @@ cartback("connect", {
     if (!session.Nonce) await store("cart");
     await store("cart/items", "DELETE");
     for (const item of toWoo(cart)) await store("cart/add-item", "POST", item);
-    location.assign(page.wc_add_to_cart_params?.cart_url || page.wcSettings?.storePages?.cart?.permalink || "/cart/");
+    // A recovery link lands on the basket; another device's cart is put in quietly.
+    if (linked) location.assign(page.wc_add_to_cart_params?.cart_url || page.wcSettings?.storePages?.cart?.permalink || "/cart/");
+    linked = false;
   },
 });
 
