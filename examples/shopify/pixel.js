@@ -92,7 +92,7 @@ const CARTBACK_ENDPOINT = "https://cartback.example.com";
         return [{ type: "moment", kind: /payment|card/i.test(`${type} ${target}`) ? "payment_failed" : "field_error", code }];
       }
       case "checkout_completed": {
-        const orderId = checkout.order?.id || token;
+        const orderId = checkout.order?.id?.split("/").at(-1) || token;
         const total = checkout.totalPrice?.amount == null ? void 0 : toMinor(checkout.totalPrice.amount, currency);
         if (!orderId || orderId.length > MAX_ID_LENGTH || total == null || !/^[A-Z]{3}$/.test(currency)) return ref;
         return [{ type: "purchase", orderId, total, currency }, ...ref];

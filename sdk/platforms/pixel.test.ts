@@ -134,3 +134,23 @@ describe("the Shopify Custom Pixel", () => {
     expect(events(none.posts).map((e) => e.type)).toEqual(["moment", "moment", "purchase", "ref"]);
   });
 });
+
+describe("the order's id", () => {
+  it("is the number the order webhook uses, whether the pixel gives a GID or the number", async () => {
+    const { pixelEvents } = await import("./pixel");
+    const completed = (id: string): PixelEvent =>
+      ({
+        name: "checkout_completed",
+        data: { checkout: { token: "ab12", currencyCode: "EUR", totalPrice: { amount: 45.5 }, order: { id } } },
+      }) as unknown as PixelEvent;
+    const allowed = { analyticsProcessingAllowed: true } as Privacy;
+    for (const id of ["gid://shopify/OrderIdentity/820982911946154508", "820982911946154508"]) {
+      expect(pixelEvents(completed(id), allowed)).toContainEqual({
+        type: "purchase",
+        orderId: "820982911946154508",
+        total: 4550,
+        currency: "EUR",
+      });
+    }
+  });
+});

@@ -103,7 +103,9 @@ export function pixelEvents(event: PixelEvent, privacy: Privacy): NewEvent[] {
       return [{ type: "moment", kind: /payment|card/i.test(`${type} ${target}`) ? "payment_failed" : "field_error", code }];
     }
     case "checkout_completed": {
-      const orderId = checkout.order?.id || token;
+      // The order webhook names an order by the number at the end of its admin_graphql_api_id
+      // (worker/platforms/shopify.ts); a GID here ends in the same number, so both are one order.
+      const orderId = checkout.order?.id?.split("/").at(-1) || token;
       const total = checkout.totalPrice?.amount == null ? undefined : toMinor(checkout.totalPrice.amount, currency);
       if (!orderId || orderId.length > MAX_ID_LENGTH || total == null || !/^[A-Z]{3}$/.test(currency)) return ref;
       return [{ type: "purchase", orderId, total, currency }, ...ref];
