@@ -2,9 +2,12 @@
 // Dawn's patterns) with `data-platform="shopify"` and nothing else: real Chromium against `wrangler dev`.
 // The page's own buttons change Shopify's cart and the collector's copy follows; the checkout's
 // Custom Pixel (examples/shopify/pixel.js) reports the email and a declined card as the same
-// browser; one email; its link on another profile rebuilds Shopify's own cart there.
+// browser; one email; its link on another profile rebuilds Shopify's own cart there; the order
+// webhook, signed as Shopify signs, ends the sequence and is credited once (forged: 401; again: duplicate).
+import { createHmac } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { majorText } from "../../protocol/money";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { declinedThenPaid } from "../platforms/pixel-events";
@@ -124,10 +127,6 @@ it("a Shopify storefront with the tag alone: cart follows the theme's own reques
   );
   await laptop.context.close();
 
-  // LEAD: the order-webhook half goes here once the webhook routes are merged: sign an
-  // `orders/paid` for `platform.token` as Shopify signs it and expect the sequence stopped and the
-  // revenue counted (on another shopper: this one's email is needed below).
-
   // One email; its link on another profile rebuilds Shopify's own cart there, properties and all.
   const { link } = await oneMailTo(email);
   const phone = await freshBrowser();
@@ -139,4 +138,49 @@ it("a Shopify storefront with the tag alone: cart follows the theme's own reques
     platform.lines.map((l) => [l.product.id, l.quantity, l.properties]),
   );
   await expect.poll(() => phone.page.locator("#cart-drawer li").count()).toBe(2);
+
+  // The order, as Shopify's `orders/paid` webhook reports it (signed with the site's platform
+  // secret, as Shopify signs): the person's sequence is over and the order is credited to it once.
+  const total = platform.lines.reduce((sum, l) => sum + l.product.price * l.quantity, 0);
+  const orderId = String(Date.now());
+  const order = JSON.stringify({
+    id: Number(orderId),
+    admin_graphql_api_id: `gid://shopify/Order/${orderId}`,
+    email: email.toUpperCase(), // the platform's spelling of the address is not ours
+    currency: "CAD",
+    total_price: majorText(total, "CAD"),
+    financial_status: "paid",
+    cart_token: platform.token,
+    checkout_token: null,
+    processed_at: new Date().toISOString(),
+    line_items: [],
+  });
+  const deliver = (secret: string, id = `wh-${orderId}`) =>
+    fetch(`${ORIGIN}/v1/hooks/shopify?site=${DEMO_SITE.key}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": "orders/paid",
+        "x-shopify-webhook-id": id,
+        "x-shopify-hmac-sha256": createHmac("sha256", secret).update(order).digest("base64"),
+      },
+      body: order,
+    });
+  const forged = await deliver("another shop's secret");
+  expect(forged.status).toBe(401);
+  expect(d1(`SELECT order_id FROM orders WHERE order_id = '${orderId}'`)).toEqual([]);
+  const paid = await deliver(DEMO_SITE.platformSecret);
+  expect(paid.status, await paid.clone().text()).toBe(200);
+  expect(await paid.json()).toMatchObject({ duplicate: false, orderId, followedUp: true });
+  const again = await deliver(DEMO_SITE.platformSecret);
+  expect(await again.json()).toMatchObject({ duplicate: true, orderId });
+  expect(d1(`SELECT count(*) AS n FROM orders WHERE order_id = '${orderId}'`)[0]?.n).toBe(1);
+  await eventually(() => {
+    const [sequence] = d1<{ status: string; recovered_order_id: string; recovered_value: number }>(
+      `SELECT status, recovered_order_id, recovered_value FROM sequences WHERE email = '${email}'`,
+    );
+    expect(sequence?.status).not.toBe("active");
+    expect(sequence?.recovered_order_id).toBe(orderId);
+    expect(sequence?.recovered_value).toBe(total);
+  }, 20_000);
 }, 300_000);

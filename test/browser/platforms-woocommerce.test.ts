@@ -1,8 +1,11 @@
 // A WooCommerce shop (test/platforms/woocommerce.ts, a simulator of the documented Store API with a
 // classic theme's jQuery events and the blocks' events) with `data-platform="woocommerce"
-// data-capture-email="true"` and nothing else: real Chromium against `wrangler dev`.
+// data-capture-email="true"` and nothing else: real Chromium against `wrangler dev`. Its order webhook
+// (ping, then processing), signed as WooCommerce signs, ends the sequence and is credited once.
+import { createHmac } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { majorText } from "../../protocol/money";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { startWooCommerce, type WooSimulator } from "../platforms/woocommerce";
@@ -100,10 +103,6 @@ it("a WooCommerce shop with the tag alone: classic and blocks events move the ca
   const platform = await wooCartOf(page);
   await laptop.context.close();
 
-  // LEAD: the order-webhook half goes here once the webhook routes are merged: sign an
-  // `order.updated` (status processing, cart_hash = platform.hash) as WooCommerce signs it and
-  // expect the sequence stopped and the revenue counted (on another shopper: this one's email is needed below).
-
   // One email; its link on another profile rebuilds the Store API cart (nonce and all) and lands on the basket.
   const { link } = await oneMailTo(email);
   const phone = await freshBrowser();
@@ -118,4 +117,44 @@ it("a WooCommerce shop with the tag alone: classic and blocks events move the ca
     platform.lines.map((l) => [l.key, l.held.product.id, l.held.quantity]),
   );
   await expect.poll(() => phone.page.locator(".woocommerce-cart-form [data-key]").count()).toBe(2);
+
+  // WooCommerce's webhook, as WooCommerce sends it: the ping when the merchant saves it, then the
+  // order going to processing (signed with the site's platform secret): the sequence is over and
+  // the order is credited to it once.
+  const hook = (body: string, headers: Record<string, string>) =>
+    fetch(`${ORIGIN}/v1/hooks/woocommerce?site=${DEMO_SITE.key}`, { method: "POST", headers, body });
+  const ping = await hook("webhook_id=7", { "content-type": "application/x-www-form-urlencoded" });
+  expect(ping.status).toBe(200);
+  const total = platform.lines.reduce((sum, l) => sum + l.held.product.price * l.held.quantity, 0);
+  const orderId = Date.now() % 1_000_000_000;
+  const order = JSON.stringify({
+    id: orderId,
+    status: "processing",
+    currency: "GBP",
+    total: majorText(total, "GBP"),
+    billing: { email },
+    cart_hash: platform.hash,
+    date_modified_gmt: new Date().toISOString().slice(0, 19),
+    date_paid_gmt: new Date().toISOString().slice(0, 19),
+  });
+  const deliver = (secret: string) =>
+    hook(order, {
+      "content-type": "application/json",
+      "x-wc-webhook-topic": "order.updated",
+      "x-wc-webhook-signature": createHmac("sha256", secret).update(order).digest("base64"),
+    });
+  expect((await deliver("not this site's secret")).status).toBe(401);
+  const paid = await deliver(DEMO_SITE.platformSecret);
+  expect(paid.status, await paid.clone().text()).toBe(200);
+  expect(await paid.json()).toMatchObject({ duplicate: false, followedUp: true });
+  expect(await (await deliver(DEMO_SITE.platformSecret)).json()).toMatchObject({ duplicate: true });
+  expect(d1(`SELECT count(*) AS n FROM orders WHERE order_id = '${orderId}'`)[0]?.n).toBe(1);
+  await eventually(() => {
+    const [sequence] = d1<{ status: string; recovered_order_id: string; recovered_value: number }>(
+      `SELECT status, recovered_order_id, recovered_value FROM sequences WHERE email = '${email}'`,
+    );
+    expect(sequence?.status).not.toBe("active");
+    expect(sequence?.recovered_order_id).toBe(String(orderId));
+    expect(sequence?.recovered_value).toBe(total);
+  }, 20_000);
 }, 300_000);
