@@ -207,7 +207,26 @@ export const SyncCartSchema = v.object({
   currency: Currency,
   currencyAt: ZeroOrHlc,
   lines: v.pipe(
-    v.record(text(MAX_ID_LENGTH), v.object({ line: v.optional(LineSchema), at: HlcSchema, pos: HlcSchema })),
+    v.record(
+      text(MAX_ID_LENGTH),
+      v.object({
+        line: v.optional(LineSchema),
+        at: HlcSchema,
+        pos: HlcSchema,
+        // Per-field clocks (merge.ts): a field the schema does not name is refused, not dropped.
+        f: v.optional(
+          v.strictObject({
+            name: v.optional(HlcSchema),
+            price: v.optional(HlcSchema),
+            quantity: v.optional(HlcSchema),
+            url: v.optional(HlcSchema),
+            image: v.optional(HlcSchema),
+            variant: v.optional(HlcSchema),
+            data: v.optional(HlcSchema),
+          }),
+        ),
+      }),
+    ),
     v.check((lines) => Object.keys(lines).length <= MAX_SYNC_ENTRIES, `at most ${MAX_SYNC_ENTRIES} lines and tombstones`),
   ),
 });
