@@ -176,3 +176,18 @@ export const emptySync = (currency: string): SyncCart => ({ currency, currencyAt
  */
 export const boughtAt = (sync: SyncCart, at: number, clock: () => Hlc): SyncCart =>
   record(sync, { currency: sync.currency, lines: view(sync).lines.filter((l) => touched(sync.lines[l.id] as LineState)[0] > at) }, clock);
+
+/**
+ * The entries this device changed after clock reading `after` (its changes the account has not
+ * acknowledged yet): what it sends instead of its whole replica. A device's own changes carry its
+ * id in their clock readings, and its clock only goes forward, so this needs no list to be kept.
+ *
+ * @example
+ * socket.send(JSON.stringify({ t: "push", d: changedBy(replica, aid, acked), k: clock }));
+ */
+export function changedBy(cart: SyncCart, device: string, after: Hlc): SyncCart {
+  const mine = (at: Hlc) => at[2] === device && compareHlc(at, after) > 0;
+  const lines: Record<string, LineState> = {};
+  for (const [id, state] of Object.entries(cart.lines)) if (mine(state.at) || Object.values(state.f ?? {}).some(mine)) lines[id] = state;
+  return { currency: cart.currency, currencyAt: cart.currencyAt, lines };
+}
