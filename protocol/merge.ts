@@ -141,7 +141,7 @@ export function view(cart: SyncCart): Cart {
  * @example
  * const replica = record(stored, await cartback("getCart"), () => (clock = tick(clock, aid, Date.now())));
  */
-export function record(sync: SyncCart, after: Cart, clock: () => Hlc): SyncCart {
+export function record<S extends SyncCart>(sync: S, after: Cart, clock: () => Hlc): S {
   const lines = { ...sync.lines };
   const seen = new Set<string>();
   for (const line of after.lines) {
@@ -162,7 +162,8 @@ export function record(sync: SyncCart, after: Cart, clock: () => Hlc): SyncCart 
   }
   for (const [id, state] of Object.entries(lines)) if (!seen.has(id) && state.line) lines[id] = { at: clock(), pos: state.pos };
   const currencyChanged = after.currency !== sync.currency;
-  return { currency: after.currency, currencyAt: currencyChanged ? clock() : sync.currencyAt, lines };
+  // Whatever else the replica carries (a device's watermark, say) stays with it.
+  return { ...sync, currency: after.currency, currencyAt: currencyChanged ? clock() : sync.currencyAt, lines };
 }
 
 export const emptySync = (currency: string): SyncCart => ({ currency, currencyAt: ZERO, lines: {} });
@@ -174,7 +175,7 @@ export const emptySync = (currency: string): SyncCart => ({ currency, currencyAt
  * @example
  * const after = boughtAt(account, purchase.at, () => (clock = tick(clock, aid, Date.now())));
  */
-export const boughtAt = (sync: SyncCart, at: number, clock: () => Hlc): SyncCart =>
+export const boughtAt = <S extends SyncCart>(sync: S, at: number, clock: () => Hlc): S =>
   record(sync, { currency: sync.currency, lines: view(sync).lines.filter((l) => touched(sync.lines[l.id] as LineState)[0] > at) }, clock);
 
 /**
@@ -186,8 +187,33 @@ export const boughtAt = (sync: SyncCart, at: number, clock: () => Hlc): SyncCart
  * socket.send(JSON.stringify({ t: "push", d: changedBy(replica, aid, acked), k: clock }));
  */
 export function changedBy(cart: SyncCart, device: string, after: Hlc): SyncCart {
-  const mine = (at: Hlc) => at[2] === device && compareHlc(at, after) > 0;
   const lines: Record<string, LineState> = {};
-  for (const [id, state] of Object.entries(cart.lines)) if (mine(state.at) || Object.values(state.f ?? {}).some(mine)) lines[id] = state;
+  // A device's clock ticks past every reading it has seen, so a line with a change of its own the
+  // account has not acknowledged has that change as its latest reading.
+  for (const [id, state] of Object.entries(cart.lines)) {
+    const at = touched(state);
+    if (at[2] === device && compareHlc(at, after) > 0) lines[id] = state;
+  }
   return { currency: cart.currency, currencyAt: cart.currencyAt, lines };
+}
+
+/**
+ * A device takes what its account sent (after the account merged it, so every entry there holds
+ * all the account knows): the account's entries over the device's own, but for those the device
+ * changed since the account last acknowledged them (`mine`, see changedBy), which it keeps; they go
+ * up next and come back merged. Only the account merges, so a device needs no merge of its own,
+ * and it hears the account's states in the order the account had them (one socket, in order; the
+ * HTTP fallback never while a socket is open). `full`: `sent` is the whole account cart.
+ *
+ * @example
+ * replica = adopt(replica, message.d, message.full, changedBy(replica, aid, acked));
+ */
+export function adopt<R extends SyncCart>(replica: R, sent: SyncCart, full: boolean | undefined, mine: SyncCart): R {
+  const currency = compareHlc(replica.currencyAt, sent.currencyAt) > 0 ? replica : sent;
+  return {
+    ...replica,
+    currency: currency.currency,
+    currencyAt: currency.currencyAt,
+    lines: { ...(full ? {} : replica.lines), ...sent.lines, ...mine.lines },
+  };
 }

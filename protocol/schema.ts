@@ -239,19 +239,22 @@ export const SyncRequestSchema = v.object({
   consent: v.optional(v.boolean()),
 });
 
+/** A device's first message on its socket, and its body on `POST /v1/sync` when the socket cannot open. */
+export const SyncHelloSchema = v.object({
+  t: v.literal("hello"),
+  token: v.pipe(v.string(), v.maxLength(2048)),
+  aid: RandomId,
+  consent: v.optional(v.boolean()),
+  /** The number of the last account change this device has seen (0: none). */
+  w: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** This device's entries changed since the account last acknowledged them (all of them, the first time). */
+  d: SyncCartSchema,
+  /** The device's clock when it sent: the account hands it back once `d` is stored. */
+  k: ZeroOrHlc,
+});
+
 /** What a device sends on its socket (`GET /v1/sync/ws`): `hello` first, then `push`es. */
 export const SocketMessageSchema = v.variant("t", [
-  v.object({
-    t: v.literal("hello"),
-    token: v.pipe(v.string(), v.maxLength(2048)),
-    aid: RandomId,
-    consent: v.optional(v.boolean()),
-    /** The number of the last account change this device has seen (0: none). */
-    w: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    /** This device's entries changed since the account last acknowledged them (all of them, the first time). */
-    d: SyncCartSchema,
-    /** The device's clock when it sent: the account hands it back once `d` is stored. */
-    k: ZeroOrHlc,
-  }),
-  v.object({ t: v.literal("push"), d: SyncCartSchema, k: HlcSchema }),
+  SyncHelloSchema,
+  v.object({ t: v.literal("push"), d: SyncCartSchema, k: HlcSchema, b: v.optional(timestamp) }),
 ]);

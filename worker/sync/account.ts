@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
-import { boughtAt, emptySync, latest, type SyncCart, tick, view } from "../../protocol/merge";
+import { boughtAt, emptySync, type Hlc, latest, merge, type SyncCart, tick, view } from "../../protocol/merge";
 import { SocketMessageSchema } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { apply, emptyFeed, type Feed, missed } from "./feed";
@@ -25,6 +25,11 @@ interface AccountState {
 }
 
 export type SyncResult = { status: "ok"; cart: SyncCart; account: string; s: number } | { status: "retired" } | { status: "revoked" };
+
+/** What the account sends a device: the entries it missed or that changed, the number of the last
+ * change (its new watermark), its own clock reading handed back (`k`: its changes up to then are
+ * stored), `full` when `d` is the whole cart. */
+export type Heard = { t: "d"; d?: SyncCart; s: number; k?: Hlc; full?: boolean; account?: string };
 
 /** What a socket carries across hibernation (`serializeAttachment`): the object keeps nothing in memory. */
 interface Attachment {
@@ -125,8 +130,18 @@ export class Account extends DurableObject<Env> {
   private async take(
     state: AccountState,
     sent: SyncCart,
-    { ttlDays, dirty, except }: { ttlDays: number; dirty: boolean; except?: WebSocket },
+    { ttlDays, dirty, except, bought }: { ttlDays: number; dirty: boolean; except?: WebSocket; bought?: number },
   ) {
+    if (bought) {
+      // The device paid at `bought`, maybe before it ever held the account's lines: what the
+      // account held from before then was bought, so it goes (a line changed since stays).
+      const known = merge(state.cart, sent);
+      let clock = latest(known);
+      sent = merge(
+        sent,
+        boughtAt(known, bought, () => (clock = tick(clock, "order", Date.now()))),
+      );
+    }
     const now = Date.now();
     const feed = state.feed ?? emptyFeed();
     const applied = apply(state.cart, feed, sent, { now, ttlDays, updatedAt: state.updatedAt });
@@ -195,30 +210,50 @@ export class Account extends DurableObject<Env> {
       if (!device || device.revokedAt) return this.close(ws, Close.REVOKED);
       if (device.retiredAt) return this.close(ws, Close.RETIRED);
       const dirty = this.seen(state, a.aid, a.site.maxDevices, now, true) === true;
-      const { delta, dropped, cart, feed } = await this.take(state, parsed.d, { ttlDays: a.site.ttlDays, dirty, except: ws });
+      const { delta, dropped, cart, feed } = await this.take(state, parsed.d, {
+        ttlDays: a.site.ttlDays,
+        dirty,
+        except: ws,
+        bought: parsed.b,
+      });
       const s = (state.feed ?? feed).seq;
       this.send(ws, dropped ? { t: "d", d: cart, s, k: parsed.k, full: true } : { t: "d", ...(delta && { d: delta }), s, k: parsed.k });
       return;
     }
     if (a.aid) return this.close(ws, Close.INVALID); // one hello per socket
     const claims = await checkToken(this.env.DB, a.site, parsed.token);
+    if (ws.deserializeAttachment().aid) return this.close(ws, Close.INVALID); // a second hello sent meanwhile
     if (typeof claims === "string") return this.close(ws, claims === "other_site" ? Close.OTHER_SITE : Close.token(claims));
     const namespace = this.env.ACCOUNT as unknown as DurableObjectNamespace<Account>;
     // The socket was routed by the account id in its URL: the token must be this account's user.
     if (!namespace.idFromName(`${a.site.id}:${claims.userId}`).equals(this.ctx.id)) return this.close(ws, Close.OTHER_ACCOUNT);
     if (a.site.requireConsent && parsed.consent !== true) return this.close(ws, Close.CONSENT);
+    const answer = await this.hello(parsed, { ...a.site, socket: ws });
+    if (answer === "revoked") return this.close(ws, Close.REVOKED);
+    if (answer === "retired") return this.close(ws, Close.RETIRED);
+    this.send(ws, answer);
+  }
+
+  /**
+   * A device (re)connects, on its socket or over `POST /v1/sync`: its unacknowledged changes
+   * merged in, and what it missed since its watermark (the whole cart when the watermark cannot
+   * say, see feed.ts, or when entries it sent were dropped), with its clock reading handed back.
+   */
+  async hello(
+    { aid, w, d: sent, k, b: bought }: { aid: string; w: number; d: SyncCart; k: Hlc; b?: number },
+    { maxDevices, ttlDays, socket }: { maxDevices: number; ttlDays: number; socket?: WebSocket },
+  ): Promise<Heard | "retired" | "revoked"> {
     const state = await this.load();
-    const seen = this.seen(state, parsed.aid, a.site.maxDevices, now);
-    if (seen === "revoked") return this.close(ws, Close.REVOKED);
-    if (seen === "retired") return this.close(ws, Close.RETIRED);
-    a.aid = parsed.aid;
-    ws.serializeAttachment(a);
-    const applied = await this.take(state, parsed.d, { ttlDays: a.site.ttlDays, dirty: seen, except: ws });
+    const seen = this.seen(state, aid, maxDevices, Date.now());
+    if (seen === "revoked" || seen === "retired") return seen;
+    if (socket) {
+      const a = socket.deserializeAttachment() as Attachment;
+      socket.serializeAttachment({ ...a, aid });
+    }
+    const applied = await this.take(state, sent, { ttlDays, dirty: seen, except: socket, bought });
     const feed = state.feed ?? applied.feed;
-    // What the device missed since its watermark, its own entries merged; the whole cart when the
-    // watermark cannot say (see feed.ts), or when entries it sent were dropped.
-    const { d, full } = applied.dropped ? { d: state.cart, full: true } : missed(state.cart, feed, parsed.w);
-    this.send(ws, { t: "d", d, s: feed.seq, k: parsed.k, ...(full && { full }) });
+    const { d, full } = applied.dropped ? { d: state.cart, full: true } : missed(state.cart, feed, w);
+    return { t: "d", d, s: feed.seq, k, ...(full && { full }), account: this.ctx.id.toString() };
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { SiteKey, SyncRequestSchema } from "../../protocol/schema";
+import { SiteKey, SyncHelloSchema, SyncRequestSchema } from "../../protocol/schema";
 import { ApiError, requireConsent } from "../http/errors";
 import { type SiteEnv, siteRequest } from "../http/site";
 import { jsonBody } from "../http/validate";
@@ -31,11 +31,19 @@ const signedIn: MiddlewareHandler<SyncEnv, string, { out: { json: { token: strin
   await next();
 };
 
+const replicaBody = jsonBody(SyncRequestSchema, "invalid_sync", "the sync request does not match the protocol");
+const helloBody = jsonBody(SyncHelloSchema, "invalid_sync", "the sync request does not match the protocol");
+
 const authorised = [
   siteRequest({ maxBytes: MAX_SYNC_BYTES }),
-  jsonBody(SyncRequestSchema, "invalid_sync", "the sync request does not match the protocol"),
+  // The socket's hello over HTTP (the script's fallback, `t: "hello"`), or a whole replica (scripts from before sockets).
+  ((c, next) =>
+    ((c.var.json as { t?: unknown } | null)?.t === undefined ? replicaBody : helloBody)(c as never, next)) as typeof replicaBody,
   signedIn,
 ] as const;
+
+const RETIRED = ["device_retired", "this device was retired by a newer one: it keeps its cart as a guest cart"] as const;
+const REVOKED = ["device_revoked", "this device was signed out of the account"] as const;
 
 /**
  * `POST /v1/sync?site=KEY`: a signed-in device sends its replica of the account cart and gets the
@@ -50,14 +58,24 @@ const authorised = [
 export const sync = new Hono<SyncEnv>()
   .post("/v1/sync", ...authorised, async (c) => {
     const { site, userId } = c.var;
-    const request = c.req.valid("json");
+    const request = c.req.valid("json") as v.InferOutput<typeof SyncRequestSchema> | v.InferOutput<typeof SyncHelloSchema>;
+    if ("t" in request) {
+      // The socket's own message shape, both ways.
+      const answer = await accountStub(c.env, site.id, userId).hello(request, {
+        maxDevices: site.settings.maxDevices,
+        ttlDays: site.settings.cartTtlDays,
+      });
+      if (answer === "retired") throw new ApiError(409, ...RETIRED);
+      if (answer === "revoked") throw new ApiError(403, ...REVOKED);
+      return c.json(answer);
+    }
     const result = await accountStub(c.env, site.id, userId).sync({
       aid: request.aid,
       cart: request.cart,
       maxDevices: site.settings.maxDevices,
       ttlDays: site.settings.cartTtlDays,
     });
-    if (result.status === "revoked") throw new ApiError(403, "device_revoked", "this device was signed out of the account");
+    if (result.status === "revoked") throw new ApiError(403, ...REVOKED);
     return c.json(result);
   })
   .get("/v1/sync/ws", async (c) => {
