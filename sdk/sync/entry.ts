@@ -60,11 +60,14 @@ const keep = (replica: Replica) =>
 async function leave(why: string): Promise<void> {
   stopped = true;
   socket?.close();
-  warn("left the account:", why);
+  warn(why); // device_retired, device_revoked…: the code says why
   await transact((s) => {
     s.sync = s.account = undefined;
   });
 }
+
+/** The shop's cart; no cart yet reads as an empty one, the same way both times we look. */
+const current = async (currency: string) => ((await cartback("getCart")) as Cart | undefined) ?? { currency, lines: [] };
 
 /**
  * One step, always inside `serial`: the shop's cart as it is now recorded into the replica, then
@@ -74,8 +77,7 @@ async function leave(why: string): Promise<void> {
 async function step(heard?: Heard) {
   const { aid, account, sync, consent } = await transact((s) => s);
   if (!account || !aid || !allowed(consent) || stopped) return;
-  // No cart yet reads as an empty one, the same way both times we look.
-  const cart = ((await cartback("getCart")) as Cart | undefined) ?? { currency: sync?.currency ?? "EUR", lines: [] };
+  const cart = await current(sync?.currency ?? "EUR");
   let replica: Replica = sync ?? emptySync(cart.currency);
   // The clock goes past every reading seen, so this device's changes are its latest (changedBy).
   const seen = latest(replica);
@@ -96,7 +98,8 @@ async function step(heard?: Heard) {
   }
   await keep(replica);
   const shown = view(replica);
-  if (json(shown) !== json(cart)) {
+  // A change made meanwhile is never overwritten: its own step (onCart) comes next, and shows this.
+  if (json(shown) !== json(cart) && json(await current(cart.currency)) === json(cart)) {
     await cartback("setCart", shown);
     // For the connect file, where the shop connected its own cart: it hands this to the shop.
     dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: shown }));
@@ -118,7 +121,7 @@ const round = () =>
     const code = heard.error?.code ?? "";
     // Retired by a newer device or revoked: the cart stays here as a guest cart.
     if (/retired|revoked/.test(code)) return leave(code);
-    if (!res.ok) return warn("sync refused", res.status, code);
+    if (!res.ok) return warn("sync:", res.status, code);
     await step(heard);
     // Only the first time: once a socket failed, it is retried on its own backoff, not on every poll
     // (nor again and again, should an answer come without the account's id).
@@ -129,7 +132,7 @@ const round = () =>
 const push = () =>
   serial(async () => {
     // Never HTTP while a socket is open or opening: the device hears the account's states in order.
-    if (!socket) return round();
+    if (!socket) return void round(); // queued after this job: awaiting it here would wait on itself
     const now = await step();
     if (!live) return; // the hello's answer sends what is left
     // Lines changed here (a currency alone goes with the next line change). A purchase needs no
@@ -170,7 +173,7 @@ async function connect(): Promise<void> {
     // Retired by a sixth device (4409), revoked (4410), signed out elsewhere (4411) or the account
     // erased (4412): as over HTTP, the cart stays here as a guest cart.
     if (code > 4408 && code < 4413) return void leave(reason);
-    if (code > 4399) warn("sync refused", code, reason);
+    if (code > 4399) warn("sync:", reason);
     // Another account's id (the shopper changed): the fallback's next round, which runs while the
     // socket waits, learns this account's id, and the socket takes it. Jittered backoff, 1 s doubling to a minute: a collector restarting is not stampeded.
     setTimeout(connect, Math.min(60_000, 1000 * 2 ** tries++) * (0.5 + Math.random()));
@@ -180,7 +183,10 @@ async function connect(): Promise<void> {
 addEventListener(Signal.PURCHASED, (e) => {
   bought = (e as CustomEvent<number>).detail;
 });
-cartback("onCart", push);
+// Not the promise: the core awaits its listeners, and a step waits on setCart.
+cartback("onCart", () => {
+  push();
+});
 // Back in view: a socket now, if it was down (a pending retry finds it open and does nothing).
 document.addEventListener("visibilitychange", () => visible() && connect());
 // Told inside the core's sign-out, which drops the replica with the account in the same transaction.
