@@ -2,20 +2,35 @@
 import fc from "fast-check";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { boughtAt, compareHlc, emptySync, type Hlc, latest, merge, prune, record, type SyncCart, tick, view, ZERO } from "./merge";
+import {
+  boughtAt,
+  compareHlc,
+  emptySync,
+  type Hlc,
+  type LineState,
+  latest,
+  merge,
+  prune,
+  record,
+  type SyncCart,
+  tick,
+  touched,
+  view,
+  ZERO,
+} from "./merge";
 import { LineSchema, SyncCartSchema } from "./schema";
 import type { Cart } from "./types";
 
 const DEVICES = ["d0", "d1", "d2", "d3", "d4"];
 const IDS = ["tea", "mug", "kettle", "oolong"];
 
-type Edit = { type: "add" | "remove" | "qty"; device: number; id: string; qty: number; advance: number };
+type Edit = { type: "add" | "remove" | "qty" | "variant"; device: number; id: string; qty: number; advance: number };
 type Sync = { type: "sync"; from: number; to: number; times: number };
 type Step = Edit | Sync;
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
-    type: fc.constantFrom("add" as const, "remove" as const, "qty" as const),
+    type: fc.constantFrom("add" as const, "remove" as const, "qty" as const, "variant" as const),
     device: fc.integer({ min: 0, max: 4 }),
     id: fc.constantFrom(...IDS),
     qty: fc.integer({ min: 1, max: 5 }),
@@ -35,7 +50,9 @@ function run(steps: Step[]) {
   const replicas: SyncCart[] = DEVICES.map(() => emptySync("EUR"));
   const clocks: Hlc[] = DEVICES.map(() => ZERO);
   const walls = DEVICES.map((_, i) => 1_000_000 + i * 7); // each device's own, skewed wall clock
-  const changes: { id: string; at: Hlc; qty?: number }[] = [];
+  // Every change: its line, clock, the epoch it belongs to, and what it wrote (a whole write
+  // writes every field; an edit one field).
+  const changes: { id: string; at: Hlc; epoch: Hlc; whole: boolean; qty?: number; variant?: string | null }[] = [];
   for (const s of steps) {
     if (s.type === "sync") {
       for (let i = 0; i < s.times; i++) replicas[s.to] = merge(replicas[s.to] as SyncCart, replicas[s.from] as SyncCart);
@@ -54,18 +71,35 @@ function run(steps: Step[]) {
     if (s.type === "remove") {
       if (!existing) continue;
       after.lines = lines;
+    } else if (s.type === "variant") {
+      if (!existing) continue;
+      // A variant chosen, changed, or taken away (an optional field going is an edit too).
+      const { variant: _, ...rest } = existing;
+      const line = s.qty === 5 ? rest : { ...existing, variant: `v${s.qty}` };
+      after.lines = before.lines.map((l) => (l.id === s.id ? line : l));
     } else {
       const quantity = s.type === "add" ? (existing?.quantity ?? 0) + s.qty : s.qty;
-      const line = { id: s.id, name: s.id, price: 100, quantity };
+      const line = { ...(existing ?? { id: s.id, name: s.id, price: 100 }), quantity };
       after.lines = existing ? before.lines.map((l) => (l.id === s.id ? line : l)) : [...before.lines, line];
     }
     let last: Hlc | undefined;
+    const epochBefore = (replicas[d] as SyncCart).lines[s.id];
     replicas[d] = record(replicas[d] as SyncCart, after, () => {
       clocks[d] = tick(clocks[d] as Hlc, DEVICES[d] as string, walls[d] as number);
       last = clocks[d];
       return clocks[d] as Hlc;
     });
-    if (last) changes.push({ id: s.id, at: last, qty: s.type === "remove" ? undefined : after.lines.find((l) => l.id === s.id)?.quantity });
+    if (!last) continue;
+    const whole = s.type === "remove" || !existing;
+    const line = after.lines.find((l) => l.id === s.id);
+    changes.push({
+      id: s.id,
+      at: last,
+      epoch: whole ? last : (epochBefore?.at as Hlc),
+      whole,
+      ...(line && (whole || s.type !== "variant") && { qty: line.quantity }),
+      ...(line && (whole || s.type === "variant") && { variant: line.variant ?? null }),
+    });
   }
   return { replicas, changes };
 }
@@ -89,23 +123,59 @@ describe("merging carts across 5 devices (property tests)", () => {
     );
   });
 
-  it("keeps the last change of each line: a removal is never resurrected, a quantity never doubled", () => {
+  it("keeps the last write of each field in the line's last epoch: a removal is never resurrected, a quantity never doubled, and edits of different fields on different devices both survive", () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
         const { replicas, changes } = run(steps);
         const cart = view(reconnect(replicas)[0] as SyncCart);
+        const last = <T>(list: T[], at: (t: T) => Hlc) => list.sort((a, b) => compareHlc(at(a), at(b))).at(-1);
         for (const id of IDS) {
-          const last = changes
-            .filter((c) => c.id === id)
-            .sort((a, b) => compareHlc(a.at, b.at))
-            .at(-1);
+          const mine = changes.filter((c) => c.id === id);
+          const epoch = last(
+            mine.filter((c) => c.whole),
+            (c) => c.at,
+          );
           const line = cart.lines.find((l) => l.id === id);
-          if (!last || last.qty === undefined) expect(line).toBeUndefined();
-          else expect(line?.quantity).toBe(last.qty);
+          if (!epoch || epoch.qty === undefined) {
+            expect(line).toBeUndefined();
+            continue;
+          }
+          const inEpoch = mine.filter((c) => compareHlc(c.epoch, epoch.at) === 0);
+          const qty = last(
+            inEpoch.filter((c) => c.qty !== undefined),
+            (c) => c.at,
+          );
+          const variant = last(
+            inEpoch.filter((c) => c.variant !== undefined),
+            (c) => c.at,
+          );
+          expect(line?.quantity).toBe(qty?.qty);
+          expect(line?.variant ?? null).toBe(variant?.variant);
         }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("a quantity changed on one device and a variant on another, at the same time, both survive", () => {
+    const T = 1_700_000_000_000;
+    const base = record(emptySync("EUR"), { currency: "EUR", lines: [{ id: "tea", name: "tea", price: 100, quantity: 1 }] }, () => [
+      T,
+      0,
+      "d0",
+    ]);
+    const phone = record(base, { currency: "EUR", lines: [{ id: "tea", name: "tea", price: 100, quantity: 3 }] }, () => [T + 1, 0, "d1"]);
+    const laptop = record(base, { currency: "EUR", lines: [{ id: "tea", name: "tea", price: 100, quantity: 1, variant: "loose" }] }, () => [
+      T + 1,
+      0,
+      "d2",
+    ]);
+    for (const both of [merge(phone, laptop), merge(laptop, phone)])
+      expect(view(both).lines).toEqual([{ id: "tea", name: "tea", price: 100, quantity: 3, variant: "loose" }]);
+    // An old replica (no per-field clocks) still reads, and its whole-line writes still win by epoch.
+    const old: SyncCart = JSON.parse(JSON.stringify(base));
+    expect(view(merge(old, phone)).lines[0]?.quantity).toBe(3);
+    expect(v.parse(SyncCartSchema, JSON.parse(JSON.stringify(merge(phone, laptop))))).toEqual(merge(phone, laptop));
   });
 
   it("merge is commutative, associative and idempotent", () => {
@@ -205,7 +275,8 @@ describe("a line's data across devices", () => {
     expect(again).toEqual(answered);
     // A real change of a field is a change.
     const changed = record(answered, { currency: "EUR", lines: [{ ...theirs, data: { ...theirs.data, size: "L" } }] }, clock);
-    expect(changed.lines.tea?.at).not.toEqual(answered.lines.tea?.at);
+    expect(touched(changed.lines.tea as LineState)).not.toEqual(touched(answered.lines.tea as LineState));
+    expect(changed.lines.tea?.f).toEqual({ data: touched(changed.lines.tea as LineState) }); // that field alone
     expect(view(merge(answered, changed)).lines[0]?.data).toEqual({ color: "blue", gift: false, productId: "p-7", size: "L" });
   });
 });

@@ -207,7 +207,26 @@ export const SyncCartSchema = v.object({
   currency: Currency,
   currencyAt: ZeroOrHlc,
   lines: v.pipe(
-    v.record(text(MAX_ID_LENGTH), v.object({ line: v.optional(LineSchema), at: HlcSchema, pos: HlcSchema })),
+    v.record(
+      text(MAX_ID_LENGTH),
+      v.object({
+        line: v.optional(LineSchema),
+        at: HlcSchema,
+        pos: HlcSchema,
+        // Per-field clocks (merge.ts): a field the schema does not name is refused, not dropped.
+        f: v.optional(
+          v.strictObject({
+            name: v.optional(HlcSchema),
+            price: v.optional(HlcSchema),
+            quantity: v.optional(HlcSchema),
+            url: v.optional(HlcSchema),
+            image: v.optional(HlcSchema),
+            variant: v.optional(HlcSchema),
+            data: v.optional(HlcSchema),
+          }),
+        ),
+      }),
+    ),
     v.check((lines) => Object.keys(lines).length <= MAX_SYNC_ENTRIES, `at most ${MAX_SYNC_ENTRIES} lines and tombstones`),
   ),
 });
@@ -219,3 +238,23 @@ export const SyncRequestSchema = v.object({
   cart: SyncCartSchema,
   consent: v.optional(v.boolean()),
 });
+
+/** A device's first message on its socket, and its body on `POST /v1/sync` when the socket cannot open. */
+export const SyncHelloSchema = v.object({
+  t: v.literal("hello"),
+  token: v.pipe(v.string(), v.maxLength(2048)),
+  aid: RandomId,
+  consent: v.optional(v.boolean()),
+  /** The number of the last account change this device has seen (0: none). */
+  w: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** This device's entries changed since the account last acknowledged them (all of them, the first time). */
+  d: SyncCartSchema,
+  /** The device's clock when it sent: the account hands it back once `d` is stored. */
+  k: ZeroOrHlc,
+});
+
+/** What a device sends on its socket (`GET /v1/sync/ws`): `hello` first, then `push`es. */
+export const SocketMessageSchema = v.variant("t", [
+  SyncHelloSchema,
+  v.object({ t: v.literal("push"), d: SyncCartSchema, k: HlcSchema, b: v.optional(timestamp) }),
+]);

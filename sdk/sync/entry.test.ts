@@ -13,11 +13,27 @@ it("tells the connect file (if any) when it saved another device's cart", async 
   // The account's cart, as the collector answers it: a line another device added.
   const line = { id: "tea", name: "Green tea", price: 1250, quantity: 1 };
   const account = record(emptySync("EUR"), { currency: "EUR", lines: [line] }, () => [Date.now(), 0, "other-device"]);
+  // The account's answer to the hello sent over HTTP (the fallback): the whole cart, and the account's id.
+  const posted: unknown[] = [];
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (url: string) =>
-      String(url).includes("/v1/sync") ? Response.json({ status: "ok", cart: account }) : new Response("{}", { status: 202 }),
-    ),
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (!String(url).includes("/v1/sync")) return new Response("{}", { status: 202 });
+      posted.push(JSON.parse(String(init?.body)));
+      return Response.json({ t: "d", d: account, s: 3, k: [0, 0, ""], full: true, account: "account-id" });
+    }),
+  );
+  // The socket it opens next: no collector here, it never opens (the fallback keeps the cart).
+  const opened: string[] = [];
+  vi.stubGlobal(
+    "WebSocket",
+    class {
+      constructor(url: string) {
+        opened.push(url);
+      }
+      send() {}
+      close() {}
+    },
   );
   const heard = new Promise((resolve) => addEventListener("cartback:sync", (e) => resolve((e as CustomEvent).detail), { once: true }));
   // The file as the core loads it: its data- attributes and the core's transact on its element.
@@ -30,4 +46,8 @@ it("tells the connect file (if any) when it saved another device's cart", async 
   Object.defineProperty(document, "currentScript", { value: null, configurable: true });
   expect(await heard).toEqual({ currency: "EUR", lines: [line] });
   expect(await api.getCart()).toEqual({ currency: "EUR", lines: [line] });
+  // The hello went with the token in the body, never in a URL; the socket's URL has the account's id only.
+  expect(posted[0]).toMatchObject({ t: "hello", token: "v1.payload.signature", w: 0 });
+  await vi.waitFor(() => expect(opened).toEqual(["wss://collector.test/v1/sync/ws?site=pk_test&account=account-id"]));
+  expect(opened[0]).not.toContain("v1.payload");
 });

@@ -1,41 +1,57 @@
 // `cartback-sync.js`: loaded by cartback.js for signed-in shoppers only. Keeps this device's replica
-// of the account cart (protocol/merge.ts) beside the cart in the saved state (`sync`), and exchanges
-// it with the collector: on every change here, when the tab comes back, and every second while it is
-// visible. It reads and writes that state through the core's `transact`, handed over on this file's
-// script element (sdk/extras.ts): the core stays the one writer of the store.
-import { MAX_SYNC_ENTRIES } from "../../protocol/limits";
-import { boughtAt, emptySync, type Hlc, latest, prune, record, type SyncCart, tick, view } from "../../protocol/merge";
+// of the account cart (protocol/merge.ts) beside the cart in the saved state (`sync`), and keeps it
+// in step with the collector over one WebSocket per tab: up go only the entries this device changed
+// since the account last acknowledged them, down come the entries other devices changed (a
+// reconnect sends its watermark and gets what it missed). Where the socket cannot open, the whole
+// replica goes over `POST /v1/sync`: on a change, and every 15 s while the tab is visible. It reads
+// and writes the saved state through the core's `transact`, handed over on this file's script
+// element (sdk/extras.ts): the core stays the one writer of the store.
+import { adopt, changedBy, compareHlc, emptySync, type Hlc, latest, record, type SyncCart, tick, view, ZERO } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 import { gpcOn, mayShare } from "../consent";
 import { endpointOf, type Script, Signal } from "../extras";
 import type { Account } from "../storage";
 import { warn } from "../warn";
 
+/** The replica, and what this device knows of its account: its id (for the socket's address), the
+ * number of the last account change it has seen (`w`), and its own clock reading the account last
+ * acknowledged (`k`). */
+type Replica = SyncCart & { a?: string; w?: number; k?: Hlc };
+/** A message from the account (worker/sync/account.ts). */
+type Heard = { d?: SyncCart; s: number; k?: Hlc; full?: true; account?: string };
+
 type Queue = (...args: unknown[]) => unknown;
 const script = document.currentScript as Script;
 const data = script.dataset;
 const endpoint = endpointOf(script);
+const site = `?site=${data.site}`; // a site key is URL-safe (pk_ and word characters)
 const transact = script.transact;
 const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue }).cartback(...args) as Promise<unknown>;
-// Twice a second while visible: the other devices see a change within about a second (measured by
-// `npm run bench:sync`). A push over a hibernatable WebSocket would cost fewer requests.
-const INTERVAL = 500;
+/** The fallback's pace while visible, when the socket cannot open; else, a keep-alive, answered by
+ * the collector without waking the account (an auto-response). */
+const POLL = 15_000;
 
 // The account cart is personal data too: the same rule as the events.
 const allowed = (consent: boolean | undefined): unknown => mayShare(consent, data.consent === "required", data.gpc != null && gpcOn());
 
-let running = false;
-let again = false;
 let stopped = false;
 let clock: Hlc | undefined;
-// When this device last paid: the account's older lines were bought, whatever the server sends back.
+// When this device last paid: sent with its hello, the account drops the lines bought then, even
+// those this device never held (it may have paid before its first sync).
 let bought = 0;
-
-const post = (path: string, body: unknown) =>
-  fetch(`${endpoint}${path}?site=${encodeURIComponent(data.site ?? "")}`, { method: "POST", body: JSON.stringify(body) });
+let socket: WebSocket | undefined;
+/** The socket's hello was answered: changes go over it. */
+let live = false;
+let tries = 0;
+// Every read-modify-write of the replica, one after another: a message heard while the cart is
+// being recorded waits its turn, and nothing is overwritten.
+let chain: Promise<unknown> = Promise.resolve();
+const serial = (job: () => Promise<unknown>) => (chain = chain.then(job).catch(warn));
+const json = JSON.stringify;
+const visible = () => document.visibilityState === "visible";
 
 /** Saves this device's replica; only beside an account, so a round that ends after a sign-out leaves none. */
-const keep = (replica: SyncCart) =>
+const keep = (replica: Replica) =>
   transact((s) => {
     if (s.account) s.sync = replica;
   });
@@ -43,84 +59,142 @@ const keep = (replica: SyncCart) =>
 /** This device leaves the account: it stops syncing and keeps what it has as a guest cart. */
 async function leave(why: string): Promise<void> {
   stopped = true;
-  warn(`this device left the shared cart (${why}); the cart stays here`);
+  socket?.close();
+  warn(why); // device_retired, device_revoked…: the code says why
   await transact((s) => {
     s.sync = s.account = undefined;
   });
 }
 
-/** One exchange with the collector; never two at once, and never over a change made meanwhile. */
-async function round(): Promise<void> {
-  if (running || stopped) {
-    again = !stopped;
-    return;
-  }
-  running = true;
-  try {
-    const { aid, account, sync: stored, consent } = await transact((s) => s);
-    if (!account || !aid || !allowed(consent)) return;
-    // No cart yet reads as an empty one, the same way both times we look.
-    const current = async (): Promise<Cart> =>
-      ((await cartback("getCart")) as Cart | undefined) ?? { currency: stored?.currency ?? "EUR", lines: [] };
-    const before = await current();
-    let replica = stored ?? emptySync(before.currency);
-    clock ??= latest(replica);
-    replica = record(replica, before, () => {
-      clock = tick(clock as Hlc, aid, Date.now());
-      return clock;
-    });
-    // Removals pile up as tombstones: the oldest go beyond what a replica may hold, so the
-    // collector never refuses this device's cart for its size.
-    replica = prune(replica, replica, { before: 0, max: MAX_SYNC_ENTRIES });
-    await keep(replica);
-    const res = await post("/v1/sync", { token: account.token, aid, cart: replica, consent });
-    const body = (await res.json().catch(() => ({}))) as { status?: string; cart?: SyncCart; error?: { code: string } };
-    if (body.status === "retired" || body.error?.code === "device_revoked") return leave(body.status ?? "revoked");
-    if (!res.ok || !body.cart) return warn("sync refused", res.status, body.error?.code);
-    let merged = body.cart;
-    const latestSeen = latest(merged);
-    if (latestSeen[0] > (clock as Hlc)[0] || (latestSeen[0] === (clock as Hlc)[0] && latestSeen[1] > (clock as Hlc)[1])) clock = latestSeen;
-    if (bought) {
-      // Paid before this device ever held the account's lines: without this they would come back.
-      merged = boughtAt(merged, bought, () => {
-        clock = tick(clock as Hlc, aid, Date.now());
-        return clock;
-      });
+/** The shop's cart; no cart yet reads as an empty one, the same way both times we look. */
+const current = async (currency: string) => ((await cartback("getCart")) as Cart | undefined) ?? { currency, lines: [] };
+
+/**
+ * One step, always inside `serial`: the shop's cart as it is now recorded into the replica, then
+ * what the account sent (`heard`) taken in, saved once, and shown in the shop's cart if it
+ * changed it. Returns what a message needs, or nothing when this device does not sync.
+ */
+async function step(heard?: Heard) {
+  const { aid, account, sync, consent } = await transact((s) => s);
+  if (!account || !aid || !allowed(consent) || stopped) return;
+  const cart = await current(sync?.currency ?? "EUR");
+  let replica: Replica = sync ?? emptySync(cart.currency);
+  // The clock goes past every reading seen, so this device's changes are its latest (changedBy).
+  const seen = latest(replica);
+  if (!clock || compareHlc(seen, clock) > 0) clock = seen;
+  // Not pruned here: only this device's unacknowledged changes ever go up, and the account, which
+  // prunes, sends the whole cart to replace this replica whenever it dropped entries (feed.ts).
+  replica = record(replica, cart, () => (clock = tick(clock as Hlc, aid, Date.now())));
+  if (heard) {
+    // Everything this device changed up to the reading it sent (`k`, handed back in the order
+    // they went: one socket, or one request at a time) is stored, its purchase with it.
+    if (heard.k) {
+      replica.k = heard.k;
       bought = 0;
-      again = true;
     }
-    await keep(merged);
-    const now = await current();
-    // A change made while we were away goes in the next round, merged; it is never overwritten.
-    if (JSON.stringify(now) !== JSON.stringify(before)) again = true;
-    else if (JSON.stringify(view(merged)) !== JSON.stringify(before)) {
-      const cart = view(merged);
-      await cartback("setCart", cart);
-      // For the connect file, where the shop connected its own cart: it hands this to the shop.
-      dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: cart }));
-    }
-  } catch (e) {
-    warn("sync failed, will retry", e);
-  } finally {
-    running = false;
-    if (again) {
-      again = false;
-      setTimeout(round, 50);
-    }
+    replica = adopt(replica, heard.d ?? replica, heard.full, changedBy(replica, aid, replica.k ?? ZERO));
+    replica.w = heard.s;
+    replica.a = heard.account ?? replica.a;
   }
+  await keep(replica);
+  const shown = view(replica);
+  // A change made meanwhile is never overwritten: its own step (onCart) comes next, and shows this.
+  if (json(shown) !== json(cart) && json(await current(cart.currency)) === json(cart)) {
+    await cartback("setCart", shown);
+    // For the connect file, where the shop connected its own cart: it hands this to the shop.
+    dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: shown }));
+  }
+  return { aid, account, consent, replica, mine: changedBy(replica, aid, replica.k ?? ZERO), k: clock };
+}
+
+/** The socket's first message, and the fallback's body: the token, this device's unacknowledged changes, its watermark. */
+const hello = ({ aid, consent, replica, mine: d, k, account }: NonNullable<Awaited<ReturnType<typeof step>>>) =>
+  json({ t: "hello", token: account.token, aid, consent, w: replica.w ?? 0, d, k, b: bought || undefined });
+
+/** The fallback, `POST /v1/sync` with the socket's hello and its answer; it also learns the account's id for the socket. */
+const round = () =>
+  serial(async () => {
+    const now = await step();
+    if (!now) return;
+    const res = await fetch(`${endpoint}/v1/sync${site}`, { method: "POST", body: hello(now) });
+    const heard = (await res.json().catch(() => ({}))) as Heard & { error?: { code: string } };
+    const code = heard.error?.code ?? "";
+    // Retired by a newer device or revoked: the cart stays here as a guest cart.
+    if (/retired|revoked/.test(code)) return leave(code);
+    if (!res.ok) return warn("sync:", res.status, code);
+    await step(heard);
+    // Only the first time: once a socket failed, it is retried on its own backoff, not on every poll
+    // (nor again and again, should an answer come without the account's id).
+    if (!tries++) connect();
+  });
+
+/** Sends what this device changed since the account last acknowledged it; each push carries all of it. */
+const push = () =>
+  serial(async () => {
+    // Never HTTP while a socket is open or opening: the device hears the account's states in order.
+    if (!socket) return void round(); // queued after this job: awaiting it here would wait on itself
+    const now = await step();
+    if (!live) return; // the hello's answer sends what is left
+    // Lines changed here (a currency alone goes with the next line change). A purchase needs no
+    // word: a live socket gave this device every account line, and emptying the cart removed them.
+    if (Object.keys(now?.mine.lines ?? {}).length) socket?.send(json({ t: "push", d: now?.mine, k: now?.k }));
+  });
+
+/** Opens the tab's socket (once the account's id is known) and says hello with the token. */
+async function connect(): Promise<void> {
+  const { sync, account } = await transact((s) => s);
+  if (socket || !account) return;
+  const a = (sync as Replica | undefined)?.a;
+  if (!a) return void round();
+  const ws = new WebSocket(`${endpoint.replace(/^http/, "ws")}/v1/sync/ws${site}&account=${a}`);
+  socket = ws;
+  ws.onopen = () =>
+    serial(async () => {
+      const now = await step();
+      now ? ws.send(hello(now)) : ws.close();
+    });
+  ws.onmessage = ({ data: text }) =>
+    text !== "pong" &&
+    serial(async () => {
+      const heard = JSON.parse(text) as Heard;
+      if (ws !== socket || !(await step(heard))) return;
+      // The hello's answer: from now on changes go over the socket.
+      if (heard.k && !live) {
+        live = true;
+        tries = 0;
+        push();
+      }
+    });
+  ws.onclose = ({ code, reason }) => {
+    if (ws !== socket) return;
+    socket = undefined;
+    live = false;
+    if (stopped) return;
+    // Retired by a sixth device (4409), revoked (4410), signed out elsewhere (4411) or the account
+    // erased (4412): as over HTTP, the cart stays here as a guest cart.
+    if (code > 4408 && code < 4413) return void leave(reason);
+    if (code > 4399) warn("sync:", reason);
+    // Another account's id (the shopper changed): the fallback's next round, which runs while the
+    // socket waits, learns this account's id, and the socket takes it. Jittered backoff, 1 s doubling to a minute: a collector restarting is not stampeded.
+    setTimeout(connect, Math.min(60_000, 1000 * 2 ** tries++) * (0.5 + Math.random()));
+  };
 }
 
 addEventListener(Signal.PURCHASED, (e) => {
   bought = (e as CustomEvent<number>).detail;
 });
-cartback("onCart", () => round());
-addEventListener("focus", round);
-document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && round());
+// Not the promise: the core awaits its listeners, and a step waits on setCart.
+cartback("onCart", () => {
+  push();
+});
+// Back in view: a socket now, if it was down (a pending retry finds it open and does nothing).
+document.addEventListener("visibilitychange", () => visible() && connect());
 // Told inside the core's sign-out, which drops the replica with the account in the same transaction.
 addEventListener(Signal.SIGNED_OUT, (e) => {
   const { token, aid } = (e as CustomEvent<Account & { aid: string }>).detail;
   stopped = true;
-  post("/v1/sync/signout", { token, aid, cart: emptySync("EUR") }).catch(warn);
+  socket?.close();
+  fetch(`${endpoint}/v1/sync/signout${site}`, { method: "POST", body: json({ token, aid, cart: emptySync("EUR") }) }).catch(warn);
 });
-setInterval(() => document.visibilityState === "visible" && round(), INTERVAL);
-round();
+setInterval(() => (socket ? live && socket.send("ping") : visible() && round()), POLL);
+connect();

@@ -7,13 +7,24 @@ import { ORIGIN } from "./env";
 
 afterEach(closeBrowsers);
 
-/** A separate browser profile: another device. */
+/** A separate browser profile: another device. `sockets` counts the sync sockets it opened, `posts` its POST /v1/sync. */
 async function deviceBrowser() {
   const { context, page } = await freshBrowser();
+  const counts = { sockets: 0, posts: 0 };
+  page.on("websocket", (ws) => {
+    if (ws.url().includes("/v1/sync/ws")) counts.sockets++;
+    if (!process.env.DEBUG_SYNC) return;
+    console.log(`[ws] open ${ws.url()}`);
+    ws.on("framesent", (f) => console.log(`[ws] > ${String(f.payload).slice(0, 200)}`));
+    ws.on("framereceived", (f) => console.log(`[ws] < ${String(f.payload).slice(0, 200)}`));
+    ws.on("close", () => console.log("[ws] closed"));
+    ws.on("socketerror", (e) => console.log(`[ws] error ${e}`));
+  });
+  page.on("request", (r) => r.method() === "POST" && /\/v1\/sync\?/.test(r.url()) && counts.posts++);
   page.on("console", (m) => process.env.DEBUG_SYNC && console.log(`[page ${m.type()}] ${m.text()}`));
   page.on("response", (r) => process.env.DEBUG_SYNC && r.url().includes("sync") && console.log(`[net] ${r.status()} ${r.url()}`));
   await page.goto(`${ORIGIN}/demo/`);
-  return { context, page };
+  return { context, page, counts };
 }
 
 /** What the shop's backend does when its user signs in: sign a token, hand it to the script. */
@@ -40,9 +51,14 @@ it("two profiles signed in as one user share one cart, converge after offline ed
   await signIn(phone.page, user);
   await expect.poll(() => shownCart(phone.page), { timeout: 10_000 }).toEqual({ "green-tea-100g": 1 });
 
-  // A line added on one shows on the other.
+  // A line added on one shows on the other, pushed over the socket.
   await phone.page.click('[data-add="mug-blue"]');
   await expect.poll(() => shownCart(laptop.page), { timeout: 10_000 }).toEqual({ "green-tea-100g": 1, "mug-blue": 1 });
+  expect(laptop.counts.sockets).toBeGreaterThan(0);
+  // Idle and visible: no requests at all (the socket stays open; keep-alives only).
+  const posts = laptop.counts.posts + phone.counts.posts;
+  await laptop.page.waitForTimeout(3000);
+  expect(laptop.counts.posts + phone.counts.posts).toBe(posts);
 
   // Both offline, both edit, both back: the same merged cart on each.
   await laptop.context.setOffline(true);
@@ -78,3 +94,78 @@ it("two profiles signed in as one user share one cart, converge after offline ed
   await stranger.page.waitForTimeout(2500);
   expect(await shownCart(stranger.page)).toEqual({});
 }, 120_000);
+
+it("five profiles: an edit on one shows on the other four; a sixth retires the least recently seen, told over its socket", async () => {
+  const user = `five-${Date.now()}`;
+  const devices: Awaited<ReturnType<typeof deviceBrowser>>[] = [];
+  for (let i = 0; i < 5; i++) {
+    const d = await deviceBrowser();
+    await signIn(d.page, user);
+    devices.push(d);
+    // Sign-ins in order, so the first is the least recently seen.
+    await expect.poll(async () => d.counts.sockets, { timeout: 10_000 }).toBeGreaterThan(0);
+  }
+  await call(devices[2]?.page as import("playwright-core").Page, "addLine", { id: "kettle", name: "Kettle", price: 4500, quantity: 2 });
+  for (const d of devices) await expect.poll(() => shownCart(d.page), { timeout: 10_000 }).toEqual({ kettle: 2 });
+  // Quantity on one, variant on another, at once: both survive everywhere.
+  await Promise.all([
+    call(devices[0]?.page as import("playwright-core").Page, "updateLine", "kettle", { quantity: 3 }),
+    call(devices[4]?.page as import("playwright-core").Page, "updateLine", "kettle", { variant: "steel" }),
+  ]);
+  const lineOf = (page: import("playwright-core").Page) =>
+    call(page, "getCart").then((c) => (c as { lines: { id: string; quantity: number; variant?: string }[] }).lines);
+  for (const d of devices)
+    await expect
+      .poll(() => lineOf(d.page), { timeout: 10_000 })
+      .toEqual([expect.objectContaining({ id: "kettle", quantity: 3, variant: "steel" })]);
+  const sixth = await deviceBrowser();
+  await signIn(sixth.page, user);
+  await expect.poll(() => shownCart(sixth.page), { timeout: 10_000 }).toEqual({ kettle: 3 });
+  // The first device hears it on its socket, without a reload: it leaves and keeps its cart.
+  await expect
+    .poll(async () => (await savedState(devices[0]?.page as import("playwright-core").Page)).account, { timeout: 10_000 })
+    .toBeUndefined();
+  expect(await shownCart(devices[0]?.page as import("playwright-core").Page)).toEqual({ kettle: 3 });
+  for (const d of devices.slice(1)) expect((await savedState(d.page)).account?.userId).toBe(user);
+}, 180_000);
+
+it("a socket the server closes mid-edit, and a socket that never opens: nothing lost, nothing doubled", async () => {
+  const user = `cut-${Date.now()}`;
+  const laptop = await deviceBrowser();
+  const phone = await deviceBrowser();
+  // Between the phone and the collector: a relay the test can cut, as the collector restarting would.
+  const relays: { close: () => Promise<void> }[] = [];
+  await phone.page.routeWebSocket(/\/v1\/sync\/ws/, (ws) => {
+    ws.connectToServer();
+    // What the page sees when the collector restarts: 1012, the other side closed with it.
+    relays.push({ close: () => ws.close({ code: 1012, reason: "restarting" }) });
+  });
+  await signIn(laptop.page, user);
+  await signIn(phone.page, user);
+  await expect.poll(() => relays.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  await laptop.page.click('[data-add="green-tea-100g"]');
+  await expect.poll(() => shownCart(phone.page), { timeout: 10_000 }).toEqual({ "green-tea-100g": 1 });
+  // Edits on the phone, and the socket cut while they go.
+  const edits = [
+    call(phone.page, "updateLine", "green-tea-100g", { quantity: 4 }),
+    call(phone.page, "addLine", { id: "mug-blue", name: "Mug", price: 1200, quantity: 1 }),
+  ];
+  await relays.at(-1)?.close();
+  await Promise.all(edits);
+  await call(laptop.page, "addLine", { id: "kettle", name: "Kettle", price: 4500, quantity: 1 });
+  const merged = { "green-tea-100g": 4, "mug-blue": 1, kettle: 1 };
+  await expect.poll(() => shownCart(laptop.page), { timeout: 20_000 }).toEqual(merged);
+  await expect.poll(() => shownCart(phone.page), { timeout: 20_000 }).toEqual(merged);
+  expect(relays.length).toBeGreaterThan(1); // it reconnected
+
+  // A third device whose sockets never open: it falls back to POST /v1/sync and still converges.
+  const blocked = await deviceBrowser();
+  await blocked.page.routeWebSocket(/\/v1\/sync\/ws/, (ws) => ws.close({ code: 1006, reason: "blocked" }));
+  await signIn(blocked.page, user);
+  await expect.poll(() => shownCart(blocked.page), { timeout: 20_000 }).toEqual(merged);
+  await call(blocked.page, "removeLine", "kettle");
+  const after = { "green-tea-100g": 4, "mug-blue": 1 };
+  await expect.poll(() => shownCart(laptop.page), { timeout: 20_000 }).toEqual(after);
+  await expect.poll(() => shownCart(phone.page), { timeout: 20_000 }).toEqual(after);
+  expect(blocked.counts.posts).toBeLessThanOrEqual(4);
+}, 180_000);

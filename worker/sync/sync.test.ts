@@ -179,3 +179,21 @@ it("a site that requires consent syncs no account cart without it", async () => 
   expect(((await refused.json()) as ErrorBody).error.code).toBe("consent_required");
   expect((await syncCall({ ...body, consent: true }, strict.key)).status).toBe(200);
 });
+
+it("the site secret is cached, boundedly, and a token signed with a changed secret works at once", async () => {
+  const { cachedSecrets } = await import("./secrets");
+  const rotating = await seedSite(env.DB, [ORIGIN]);
+  const body = async (secret: string) => ({
+    token: await signShopperToken({ site: rotating.key, userId: "rotating", secret, expiresInSeconds: 600 }),
+    aid: randomId(),
+    cart: emptySync("EUR"),
+  });
+  expect((await syncCall(await body(`sk_${rotating.key}`), rotating.key)).status).toBe(200);
+  expect(cachedSecrets()).toBeGreaterThan(0);
+  expect(cachedSecrets()).toBeLessThanOrEqual(1000);
+  await env.DB.prepare("UPDATE sites SET secret = ? WHERE id = ?").bind("sk_rotated", rotating.id).run();
+  // The cached secret reads the new token as forged: checked once more against D1, it is good.
+  expect((await syncCall(await body("sk_rotated"), rotating.key)).status).toBe(200);
+  const forged = await syncCall(await body("sk_never_was"), rotating.key);
+  expect(((await forged.json()) as ErrorBody).error.code).toBe("token_forged");
+});
