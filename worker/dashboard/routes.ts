@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
+import { BUILTIN_COPY, LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
 import { droppedImageRows } from "../db/images";
 import { secretOf } from "../db/sites";
@@ -20,7 +21,7 @@ import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { hostAllowed, originHost } from "../sites/hosts";
-import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
+import { REASONS, type Reason, type Template } from "../sites/settings";
 import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
@@ -50,6 +51,7 @@ async function render(
   const search = c.req.query("q")?.slice(0, 254) ?? "";
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
+  const language = previewLanguage(c.req.query("language"), session.site);
   const [stats, orders, drops] = await Promise.all([
     computeStats(c.env.DB, session.site.id, range),
     interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
@@ -73,7 +75,7 @@ async function render(
       csrf: session.csrf,
       local: isLocalHost(c.req.url),
       notice,
-      preview: { reason, step },
+      preview: { reason, step, language },
       imageDrops,
     }),
     status,
@@ -86,8 +88,13 @@ async function previewCart(db: D1Database, site: number): Promise<Cart> {
   return cart ? { currency: cart.currency, lines: cart.lines } : SAMPLE;
 }
 
-function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string) {
+/** The preview's language: any built-in one the merchant picks, the site's default otherwise. */
+const previewLanguage = (value: string | undefined, site: Site): Language =>
+  (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : site.settings.defaultLanguage;
+
+function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string, language: Language) {
   return renderRecovery({
+    language,
     to,
     from: env.MAIL_FROM,
     messageId: `test-${crypto.randomUUID()}`,
@@ -121,8 +128,10 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
       body: form[`${r}.body`] ?? "",
       cta: form[`${r}.cta`] ?? "",
     };
-    const d = DEFAULT_TEMPLATES[r];
-    templates[r] = t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta ? undefined : t;
+    // The built-in copy of the default language, before or after this form changes it.
+    const builtIn = [site.settings.defaultLanguage, previewLanguage(form.defaultLanguage, site)].map((l) => BUILTIN_COPY[l].templates[r]);
+    const same = builtIn.some((d) => t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta);
+    templates[r] = same ? undefined : t;
   }
   const list = (name: string) => (form[name] ?? "").split(/\s+/).filter(Boolean);
   return {
@@ -140,6 +149,11 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
     replyTo: text("replyTo"),
     webhook: text("webhookUrl") ? { url: text("webhookUrl"), secret: form.webhookSecret ?? "" } : undefined,
     templates,
+    ...(form.defaultLanguage !== undefined && { defaultLanguage: form.defaultLanguage }),
+    ...(form.timeZone !== undefined && { timeZone: text("timeZone") }),
+    ...(form.quietStart !== undefined && {
+      quietHours: text("quietStart") || text("quietEnd") ? { start: form.quietStart ?? "", end: form.quietEnd ?? "" } : null,
+    }),
   };
 }
 
@@ -199,7 +213,9 @@ export const dashboard = new Hono<Dashboard>()
     const { session } = c.var;
     const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
     const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
-    const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, step, "preview@example.com");
+    const language = previewLanguage(c.req.query("language"), session.site);
+    const cart = await previewCart(c.env.DB, session.site.id);
+    const mail = previewMail(c.env, session.site, cart, reason, step, "preview@example.com", language);
     c.header("Content-Security-Policy", "default-src 'none'; img-src *; style-src 'unsafe-inline'; frame-ancestors 'self'");
     return c.html(mail.html);
   })
@@ -209,7 +225,9 @@ export const dashboard = new Hono<Dashboard>()
     const range = v.parse(RangeQuery, {});
     if (!to.success) return render(c, session, range, { ok: false, text: "Give an email address for the test." }, 422);
     const reason = (REASONS as readonly string[]).includes(form.reason ?? "") ? (form.reason as Reason) : "reminder";
-    const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, Number(form.step) || 0, to.output);
+    const language = previewLanguage(form.language, session.site);
+    const cart = await previewCart(c.env.DB, session.site.id);
+    const mail = previewMail(c.env, session.site, cart, reason, Number(form.step) || 0, to.output, language);
     await mailerFor(c.env, session.site.id).send({ ...mail, subject: `[Test] ${mail.subject}` });
     return render(c, session, range, { ok: true, text: `Test email sent to ${to.output}.` });
   });

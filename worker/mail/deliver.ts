@@ -1,4 +1,5 @@
 import { DAY_MS } from "../../protocol/limits";
+import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
 import { countDroppedImages } from "../db/images";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
@@ -81,7 +82,12 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   const link = { site_id: job.site, email: job.email, aid: verdict.aid, message_id: job.id, sequence_id: row.sequence_id };
   const restore = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expiresAt });
   const unsubscribe = await createLink(env.DB, { ...link, kind: "unsubscribe", expires_at: Date.now() + 5 * YEAR });
+  const { language, locale } = chooseLanguage(verdict.locale, site.settings.languages, site.settings.defaultLanguage);
   const mail = renderRecovery({
+    language,
+    locale,
+    timeZone: verdict.timeZone,
+    now: Date.now(),
     to: job.email,
     from,
     messageId: job.id,
@@ -101,7 +107,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   if (!last.send) return void (await markCancelled(env.DB, job.id, last.why));
   const { providerId } = await mailerFor(env, site.id).send(mail);
   const sentAt = Date.now();
-  await markSent(env.DB, job.id, sentAt, providerId, mail.subject);
+  await markSent(env.DB, job.id, sentAt, providerId, mail.subject, language);
   // Attribution opens at the send, not at the claim.
   await stub.sent(job.id, sentAt);
   await sendWebhook(env, job.site, site.settings, "message_sent", {
