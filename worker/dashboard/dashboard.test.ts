@@ -269,6 +269,24 @@ describe("languages in the dashboard", () => {
   });
 });
 
+describe("single-use codes in the dashboard", () => {
+  it("shows the pool and adds pasted codes, refusing a bad paste whole", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN], { incentive: { code: "STATIC", description: "10% off.", unique: true, lowAt: 5 } });
+    const cookie = await signIn(mine.key);
+    expect(await (await get("/dashboard", cookie)).text()).toContain("0 free, 0 given out: running low");
+    const csrf = await csrfOf(cookie);
+    expect((await post("/dashboard/codes", { codes: "A-1" }, cookie)).status).toBe(403);
+    const bad = await post("/dashboard/codes", { _csrf: csrf, codes: "A-1\n<b>\n" }, cookie);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("line 2");
+    const ok = await post("/dashboard/codes", { _csrf: csrf, codes: Array.from({ length: 8 }, (_, i) => `A-${i}`).join("\n") }, cookie);
+    expect(await ok.text()).toContain("8 codes added (0 already in the pool)");
+    const page = await (await get("/dashboard", cookie)).text();
+    expect(page).toContain("8 free, 0 given out");
+    expect(page).not.toContain("running low");
+  });
+});
+
 describe("the page", () => {
   it("answers bad dates with a clear 400", async () => {
     const cookie = await signIn(site.key);

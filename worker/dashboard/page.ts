@@ -49,6 +49,8 @@ export interface DashboardInput {
   preview: { reason: string; step: number; language: string };
   /** Product images left out of emails, by host and why (db/images.ts), still to fix. */
   imageDrops: ImageDropRow[];
+  /** The incentive's single-use code pool (db/codes.ts). */
+  pool: { available: number; claimed: number };
 }
 
 /** "3 images dropped: host cdn.example is not allowed", one line per host and why. */
@@ -106,6 +108,7 @@ ${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sen
 ${d.orders.map((o) => html`<tr><td>${formatMinute(o.abandonedAt)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
 </table></section>
 ${imageDropsSection(d.imageDrops)}
+${codesSection(d.pool, settings, csrf)}
 ${settingsForm(d.site, settings, csrf)}
 <section id="preview"><h2>Preview</h2>
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
@@ -122,6 +125,15 @@ ${settingsForm(d.site, settings, csrf)}
   );
 }
 
+/** The code pool: what is left, and an upload. Codes are used when the incentive is `unique`. */
+function codesSection(pool: { available: number; claimed: number }, s: SiteSettings, csrf: Html): Html {
+  const low = s.incentive?.unique && pool.available <= s.incentive.lowAt;
+  return html`<section id="codes"><h2>Single-use codes</h2>
+<p class="${low ? "errors" : "muted"}">${pool.available} free, ${pool.claimed} given out${s.incentive?.unique ? (low ? ": running low" : "") : ". Not in use: the incentive is one static code (set unique in the merchant API)."}</p>
+<form method="post" action="/dashboard/codes">${csrf}<label for="codes-upload">Add codes (one per line, or CSV with the code first)</label><textarea id="codes-upload" name="codes" rows="4"></textarea>
+<button type="submit">Add codes</button></form></section>`;
+}
+
 function settingsForm(site: Site, s: SiteSettings, csrf: Html): Html {
   return html`<section id="settings"><h2>Settings</h2><form method="post" action="/dashboard/settings">${csrf}
 <div class="grid2"><div>
@@ -135,6 +147,7 @@ ${[0, 1, 2, 3, 4].map(
 <label for="incentiveCode">Incentive code</label><input id="incentiveCode" name="incentiveCode" value="${s.incentive?.code ?? ""}" placeholder="none">
 <label for="incentiveDescription">Incentive, in words</label><input id="incentiveDescription" name="incentiveDescription" value="${s.incentive?.description ?? ""}" style="width:100%">
 <label for="incentiveHours">Incentive valid for (hours)</label><input id="incentiveHours" name="incentiveHours" type="number" min="1" value="${s.incentive?.expiresInHours ?? ""}">
+<label style="font-weight:normal"><input type="checkbox" name="incentiveUnique" ${s.incentive?.unique ? "checked" : ""}> A single-use code per shopper from the pool (the code above when it is empty)</label>
 </div><div>
 <label for="notifyEmail">Tell me about each interrupted order at</label><input id="notifyEmail" name="notifyEmail" type="email" value="${s.notifyEmail ?? ""}" style="width:100%">
 <label for="replyTo">Replies go to</label><input id="replyTo" name="replyTo" type="email" value="${s.replyTo ?? ""}" style="width:100%">

@@ -4,6 +4,7 @@ import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { BUILTIN_COPY, LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
+import { addCodes, poolCounts } from "../db/codes";
 import { droppedImageRows } from "../db/images";
 import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
@@ -20,6 +21,7 @@ import {
 import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
+import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
 import { REASONS, type Reason, type Template } from "../sites/settings";
 import { findSite, type Site } from "../sites/sites";
@@ -52,10 +54,11 @@ async function render(
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
-  const [stats, orders, drops] = await Promise.all([
+  const [stats, orders, drops, pool] = await Promise.all([
     computeStats(c.env.DB, session.site.id, range),
     interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
     droppedImageRows(c.env.DB, session.site.id),
+    poolCounts(c.env.DB, session.site.id),
   ]);
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
@@ -77,6 +80,7 @@ async function render(
       notice,
       preview: { reason, step, language },
       imageDrops,
+      pool,
     }),
     status,
   );
@@ -143,7 +147,14 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
     holdoutPercent: num("holdoutPercent"),
     requireConsent: form.requireConsent === "on",
     incentive: text("incentiveCode")
-      ? { code: text("incentiveCode"), description: text("incentiveDescription") ?? "", expiresInHours: num("incentiveHours") }
+      ? {
+          // What the form does not show (the pool's fallback and low mark) is kept.
+          ...(site.settings.incentive && { whenPoolEmpty: site.settings.incentive.whenPoolEmpty, lowAt: site.settings.incentive.lowAt }),
+          code: text("incentiveCode"),
+          description: text("incentiveDescription") ?? "",
+          expiresInHours: num("incentiveHours"),
+          unique: form.incentiveUnique === "on",
+        }
       : undefined,
     notifyEmail: text("notifyEmail"),
     replyTo: text("replyTo"),
@@ -208,6 +219,15 @@ export const dashboard = new Hono<Dashboard>()
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
+  })
+  /** Single-use incentive codes, pasted one per line or as CSV: the merchant API's upload. */
+  .post("/dashboard/codes", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    const codes = parseCodes(form.codes ?? "");
+    if (!codes.ok) return render(c, session, range, { ok: false, text: "No codes were added.", issues: codes.issues }, 422);
+    const { added } = await addCodes(c.env.DB, session.site.id, codes.codes, Date.now(), session.site.settings.incentive?.lowAt ?? 20);
+    return render(c, session, range, { ok: true, text: `${added} codes added (${codes.codes.length - added} already in the pool).` });
   })
   .get("/dashboard/preview", dashboardSession({ signedOut: (c) => errorPage(c, 401, "Sign in to the dashboard first.") }), async (c) => {
     const { session } = c.var;

@@ -1,17 +1,19 @@
 import { DAY_MS } from "../../protocol/limits";
 import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
+import { claimCode, markPoolLow, poolCounts } from "../db/codes";
 import { countDroppedImages } from "../db/images";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
 import { createLink } from "../links/tokens";
 import { retryDelay } from "../queue/retry";
 import { templateOf } from "../recovery/reasons";
 import { shopperStub } from "../recovery/shopper";
-import { siteById } from "../sites/sites";
+import type { Reason } from "../sites/settings";
+import { type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
-import { droppedImages, fromHeader, renderMerchantNotice, renderRecovery } from "./render";
+import { droppedImages, fromHeader, offersIncentive, renderMerchantNotice, renderPoolLow, renderRecovery } from "./render";
 
 const YEAR = 365 * DAY_MS;
 
@@ -83,6 +85,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   const restore = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expiresAt });
   const unsubscribe = await createLink(env.DB, { ...link, kind: "unsubscribe", expires_at: Date.now() + 5 * YEAR });
   const { language, locale } = chooseLanguage(verdict.locale, site.settings.languages, site.settings.defaultLanguage);
+  const settings = await withOwnCode(env, site, templateOf(verdict.reason), verdict.step, row.sequence_id, shop, from);
   const mail = renderRecovery({
     language,
     locale,
@@ -93,7 +96,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     messageId: job.id,
     shop,
     origins: site.origins,
-    settings: site.settings,
+    settings,
     reason: templateOf(verdict.reason),
     step: verdict.step,
     name: verdict.name,
@@ -122,4 +125,29 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   await countDroppedImages(env.DB, site.id, droppedImages({ origins: site.origins, settings: site.settings, cart }), sentAt).catch((e) =>
     console.error(`mail ${job.id}: dropped images not counted:`, e instanceof Error ? e.message : e),
   );
+}
+
+/**
+ * The settings a message is rendered with: for a site with a code pool, the sequence's own code
+ * in place of the static one when this message offers the incentive (taken now, or the one it
+ * took at an earlier step); an empty pool leaves the static code or, per `whenPoolEmpty`, no
+ * incentive. The merchant is told once when the pool runs low.
+ */
+async function withOwnCode(env: Env, site: Site, reason: Reason, step: number, sequenceId: string, shop: string, from: string) {
+  const incentive = site.settings.incentive;
+  if (!incentive?.unique || !offersIncentive(site.settings, reason, step)) return site.settings;
+  const now = Date.now();
+  const code = await claimCode(env.DB, site.id, sequenceId, now);
+  if (await markPoolLow(env.DB, site.id, incentive.lowAt, now)) {
+    const notifyEmail = site.settings.notifyEmail;
+    const { available } = await poolCounts(env.DB, site.id);
+    console.warn(`site ${site.id}: ${available} incentive codes left`);
+    if (notifyEmail) {
+      await mailerFor(env, site.id)
+        .send(renderPoolLow({ id: `pool-low-${site.id}-${now}`, to: notifyEmail, from, shop, available }))
+        .catch((e) => console.error(`site ${site.id}: pool-low notice not sent:`, e instanceof Error ? e.message : e));
+    }
+  }
+  if (code) return { ...site.settings, incentive: { ...incentive, code } };
+  return incentive.whenPoolEmpty === "none" ? { ...site.settings, incentive: undefined } : site.settings;
 }

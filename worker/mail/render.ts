@@ -289,3 +289,16 @@ export function renderMerchantNotice(input: {
   );
   return { id: input.id, to: input.to, from: input.from, subject, html, text, headers: {} };
 }
+
+/**
+ * The merchant's notice that the incentive's code pool runs low (sent once until it is filled).
+ *
+ * @example
+ * renderPoolLow({ id: "pool-low-1-…", to: "owner@shop.example", from, shop: "Tea & Kettle", available: 19 });
+ */
+export function renderPoolLow(input: { id: string; to: string; from: string; shop: string; available: number }): Mail {
+  const shop = plainText(input.shop);
+  const subject = `${shop}: ${input.available} incentive codes left`;
+  const text = `${input.available} single-use incentive codes are left in ${shop}'s pool. Upload more in the dashboard or with POST /v1/sites/KEY/codes; when none are left, messages use the fallback the settings name (whenPoolEmpty).`;
+  return { id: input.id, to: input.to, from: input.from, subject, html: plainEmail(mailHtml`<p>${text}</p>`), text, headers: {} };
+}

@@ -107,6 +107,13 @@ export const SettingsSchema = v.object({
       description: text(200),
       /** The code's validity, stated in the email. */
       expiresInHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24 * 30))),
+      /** Each sequence gets its own single-use code from the site's pool (the merchant API's
+       * `/codes`), kept for its later steps; `code` is then the fallback. */
+      unique: v.optional(v.boolean(), false),
+      /** With an empty pool: the static `code`, or no incentive at all. */
+      whenPoolEmpty: v.optional(v.picklist(["static", "none"]), "static"),
+      /** The merchant is told once when this few free codes are left. */
+      lowAt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000)), 20),
     }),
   ),
   /** The merchant's own copy in the site's default language (a reason without one gets the built-in copy). */
