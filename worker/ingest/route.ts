@@ -82,6 +82,9 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
 export function whereabouts(request: Request): { locale?: string; timeZone?: string } {
   const preferences = parsePreferences(request.headers.get("accept-language") ?? undefined);
   const cf = (request as { cf?: { timezone?: unknown } }).cf;
-  const timeZone = validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined);
+  // A local collector's `cf` is a placeholder (wrangler dev gives every request America/Chicago):
+  // on loopback no zone is read, and the site's applies.
+  const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(new URL(request.url).hostname);
+  const timeZone = local ? undefined : validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined);
   return { ...(preferences.length && { locale: preferences.join(",") }), ...(timeZone && { timeZone }) };
 }

@@ -125,6 +125,7 @@ export const links = new Hono<Links>()
           messageId: link.message_id,
           sequenceId: link.sequence_id,
           email: link.email,
+          channel: "email",
         });
       }
     }

@@ -119,6 +119,10 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     email: job.email,
     step: verdict.step,
     reason: verdict.reason,
+    // The channel the message went by: email is the only one the collector sends itself, so an
+    // SMS or a call centre can hang off these events and tell its own from the collector's.
+    channel: "email",
+    language,
   });
   // What the shopper did not see, for the dashboard: counted once per email sent, last, and never
   // at the cost of the delivery (a redelivery of a sent message stops before this).

@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Batch } from "../../protocol/types";
 import { count, eventually, ORIGIN, randomId, seedSite } from "../test/helpers";
 import { deliver, MINUTE, messagesOf } from "../test/recovery";
@@ -63,8 +63,12 @@ const page = (url: string, init?: RequestInit) =>
 
 describe("the shopper's language, from the browser to the pages", () => {
   it("a Spanish browser gets a Spanish email, money the Spanish way, and Spanish link and unsubscribe pages", async () => {
-    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const site = await seedSite(env.DB, [ORIGIN], {
+      ...settings,
+      webhook: { url: "https://hooks.shop.example/c", secret: "s".repeat(16) },
+    });
     const email = "ana.es@example.com";
+    const webhooks = vi.spyOn(env.WEBHOOKS, "send");
     await abandonAs(site.key, email, { language: "es-ES,es;q=0.9,en;q=0.8", timeZone: "Europe/Madrid" });
     const row = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE email = ?").bind(email).first();
     expect(row).toEqual({ locale: "es-ES,es,en", time_zone: "Europe/Madrid" });
@@ -74,6 +78,12 @@ describe("the shopper's language, from the browser to the pages", () => {
     expect(mail?.text).toContain("Té verde: 1 × 1234,56\u00a0€");
     expect(mail?.text).toContain("Recibes este correo porque empezaste un pedido en Té & Tetera.");
     expect(await env.DB.prepare("SELECT language FROM messages WHERE email = ?").bind(email).first("language")).toBe("es");
+    // The message_sent webhook says by which channel and in which language.
+    const sent = webhooks.mock.calls
+      .map(([job]) => job as { type: string; data: Record<string, unknown> })
+      .find((j) => j.type === "message_sent");
+    expect(sent?.data).toMatchObject({ channel: "email", language: "es", email });
+    webhooks.mockRestore();
 
     const restore = await page(linkOf(mail?.text ?? "", "r"));
     const waiting = await restore.text();
