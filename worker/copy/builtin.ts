@@ -5,7 +5,12 @@
 // Portugal), not translated word for word from the English. Placeholders in `{{…}}` are filled
 // in by the mail and page code; everything filled in is escaped where it is shown.
 
-/** The languages with built-in copy, as BCP 47 primary language subtags. */
+/**
+ * The languages with built-in copy, as BCP 47 primary language subtags.
+ *
+ * @example
+ * LANGUAGES.includes("es"); // true
+ */
 export const LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl"] as const;
 export type Language = (typeof LANGUAGES)[number];
 

@@ -81,7 +81,12 @@ export const markSent = (db: D1Database, id: string, at: number, providerId: str
     .bind(at, providerId ?? null, subject, language ?? null, id)
     .run();
 
-/** The language a message was written in, or null (sent before languages, or not sent). */
+/**
+ * The language a message was written in, or null (sent before languages, or not sent).
+ *
+ * @example
+ * await messageLanguage(env.DB, link.message_id); // "es"
+ */
 export const messageLanguage = (db: D1Database, id: string | null) =>
   db.prepare("SELECT language FROM messages WHERE id = ?").bind(id).first<string | null>("language");
 

@@ -7,7 +7,12 @@ import { clockMinutes, type QuietHours } from "../sites/settings";
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-/** Minutes after local midnight on the wall clock of `timeZone` at `at` (UTC for a zone Intl does not know). */
+/**
+ * Minutes after local midnight on the wall clock of `timeZone` at `at` (UTC for a zone Intl does not know).
+ *
+ * @example
+ * wallMinutes(Date.UTC(2026, 0, 14, 22, 30), "Europe/Madrid"); // 1410 (23:30)
+ */
 export function wallMinutes(at: number, timeZone: string): number {
   let format = formats.get(timeZone);
   if (!format) {

@@ -1,6 +1,11 @@
 import * as v from "valibot";
 
-/** One upload holds at most this many codes. */
+/**
+ * One upload holds at most this many codes.
+ *
+ * @example
+ * if (codes.length > MAX_CODES_PER_UPLOAD) refuse();
+ */
 export const MAX_CODES_PER_UPLOAD = 10_000;
 
 /** A code as a shopper types it: the static code's rule (settings.ts). */
@@ -35,7 +40,12 @@ export function parseCodes(body: string): { ok: true; codes: string[] } | { ok: 
   return issues.length ? { ok: false, issues: issues.slice(0, 20) } : { ok: true, codes: [...codes] };
 }
 
-/** The JSON form of an upload, `{ "codes": ["TEA-1", …] }`, as the text form. */
+/**
+ * The JSON form of an upload, `{ "codes": ["TEA-1", …] }`, checked as the text form once joined.
+ *
+ * @example
+ * v.parse(CodesJsonSchema, { codes: ["TEA-1", "TEA-2"] });
+ */
 export const CodesJsonSchema = v.strictObject({
   codes: v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(MAX_CODES_PER_UPLOAD)),
 });

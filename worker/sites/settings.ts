@@ -36,7 +36,12 @@ const TemplatesSchema = v.partial(
 const LanguageSchema = v.picklist(LANGUAGES, `must be one of ${LANGUAGES.join(", ")}`);
 /** A wall-clock time, `HH:MM` on a 24-hour clock. */
 const clock = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time like 21:00"));
-/** Minutes after midnight of an `HH:MM`. */
+/**
+ * Minutes after midnight of an `HH:MM`.
+ *
+ * @example
+ * clockMinutes("21:30"); // 1290
+ */
 export const clockMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const QuietHoursSchema = v.pipe(
   v.object({ start: clock, end: clock }),
