@@ -7,7 +7,13 @@ import { buildScript } from "./build.mjs";
 import { createSite } from "./site.mjs";
 import { wrangler } from "./wrangler.mjs";
 
-export const DEMO_SITE = { key: "pk_demo_local", secret: "sk_demo_local_only_not_secret", name: "Demo shop" };
+export const DEMO_SITE = {
+  key: "pk_demo_local",
+  secret: "sk_demo_local_only_not_secret",
+  // What the local demo's platform webhooks are signed with (README: Webhooks from the platform).
+  platformSecret: "pws_demo_local_only_not_secret",
+  name: "Demo shop",
+};
 
 /** The demo site for a collector on `port`: allowed on the local origins, its recovery links
  * landing on the demo shop the collector serves at /demo/ (else they land on the collector's own

@@ -31,6 +31,7 @@ export function createSite({
   origins,
   key = token("pk", 16),
   secret = token("sk", 32),
+  platformSecret = token("pws", 32),
   settings = {},
   upsert = false,
   where = ["--local"],
@@ -40,7 +41,10 @@ export function createSite({
   // json_set, not json_patch: a null (quiet hours off) must be stored, not read as "remove".
   const fields = Object.entries(settings).map(([k, v]) => `${sql(`$.${k}`)}, json(${sql(JSON.stringify(v))})`);
   const merged = fields.length ? `json_set(sites.settings, ${fields.join(", ")})` : "sites.settings";
-  const conflict = upsert ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name, settings = ${merged}` : "";
+  // The platform secret given is restored (the demo's is documented, and tests sign with it).
+  const conflict = upsert
+    ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name, settings = ${merged}, platform_secret = excluded.platform_secret`
+    : "";
   wrangler(
     [
       "d1",
@@ -48,11 +52,11 @@ export function createSite({
       "DB",
       ...where,
       "--command",
-      `INSERT INTO sites (key, secret, name, origins, settings, created_at) VALUES (${sql(key)}, ${sql(secret)}, ${sql(name)}, ${sql(list)}, ${sql(JSON.stringify(settings))}, ${Date.now()})${conflict}`,
+      `INSERT INTO sites (key, secret, platform_secret, name, origins, settings, created_at) VALUES (${sql(key)}, ${sql(secret)}, ${sql(platformSecret)}, ${sql(name)}, ${sql(list)}, ${sql(JSON.stringify(settings))}, ${Date.now()})${conflict}`,
     ],
     { quiet: true },
   );
-  return { key, secret, origins: JSON.parse(list) };
+  return { key, secret, platformSecret, origins: JSON.parse(list) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -79,6 +83,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`Created site "${values.name}"
   site key (public, for data-site): ${site.key}
   secret (the merchant's; shown once, keep it safe): ${site.secret}
+  platform webhook secret (for WooCommerce's webhook form; shown once; on Shopify set Shopify's own instead): ${site.platformSecret}
   allowed origins: ${site.origins.join(", ")}`);
   } else if (positionals[0] === "list") {
     wrangler(["d1", "execute", "DB", ...where, "--command", "SELECT id, key, name, origins, created_at FROM sites ORDER BY id"]);

@@ -62,6 +62,15 @@ describe("the cart API", () => {
     expect(line?.image).toBe(new URL("img/tea.png", location.href).href);
   });
 
+  it("keeps a line's data, keys sorted, through a change of quantity", async () => {
+    const cb = await load();
+    await cb.addLine({ ...tea, data: { size: "M", color: "azul", productId: "p-7", inStock: true } });
+    await cb.updateLine(tea.id, { quantity: 3 });
+    const line = (await cb.getCart())?.lines[0];
+    expect(line?.quantity).toBe(3);
+    expect(JSON.stringify(line?.data)).toBe('{"color":"azul","inStock":true,"productId":"p-7","size":"M"}');
+  });
+
   it("keeps only the known fields of a line", async () => {
     const cb = await load();
     await cb.addLine({ ...tea, secretMargin: 42 } as typeof tea);
@@ -86,6 +95,15 @@ describe("the cart API", () => {
     ["an identify with a bad email", (cb) => cb.identify({ email: "ana@" })],
     ["a purchase without an order id", (cb) => cb.purchase({ orderId: "", total: 100 })],
     ["a purchase with a fractional total", (cb) => cb.purchase({ orderId: "o1", total: 1.5 })],
+    ["line data nested", (cb) => cb.addLine({ ...tea, data: { size: { eu: 42 } } as never })],
+    [
+      "line data with 17 keys",
+      (cb) => cb.addLine({ ...tea, data: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i])) }),
+    ],
+    ["line data over 1 KB", (cb) => cb.addLine({ ...tea, data: { note: "é".repeat(520) } })],
+    ["line data with a lone surrogate", (cb) => cb.addLine({ ...tea, data: { size: "M\ud800" } })],
+    ["line data with a __proto__ key", (cb) => cb.addLine({ ...tea, data: JSON.parse('{"__proto__":"x"}') })],
+    ["line data in an update", (cb) => cb.updateLine("mug", { data: { weight: Number.NaN } })],
   ];
 
   for (const [what, call] of invalid) {

@@ -9,6 +9,7 @@ import { links } from "./links/routes";
 import { deliverMail, recordUndeliverable } from "./mail/deliver";
 import type { MailJob } from "./mail/job";
 import { merchant } from "./merchant/routes";
+import { hooks } from "./platforms/routes";
 import { privacy } from "./privacy/routes";
 import { wakeForgottenShoppers } from "./recovery/sweep";
 import { purgeExpired } from "./retention/purge";
@@ -25,6 +26,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/v1/events", ingest)
   .route("/", links)
   .route("/", merchant)
+  .route("/", hooks)
   .route("/", stats)
   .route("/", privacy)
   .route("/", sync)

@@ -51,6 +51,22 @@ export interface DashboardInput {
   imageDrops: ImageDropRow[];
   /** The incentive's single-use code pool (db/codes.ts). */
   pool: { available: number; claimed: number };
+  /** The platform webhooks: whether a secret is set, and the URLs to paste in the platform's admin. */
+  platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
+}
+
+/** Where to point Shopify's and WooCommerce's order webhooks, and the secret they sign with. */
+function platformSection(p: DashboardInput["platform"], csrf: Html): Html {
+  return html`<section id="platform"><h2>Webhooks from the platform</h2>
+<p>Shopify (topics <code>orders/create</code> and <code>orders/paid</code>, JSON): <code>${p.urls.shopify}</code><br>
+WooCommerce (topics <code>order.created</code> and <code>order.updated</code>, API v3): <code>${p.urls.woocommerce}</code></p>
+<p>${p.secretSet ? "A platform webhook secret is set." : html`<b>No platform webhook secret yet:</b> the collector refuses every platform webhook until one is set.`}</p>
+<form method="post" action="/dashboard/platform-secret" style="display:inline">${csrf}<input type="hidden" name="action" value="generate">
+<button type="submit" class="secondary">${p.secretSet ? "Replace it with a new random secret" : "Generate a secret"}</button></form>
+<span class="muted">for WooCommerce's webhook form; shown once, and the old one stops working.</span>
+<form method="post" action="/dashboard/platform-secret">${csrf}<input type="hidden" name="action" value="set">
+<label for="platformSecret">Or set the key Shopify signs with (Settings → Notifications → Webhooks: "Your webhooks will be signed with …")</label>
+<input id="platformSecret" name="secret" autocomplete="off" style="width:100%"> <button type="submit">Set secret</button></form></section>`;
 }
 
 /** "3 images dropped: host cdn.example is not allowed", one line per host and why. */
@@ -109,6 +125,7 @@ ${d.orders.map((o) => html`<tr><td>${formatMinute(o.abandonedAt)}</td><td>${o.em
 </table></section>
 ${imageDropsSection(d.imageDrops)}
 ${codesSection(d.pool, settings, csrf)}
+${platformSection(d.platform, csrf)}
 ${settingsForm(d.site, settings, csrf)}
 <section id="preview"><h2>Preview</h2>
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">

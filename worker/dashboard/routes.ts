@@ -6,6 +6,7 @@ import { BUILTIN_COPY, LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
 import { addCodes, poolCounts } from "../db/codes";
 import { droppedImageRows } from "../db/images";
+import { platformSecretOf, savePlatformSecret } from "../db/platforms";
 import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
 import {
@@ -21,6 +22,7 @@ import {
 import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
+import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
 import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
 import { REASONS, type Reason, type Template } from "../sites/settings";
@@ -54,11 +56,12 @@ async function render(
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
-  const [stats, orders, drops, pool] = await Promise.all([
+  const [stats, orders, drops, pool, platformSecret] = await Promise.all([
     computeStats(c.env.DB, session.site.id, range),
     interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
     droppedImageRows(c.env.DB, session.site.id),
     poolCounts(c.env.DB, session.site.id),
+    platformSecretOf(c.env.DB, session.site.id),
   ]);
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
@@ -81,6 +84,7 @@ async function render(
       preview: { reason, step, language },
       imageDrops,
       pool,
+      platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
     }),
     status,
   );
@@ -228,6 +232,31 @@ export const dashboard = new Hono<Dashboard>()
     if (!codes.ok) return render(c, session, range, { ok: false, text: "No codes were added.", issues: codes.issues }, 422);
     const { added } = await addCodes(c.env.DB, session.site.id, codes.codes, Date.now(), session.site.settings.incentive?.lowAt ?? 20);
     return render(c, session, range, { ok: true, text: `${added} codes added (${codes.codes.length - added} already in the pool).` });
+  })
+  /** Generates a platform webhook secret (shown once, in the notice) or sets the platform's own (Shopify's signing key). */
+  .post("/dashboard/platform-secret", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    if (form.action === "generate") {
+      const secret = newPlatformSecret();
+      await savePlatformSecret(c.env.DB, session.site.id, secret);
+      return render(c, session, range, {
+        ok: true,
+        text: `New platform webhook secret, shown this once: ${secret} (paste it into the platform's webhook form; the previous one no longer works).`,
+      });
+    }
+    const secret = v.safeParse(PlatformSecret, form.secret ?? "");
+    if (!secret.success) {
+      return render(
+        c,
+        session,
+        range,
+        { ok: false, text: "Nothing was saved.", issues: describeIssues(secret.issues).map((i) => ({ ...i, path: "secret" })) },
+        422,
+      );
+    }
+    await savePlatformSecret(c.env.DB, session.site.id, secret.output);
+    return render(c, session, range, { ok: true, text: "Platform webhook secret set." });
   })
   .get("/dashboard/preview", dashboardSession({ signedOut: (c) => errorPage(c, 401, "Sign in to the dashboard first.") }), async (c) => {
     const { session } = c.var;

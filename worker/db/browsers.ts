@@ -4,7 +4,9 @@
 
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
+import { refKey } from "../../protocol/refs";
 import type { Cart, CartbackEvent, Line, MomentKind } from "../../protocol/types";
+import { lateRefStatement, refStatement } from "./platforms";
 import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS } from "./schema";
 
 export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
@@ -112,7 +114,11 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
     case "moment":
       return []; // kept in events; the shopper's Durable Object derives the reason from it
     case "ref":
-      return []; // kept in events until the platform webhooks read them
+      // Where the platform's order webhook, which names the token, finds this browser.
+      return [
+        refStatement(db, site, event.id, event.platform, refKey(event.ref), aid),
+        lateRefStatement(db, site, event.platform, refKey(event.ref), aid),
+      ];
     case "purchase": {
       // An upsert, not an update: a purchase that arrives before its cart (a retried batch, or
       // events out of time order) must still win over that older cart when it comes.

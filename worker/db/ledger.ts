@@ -43,11 +43,16 @@ export const stopSequence = (db: D1Database, id: string, why: StopReason, at: nu
 export const completeSequence = (db: D1Database, id: string) =>
   db.prepare("UPDATE sequences SET status = 'completed' WHERE id = ? AND status = 'active'").bind(id).run();
 
-/** Credits an order to a sequence, once: true when this call did it. */
+/**
+ * Credits an order to a sequence, once: true when this call did it. An order already credited to
+ * another sequence of the site is not credited again: a platform's order can reach two persons
+ * (the order's email and the browser's, when they differ), and the revenue must count once.
+ */
 export async function creditSequence(db: D1Database, id: string, order: PaidOrder): Promise<boolean> {
   const result = await db
     .prepare(
-      "UPDATE sequences SET recovered_order_id = ?, recovered_value = ?, recovered_at = ? WHERE id = ? AND recovered_order_id IS NULL",
+      `UPDATE sequences SET recovered_order_id = ?1, recovered_value = ?2, recovered_at = ?3 WHERE id = ?4 AND recovered_order_id IS NULL
+         AND NOT EXISTS (SELECT 1 FROM sequences s WHERE s.site_id = sequences.site_id AND s.recovered_order_id = ?1)`,
     )
     .bind(order.orderId, order.total, order.at, id)
     .run();

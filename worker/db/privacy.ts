@@ -40,7 +40,7 @@ const marks = (values: string[]) =>
 
 /** Every row about the shopper, table by table (events with their data parsed). */
 export async function exportRows(db: D1Database, site: number, { aids, emails }: Identity) {
-  const [shoppers, carts, events, orders, sequences, messages, suppressed] = await db.batch([
+  const [shoppers, carts, events, orders, sequences, messages, suppressed, refs] = await db.batch([
     db.prepare(`SELECT * FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`SELECT * FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db
@@ -52,6 +52,9 @@ export async function exportRows(db: D1Database, site: number, { aids, emails }:
     db
       .prepare(`SELECT email, created_at, source FROM suppressions WHERE site_id = ? AND lower(email) IN (${marks(emails)})`)
       .bind(site, ...list(emails)),
+    db
+      .prepare(`SELECT platform, ref, aid, at FROM platform_refs WHERE site_id = ? AND aid IN (${marks(aids)}) ORDER BY at`)
+      .bind(site, ...list(aids)),
   ]);
   return {
     shoppers: shoppers?.results,
@@ -61,6 +64,7 @@ export async function exportRows(db: D1Database, site: number, { aids, emails }:
     sequences: sequences?.results,
     messages: messages?.results,
     suppressed: suppressed?.results,
+    platformRefs: refs?.results,
   };
 }
 
@@ -73,6 +77,7 @@ export async function eraseRows(db: D1Database, site: number, { aids, emails }: 
     db.prepare(`DELETE FROM events WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`DELETE FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`DELETE FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
+    db.prepare(`DELETE FROM platform_refs WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     // The shop keeps its own orders; ours only tie them to this shopper's browsers.
     db.prepare(`UPDATE orders SET aid = NULL WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`DELETE FROM messages WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
@@ -80,6 +85,6 @@ export async function eraseRows(db: D1Database, site: number, { aids, emails }: 
     db.prepare(`DELETE FROM links WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
     db.prepare(`DELETE FROM dev_outbox WHERE site_id = ? AND lower("to") IN (${marks(emails)})`).bind(site, ...list(emails)),
   ]);
-  const [events, carts, shoppers, , messages, sequences] = results.map((r) => r.meta.changes);
-  return { shoppers, carts, events, sequences, messages };
+  const [events, carts, shoppers, platformRefs, , messages, sequences] = results.map((r) => r.meta.changes);
+  return { shoppers, carts, events, sequences, messages, platformRefs };
 }

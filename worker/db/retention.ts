@@ -14,7 +14,7 @@ export async function purgeSite(db: D1Database, site: number, cutoff: number, no
   // Shoppers whose last event is older than the cutoff and who have no live cart.
   const gone = `SELECT aid FROM events WHERE site_id = ?1 GROUP BY aid HAVING max(at) <= ?2
     AND aid NOT IN (SELECT aid FROM carts WHERE site_id = ?1 AND expires_at > ?3)`;
-  const [, events, carts, shoppers] = await db.batch([
+  const [, refs, events, carts, shoppers] = await db.batch([
     db
       // Per day and stage, the shoppers who first reached it that day; per day and step also
       // "rank:" (the sum of the step's positions in those shoppers' checkouts) and "ranked:"
@@ -36,6 +36,8 @@ export async function purgeSite(db: D1Database, site: number, cutoff: number, no
          ON CONFLICT (site_id, day, stage) DO UPDATE SET shoppers = shoppers + excluded.shoppers`,
       )
       .bind(site, cutoff, now),
+    // A browser's platform tokens go with its events: nothing else can match a webhook to it.
+    db.prepare(`DELETE FROM platform_refs WHERE site_id = ?1 AND aid IN (${gone})`).bind(site, cutoff, now),
     db.prepare(`DELETE FROM events WHERE site_id = ?1 AND aid IN (${gone})`).bind(site, cutoff, now),
     db.prepare("DELETE FROM carts WHERE site_id = ? AND expires_at <= ?").bind(site, now),
     db
@@ -48,5 +50,26 @@ export async function purgeSite(db: D1Database, site: number, cutoff: number, no
       )
       .bind(site),
   ]);
-  return { events: events?.meta.changes ?? 0, carts: carts?.meta.changes ?? 0, shoppers: shoppers?.meta.changes ?? 0 };
+  return {
+    events: events?.meta.changes ?? 0,
+    carts: carts?.meta.changes ?? 0,
+    shoppers: shoppers?.meta.changes ?? 0,
+    refs: refs?.meta.changes ?? 0,
+  };
+}
+
+/**
+ * Forgets platform webhook receipts taken before `before`, on every site, and the tokens the
+ * orders of that time named: a platform stops redelivering long before (Shopify within 48 hours),
+ * a browser reports its token long before, and what a delivery did stays in its rows.
+ *
+ * @example
+ * await forgetReceipts(env.DB, now - 30 * DAY_MS); // 120
+ */
+export async function forgetReceipts(db: D1Database, before: number): Promise<number> {
+  const [receipts] = await db.batch([
+    db.prepare("DELETE FROM platform_receipts WHERE received_at < ?").bind(before),
+    db.prepare("DELETE FROM platform_order_refs WHERE at < ?").bind(before),
+  ]);
+  return receipts?.meta.changes ?? 0;
 }

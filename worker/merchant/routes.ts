@@ -2,13 +2,15 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { MAX_ID_LENGTH, MAX_TOTAL } from "../../protocol/limits";
 import { Currency, EmailAddress, RandomId, text } from "../../protocol/schema";
-import { emailOfBrowser, recordServerOrder } from "../db/browsers";
+import { emailOfBrowser } from "../db/browsers";
 import { addCodes, poolCounts } from "../db/codes";
 import { recentMessages } from "../db/ledger";
+import { platformSecretOf, savePlatformSecret } from "../db/platforms";
 import { type Merchant, merchantOnly } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { jsonBody, valid } from "../http/validate";
-import { shopperStub } from "../recovery/shopper";
+import { hookUrls, newPlatformSecret, PlatformSecretBody } from "../platforms/secret";
+import { reportOrder } from "../recovery/orders";
 import { CodesJsonSchema, parseCodes } from "../sites/codes";
 import { updateSettings } from "../sites/update";
 import { accountStub } from "../sync/account";
@@ -63,12 +65,29 @@ export const merchant = new Hono<Merchant>()
     const order = c.req.valid("json");
     const paidAt = order.paidAt ?? Date.now();
     const email = order.email ?? (order.aid && (await emailOfBrowser(c.env.DB, site.id, order.aid))) ?? undefined;
-    await recordServerOrder(c.env.DB, site.id, { ...order, at: paidAt });
-    if (email) {
-      await shopperStub(c.env, site.id, email).order(site.id, email, { orderId: order.orderId, total: order.total, at: paidAt }, order.aid);
-    }
-    return c.json({ recorded: true, followedUp: Boolean(email) }, 201);
+    const told = await reportOrder(c.env, site.id, { ...order, at: paidAt }, email ? [email] : []);
+    return c.json({ recorded: true, followedUp: told > 0 }, 201);
   })
+  /** Whether the site has a platform webhook secret (never the secret), and the webhook URLs to paste. */
+  .get("/v1/sites/:key/platform-secret", async (c) => {
+    const secret = await platformSecretOf(c.env.DB, c.var.site.id);
+    return c.json({ set: Boolean(secret), urls: hookUrls(c.env.PUBLIC_URL, c.var.site.key) });
+  })
+  /** A new random platform webhook secret, answered this once (for WooCommerce's webhook form); the old one stops working. */
+  .post("/v1/sites/:key/platform-secret", async (c) => {
+    const secret = newPlatformSecret();
+    await savePlatformSecret(c.env.DB, c.var.site.id, secret);
+    return c.json({ secret, urls: hookUrls(c.env.PUBLIC_URL, c.var.site.key) }, 201);
+  })
+  /** The platform's own signing key (Shopify makes its own): `{ secret }`. */
+  .put(
+    "/v1/sites/:key/platform-secret",
+    jsonBody(PlatformSecretBody, "invalid_platform_secret", "send { secret } with the key the platform signs its webhooks with"),
+    async (c) => {
+      await savePlatformSecret(c.env.DB, c.var.site.id, c.req.valid("json").secret);
+      return c.json({ set: true, urls: hookUrls(c.env.PUBLIC_URL, c.var.site.key) });
+    },
+  )
   /** A signed-in shopper's devices, most recently seen first. */
   .get("/v1/sites/:key/users/:userId/devices", async (c) => {
     const devices = await accountStub(c.env, c.get("site").id, c.req.param("userId")).devices();

@@ -1,16 +1,23 @@
 import { DAY_MS } from "../../protocol/limits";
 import { forgetDroppedImages } from "../db/images";
-import { purgeSite } from "../db/retention";
+import { forgetReceipts, purgeSite } from "../db/retention";
 import { allSites } from "../sites/sites";
 
 /** A host that dropped no image for this long is no longer listed on the dashboard. */
 export const IMAGE_DROPS_DAYS = 30;
+
+/** A platform webhook delivery is remembered this long (its redeliveries are answered without acting). */
+export const RECEIPTS_DAYS = 30;
 
 /** What one run of the retention job removed. */
 export interface Purged {
   carts: number;
   events: number;
   shoppers: number;
+  /** Platform tokens (which browser had which Shopify cart) of the shoppers purged. */
+  refs: number;
+  /** Platform webhook receipts forgotten. */
+  receipts: number;
 }
 
 /**
@@ -24,20 +31,23 @@ export interface Purged {
  * Per site it is one D1 batch, so a run that stops half-way leaves nothing half-folded.
  * Recovery sequences and messages stay: they are the merchant's record of what was sent and
  * what came back (erasable per shopper through the privacy API). The counts of images left out
- * of emails forget a host 30 days after its last drop.
+ * of emails forget a host 30 days after its last drop. A browser's platform tokens go with its
+ * events; platform webhook receipts are forgotten 30 days after they came.
  *
  * @example
- * await purgeExpired(env.DB, Date.now()); // { carts: 12, events: 340, shoppers: 9 }
+ * await purgeExpired(env.DB, Date.now()); // { carts: 12, events: 340, shoppers: 9, refs: 4, receipts: 30 }
  */
 export async function purgeExpired(db: D1Database, now: number): Promise<Purged> {
-  const total: Purged = { carts: 0, events: 0, shoppers: 0 };
+  const total: Purged = { carts: 0, events: 0, shoppers: 0, refs: 0, receipts: 0 };
   for (const site of await allSites(db)) {
     const cutoff = now - site.settings.cartTtlDays * DAY_MS;
-    const { events, carts, shoppers } = await purgeSite(db, site.id, cutoff, now);
+    const { events, carts, shoppers, refs } = await purgeSite(db, site.id, cutoff, now);
     total.events += events;
     total.carts += carts;
     total.shoppers += shoppers;
+    total.refs += refs;
   }
   await forgetDroppedImages(db, now - IMAGE_DROPS_DAYS * DAY_MS);
+  total.receipts = await forgetReceipts(db, now - RECEIPTS_DAYS * DAY_MS);
   return total;
 }
