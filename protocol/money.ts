@@ -87,3 +87,23 @@ export const toMajor = (minor: number, currency: string): number => minor / 10 *
  * majorText(1050, "EUR"); // "10.50"
  */
 export const majorText = (minor: number, currency: string): string => toMajor(minor, currency).toFixed(exponentOf(currency));
+
+/**
+ * An integer amount a platform counts in `decimals` decimal places (WooCommerce's
+ * `currency_minor_unit`, Shopify's hundredths) in the currency's own minor units, by moving
+ * digits, not by multiplying: fewer decimals than the platform's round half up. Undefined unless
+ * `amount` is a non-negative integer (or a string of its digits).
+ *
+ * @example
+ * rescale("1999", 2, "EUR"); // 1999
+ * rescale(150000, 2, "JPY"); // 1500
+ * rescale("1234", 2, "KWD"); // 12340
+ */
+export function rescale(amount: string | number, decimals: number, currency: string): number | undefined {
+  const digits = String(amount);
+  if (!/^\d+$/.test(digits) || !Number.isInteger(decimals) || decimals < 0) return undefined;
+  const shift = exponentOf(currency) - decimals;
+  if (shift >= 0) return Number(digits + "0".repeat(shift));
+  const padded = digits.padStart(1 - shift, "0");
+  return Number(padded.slice(0, shift)) + (Number(padded[padded.length + shift]) >= 5 ? 1 : 0);
+}

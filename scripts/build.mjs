@@ -18,7 +18,37 @@ export const entries = {
   restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
   connect: { in: `${root}sdk/connect/entry.ts`, out: `${out}/public/cartback-connect.js`, format: "iife" },
   connectEsm: { in: `${root}sdk/connect/index.ts`, out: `${out}/public/cartback-connect.mjs`, format: "esm" },
+  shopify: { in: `${root}sdk/platforms/shopify.ts`, out: `${out}/public/cartback-shopify.js`, format: "iife" },
+  woocommerce: { in: `${root}sdk/platforms/woocommerce.ts`, out: `${out}/public/cartback-woocommerce.js`, format: "iife" },
+  ga4: { in: `${root}sdk/platforms/ga4.ts`, out: `${out}/public/cartback-ga4.js`, format: "iife" },
+  ref: { in: `${root}sdk/platforms/ref-entry.ts`, out: `${out}/public/cartback-ref.js`, format: "iife" },
+  auto: { in: `${root}sdk/platforms/auto.ts`, out: `${out}/public/cartback-auto.js`, format: "iife" },
 };
+
+/** The Shopify Custom Pixel the merchant pastes: readable, not minified, its settings on top. */
+export const pixel = { in: `${root}sdk/platforms/pixel-entry.ts`, out: `${root}examples/shopify/pixel.js` };
+export const PIXEL_BANNER = [
+  "// Cartback's Custom Pixel for Shopify: paste this file into Settings → Customer events → Add custom pixel.",
+  "// Set your site key and collector below; keep the rest as it is (built from sdk/platforms/pixel.ts).",
+  'const CARTBACK_SITE = "pk_live_REPLACE_ME";',
+  'const CARTBACK_ENDPOINT = "https://cartback.example.com";',
+].join("\n");
+
+/** Builds the pixel; `write: false` returns its text instead (the unit test compares them). */
+export async function buildPixel({ write = true } = {}) {
+  const result = await build({
+    entryPoints: [pixel.in],
+    outfile: pixel.out,
+    bundle: true,
+    format: "iife",
+    target: "es2020",
+    legalComments: "none",
+    banner: { js: PIXEL_BANNER },
+    write,
+    logLevel: "warning",
+  });
+  return write ? undefined : result.outputFiles[0].text;
+}
 
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */
 const serverEntry = { in: `${root}server/token.ts`, out: `${out}/server/token.mjs` };
@@ -48,6 +78,7 @@ export async function buildScript({ demo = true } = {}) {
     target: "es2022",
     logLevel: "warning",
   });
+  await buildPixel();
   // Type declarations for `import { createCartback } from "cartback"`.
   const tsc = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", `${root}sdk/tsconfig.build.json`], { stdio: "inherit" });
   if (tsc.status !== 0) throw new Error("emitting the SDK's type declarations failed");

@@ -16,6 +16,11 @@ export const BUDGETS = {
   restore: 1024,
   connect: 2048,
   connectEsm: 2048,
+  shopify: 2048,
+  woocommerce: 2048,
+  ga4: 2048,
+  ref: 1024,
+  auto: 512,
 };
 const LABELS = {
   tag: "`cartback.js` (script tag, every page)",
@@ -26,6 +31,11 @@ const LABELS = {
   restore: "`cartback-restore.js` (a recovery link's cart, pages opened from an email only)",
   connect: "`cartback-connect.js` (the shop's own cart, pages that call `connect` only)",
   connectEsm: "`cartback-connect.mjs` (the shop's own cart, ES module)",
+  shopify: '`cartback-shopify.js` (Shopify storefronts, `data-platform="shopify"`)',
+  woocommerce: '`cartback-woocommerce.js` (WooCommerce shops, `data-platform="woocommerce"`)',
+  ga4: '`cartback-ga4.js` (shops that push GA4 ecommerce events, `data-platform="ga4"`)',
+  ref: "`cartback-ref.js` (a platform's cart token for its order webhook, Shopify and WooCommerce pages only)",
+  auto: '`cartback-auto.js` (picks one of the three, `data-platform="auto"`)',
 };
 
 export async function measure() {

@@ -1,10 +1,9 @@
 import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL, MOMENT_KINDS } from "../protocol/limits";
-import type { Cart, CartAction, CartbackEvent, Line, MomentKind } from "../protocol/types";
+import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
 import { Signal } from "./extras";
-import { randomId } from "./id";
-import { createSender, enqueue } from "./outbox";
+import { createSender, emitter } from "./outbox";
 import { type State, transact } from "./storage";
 import { warn } from "./warn";
 
@@ -84,8 +83,6 @@ export interface Cartback {
   onRestore(listener: (restored: Restored) => void): void;
 }
 
-type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<E, "id" | "at"> : never) : never;
-
 /**
  * The client without the recovery-link code, which only a page opened from an email needs: the
  * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it.
@@ -118,9 +115,7 @@ export function createClient(options: CartbackOptions): Cartback {
     return s.cart || { currency: options.currency as string, lines: [] };
   };
 
-  const emit = (s: State, event: NewEvent): void => {
-    if (!gpc && s.consent !== false) enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
-  };
+  const emit = emitter(gpc);
 
   // A shop's listener that throws must not break the client, nor surface as our error.
   const tell = (targets: Iterable<CartListener>): void => {

@@ -13,6 +13,10 @@ export enum Signal {
   PURCHASED = "cartback:purchase",
   /** The sync file tells the connect file it saved another device's cart here: the `Cart`. */
   SYNCED = "cartback:sync",
+  /** A platform adapter tells `cartback-ref.js` its cart or checkout token: `[platform, token]`. */
+  REF = "cartback:ref",
+  /** `cartback-ref.js` is listening: an adapter tells it again the token it last saw. */
+  REF_READY = "cartback:ref-ready",
 }
 
 /**

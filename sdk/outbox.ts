@@ -1,5 +1,6 @@
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "../protocol/limits";
 import type { CartbackEvent } from "../protocol/types";
+import { randomId } from "./id";
 import { known, type Outbox, type State, transact } from "./storage";
 import { need, warn } from "./warn";
 
@@ -43,6 +44,25 @@ export function enqueue(box: Outbox, event: CartbackEvent): void {
   }
   if (dropped) warn("outbox full, dropped", dropped);
 }
+
+/** An event as a caller makes it: the outbox gives it its id and time. */
+export type NewEvent = CartbackEvent extends infer E ? (E extends CartbackEvent ? Omit<E, "id" | "at"> : never) : never;
+
+/**
+ * Records `event` in the saved outbox, unless the shopper said no (`consent(false)`) or Global
+ * Privacy Control is on (`gpc`, when the site honours it): the one rule for what is recorded, for
+ * the core's calls and for the platform adapters' `ref` events alike. The recorder is made once per
+ * page (GPC does not change while it is open); call it inside `transact`.
+ *
+ * @example
+ * const emit = emitter(gpcOn());
+ * await transact((s) => emit(s, { type: "ref", platform: "shopify", ref: "c1-7a2abe82" }));
+ */
+export const emitter =
+  (gpc: unknown) =>
+  (s: State, event: NewEvent): void => {
+    if (!gpc && s.consent !== false) enqueue(s.outbox, { id: randomId(), at: Date.now(), ...event } as CartbackEvent);
+  };
 
 /** The longest run of events, from the oldest, that fits one request. */
 export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): CartbackEvent[] {

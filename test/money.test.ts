@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exponentOf, majorText, toMajor, toMinor } from "../protocol/money";
+import { exponentOf, majorText, rescale, toMajor, toMinor } from "../protocol/money";
 
 describe("money by the currency's exponent", () => {
   it.each([
@@ -55,5 +55,34 @@ describe("money by the currency's exponent", () => {
     expect(majorText(1050, "EUR")).toBe("10.50");
     expect(majorText(1500, "JPY")).toBe("1500");
     expect(majorText(1235, "KWD")).toBe("1.235");
+  });
+});
+
+describe("rescale: a platform's integer amounts into the currency's minor units", () => {
+  it.each([
+    ["1999", 2, "EUR", 1999],
+    [1999, 2, "EUR", 1999],
+    ["150000", 2, "JPY", 1500],
+    ["150050", 2, "JPY", 1501],
+    ["150049", 2, "JPY", 1500],
+    ["4", 2, "JPY", 0],
+    ["50", 2, "JPY", 1],
+    ["1234", 2, "KWD", 12340],
+    ["12345", 3, "KWD", 12345],
+    ["12345", 3, "EUR", 1235],
+    ["1500", 0, "JPY", 1500],
+    ["15", 0, "EUR", 1500],
+    ["0", 2, "EUR", 0],
+  ])("%s counted in %i decimals of %s is %i", (amount, decimals, currency, minor) => {
+    expect(rescale(amount, decimals, currency)).toBe(minor);
+  });
+
+  it.each([["-5"], ["1.5"], [""], ["1e3"], [Number.NaN], [-1], [" 12"]])("refuses %s", (amount) => {
+    expect(rescale(amount as string, 2, "EUR")).toBeUndefined();
+  });
+
+  it("refuses a negative or fractional count of decimals", () => {
+    expect(rescale("12", -1, "EUR")).toBeUndefined();
+    expect(rescale("12", 1.5, "EUR")).toBeUndefined();
   });
 });
