@@ -17,13 +17,14 @@ export const DEMO_SITE = {
 
 /** The demo site for a collector on `port`: allowed on the local origins, its recovery links
  * landing on the demo shop the collector serves at /demo/ (else they land on the collector's own
- * `/`, a 404), and no holdout, so someone trying the demo always sees the email. */
+ * `/`, a 404), and no holdout and no quiet hours, so someone trying the demo always sees the
+ * email, at any hour. */
 export function demoSite(port = 8787) {
   const origin = `http://127.0.0.1:${port}`;
   return {
     ...DEMO_SITE,
     origins: [origin, `http://localhost:${port}`],
-    settings: { holdoutPercent: 0, restoreUrl: `${origin}/demo/` },
+    settings: { holdoutPercent: 0, quietHours: null, restoreUrl: `${origin}/demo/` },
   };
 }
 

@@ -38,9 +38,12 @@ export function createSite({
 }) {
   const list = JSON.stringify(origins.map(normaliseOrigin));
   // On upsert, the settings given replace those fields only: what the merchant changed since stays.
+  // json_set, not json_patch: a null (quiet hours off) must be stored, not read as "remove".
+  const fields = Object.entries(settings).map(([k, v]) => `${sql(`$.${k}`)}, json(${sql(JSON.stringify(v))})`);
+  const merged = fields.length ? `json_set(sites.settings, ${fields.join(", ")})` : "sites.settings";
   // The platform secret given is restored (the demo's is documented, and tests sign with it).
   const conflict = upsert
-    ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name, settings = json_patch(sites.settings, excluded.settings), platform_secret = excluded.platform_secret`
+    ? ` ON CONFLICT (key) DO UPDATE SET origins = excluded.origins, name = excluded.name, settings = ${merged}, platform_secret = excluded.platform_secret`
     : "";
   wrangler(
     [

@@ -18,4 +18,5 @@ it.each([8787, 9123])("on port %i, the demo site's restore URL is the demo shop,
   expect(restore.pathname).toBe("/demo/");
   expect(existsSync(new URL("../examples/demo-shop/index.html", import.meta.url))).toBe(true);
   expect(site.settings.holdoutPercent).toBe(0);
+  expect(settings.quietHours).toBeNull(); // the demo's email comes at any hour
 });

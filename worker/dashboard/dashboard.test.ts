@@ -205,6 +205,88 @@ describe("preview and test email", () => {
   });
 });
 
+describe("languages in the dashboard", () => {
+  it("previews and sends a test in any built-in language, and keeps the default language and quiet hours from the form", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN]);
+    const cookie = await signIn(mine.key);
+    const es = await (await get("/dashboard/preview?reason=reminder&step=0&language=es", cookie)).text();
+    expect(es).toContain('<html lang="es">');
+    expect(es).toContain("Tu carrito está guardado");
+    expect(await (await get("/dashboard/preview?reason=reminder&step=0&language=nl", cookie)).text()).toContain(
+      "Je winkelwagen is bewaard",
+    );
+    // An unknown language is the site's default (English), not an error.
+    expect(await (await get("/dashboard/preview?reason=reminder&step=0&language=xx", cookie)).text()).toContain("Your cart is saved");
+    const page = await (await get("/dashboard?reason=reminder&language=de", cookie)).text();
+    expect(page).toContain('<option value="de" selected>de</option>');
+    expect(page).toContain("language=de");
+
+    const csrf = await csrfOf(cookie);
+    const sent = await post(
+      "/dashboard/test-email",
+      { _csrf: csrf, to: "owner.fr@shop.example", reason: "reminder", step: "0", language: "fr" },
+      cookie,
+    );
+    expect(sent.status).toBe(200);
+    const mail = await env.DB.prepare(`SELECT subject FROM dev_outbox WHERE "to" = 'owner.fr@shop.example'`).first<{ subject: string }>();
+    expect(mail?.subject).toBe("[Test] Ana, vous avez oublié quelque chose dans votre panier");
+
+    // The form as the page shows it (every template at its built-in text), switched to Spanish:
+    // the English built-ins it carried are not stored as the merchant's Spanish copy.
+    const fields: Record<string, string> = {
+      _csrf: csrf,
+      abandonAfterMinutes: "30",
+      step0: "0",
+      holdoutPercent: "5",
+      origins: ORIGIN,
+      defaultLanguage: "es",
+      quietStart: "22:00",
+      quietEnd: "09:00",
+      timeZone: "Europe/Madrid",
+    };
+    for (const [reason, t] of Object.entries((await import("../copy/builtin")).BUILTIN_COPY.en.templates)) {
+      for (const [k, v] of Object.entries(t)) fields[`${reason}.${k}`] = v;
+    }
+    const saved = await post("/dashboard/settings", fields, cookie);
+    expect(saved.status).toBe(200);
+    const stored = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(mine.id).first<string>("settings")) ?? "",
+    );
+    expect(stored).toMatchObject({ defaultLanguage: "es", quietHours: { start: "22:00", end: "09:00" }, timeZone: "Europe/Madrid" });
+    expect(stored.templates ?? {}).toEqual({});
+    expect(await (await get("/dashboard/preview?reason=reminder&step=0", cookie)).text()).toContain("Tu carrito está guardado");
+    // Both times empty: quiet hours off. A bad zone: refused by name, nothing changed.
+    const off = await post("/dashboard/settings", { ...fields, quietStart: "", quietEnd: "" }, cookie);
+    expect(off.status).toBe(200);
+    const bad = await post("/dashboard/settings", { ...fields, timeZone: "Mars/Base" }, cookie);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("timeZone");
+    const after = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(mine.id).first<string>("settings")) ?? "",
+    );
+    expect(after.quietHours).toBeNull();
+    expect(after.timeZone).toBe("Europe/Madrid");
+  });
+});
+
+describe("single-use codes in the dashboard", () => {
+  it("shows the pool and adds pasted codes, refusing a bad paste whole", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN], { incentive: { code: "STATIC", description: "10% off.", unique: true, lowAt: 5 } });
+    const cookie = await signIn(mine.key);
+    expect(await (await get("/dashboard", cookie)).text()).toContain("0 free, 0 given out: running low");
+    const csrf = await csrfOf(cookie);
+    expect((await post("/dashboard/codes", { codes: "A-1" }, cookie)).status).toBe(403);
+    const bad = await post("/dashboard/codes", { _csrf: csrf, codes: "A-1\n<b>\n" }, cookie);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("line 2");
+    const ok = await post("/dashboard/codes", { _csrf: csrf, codes: Array.from({ length: 8 }, (_, i) => `A-${i}`).join("\n") }, cookie);
+    expect(await ok.text()).toContain("8 codes added (0 already in the pool)");
+    const page = await (await get("/dashboard", cookie)).text();
+    expect(page).toContain("8 free, 0 given out");
+    expect(page).not.toContain("running low");
+  });
+});
+
 describe("the page", () => {
   it("answers bad dates with a clear 400", async () => {
     const cookie = await signIn(site.key);

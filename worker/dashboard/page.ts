@@ -1,3 +1,4 @@
+import { LANGUAGES } from "../copy/builtin";
 import type { ImageDropRow } from "../db/images";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
 import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
@@ -45,9 +46,11 @@ export interface DashboardInput {
   csrf: string;
   local: boolean;
   notice?: { ok: boolean; text: string; issues?: { path: string; message: string }[] };
-  preview: { reason: string; step: number };
+  preview: { reason: string; step: number; language: string };
   /** Product images left out of emails, by host and why (db/images.ts), still to fix. */
   imageDrops: ImageDropRow[];
+  /** The incentive's single-use code pool (db/codes.ts). */
+  pool: { available: number; claimed: number };
   /** The platform webhooks: whether a secret is set, and the URLs to paste in the platform's admin. */
   platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
 }
@@ -121,20 +124,31 @@ ${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sen
 ${d.orders.map((o) => html`<tr><td>${formatMinute(o.abandonedAt)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
 </table></section>
 ${imageDropsSection(d.imageDrops)}
+${codesSection(d.pool, settings, csrf)}
 ${platformSection(d.platform, csrf)}
 ${settingsForm(d.site, settings, csrf)}
 <section id="preview"><h2>Preview</h2>
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <label style="display:inline">Reason <select name="reason">${REASONS.map((r) => html`<option value="${r}" ${r === d.preview.reason ? "selected" : ""}>${r.replace("_", " ")}</option>`)}</select></label>
 <label style="display:inline">Step <select name="step">${settings.steps.map((_, i) => html`<option value="${i}" ${i === d.preview.step ? "selected" : ""}>${i + 1}</option>`)}</select></label>
+<label style="display:inline">Language <select name="language">${LANGUAGES.map((l) => html`<option value="${l}" ${l === d.preview.language ? "selected" : ""}>${l}</option>`)}</select></label>
 <button class="secondary" type="submit">Preview</button></form>
 <p class="muted">Rendered from the most recent cart captured on this site (a sample cart if there is none yet).</p>
-<iframe title="Email preview" sandbox src="/dashboard/preview?reason=${d.preview.reason}&amp;step=${d.preview.step}"></iframe>
-<form method="post" action="/dashboard/test-email">${csrf}<input type="hidden" name="reason" value="${d.preview.reason}"><input type="hidden" name="step" value="${d.preview.step}">
+<iframe title="Email preview" sandbox src="/dashboard/preview?reason=${d.preview.reason}&amp;step=${d.preview.step}&amp;language=${d.preview.language}"></iframe>
+<form method="post" action="/dashboard/test-email">${csrf}<input type="hidden" name="reason" value="${d.preview.reason}"><input type="hidden" name="step" value="${d.preview.step}"><input type="hidden" name="language" value="${d.preview.language}">
 <label for="test-to">Send me a test</label><input id="test-to" name="to" type="email" required value="${settings.notifyEmail ?? ""}" placeholder="you@shop.example"> <button type="submit">Send test</button></form>
 </section>`,
     { header },
   );
+}
+
+/** The code pool: what is left, and an upload. Codes are used when the incentive is `unique`. */
+function codesSection(pool: { available: number; claimed: number }, s: SiteSettings, csrf: Html): Html {
+  const low = s.incentive?.unique && pool.available <= s.incentive.lowAt;
+  return html`<section id="codes"><h2>Single-use codes</h2>
+<p class="${low ? "errors" : "muted"}">${pool.available} free, ${pool.claimed} given out${s.incentive?.unique ? (low ? ": running low" : "") : ". Not in use: the incentive is one static code (set unique in the merchant API)."}</p>
+<form method="post" action="/dashboard/codes">${csrf}<label for="codes-upload">Add codes (one per line, or CSV with the code first)</label><textarea id="codes-upload" name="codes" rows="4"></textarea>
+<button type="submit">Add codes</button></form></section>`;
 }
 
 function settingsForm(site: Site, s: SiteSettings, csrf: Html): Html {
@@ -150,6 +164,7 @@ ${[0, 1, 2, 3, 4].map(
 <label for="incentiveCode">Incentive code</label><input id="incentiveCode" name="incentiveCode" value="${s.incentive?.code ?? ""}" placeholder="none">
 <label for="incentiveDescription">Incentive, in words</label><input id="incentiveDescription" name="incentiveDescription" value="${s.incentive?.description ?? ""}" style="width:100%">
 <label for="incentiveHours">Incentive valid for (hours)</label><input id="incentiveHours" name="incentiveHours" type="number" min="1" value="${s.incentive?.expiresInHours ?? ""}">
+<label style="font-weight:normal"><input type="checkbox" name="incentiveUnique" ${s.incentive?.unique ? "checked" : ""}> A single-use code per shopper from the pool (the code above when it is empty)</label>
 </div><div>
 <label for="notifyEmail">Tell me about each interrupted order at</label><input id="notifyEmail" name="notifyEmail" type="email" value="${s.notifyEmail ?? ""}" style="width:100%">
 <label for="replyTo">Replies go to</label><input id="replyTo" name="replyTo" type="email" value="${s.replyTo ?? ""}" style="width:100%">
@@ -158,8 +173,11 @@ ${[0, 1, 2, 3, 4].map(
 <label style="font-weight:normal"><input type="checkbox" name="requireConsent" ${s.requireConsent ? "checked" : ""}> Store nothing without the shopper's consent (the script tag then needs <code>data-consent="required"</code>)</label>
 <label for="origins">Allowed origins (one per line)</label><textarea id="origins" name="origins" rows="3">${site.origins.join("\n")}</textarea>
 <label for="imageHosts">Image hosts, besides the origins' (one per line, e.g. <code>cdn.shop.example</code>)</label><textarea id="imageHosts" name="imageHosts" rows="2">${s.imageHosts.join("\n")}</textarea>
+<label for="defaultLanguage">Default language (shoppers whose browser prefers another of the built-in languages get theirs)</label><select id="defaultLanguage" name="defaultLanguage">${LANGUAGES.map((l) => html`<option value="${l}" ${l === s.defaultLanguage ? "selected" : ""}>${l}</option>`)}</select>
+<label>Quiet hours, in the shopper's time zone (both empty: send at any hour)</label><input name="quietStart" type="time" value="${s.quietHours?.start ?? ""}"> to <input name="quietEnd" type="time" value="${s.quietHours?.end ?? ""}">
+<label for="timeZone">Shop's time zone, for shoppers whose zone is unknown</label><input id="timeZone" name="timeZone" value="${s.timeZone}" placeholder="Europe/Madrid">
 </div></div>
-<h3>Messages</h3>
+<h3>Messages, in the default language (other languages: <code>copy</code> in the merchant API)</h3>
 ${REASONS.map((reason) => {
   const t = templateFor(s, reason);
   return html`<details><summary>${reason.replace("_", " ")}</summary>

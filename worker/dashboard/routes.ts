@@ -2,7 +2,9 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
+import { BUILTIN_COPY, LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
+import { addCodes, poolCounts } from "../db/codes";
 import { droppedImageRows } from "../db/images";
 import { platformSecretOf, savePlatformSecret } from "../db/platforms";
 import { secretOf } from "../db/sites";
@@ -21,8 +23,9 @@ import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
+import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
-import { DEFAULT_TEMPLATES, REASONS, type Reason, type Template } from "../sites/settings";
+import { REASONS, type Reason, type Template } from "../sites/settings";
 import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
 import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
@@ -52,10 +55,12 @@ async function render(
   const search = c.req.query("q")?.slice(0, 254) ?? "";
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
-  const [stats, orders, drops, platformSecret] = await Promise.all([
+  const language = previewLanguage(c.req.query("language"), session.site);
+  const [stats, orders, drops, pool, platformSecret] = await Promise.all([
     computeStats(c.env.DB, session.site.id, range),
     interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
     droppedImageRows(c.env.DB, session.site.id),
+    poolCounts(c.env.DB, session.site.id),
     platformSecretOf(c.env.DB, session.site.id),
   ]);
   // A host allowed since its images were dropped is fixed: not listed.
@@ -76,8 +81,9 @@ async function render(
       csrf: session.csrf,
       local: isLocalHost(c.req.url),
       notice,
-      preview: { reason, step },
+      preview: { reason, step, language },
       imageDrops,
+      pool,
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
     }),
     status,
@@ -90,8 +96,13 @@ async function previewCart(db: D1Database, site: number): Promise<Cart> {
   return cart ? { currency: cart.currency, lines: cart.lines } : SAMPLE;
 }
 
-function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string) {
+/** The preview's language: any built-in one the merchant picks, the site's default otherwise. */
+const previewLanguage = (value: string | undefined, site: Site): Language =>
+  (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : site.settings.defaultLanguage;
+
+function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string, language: Language) {
   return renderRecovery({
+    language,
     to,
     from: env.MAIL_FROM,
     messageId: `test-${crypto.randomUUID()}`,
@@ -125,8 +136,10 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
       body: form[`${r}.body`] ?? "",
       cta: form[`${r}.cta`] ?? "",
     };
-    const d = DEFAULT_TEMPLATES[r];
-    templates[r] = t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta ? undefined : t;
+    // The built-in copy of the default language, before or after this form changes it.
+    const builtIn = [site.settings.defaultLanguage, previewLanguage(form.defaultLanguage, site)].map((l) => BUILTIN_COPY[l].templates[r]);
+    const same = builtIn.some((d) => t.subject === d.subject && t.heading === d.heading && t.body === d.body && t.cta === d.cta);
+    templates[r] = same ? undefined : t;
   }
   const list = (name: string) => (form[name] ?? "").split(/\s+/).filter(Boolean);
   return {
@@ -138,12 +151,24 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
     holdoutPercent: num("holdoutPercent"),
     requireConsent: form.requireConsent === "on",
     incentive: text("incentiveCode")
-      ? { code: text("incentiveCode"), description: text("incentiveDescription") ?? "", expiresInHours: num("incentiveHours") }
+      ? {
+          // What the form does not show (the pool's fallback and low mark) is kept.
+          ...(site.settings.incentive && { whenPoolEmpty: site.settings.incentive.whenPoolEmpty, lowAt: site.settings.incentive.lowAt }),
+          code: text("incentiveCode"),
+          description: text("incentiveDescription") ?? "",
+          expiresInHours: num("incentiveHours"),
+          unique: form.incentiveUnique === "on",
+        }
       : undefined,
     notifyEmail: text("notifyEmail"),
     replyTo: text("replyTo"),
     webhook: text("webhookUrl") ? { url: text("webhookUrl"), secret: form.webhookSecret ?? "" } : undefined,
     templates,
+    ...(form.defaultLanguage !== undefined && { defaultLanguage: form.defaultLanguage }),
+    ...(form.timeZone !== undefined && { timeZone: text("timeZone") }),
+    ...(form.quietStart !== undefined && {
+      quietHours: text("quietStart") || text("quietEnd") ? { start: form.quietStart ?? "", end: form.quietEnd ?? "" } : null,
+    }),
   };
 }
 
@@ -199,6 +224,15 @@ export const dashboard = new Hono<Dashboard>()
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
   })
+  /** Single-use incentive codes, pasted one per line or as CSV: the merchant API's upload. */
+  .post("/dashboard/codes", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    const codes = parseCodes(form.codes ?? "");
+    if (!codes.ok) return render(c, session, range, { ok: false, text: "No codes were added.", issues: codes.issues }, 422);
+    const { added } = await addCodes(c.env.DB, session.site.id, codes.codes, Date.now(), session.site.settings.incentive?.lowAt ?? 20);
+    return render(c, session, range, { ok: true, text: `${added} codes added (${codes.codes.length - added} already in the pool).` });
+  })
   /** Generates a platform webhook secret (shown once, in the notice) or sets the platform's own (Shopify's signing key). */
   .post("/dashboard/platform-secret", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
     const { session, form } = c.var;
@@ -228,7 +262,9 @@ export const dashboard = new Hono<Dashboard>()
     const { session } = c.var;
     const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
     const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
-    const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, step, "preview@example.com");
+    const language = previewLanguage(c.req.query("language"), session.site);
+    const cart = await previewCart(c.env.DB, session.site.id);
+    const mail = previewMail(c.env, session.site, cart, reason, step, "preview@example.com", language);
     c.header("Content-Security-Policy", "default-src 'none'; img-src *; style-src 'unsafe-inline'; frame-ancestors 'self'");
     return c.html(mail.html);
   })
@@ -238,7 +274,9 @@ export const dashboard = new Hono<Dashboard>()
     const range = v.parse(RangeQuery, {});
     if (!to.success) return render(c, session, range, { ok: false, text: "Give an email address for the test." }, 422);
     const reason = (REASONS as readonly string[]).includes(form.reason ?? "") ? (form.reason as Reason) : "reminder";
-    const mail = previewMail(c.env, session.site, await previewCart(c.env.DB, session.site.id), reason, Number(form.step) || 0, to.output);
+    const language = previewLanguage(form.language, session.site);
+    const cart = await previewCart(c.env.DB, session.site.id);
+    const mail = previewMail(c.env, session.site, cart, reason, Number(form.step) || 0, to.output, language);
     await mailerFor(c.env, session.site.id).send({ ...mail, subject: `[Test] ${mail.subject}` });
     return render(c, session, range, { ok: true, text: `Test email sent to ${to.output}.` });
   });

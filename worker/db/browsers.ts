@@ -25,11 +25,17 @@ export function statementsFor(db: D1Database, message: IngestMessage): D1Prepare
   const statements = [
     db
       .prepare(
-        `INSERT INTO shoppers (site_id, aid, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4)
+        // The latest batch's language and zone win; an older batch arriving late fills only what
+        // is still unknown, so the row is the same whatever order batches are stored in.
+        `INSERT INTO shoppers (site_id, aid, first_seen, last_seen, locale, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (site_id, aid) DO UPDATE SET
+           locale = CASE WHEN excluded.last_seen >= shoppers.last_seen THEN coalesce(excluded.locale, shoppers.locale)
+             ELSE coalesce(shoppers.locale, excluded.locale) END,
+           time_zone = CASE WHEN excluded.last_seen >= shoppers.last_seen THEN coalesce(excluded.time_zone, shoppers.time_zone)
+             ELSE coalesce(shoppers.time_zone, excluded.time_zone) END,
            first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
       )
-      .bind(site, aid, Math.min(...times), Math.max(...times)),
+      .bind(site, aid, Math.min(...times), Math.max(...times), message.locale ?? null, message.timeZone ?? null),
   ];
   message.events.forEach((event, i) => {
     const at = times[i] as number;
@@ -167,6 +173,8 @@ interface BrowserRow {
   moments: string;
   checkout_at: number | null;
   orders: string;
+  locale: string | null;
+  time_zone: string | null;
 }
 
 // One statement per browser, everything the person's object needs: it reads what is stored, not
@@ -174,7 +182,7 @@ interface BrowserRow {
 const BROWSER_SQL = `
 SELECT s.aid, coalesce(s.email, (SELECT o.email FROM shoppers o WHERE o.site_id = s.site_id AND o.user_id = s.user_id
            AND o.email IS NOT NULL ORDER BY o.identified_at DESC LIMIT 1)) AS email,
-       s.name, s.user_id, s.last_seen, c.currency, c.expires_at, c.status, c.value, c.updated_at,
+       s.name, s.user_id, s.last_seen, s.locale, s.time_zone, c.currency, c.expires_at, c.status, c.value, c.updated_at,
        (SELECT json_group_array(json_array(at, v)) FROM (
           SELECT e.at, (SELECT coalesce(sum(json_extract(l.value, '$.price') * json_extract(l.value, '$.quantity')), 0)
                         FROM json_each(e.data, '$.cart.lines') l) AS v
@@ -220,6 +228,8 @@ function toBrowser(row: BrowserRow): Browser {
     moments,
     checkoutAt: row.checkout_at ?? undefined,
     orders,
+    ...(row.locale && { locale: row.locale }),
+    ...(row.time_zone && { timeZone: row.time_zone }),
   };
 }
 

@@ -77,13 +77,23 @@ export const messageState = (db: D1Database, id: string) =>
 export const messageTemplate = (db: D1Database, id: string) =>
   db.prepare("SELECT template FROM messages WHERE id = ?").bind(id).first<string | null>("template");
 
-export const markSent = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string) =>
+/** A message the provider took, with the language it was written in (its link pages speak it). */
+export const markSent = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string, language?: string) =>
   db
     .prepare(
-      "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, error = NULL WHERE id = ? AND status = 'queued'",
+      "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, language = ?, error = NULL WHERE id = ? AND status = 'queued'",
     )
-    .bind(at, providerId ?? null, subject, id)
+    .bind(at, providerId ?? null, subject, language ?? null, id)
     .run();
+
+/**
+ * The language a message was written in, or null (sent before languages, or not sent).
+ *
+ * @example
+ * await messageLanguage(env.DB, link.message_id); // "es"
+ */
+export const messageLanguage = (db: D1Database, id: string | null) =>
+  db.prepare("SELECT language FROM messages WHERE id = ?").bind(id).first<string | null>("language");
 
 export const markCancelled = (db: D1Database, id: string, why: string) =>
   db.prepare("UPDATE messages SET status = 'cancelled', cancel_reason = ? WHERE id = ? AND status = 'queued'").bind(why, id).run();

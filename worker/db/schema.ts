@@ -15,6 +15,10 @@ export interface IngestMessage {
   /** The site's cart lifetime at the time of ingest. */
   ttlDays: number;
   events: CartbackEvent[];
+  /** The browser's language preferences (copy/builtin.ts parsePreferences, joined by commas) and
+   * IANA time zone, read from the request; absent in messages queued before they were read. */
+  locale?: string;
+  timeZone?: string;
 }
 
 /** An event's time on the collector's clock: corrected for the browser's skew, never ahead. */
@@ -45,6 +49,9 @@ export interface Browser {
   moments: Moment[];
   checkoutAt?: number;
   orders: PaidOrder[];
+  /** Its language preferences and time zone as of its latest batch (see IngestMessage). */
+  locale?: string;
+  timeZone?: string;
 }
 
 /** What a snapshot keeps of a browser: enough for the reason window, bounded whatever a page sends. */

@@ -80,15 +80,26 @@ export function emailTable(rows: HtmlEscapedString, { width = "100%", style }: {
  *   title: subject, // the subject again, for clients that show the document's title
  *   preheader: body.slice(0, 120),
  *   rows: mailHtml`<tr><td style="${EMAIL_STYLE.heading}">${heading}</td></tr>`,
+ *   lang: "es", // the language it is written in, for screen readers and clients' translate offers
  * });
  */
-export function emailLayout({ title, preheader, rows }: { title: string; preheader: string; rows: HtmlEscapedString }): string {
+export function emailLayout({
+  title,
+  preheader,
+  rows,
+  lang = "en",
+}: {
+  title: string;
+  preheader: string;
+  rows: HtmlEscapedString;
+  lang?: string;
+}): string {
   const card = emailTable(mailHtml`\n${rows}\n`, {
     width: "600",
     style: "max-width:600px;width:100%;background:#ffffff;border-radius:12px",
   });
   return mailHtml`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title></head>
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title></head>
 <body style="margin:0;padding:0;background:#f6f5f2">
 <div style="display:none;max-height:0;overflow:hidden">${preheader}</div>
 ${emailTable(mailHtml`<tr><td align="center" style="padding:24px 12px">\n${card}</td></tr>`, { style: "background:#f6f5f2" })}

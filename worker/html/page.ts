@@ -33,6 +33,8 @@ export interface LayoutOptions {
    * card in the middle of the screen, for a shopper who followed a link from an email.
    */
   kind?: "app" | "notice";
+  /** The language the page is written in (a shopper's link page in the email's language). */
+  lang?: string;
 }
 
 /**
@@ -46,9 +48,9 @@ export interface LayoutOptions {
  * c.html(layout("Link expired", html`<h1>This link has expired</h1>`, { kind: "notice" }), 410);
  * layout(`Cartback: ${site.name}`, body, { header: html`<header>…</header>` }); // the title is escaped
  */
-export function layout(title: string, body: Html, { header, kind = "app" }: LayoutOptions = {}): Html {
+export function layout(title: string, body: Html, { header, kind = "app", lang = "en" }: LayoutOptions = {}): Html {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
 <title>${title}</title><link rel="icon" href="data:,"><style>${
     // Our own constant. A <style> element is raw text, where references are not decoded: escaped,
     // a `>` combinator or a quoted font name would stop being CSS.

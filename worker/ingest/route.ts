@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "../../protocol/limits";
 import { BatchSchema } from "../../protocol/schema";
+import { parsePreferences, validTimeZone } from "../copy/builtin";
 import type { IngestMessage } from "../db/browsers";
 import { ApiError, requireConsent } from "../http/errors";
 import { type SiteEnv, sitePreflight, siteRequest } from "../http/site";
@@ -43,6 +44,9 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
       skew: receivedAt - batch.sentAt,
       ttlDays: site.settings.cartTtlDays,
       events: batch.events,
+      // The shopper's language and zone cost the script nothing: the browser's own Accept-Language
+      // comes with every request, and Cloudflare places the IP in a zone (README, Languages).
+      ...whereabouts(c.req.raw),
     };
     if (isUrgent(message)) {
       try {
@@ -67,3 +71,20 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
     return c.json({ accepted: batch.events.length }, 202);
   },
 );
+
+/**
+ * What a request says of where its shopper is: the browser's language preferences (canonical tags,
+ * best first) and Cloudflare's IP-based time zone, each only when it reads as one.
+ *
+ * @example
+ * whereabouts(request); // { locale: "es-ES,es,en", timeZone: "Europe/Madrid" }
+ */
+export function whereabouts(request: Request): { locale?: string; timeZone?: string } {
+  const preferences = parsePreferences(request.headers.get("accept-language") ?? undefined);
+  const cf = (request as { cf?: { timezone?: unknown } }).cf;
+  // A local collector's `cf` is a placeholder (wrangler dev gives every request America/Chicago):
+  // on loopback no zone is read, and the site's applies.
+  const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(new URL(request.url).hostname);
+  const timeZone = local ? undefined : validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined);
+  return { ...(preferences.length && { locale: preferences.join(",") }), ...(timeZone && { timeZone }) };
+}

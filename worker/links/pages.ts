@@ -1,7 +1,9 @@
-import { type Html, html, layout } from "../html";
+import { BUILTIN_COPY, fillCopy, LANGUAGES, type Language } from "../copy/builtin";
+import { formatUnit, type Html, html, layout } from "../html";
 
-// The pages a shopper sees after following a link from an email. Small cards, nothing to load
-// (see `layout`), and nothing on them that a mail scanner's prefetch could act on.
+// The pages a shopper sees after following a link from an email, in the language of that email.
+// Small cards, nothing to load (see `layout`), and nothing on them that a mail scanner's prefetch
+// could act on.
 
 /**
  * The headers of every link page: the URL holds a token, so the page is not cached, the token is
@@ -16,32 +18,41 @@ export const LINK_PAGE_HEADERS = {
   "X-Robots-Tag": "noindex",
 } as const satisfies Record<string, string>;
 
-const notice = (title: string, body: Html): Html => layout(title, body, { kind: "notice" });
+/**
+ * A stored language (a message's, a site's), as one with built-in copy: English for anything else.
+ *
+ * @example
+ * pageLanguage("es"); // "es"
+ * pageLanguage(null); // "en"
+ */
+export const pageLanguage = (value: string | null | undefined): Language =>
+  (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : "en";
+
+const notice = (language: Language, title: string, body: Html): Html => layout(title, body, { kind: "notice", lang: language });
 
 /**
  * A restore link that is unknown or past its time (answered with 410). `days` is how long carts
  * are kept (the site's `cartTtlDays`), so the page tells what the collector does.
  *
  * @example
- * c.html(linkExpiredPage(site?.settings.cartTtlDays ?? CART_TTL_DAYS), 410, LINK_PAGE_HEADERS);
+ * c.html(linkExpiredPage(site?.settings.cartTtlDays ?? CART_TTL_DAYS, "es"), 410, LINK_PAGE_HEADERS);
  */
-export const linkExpiredPage = (days: number): Html =>
-  notice(
-    "Link expired",
-    html`<h1>This link has expired</h1><p>Carts are kept for ${days} ${days === 1 ? "day" : "days"}. Visit the shop to start again.</p>`,
-  );
+export const linkExpiredPage = (days: number, language: Language = "en"): Html => {
+  const w = BUILTIN_COPY[language];
+  const body = fillCopy(w.expiredBody, { duration: formatUnit(days, "day", language) });
+  return notice(language, w.expiredTitle, html`<h1>${w.expiredHeading}</h1><p>${body}</p>`);
+};
 
 /**
  * The restore link of a cart that was bought since, on any device: nothing to restore.
  *
  * @example
- * c.html(alreadyOrderedPage(site?.settings.shopName ?? site?.name), 200, LINK_PAGE_HEADERS);
+ * c.html(alreadyOrderedPage(site?.settings.shopName ?? site?.name, "es"), 200, LINK_PAGE_HEADERS);
  */
-export const alreadyOrderedPage = (shop: string | undefined): Html =>
-  notice(
-    "Already ordered",
-    html`<h1>You already ordered this</h1><p>Thank you! Your order at ${shop ?? "the shop"} went through, so there is nothing to restore.</p>`,
-  );
+export const alreadyOrderedPage = (shop: string | undefined, language: Language = "en"): Html => {
+  const w = BUILTIN_COPY[language];
+  return notice(language, w.orderedTitle, html`<h1>${w.orderedHeading}</h1><p>${fillCopy(w.orderedBody, { shop: shop ?? w.theShop })}</p>`);
+};
 
 /**
  * The restore link's landing page. Mail scanners prefetch links, so the GET that shows this page
@@ -49,35 +60,43 @@ export const alreadyOrderedPage = (shop: string | undefined): Html =>
  * shop. Without JavaScript the shopper presses the button instead.
  *
  * @example
- * c.html(cartWaitingPage(), 200, LINK_PAGE_HEADERS);
+ * c.html(cartWaitingPage("es"), 200, LINK_PAGE_HEADERS);
  */
-export const cartWaitingPage = (): Html =>
-  notice(
-    "Your cart",
-    html`<h1>Your cart is waiting</h1><form method="post" id="go"><button type="submit">Open my cart</button></form><script>document.getElementById("go").submit()</script>`,
+export const cartWaitingPage = (language: Language = "en"): Html => {
+  const w = BUILTIN_COPY[language];
+  return notice(
+    language,
+    w.waitingTitle,
+    html`<h1>${w.waitingHeading}</h1><form method="post" id="go"><button type="submit">${w.waitingButton}</button></form><script>document.getElementById("go").submit()</script>`,
   );
+};
 
 /**
  * The unsubscribe link's confirmation: a prefetch must not unsubscribe anyone, so the GET asks
  * and the button posts.
  *
  * @example
- * c.html(unsubscribePage(link.email, site?.settings.shopName ?? site?.name), 200, LINK_PAGE_HEADERS);
+ * c.html(unsubscribePage(link.email, site?.settings.shopName ?? site?.name, "es"), 200, LINK_PAGE_HEADERS);
  */
-export const unsubscribePage = (email: string, shop: string | undefined): Html =>
-  notice(
-    "Unsubscribe",
-    html`<h1>Unsubscribe?</h1><p>${email} will get no more cart reminders from ${shop ?? "this shop"}.</p><form method="post"><button type="submit">Unsubscribe</button></form>`,
+export const unsubscribePage = (email: string, shop: string | undefined, language: Language = "en"): Html => {
+  const w = BUILTIN_COPY[language];
+  return notice(
+    language,
+    w.unsubscribeTitle,
+    html`<h1>${w.unsubscribeHeading}</h1><p>${fillCopy(w.unsubscribeBody, { email, shop: shop ?? w.theShop })}</p><form method="post"><button type="submit">${w.unsubscribeButton}</button></form>`,
   );
+};
 
 /**
  * After the unsubscribe button (or a mail client's one-click POST).
  *
  * @example
- * c.html(unsubscribedPage(link.email), 200, LINK_PAGE_HEADERS);
+ * c.html(unsubscribedPage(link.email, "es"), 200, LINK_PAGE_HEADERS);
  */
-export const unsubscribedPage = (email: string): Html =>
-  notice("Unsubscribed", html`<h1>You are unsubscribed</h1><p>${email} will get no more cart reminders.</p>`);
+export const unsubscribedPage = (email: string, language: Language = "en"): Html => {
+  const w = BUILTIN_COPY[language];
+  return notice(language, w.unsubscribedTitle, html`<h1>${w.unsubscribedHeading}</h1><p>${fillCopy(w.unsubscribedBody, { email })}</p>`);
+};
 
 /**
  * An unsubscribe link that is unknown or expired (answered with 404).
@@ -85,4 +104,7 @@ export const unsubscribedPage = (email: string): Html =>
  * @example
  * c.html(unknownLinkPage(), 404, LINK_PAGE_HEADERS);
  */
-export const unknownLinkPage = (): Html => notice("Unknown link", html`<h1>This link is not valid</h1>`);
+export const unknownLinkPage = (language: Language = "en"): Html => {
+  const w = BUILTIN_COPY[language];
+  return notice(language, w.unknownTitle, html`<h1>${w.unknownHeading}</h1>`);
+};

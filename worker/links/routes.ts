@@ -3,8 +3,9 @@ import * as v from "valibot";
 import { normalEmail } from "../../protocol/email";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { RandomId } from "../../protocol/schema";
+import type { Language } from "../copy/builtin";
 import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
-import { linkBought, messageTemplate, recordClick, suppress } from "../db/ledger";
+import { linkBought, messageLanguage, messageTemplate, recordClick, suppress } from "../db/ledger";
 import { ApiError } from "../http/errors";
 import { jsonBody } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
@@ -16,6 +17,7 @@ import {
   cartWaitingPage,
   LINK_PAGE_HEADERS,
   linkExpiredPage,
+  pageLanguage,
   unknownLinkPage,
   unsubscribedPage,
   unsubscribePage,
@@ -67,8 +69,12 @@ function restoreTarget(site: Site, token: string, template: string | null): stri
 
 const purchased = (env: Env, link: Link): Promise<boolean> => linkBought(env.DB, link.site_id, link.aid, link.sequence_id);
 
-const alreadyOrdered = (c: Context, site: Site | null) =>
-  c.html(alreadyOrderedPage(site?.settings.shopName ?? site?.name), 200, LINK_PAGE_HEADERS);
+const alreadyOrdered = (c: Context, site: Site | null, language: Language) =>
+  c.html(alreadyOrderedPage(site?.settings.shopName ?? site?.name, language), 200, LINK_PAGE_HEADERS);
+
+/** The language of the email a link came in: its message's, else the site's default. */
+const languageOf = async (env: Env, link: Link, site: Site | null): Promise<Language> =>
+  pageLanguage((link.message_id ? await messageLanguage(env.DB, link.message_id) : null) ?? site?.settings.defaultLanguage);
 
 export const links = new Hono<Links>()
   /**
@@ -80,8 +86,9 @@ export const links = new Hono<Links>()
     const link = await findLink(c.env.DB, token, "restore");
     if (!link) return gone(c);
     const site = await siteById(c.env.DB, link.site_id);
-    if (await purchased(c.env, link)) return alreadyOrdered(c, site);
-    return c.html(cartWaitingPage(), 200, LINK_PAGE_HEADERS);
+    const language = await languageOf(c.env, link, site);
+    if (await purchased(c.env, link)) return alreadyOrdered(c, site, language);
+    return c.html(cartWaitingPage(language), 200, LINK_PAGE_HEADERS);
   })
   /**
    * POST /r/:token: on to the shop with the cart. Not yet a click: a scanner that runs the page's
@@ -93,7 +100,7 @@ export const links = new Hono<Links>()
     if (!link) return gone(c);
     const site = await siteById(c.env.DB, link.site_id);
     if (!site) return gone(c);
-    if (await purchased(c.env, link)) return alreadyOrdered(c, site);
+    if (await purchased(c.env, link)) return alreadyOrdered(c, site, await languageOf(c.env, link, site));
     const template = link.message_id ? await messageTemplate(c.env.DB, link.message_id) : null;
     return c.redirect(restoreTarget(site, token, template), 303);
   })
@@ -118,6 +125,7 @@ export const links = new Hono<Links>()
           messageId: link.message_id,
           sequenceId: link.sequence_id,
           email: link.email,
+          channel: "email",
         });
       }
     }
@@ -139,7 +147,8 @@ export const links = new Hono<Links>()
     const link = await findLink(c.env.DB, c.req.param("token"), "unsubscribe");
     if (!link) return c.html(unknownLinkPage(), 404, LINK_PAGE_HEADERS);
     const site = await siteById(c.env.DB, link.site_id);
-    return c.html(unsubscribePage(link.email, site?.settings.shopName ?? site?.name), 200, LINK_PAGE_HEADERS);
+    const language = await languageOf(c.env, link, site);
+    return c.html(unsubscribePage(link.email, site?.settings.shopName ?? site?.name, language), 200, LINK_PAGE_HEADERS);
   })
   /** POST /u/:token: the button, or a mail client's RFC 8058 one-click (List-Unsubscribe=One-Click). */
   .post("/u/:token", async (c) => {
@@ -149,5 +158,6 @@ export const links = new Hono<Links>()
     const source = form["List-Unsubscribe"] === "One-Click" ? "one_click" : "link";
     await suppress(c.env.DB, link.site_id, normalEmail(link.email), source, Date.now());
     await shopperStub(c.env, link.site_id, link.email).unsubscribed();
-    return c.html(unsubscribedPage(link.email), 200, LINK_PAGE_HEADERS);
+    const language = await languageOf(c.env, link, await siteById(c.env.DB, link.site_id));
+    return c.html(unsubscribedPage(link.email, language), 200, LINK_PAGE_HEADERS);
   });

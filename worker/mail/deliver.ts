@@ -1,16 +1,19 @@
 import { DAY_MS } from "../../protocol/limits";
+import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
+import { claimCode, markPoolLow, poolCounts } from "../db/codes";
 import { countDroppedImages } from "../db/images";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
 import { createLink } from "../links/tokens";
 import { retryDelay } from "../queue/retry";
 import { templateOf } from "../recovery/reasons";
 import { shopperStub } from "../recovery/shopper";
-import { siteById } from "../sites/sites";
+import type { Reason } from "../sites/settings";
+import { type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
-import { droppedImages, fromHeader, renderMerchantNotice, renderRecovery } from "./render";
+import { droppedImages, fromHeader, offersIncentive, renderMerchantNotice, renderPoolLow, renderRecovery } from "./render";
 
 const YEAR = 365 * DAY_MS;
 
@@ -81,13 +84,19 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   const link = { site_id: job.site, email: job.email, aid: verdict.aid, message_id: job.id, sequence_id: row.sequence_id };
   const restore = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expiresAt });
   const unsubscribe = await createLink(env.DB, { ...link, kind: "unsubscribe", expires_at: Date.now() + 5 * YEAR });
+  const { language, locale } = chooseLanguage(verdict.locale, site.settings.languages, site.settings.defaultLanguage);
+  const settings = await withOwnCode(env, site, templateOf(verdict.reason), verdict.step, row.sequence_id, shop, from);
   const mail = renderRecovery({
+    language,
+    locale,
+    timeZone: verdict.timeZone,
+    now: Date.now(),
     to: job.email,
     from,
     messageId: job.id,
     shop,
     origins: site.origins,
-    settings: site.settings,
+    settings,
     reason: templateOf(verdict.reason),
     step: verdict.step,
     name: verdict.name,
@@ -101,7 +110,7 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   if (!last.send) return void (await markCancelled(env.DB, job.id, last.why));
   const { providerId } = await mailerFor(env, site.id).send(mail);
   const sentAt = Date.now();
-  await markSent(env.DB, job.id, sentAt, providerId, mail.subject);
+  await markSent(env.DB, job.id, sentAt, providerId, mail.subject, language);
   // Attribution opens at the send, not at the claim.
   await stub.sent(job.id, sentAt);
   await sendWebhook(env, job.site, site.settings, "message_sent", {
@@ -110,10 +119,39 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     email: job.email,
     step: verdict.step,
     reason: verdict.reason,
+    // The channel the message went by: email is the only one the collector sends itself, so an
+    // SMS or a call centre can hang off these events and tell its own from the collector's.
+    channel: "email",
+    language,
   });
   // What the shopper did not see, for the dashboard: counted once per email sent, last, and never
   // at the cost of the delivery (a redelivery of a sent message stops before this).
   await countDroppedImages(env.DB, site.id, droppedImages({ origins: site.origins, settings: site.settings, cart }), sentAt).catch((e) =>
     console.error(`mail ${job.id}: dropped images not counted:`, e instanceof Error ? e.message : e),
   );
+}
+
+/**
+ * The settings a message is rendered with: for a site with a code pool, the sequence's own code
+ * in place of the static one when this message offers the incentive (taken now, or the one it
+ * took at an earlier step); an empty pool leaves the static code or, per `whenPoolEmpty`, no
+ * incentive. The merchant is told once when the pool runs low.
+ */
+async function withOwnCode(env: Env, site: Site, reason: Reason, step: number, sequenceId: string, shop: string, from: string) {
+  const incentive = site.settings.incentive;
+  if (!incentive?.unique || !offersIncentive(site.settings, reason, step)) return site.settings;
+  const now = Date.now();
+  const code = await claimCode(env.DB, site.id, sequenceId, now);
+  if (await markPoolLow(env.DB, site.id, incentive.lowAt, now)) {
+    const notifyEmail = site.settings.notifyEmail;
+    const { available } = await poolCounts(env.DB, site.id);
+    console.warn(`site ${site.id}: ${available} incentive codes left`);
+    if (notifyEmail) {
+      await mailerFor(env, site.id)
+        .send(renderPoolLow({ id: `pool-low-${site.id}-${now}`, to: notifyEmail, from, shop, available }))
+        .catch((e) => console.error(`site ${site.id}: pool-low notice not sent:`, e instanceof Error ? e.message : e));
+    }
+  }
+  if (code) return { ...site.settings, incentive: { ...incentive, code } };
+  return incentive.whenPoolEmpty === "none" ? { ...site.settings, incentive: undefined } : site.settings;
 }

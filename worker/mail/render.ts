@@ -1,6 +1,7 @@
 import type { Cart } from "../../protocol/types";
+import { BUILTIN_COPY, fillCopy, type Language } from "../copy/builtin";
 import type { ImageDrop } from "../db/schema";
-import { emailLayout, emailTable, formatMoney, mailHtml, plainEmail, EMAIL_STYLE as s } from "../html";
+import { emailLayout, emailTable, formatDateTime, formatMoney, formatUnit, mailHtml, plainEmail, EMAIL_STYLE as s } from "../html";
 import { hostAllowed, originHost } from "../sites/hosts";
 import type { Reason, SiteSettings } from "../sites/settings";
 import { templateFor } from "../sites/settings";
@@ -140,6 +141,14 @@ export interface RecoveryInput {
   cart: Cart;
   restoreUrl: string;
   unsubscribeUrl: string;
+  /** The language to write in (the site's default when not given) and the locale for money and
+   * dates (the language when not given): see copy/builtin.ts chooseLanguage. */
+  language?: Language;
+  locale?: string;
+  /** The shopper's time zone, for the incentive's end (the site's when not given). */
+  timeZone?: string;
+  /** When the message goes out: the incentive's validity counts from here. */
+  now?: number;
 }
 
 /** Whether this message offers the site's incentive: never on a payment failure (the shopper
@@ -157,19 +166,34 @@ export function offersIncentive(settings: SiteSettings, reason: Reason, step: nu
  */
 export function renderRecovery(input: RecoveryInput): Mail {
   const { settings, cart, reason } = input;
+  const language = input.language ?? settings.defaultLanguage;
+  const locale = input.locale ?? language;
+  const words = BUILTIN_COPY[language];
   const shop = plainText(input.shop);
-  const template = templateFor(settings, reason);
+  const template = templateFor(settings, reason, language);
   const vars = { name: firstName(input.name), shop, code: settings.incentive?.code };
   const subject = fill(template.subject, vars);
   const heading = fill(template.heading, vars);
   const body = fill(template.body, vars);
   const cta = fill(template.cta, vars);
-  const money = (minor: number) => formatMoney(minor, cart.currency);
+  const money = (minor: number) => formatMoney(minor, cart.currency, locale);
   const total = cart.lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
   const incentive = offersIncentive(settings, reason, input.step) ? settings.incentive : undefined;
+  const hours = incentive?.expiresInHours;
   const incentiveText = incentive
-    ? `${incentive.description} Use code ${incentive.code} at checkout${incentive.expiresInHours ? `, valid for ${incentive.expiresInHours} hours` : ""}.`
+    ? [
+        fillCopy(words.offer, { description: plainText(incentive.description), code: incentive.code }),
+        ...(hours
+          ? [
+              fillCopy(words.offerValid, {
+                duration: formatUnit(hours, "hour", locale),
+                until: formatDateTime((input.now ?? Date.now()) + hours * 3_600_000, locale, input.timeZone ?? settings.timeZone),
+              }),
+            ]
+          : []),
+      ].join(" ")
     : undefined;
+  const quantity = (n: number) => fillCopy(words.quantity, { quantity: String(n) });
   const chat = reason === "question" ? siteUrl(settings.chatUrl, input.origins) : undefined;
   const imageHosts = imageHostsOf(input);
   const lines = cart.lines.map((line) => {
@@ -177,14 +201,15 @@ export function renderRecovery(input: RecoveryInput): Mail {
     const href = siteUrl(line.url, input.origins) ?? input.restoreUrl;
     return mailHtml`<tr>
 <td width="72" style="${s.thumbCell}">${image ? mailHtml`<img src="${image}" width="64" height="64" alt="" style="${s.thumb}">` : ""}</td>
-<td style="${s.lineCell}"><a href="${href}" style="${s.lineName}">${line.name}</a>${line.variant ? mailHtml`<br><span style="${s.lineDetail}">${line.variant}</span>` : ""}<br><span style="${s.lineDetail}">Qty ${line.quantity} × ${money(line.price)}</span></td>
+<td style="${s.lineCell}"><a href="${href}" style="${s.lineName}">${line.name}</a>${line.variant ? mailHtml`<br><span style="${s.lineDetail}">${line.variant}</span>` : ""}<br><span style="${s.lineDetail}">${quantity(line.quantity)} × ${money(line.price)}</span></td>
 <td align="right" style="${s.amountCell}">${money(line.price * line.quantity)}</td>
 </tr>
 `;
   });
+  const footer = fillCopy(words.footer, { shop });
   const cartTable = emailTable(
     mailHtml`
-${lines}<tr><td></td><td style="${s.totalCell}">Total</td><td align="right" style="${s.totalCell}">${money(total)}</td></tr>
+${lines}<tr><td></td><td style="${s.totalCell}">${words.total}</td><td align="right" style="${s.totalCell}">${money(total)}</td></tr>
 `,
     { style: s.cart },
   );
@@ -192,14 +217,15 @@ ${lines}<tr><td></td><td style="${s.totalCell}">Total</td><td align="right" styl
   const html = emailLayout({
     title: subject,
     preheader: body.slice(0, 120),
+    lang: language,
     rows: mailHtml`<tr><td style="${s.brand}">${shop}</td></tr>
 <tr><td style="${s.heading}">${heading}</td></tr>
 <tr><td style="${s.text}">${body}</td></tr>
 ${incentiveText ? mailHtml`<tr><td style="${s.block}">${emailTable(mailHtml`<tr><td style="${s.offer}">${incentiveText}</td></tr>`)}</td></tr>` : ""}
 <tr><td style="${s.block}">${cartTable}</td></tr>
 <tr><td align="center" style="${s.buttonCell}"><a href="${input.restoreUrl}" style="${s.button}">${cta}</a></td></tr>
-${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" style="${s.link}">Chat with us</a> or reply to this email.</td></tr>` : ""}
-<tr><td style="${s.footer}">You are receiving this because you started an order at ${shop}. <a href="${input.unsubscribeUrl}" style="${s.footerLink}">Unsubscribe</a> from these reminders.</td></tr>`,
+${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" style="${s.link}">${words.chat}</a> ${words.chatOr}</td></tr>` : ""}
+<tr><td style="${s.footer}">${footer} <a href="${input.unsubscribeUrl}" style="${s.footerLink}">${words.unsubscribe}</a>${words.unsubscribeAfter}</td></tr>`,
   });
 
   const text = [
@@ -211,12 +237,12 @@ ${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" st
     ...cart.lines.map(
       (l) => `- ${l.name}${l.variant ? ` (${l.variant})` : ""}: ${l.quantity} × ${money(l.price)} = ${money(l.price * l.quantity)}`,
     ),
-    `Total: ${money(total)}`,
+    `${words.total}: ${money(total)}`,
     "",
     `${cta}: ${input.restoreUrl}`,
-    ...(chat ? [`Chat with us: ${chat}`] : []),
+    ...(chat ? [`${words.chat}: ${chat}`] : []),
     "",
-    `You are receiving this because you started an order at ${shop}. Unsubscribe: ${input.unsubscribeUrl}`,
+    `${footer} ${words.unsubscribe}: ${input.unsubscribeUrl}`,
   ].join("\n");
 
   return {
@@ -262,4 +288,17 @@ export function renderMerchantNotice(input: {
     mailHtml`<p>${text.split("\n")[0]}</p><ul>${list.map((l) => mailHtml`<li>${l}</li>`)}</ul><p><strong>Total: ${money(total)}</strong></p>`,
   );
   return { id: input.id, to: input.to, from: input.from, subject, html, text, headers: {} };
+}
+
+/**
+ * The merchant's notice that the incentive's code pool runs low (sent once until it is filled).
+ *
+ * @example
+ * renderPoolLow({ id: "pool-low-1-…", to: "owner@shop.example", from, shop: "Tea & Kettle", available: 19 });
+ */
+export function renderPoolLow(input: { id: string; to: string; from: string; shop: string; available: number }): Mail {
+  const shop = plainText(input.shop);
+  const subject = `${shop}: ${input.available} incentive codes left`;
+  const text = `${input.available} single-use incentive codes are left in ${shop}'s pool. Upload more in the dashboard or with POST /v1/sites/KEY/codes; when none are left, messages use the fallback the settings name (whenPoolEmpty).`;
+  return { id: input.id, to: input.to, from: input.from, subject, html: plainEmail(mailHtml`<p>${text}</p>`), text, headers: {} };
 }

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { MAX_ID_LENGTH, MAX_TOTAL } from "../../protocol/limits";
 import { Currency, EmailAddress, RandomId, text } from "../../protocol/schema";
 import { emailOfBrowser } from "../db/browsers";
+import { addCodes, poolCounts } from "../db/codes";
 import { recentMessages } from "../db/ledger";
 import { platformSecretOf, savePlatformSecret } from "../db/platforms";
 import { type Merchant, merchantOnly } from "../http/auth";
@@ -10,6 +11,7 @@ import { ApiError } from "../http/errors";
 import { jsonBody, valid } from "../http/validate";
 import { hookUrls, newPlatformSecret, PlatformSecretBody } from "../platforms/secret";
 import { reportOrder } from "../recovery/orders";
+import { CodesJsonSchema, parseCodes } from "../sites/codes";
 import { updateSettings } from "../sites/update";
 import { accountStub } from "../sync/account";
 
@@ -97,6 +99,32 @@ export const merchant = new Hono<Merchant>()
     if (!revoked) throw new ApiError(404, "unknown_device", "this account has no such device");
     return c.json({ revoked: true });
   })
+  /**
+   * Adds single-use incentive codes to the site's pool: a text body (one per line, or CSV with the
+   * code first), or JSON `{ "codes": [...] }`. All or nothing; codes the pool has are kept once.
+   */
+  .post("/v1/sites/:key/codes", async (c) => {
+    const { site } = c.var;
+    const body = await c.req.text();
+    if (body.length > 1_000_000) throw new ApiError(413, "too_large", "an upload is at most 1 MB");
+    let text = body;
+    if ((c.req.header("content-type") ?? "").includes("json")) {
+      const parsed = v.safeParse(
+        CodesJsonSchema,
+        await Promise.resolve(body)
+          .then(JSON.parse)
+          .catch(() => undefined),
+      );
+      if (!parsed.success) throw new ApiError(400, "invalid_json", 'send { "codes": ["…"] }, or the codes as text, one per line');
+      text = parsed.output.codes.join("\n");
+    }
+    const codes = parseCodes(text);
+    if (!codes.ok) throw new ApiError(422, "invalid_codes", "the codes do not validate; none were added", codes.issues);
+    const { added } = await addCodes(c.env.DB, site.id, codes.codes, Date.now(), site.settings.incentive?.lowAt ?? 20);
+    return c.json({ added, duplicates: codes.codes.length - added, ...(await poolCounts(c.env.DB, site.id)) }, 201);
+  })
+  /** The pool: codes still free and taken. */
+  .get("/v1/sites/:key/codes", async (c) => c.json(await poolCounts(c.env.DB, c.var.site.id)))
   /** Recent messages, newest first; `?status=failed` shows what could not be delivered and why. */
   .get(
     "/v1/sites/:key/messages",

@@ -4,6 +4,7 @@ import type { SiteSettings } from "../sites/settings";
 
 export type { Browser, CartPoint, PaidOrder } from "../db/schema";
 
+import { awake } from "./quiet";
 import { deriveReason, type StallReason, type TemplateName, templateOf } from "./reasons";
 
 // The recovery decisions, as a pure function of what a person's object knows, the site's
@@ -99,7 +100,16 @@ export interface Facts {
 }
 
 export type Verdict =
-  | { send: true; aid: string; reason: StallReason; step: number; name?: string }
+  | {
+      send: true;
+      aid: string;
+      reason: StallReason;
+      step: number;
+      name?: string;
+      /** The person's language preferences and time zone, from their freshest browser that told (see `whereabouts`). */
+      locale?: string;
+      timeZone?: string;
+    }
   | { send: false; why: StopReason | "unknown" };
 
 export interface Decision {
@@ -189,9 +199,24 @@ const lastActivityOf = (state: PersonState): number => Math.max(0, ...Object.val
 
 const quietMs = (settings: SiteSettings) => settings.abandonAfterMinutes * MINUTE_MS;
 
-const dueAt = (sequence: Sequence, step: number, settings: SiteSettings): number => {
+/**
+ * Where the person is, as far as their browsers said: the language preferences and the time zone
+ * of the most recently active browser that sent each.
+ *
+ * @example
+ * whereabouts(person); // { locale: "es-ES,es", timeZone: "Europe/Madrid" }
+ */
+export function whereabouts(state: PersonState): { locale?: string; timeZone?: string } {
+  const freshest = Object.values(state.browsers).sort((a, b) => b.lastActivity - a.lastActivity);
+  return { locale: freshest.find((b) => b.locale)?.locale, timeZone: freshest.find((b) => b.timeZone)?.timeZone };
+}
+
+/** When a step falls due: its time after the abandonment, moved out of the quiet hours of the
+ * person's zone (the site's when none is known). */
+const dueAt = (state: PersonState, sequence: Sequence, step: number, settings: SiteSettings): number => {
   const after = settings.steps[step]?.afterMinutes;
-  return after === undefined ? Number.POSITIVE_INFINITY : sequence.detectedAt + after * MINUTE_MS;
+  if (after === undefined) return Number.POSITIVE_INFINITY;
+  return awake(sequence.detectedAt + after * MINUTE_MS, whereabouts(state).timeZone ?? settings.timeZone, settings.quietHours);
 };
 
 const activeSequence = (state: PersonState): Sequence | undefined => {
@@ -257,6 +282,8 @@ function absorb(state: PersonState, browser: Browser): void {
     checkoutAt: Math.max(known?.checkoutAt ?? 0, browser.checkoutAt ?? 0) || undefined,
     moments: [...moments.values()].sort((a, b) => a.at - b.at).slice(-KEEP_MOMENTS),
     orders: [...orders.values()].sort((a, b) => a.at - b.at).slice(-KEEP_ORDERS),
+    locale: browser.locale ?? known?.locale,
+    timeZone: browser.timeZone ?? known?.timeZone,
   };
 }
 
@@ -264,7 +291,7 @@ function absorb(state: PersonState, browser: Browser): void {
 function nextAlarm(state: PersonState, settings: SiteSettings, now: number): number | null {
   const active = activeSequence(state);
   if (active) {
-    const at = dueAt(active, active.step, settings);
+    const at = dueAt(state, active, active.step, settings);
     return Number.isFinite(at) ? at : null;
   }
   const bounds = boundaries(state);
@@ -394,6 +421,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
         reason: sequence.reason,
         step,
         name: state.name,
+        ...whereabouts(state),
       };
     }
   }
@@ -401,7 +429,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
   if (input.type === "alarm") {
     if (!activeSequence(state)) maybeStart(state, settings, now, facts, effects);
     const sequence = activeSequence(state);
-    if (sequence && now >= dueAt(sequence, sequence.step, settings)) {
+    if (sequence && now >= dueAt(state, sequence, sequence.step, settings)) {
       if (facts.siteSentToday >= settings.maxEmailsPerDay) stop(sequence, "site_cap", now, effects);
       else {
         const step = sequence.step;
@@ -413,7 +441,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
             sequenceId: sequence.id,
             step,
             template: templateOf(sequence.reason),
-            dueAt: dueAt(sequence, step, settings),
+            dueAt: dueAt(state, sequence, step, settings),
             abandonedAt: sequence.basedOn,
           },
         });

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
+import { BUILTIN_COPY, LANGUAGES, type Language, validTimeZone } from "../copy/builtin";
 import { ImageHostsSchema } from "./hosts";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
@@ -26,32 +27,31 @@ const TemplateSchema = v.object({
 });
 export type Template = v.InferOutput<typeof TemplateSchema>;
 
-export const DEFAULT_TEMPLATES: Record<Reason, Template> = {
-  payment_failed: {
-    subject: "{{name}}, your payment didn't go through",
-    heading: "Something went wrong with your payment",
-    body: "Your order is still waiting for you. The payment didn't go through, which happens more often than you'd think. You can try again, or choose another payment method: your cart is saved.",
-    cta: "Try again",
-  },
-  extra_costs: {
-    subject: "{{name}}, your cart is waiting, with something extra",
-    heading: "Still thinking it over?",
-    body: "We know costs can add up at checkout. Your cart is saved, and here is something to make it easier.",
-    cta: "Complete my order",
-  },
-  question: {
-    subject: "{{name}}, any questions before you order?",
-    heading: "Any questions before you order?",
-    body: "If something wasn't clear (ingredients, delivery, returns), just reply to this email and a real person will answer. Your cart is saved until you're ready.",
-    cta: "Back to my cart",
-  },
-  reminder: {
-    subject: "{{name}}, you left something in your cart",
-    heading: "Your cart is saved",
-    body: "The things you picked are still waiting for you. Pick up right where you left off.",
-    cta: "Return to my cart",
-  },
-};
+/** The English built-in templates (copy/builtin.ts has every language's). */
+export const DEFAULT_TEMPLATES: Record<Reason, Template> = BUILTIN_COPY.en.templates;
+
+const TemplatesSchema = v.partial(
+  v.object(Object.fromEntries(REASONS.map((r) => [r, TemplateSchema])) as Record<Reason, typeof TemplateSchema>),
+);
+const LanguageSchema = v.picklist(LANGUAGES, `must be one of ${LANGUAGES.join(", ")}`);
+/** A wall-clock time, `HH:MM` on a 24-hour clock. */
+const clock = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time like 21:00"));
+/**
+ * Minutes after midnight of an `HH:MM`.
+ *
+ * @example
+ * clockMinutes("21:30"); // 1290
+ */
+export const clockMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const QuietHoursSchema = v.pipe(
+  v.object({ start: clock, end: clock }),
+  // At least two waking hours: a step moved out of the night must land in a day that is there.
+  v.check(({ start, end }) => {
+    const length = (clockMinutes(end) - clockMinutes(start) + 1440) % 1440;
+    return length > 0 && length <= 22 * 60;
+  }, "start and end must differ, and leave at least two hours outside"),
+);
+export type QuietHours = v.InferOutput<typeof QuietHoursSchema>;
 
 const StepSchema = v.object({
   /** Minutes after the cart went quiet and the threshold passed (0 = as soon as it is abandoned). */
@@ -112,12 +112,39 @@ export const SettingsSchema = v.object({
       description: text(200),
       /** The code's validity, stated in the email. */
       expiresInHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24 * 30))),
+      /** Each sequence gets its own single-use code from the site's pool (the merchant API's
+       * `/codes`), kept for its later steps; `code` is then the fallback. */
+      unique: v.optional(v.boolean(), false),
+      /** With an empty pool: the static `code`, or no incentive at all. */
+      whenPoolEmpty: v.optional(v.picklist(["static", "none"]), "static"),
+      /** The merchant is told once when this few free codes are left. */
+      lowAt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000)), 20),
     }),
   ),
-  templates: v.optional(
-    v.partial(v.object(Object.fromEntries(REASONS.map((r) => [r, TemplateSchema])) as Record<Reason, typeof TemplateSchema>)),
+  /** The merchant's own copy in the site's default language (a reason without one gets the built-in copy). */
+  templates: v.optional(TemplatesSchema, {}),
+  /** The language a shopper is written to when theirs is not among `languages` (or not known). */
+  defaultLanguage: v.optional(LanguageSchema, "en"),
+  /** The languages the site writes in, besides its default: a shopper whose browser prefers one
+   * of them gets it. Every built-in language unless the site says otherwise. */
+  languages: v.optional(v.pipe(v.array(LanguageSchema), v.maxLength(LANGUAGES.length)), [...LANGUAGES]),
+  /** The merchant's copy per language (`{ es: { reminder: {…} } }`), over the built-in copy of that language. */
+  copy: v.optional(
+    v.partial(v.object(Object.fromEntries(LANGUAGES.map((l) => [l, TemplatesSchema])) as Record<Language, typeof TemplatesSchema>)),
     {},
   ),
+  /** The shop's IANA time zone: the quiet hours of a shopper whose zone is not known are read in it. */
+  timeZone: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((z) => validTimeZone(z) !== undefined, "must be an IANA time zone like Europe/Madrid"),
+      v.transform((z) => validTimeZone(z) as string),
+    ),
+    "UTC",
+  ),
+  /** No message is sent between `start` and `end` in the shopper's zone: a step due then waits
+   * for `end`. `null` sends at any hour. */
+  quietHours: v.optional(v.nullable(QuietHoursSchema), { start: "21:00", end: "08:00" }),
   /** The merchant is emailed when an order is interrupted. */
   notifyEmail: v.optional(email),
   /** Signed JSON posts for abandonment, message sent, click and recovery. */
@@ -147,5 +174,14 @@ export function readSettings(json: string): SiteSettings {
   return kept.success ? kept.output : DEFAULT_SETTINGS;
 }
 
-/** The template for a reason, the site's own where it has one. */
-export const templateFor = (settings: SiteSettings, reason: Reason): Template => settings.templates[reason] ?? DEFAULT_TEMPLATES[reason];
+/**
+ * The template for a reason in a language: the merchant's copy in that language, else (in the
+ * default language) the site's `templates`, else the built-in copy of that language.
+ *
+ * @example
+ * templateFor(settings, "reminder", "es").subject; // "{{name}}, te has dejado algo en el carrito"
+ */
+export const templateFor = (settings: SiteSettings, reason: Reason, language: Language = settings.defaultLanguage): Template =>
+  settings.copy[language]?.[reason] ??
+  (language === settings.defaultLanguage ? settings.templates[reason] : undefined) ??
+  BUILTIN_COPY[language].templates[reason];

@@ -7,8 +7,13 @@ export { eventually } from "../../test/eventually";
 export const ORIGIN = "https://shop.example";
 let sites = 0;
 
-/** A fresh site with its own key, allowed on `origins`. */
+/**
+ * A fresh site with its own key, allowed on `origins`. Without quiet hours unless `settings` has
+ * some: the tests drive the collector on the real clock, and a step due at 22:00 UTC would wait
+ * for the morning (worker/recovery/quiet.test.ts and languages.test.ts test the quiet hours).
+ */
 export async function seedSite(db: D1Database, origins = [ORIGIN], settings = {}): Promise<{ id: number; key: string }> {
+  settings = { quietHours: null, ...settings };
   const key = `pk_test_${++sites}_${crypto.randomUUID().slice(0, 8)}`;
   const row = await db
     .prepare("INSERT INTO sites (key, secret, name, origins, settings, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")

@@ -1,0 +1,196 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { Batch } from "../../protocol/types";
+import { count, eventually, ORIGIN, randomId, seedSite } from "../test/helpers";
+import { deliver, MINUTE, messagesOf } from "../test/recovery";
+
+const settings = { abandonAfterMinutes: 1, shopName: "Té & Tetera", holdoutPercent: 0 };
+
+/** A batch from a browser whose Accept-Language and (Cloudflare's) time zone are given. */
+function post(key: string, batch: Batch, { language, timeZone }: { language?: string; timeZone?: string }) {
+  const headers = new Headers({ "content-type": "text/plain;charset=UTF-8", origin: ORIGIN });
+  if (language) headers.set("accept-language", language);
+  return exports.default.fetch(
+    new Request(`https://collector.test/v1/events?site=${key}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(batch),
+      ...(timeZone && { cf: { timezone: timeZone } }),
+    }),
+  );
+}
+
+async function abandonAs(key: string, email: string, who: { language?: string; timeZone?: string }): Promise<string> {
+  const aid = randomId();
+  const at = Date.now() - 10 * MINUTE;
+  const res = await post(
+    key,
+    {
+      aid,
+      sentAt: Date.now(),
+      events: [
+        {
+          id: randomId(),
+          at,
+          type: "cart",
+          action: "set",
+          cart: { currency: "EUR", lines: [{ id: "te", name: "Té verde", price: 123456, quantity: 1 }] },
+        },
+        { id: randomId(), at: at + 1, type: "identify", email, name: "Ana Lima" },
+      ],
+    },
+    who,
+  );
+  expect(res.status).toBe(202);
+  return aid;
+}
+
+const mailTo = async (email: string) => {
+  const rows = await eventually(async () => {
+    const { results } = await messagesOf(email);
+    expect(results.length).toBeGreaterThanOrEqual(1);
+    return results;
+  }, 15_000);
+  await deliver(rows.map((m) => ({ kind: "recovery" as const, id: m.id, site: m.site_id, email: m.email })));
+  return env.DB.prepare(`SELECT subject, html, text FROM dev_outbox WHERE "to" = ?`)
+    .bind(email)
+    .first<{ subject: string; html: string; text: string }>();
+};
+
+const linkOf = (text: string, path: "r" | "u") => new RegExp(`https?://[^\\s]+/${path}/[\\w-]+`).exec(text)?.[0] as string;
+const page = (url: string, init?: RequestInit) =>
+  exports.default.fetch(new Request(url.replace(/^https?:\/\/[^/]+/, "https://collector.test"), init));
+
+describe("the shopper's language, from the browser to the pages", () => {
+  it("a Spanish browser gets a Spanish email, money the Spanish way, and Spanish link and unsubscribe pages", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], {
+      ...settings,
+      webhook: { url: "https://hooks.shop.example/c", secret: "s".repeat(16) },
+    });
+    const email = "ana.es@example.com";
+    const webhooks = vi.spyOn(env.WEBHOOKS, "send");
+    await abandonAs(site.key, email, { language: "es-ES,es;q=0.9,en;q=0.8", timeZone: "Europe/Madrid" });
+    const row = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE email = ?").bind(email).first();
+    expect(row).toEqual({ locale: "es-ES,es,en", time_zone: "Europe/Madrid" });
+    const mail = await mailTo(email);
+    expect(mail?.subject).toBe("Ana, te has dejado algo en el carrito");
+    expect(mail?.html).toContain('<html lang="es">');
+    expect(mail?.text).toContain("Té verde: 1 × 1234,56\u00a0€");
+    expect(mail?.text).toContain("Recibes este correo porque empezaste un pedido en Té & Tetera.");
+    expect(await env.DB.prepare("SELECT language FROM messages WHERE email = ?").bind(email).first("language")).toBe("es");
+    // The message_sent webhook says by which channel and in which language.
+    const sent = webhooks.mock.calls
+      .map(([job]) => job as { type: string; data: Record<string, unknown> })
+      .find((j) => j.type === "message_sent");
+    expect(sent?.data).toMatchObject({ channel: "email", language: "es", email });
+    webhooks.mockRestore();
+
+    const restore = await page(linkOf(mail?.text ?? "", "r"));
+    const waiting = await restore.text();
+    expect(waiting).toContain('<html lang="es">');
+    expect(waiting).toContain("Tu carrito te está esperando");
+    const unsubscribe = linkOf(mail?.text ?? "", "u");
+    expect(await (await page(unsubscribe)).text()).toContain("¿Quieres darte de baja?");
+    const done = await (await page(unsubscribe, { method: "POST" })).text();
+    expect(done).toContain("Te has dado de baja");
+  });
+
+  it("a shopper whose language the site does not write in gets the site's default; a browser with none, too", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, defaultLanguage: "es", languages: ["es", "fr"] });
+    await abandonAs(site.key, "hans@example.com", { language: "de-DE,de;q=0.9" });
+    await abandonAs(site.key, "nobody@example.com", {});
+    await abandonAs(site.key, "marie@example.com", { language: "fr-CH" });
+    expect((await mailTo("hans@example.com"))?.subject).toBe("Ana, te has dejado algo en el carrito");
+    expect((await mailTo("nobody@example.com"))?.subject).toBe("Ana, te has dejado algo en el carrito");
+    const marie = await mailTo("marie@example.com");
+    expect(marie?.subject).toBe("Ana, vous avez oublié quelque chose dans votre panier");
+    // fr-CH writes money the Swiss way; the language is still French.
+    expect(marie?.text).toMatch(/1\u202f?[  ']?234[.,]56\s?€/);
+  });
+
+  it("keeps the language and zone of the browser's latest batch, whatever order batches are stored in", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const aid = randomId();
+    const now = Date.now();
+    const identify = (at: number) => ({ id: randomId(), at, type: "identify" as const, name: "Ana" });
+    // The later batch (its events later) first, the earlier one after it: the later one's words stay.
+    expect(
+      (await post(site.key, { aid, sentAt: now, events: [identify(now - MINUTE)] }, { language: "nl-NL", timeZone: "Europe/Amsterdam" }))
+        .status,
+    ).toBe(202);
+    expect(
+      (await post(site.key, { aid, sentAt: now, events: [identify(now - 5 * MINUTE)] }, { language: "it-IT", timeZone: "Europe/Rome" }))
+        .status,
+    ).toBe(202);
+    await eventually(async () => {
+      const row = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE aid = ?").bind(aid).first();
+      expect(row).toEqual({ locale: "nl-NL", time_zone: "Europe/Amsterdam" });
+    });
+    // A batch without either fills nothing in and takes nothing away.
+    expect((await post(site.key, { aid, sentAt: now, events: [identify(now)] }, {})).status).toBe(202);
+    await eventually(async () => {
+      expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE aid = ?", aid)).toBe(3);
+      const row = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE aid = ?").bind(aid).first();
+      expect(row).toEqual({ locale: "nl-NL", time_zone: "Europe/Amsterdam" });
+    });
+    // Junk in either header is left out, never stored.
+    const junk = randomId();
+    expect(
+      (await post(site.key, { aid: junk, sentAt: now, events: [identify(now)] }, { language: "<b>,*", timeZone: "Mars/Base" })).status,
+    ).toBe(202);
+    await eventually(async () => {
+      const row = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE aid = ?").bind(junk).first();
+      expect(row).toEqual({ locale: null, time_zone: null });
+    });
+  });
+});
+
+describe("language settings through the merchant API", () => {
+  const patch = (key: string, body: unknown) =>
+    exports.default.fetch(
+      new Request(`https://collector.test/v1/sites/${key}/settings`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer sk_${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+
+  it("keeps languages, copy, a zone and quiet hours, and refuses bad ones by name", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const good = {
+      defaultLanguage: "es",
+      languages: ["es", "pt"],
+      copy: { pt: { reminder: { subject: "Olá {{name}}", heading: "h", body: "b", cta: "c" } } },
+      timeZone: "Europe/Madrid",
+      quietHours: { start: "22:00", end: "09:30" },
+    };
+    const ok = await patch(site.key, good);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { settings: unknown }).settings).toMatchObject(good);
+    const refusals: [unknown, string][] = [
+      [{ defaultLanguage: "ja" }, "defaultLanguage"],
+      [{ languages: ["es", "xx"] }, "languages.1"],
+      [{ copy: { ja: {} } }, "copy.ja"],
+      [{ copy: { es: { remindr: {} } } }, "copy.es.remindr"],
+      [{ timeZone: "Mars/Base" }, "timeZone"],
+      [{ quietHours: { start: "25:00", end: "08:00" } }, "quietHours.start"],
+      [{ quietHours: { start: "08:00", end: "08:00" } }, "quietHours"],
+      [{ quietHours: { start: "21:00", end: "08:00", tz: "UTC" } }, "quietHours.tz"],
+    ];
+    for (const [body, path] of refusals) {
+      const res = await patch(site.key, body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      const issues = ((await res.json()) as { error: { issues: { path: string }[] } }).error.issues;
+      expect(
+        issues.map((i) => i.path),
+        JSON.stringify(body),
+      ).toContain(path);
+    }
+    // Nothing of a refusal was stored.
+    const stored = JSON.parse(
+      (await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings")) ?? "",
+    );
+    expect(stored).toMatchObject(good);
+    expect((await patch(site.key, { quietHours: null })).status).toBe(200);
+  });
+});
