@@ -46,6 +46,10 @@ export async function claimCode(db: D1Database, site: number, sequenceId: string
   return read?.results[0]?.code ?? null;
 }
 
+/** The code a sequence took, if it took one (read only: the restore answer must not take one). */
+export const codeOfSequence = (db: D1Database, site: number, sequenceId: string) =>
+  db.prepare("SELECT code FROM codes WHERE site_id = ? AND sequence_id = ?").bind(site, sequenceId).first<string | null>("code");
+
 /**
  * A site's pool: codes still free, and taken.
  *

@@ -92,6 +92,10 @@ export const markSent = (db: D1Database, id: string, at: number, providerId: str
  * @example
  * await messageLanguage(env.DB, link.message_id); // "es"
  */
+/** What a recovery link's message was: its reason's template and its step (what it offered). */
+export const messageStep = (db: D1Database, id: string) =>
+  db.prepare("SELECT template, step FROM messages WHERE id = ?").bind(id).first<{ template: string | null; step: number }>();
+
 export const messageLanguage = (db: D1Database, id: string | null) =>
   db.prepare("SELECT language FROM messages WHERE id = ?").bind(id).first<string | null>("language");
 

@@ -47,8 +47,12 @@ export function sitePreflight(methods: string[]): MiddlewareHandler<{ Bindings: 
 export function siteRequest({
   maxBytes,
   limit,
+  pixel = false,
 }: {
   maxBytes: number;
+  /** Also take `Origin: null` from a site with `shopifyPixel` on: Shopify runs a Custom Pixel in
+   * an iframe sandboxed without allow-same-origin, so its requests carry that opaque origin. */
+  pixel?: boolean;
   /** Runs once the site and origin are known and before the body is read: a flood is turned away at the cost of a header check. */
   // biome-ignore lint/suspicious/noExplicitAny: any route env with the bindings
   limit?: (c: Context<any>, siteKey: string) => Promise<void>;
@@ -64,7 +68,7 @@ export function siteRequest({
     if (!key.success) throw new ApiError(400, "invalid_site_key", "the site query parameter must be a site key (pk_…)");
     const site = await findSite(c.env.DB, key.output);
     if (!site) throw new ApiError(401, "unknown_site_key", `no site has the key ${key.output}`);
-    if (!originAllowed(site.origins, origin)) {
+    if (!originAllowed(site.origins, origin) && !(pixel && origin === "null" && site.settings.shopifyPixel)) {
       throw new ApiError(
         403,
         "origin_not_allowed",

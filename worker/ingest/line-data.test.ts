@@ -95,7 +95,11 @@ describe("a line's data through the collector", () => {
     const restored = await exports.default.fetch(`https://collector.test/v1/restore?site=${site.key}&token=${token}`, {
       headers: { origin: ORIGIN },
     });
-    expect(await restored.json()).toEqual({ status: "restored", cart: { currency: "EUR", lines: [{ ...line, data: SORTED }] } });
+    expect(await restored.json()).toEqual({
+      status: "restored",
+      cart: { currency: "EUR", lines: [{ ...line, data: SORTED }] },
+      restoreMode: "replace",
+    });
 
     // Export shows them (in the cart and the events); erase takes them with the rest.
     const call = (method: string) =>

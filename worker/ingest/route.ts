@@ -22,7 +22,7 @@ import { isUrgent, storeNow } from "./store";
  */
 export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])).post(
   "/",
-  siteRequest({ maxBytes: MAX_BODY_BYTES, limit: rateLimited }),
+  siteRequest({ maxBytes: MAX_BODY_BYTES, limit: rateLimited, pixel: true }),
   async (c, next) => {
     // Counted before the schema looks at each event: a huge batch is refused at once.
     const events = (c.var.json as { events?: unknown } | null)?.events;

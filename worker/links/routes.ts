@@ -5,11 +5,12 @@ import { CART_TTL_DAYS } from "../../protocol/limits";
 import { RandomId } from "../../protocol/schema";
 import type { Language } from "../copy/builtin";
 import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
-import { linkBought, messageLanguage, messageTemplate, recordClick, suppress } from "../db/ledger";
+import { codeOfSequence } from "../db/codes";
+import { linkBought, messageLanguage, messageStep, messageTemplate, recordClick, suppress } from "../db/ledger";
 import { ApiError } from "../http/errors";
 import { jsonBody } from "../http/validate";
 import { shopperStub } from "../recovery/shopper";
-import { REASONS, type Reason } from "../sites/settings";
+import { offersIncentive, REASONS, type Reason } from "../sites/settings";
 import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import {
@@ -76,6 +77,17 @@ const alreadyOrdered = (c: Context, site: Site | null, language: Language) =>
 const languageOf = async (env: Env, link: Link, site: Site | null): Promise<Language> =>
   pageLanguage((link.message_id ? await messageLanguage(env.DB, link.message_id) : null) ?? site?.settings.defaultLanguage);
 
+/** The code a recovery link's message offered (the sequence's own from the pool, else the static
+ * one), for a Shopify cart permalink's `?discount=`; undefined when the message offered none. */
+async function discountOf(env: Env, site: Site, link: Link): Promise<string | undefined> {
+  const message = link.message_id ? await messageStep(env.DB, link.message_id) : null;
+  const incentive = site.settings.incentive;
+  if (!message || !incentive || !offersIncentive(site.settings, message.template as Reason, message.step)) return undefined;
+  if (!incentive.unique) return incentive.code;
+  const own = link.sequence_id ? await codeOfSequence(env.DB, site.id, link.sequence_id) : null;
+  return own ?? (incentive.whenPoolEmpty === "none" ? undefined : incentive.code);
+}
+
 export const links = new Hono<Links>()
   /**
    * GET /r/:token: mail scanners prefetch links, so a GET changes nothing. The page continues by
@@ -140,7 +152,13 @@ export const links = new Hono<Links>()
     if (await purchased(c.env, link)) return c.json({ status: "purchased" });
     const cart = link.aid ? await cartOf(c.env.DB, site.id, link.aid) : null;
     if (!cart || cart.expiresAt <= Date.now()) throw new ApiError(404, "cart_expired", "this cart has expired");
-    return c.json({ status: "restored", cart: { currency: cart.currency, lines: cart.lines } });
+    const { restoreMode, cartPermalink } = site.settings;
+    return c.json({
+      status: "restored",
+      cart: { currency: cart.currency, lines: cart.lines },
+      restoreMode,
+      ...(cartPermalink && { cartPermalink, discount: await discountOf(c.env, site, link) }),
+    });
   })
   /** GET /u/:token: a confirmation page (a prefetch must not unsubscribe anyone). */
   .get("/u/:token", async (c) => {

@@ -8,12 +8,12 @@ import { createLink } from "../links/tokens";
 import { retryDelay } from "../queue/retry";
 import { templateOf } from "../recovery/reasons";
 import { shopperStub } from "../recovery/shopper";
-import type { Reason } from "../sites/settings";
+import { offersIncentive, type Reason } from "../sites/settings";
 import { type Site, siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
-import { droppedImages, fromHeader, offersIncentive, renderMerchantNotice, renderPoolLow, renderRecovery } from "./render";
+import { droppedImages, fromHeader, renderMerchantNotice, renderPoolLow, renderRecovery } from "./render";
 
 const YEAR = 365 * DAY_MS;
 

@@ -4,7 +4,7 @@ import type { ImageDrop } from "../db/schema";
 import { emailLayout, emailTable, formatDateTime, formatMoney, formatUnit, mailHtml, plainEmail, EMAIL_STYLE as s } from "../html";
 import { hostAllowed, originHost } from "../sites/hosts";
 import type { Reason, SiteSettings } from "../sites/settings";
-import { templateFor } from "../sites/settings";
+import { offersIncentive, templateFor } from "../sites/settings";
 import { originAllowed } from "../sites/sites";
 import type { Mail } from "./mailer";
 
@@ -149,13 +149,6 @@ export interface RecoveryInput {
   timeZone?: string;
   /** When the message goes out: the incentive's validity counts from here. */
   now?: number;
-}
-
-/** Whether this message offers the site's incentive: never on a payment failure (the shopper
- * wanted to pay; a discount would only cost margin), always for extra-cost shock, else per step. */
-export function offersIncentive(settings: SiteSettings, reason: Reason, step: number): boolean {
-  if (!settings.incentive || reason === "payment_failed") return false;
-  return reason === "extra_costs" || Boolean(settings.steps[step]?.incentive);
 }
 
 /**

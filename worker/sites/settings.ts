@@ -106,6 +106,16 @@ export const SettingsSchema = v.object({
   /** Hosts product images in emails may come from, besides the hosts of the site's origins
    * (a CDN): `cdn.shop.example` or `*.shop.example`. Images must be https either way. */
   imageHosts: v.optional(ImageHostsSchema, []),
+  /** What a recovery link does to the cart already on the device, for `connect` and the platform
+   * adapters: `"replace"` it (the default) or `"merge"` with it. A `connect` call's own wins. */
+  restoreMode: v.optional(v.picklist(["replace", "merge"], 'must be "replace" or "merge"'), "replace"),
+  /** On a Shopify store, a recovery link rebuilds the cart with a cart permalink
+   * (`/cart/{variant}:{qty},…`, straight to checkout, with `?discount=` when the message offered
+   * the incentive) instead of the AJAX Cart API and the cart page. */
+  cartPermalink: v.optional(v.boolean(), false),
+  /** Take events from Shopify's Custom Pixel: its sandboxed iframe sends `Origin: null`, which no
+   * origin of the site can match. Off unless the shop runs the pixel. */
+  shopifyPixel: v.optional(v.boolean(), false),
   incentive: v.optional(
     v.object({
       code: v.pipe(text(40), v.regex(/^[\w-]+$/, "letters, digits, - and _ only")),
@@ -152,6 +162,18 @@ export const SettingsSchema = v.object({
 });
 
 export type SiteSettings = v.InferOutput<typeof SettingsSchema>;
+
+/**
+ * Whether a message offers the site's incentive: never on a payment failure (the shopper wanted to
+ * pay; a discount would only cost margin), always for extra-cost shock, else per step.
+ *
+ * @example
+ * offersIncentive(settings, "extra_costs", 0); // true when the site has an incentive
+ */
+export function offersIncentive(settings: SiteSettings, reason: Reason, step: number): boolean {
+  if (!settings.incentive || reason === "payment_failed") return false;
+  return reason === "extra_costs" || Boolean(settings.steps[step]?.incentive);
+}
 
 /** The settings with every default filled in. */
 export const DEFAULT_SETTINGS: SiteSettings = v.parse(SettingsSchema, {});
