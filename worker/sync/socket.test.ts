@@ -34,7 +34,9 @@ async function open(account: string, { key = site.key, origin = ORIGIN } = {}) {
   ws.accept();
   const heard: Message[] = [];
   let closed: { code: number; reason: string } | undefined;
-  ws.addEventListener("message", (e) => e.data !== "pong" && heard.push(JSON.parse(e.data as string)));
+  ws.addEventListener("message", (e) => {
+    if (e.data !== "pong") heard.push(JSON.parse(e.data as string));
+  });
   ws.addEventListener("close", (e) => {
     closed = { code: e.code, reason: e.reason };
   });
@@ -368,7 +370,13 @@ describe("hibernation", () => {
     const socket = await d.connect();
     const n = socket.heard.length;
     const pong = new Promise<string>((resolve) =>
-      socket.ws.addEventListener("message", (e) => e.data === "pong" && resolve(e.data as string), { once: true }),
+      socket.ws.addEventListener(
+        "message",
+        (e) => {
+          if (e.data === "pong") resolve(e.data as string);
+        },
+        { once: true },
+      ),
     );
     socket.ws.send("ping");
     expect(await pong).toBe("pong");
