@@ -247,6 +247,7 @@ describe("links", () => {
     expect(await restored.json()).toEqual({
       status: "restored",
       cart: { currency: "EUR", lines: [{ id: "tea", name: "Green tea", price: 1250, quantity: 2 }] },
+      restoreMode: "replace",
     });
     const elsewhere = await exports.default.fetch(`https://collector.test/v1/restore?site=${site.key}&token=${token}`, {
       headers: { origin: "https://evil.example" },
