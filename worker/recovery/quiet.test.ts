@@ -75,6 +75,10 @@ describe("quiet hours", () => {
     // it ends when the clock shows a time past it, 03:00.
     const skip = { start: "21:00", end: "02:30" };
     expect(awake(Date.UTC(2026, 8, 26, 10), "Pacific/Auckland", skip)).toBe(Date.UTC(2026, 8, 26, 14));
+    // The night ends inside a quarter whose end falls back into it (Auckland, 5 April: 02:47 NZDT
+    // is awake, 14:00 UTC is 02:00 NZST again, quiet): the first awake minute is 02:47 NZDT, not
+    // 02:47 NZST an hour later (found by fast-check in a full run).
+    expect(awake(1775310419999, "Pacific/Auckland", { start: "00:00", end: "02:47" })).toBe(1775310420000);
     // The hour that comes twice (Auckland, 5 April: 03:00 NZDT becomes 02:00 NZST) steps out of a
     // window of 02:01-03:01 for one minute, at 02:00 NZST: the first moment outside it (found by fast-check).
     const twice = { start: "02:01", end: "03:01" };

@@ -56,26 +56,20 @@ export function isQuiet(at: number, timeZone: string, quiet: QuietHours): boolea
 export function awake(at: number, timeZone: string, quiet: QuietHours | null): number {
   if (!quiet || !Number.isFinite(at) || !isQuiet(at, timeZone, quiet)) return at;
   // Clocks change only on a quarter hour of UTC (every zone's offset is a whole number of quarter
-  // hours, and changes at a whole local hour or half hour). Between two quarters the wall clock
-  // runs straight, so the night can only end inside one by reaching `end`, or at its edge by a
-  // clock change (spring: 02:00 becomes 03:00; autumn: an hour repeats, which can step back out of
-  // a short window for a while). So: the first quarter that is awake, then the minute inside it.
+  // hours, and changes at a whole local hour or half hour). Inside a quarter the wall clock runs
+  // straight, so the night ends there only where it shows `end`; at the quarter's edge a clock
+  // change can end it too (spring: 02:00 becomes 03:00), or take the shopper back into it (autumn:
+  // an hour repeats), which is why each quarter is looked inside, not only at its edge.
   const QUARTER = 15 * MINUTE_MS;
+  const end = clockMinutes(quiet.end);
   let low = Math.floor(at / MINUTE_MS) * MINUTE_MS;
   // A valid window leaves at least two awake hours a day (settings.ts): 24 h of quarters suffice.
   for (let i = 0; i < 24 * 4 + 8; i++) {
-    let high = (Math.floor(low / QUARTER) + 1) * QUARTER;
-    if (isQuiet(high, timeZone, quiet)) {
-      low = high;
-      continue;
-    }
-    // Quiet at `low`, awake at `high`, the wall clock straight between: bisect to the minute.
-    while (high - low > MINUTE_MS) {
-      const mid = low + Math.floor((high - low) / MINUTE_MS / 2) * MINUTE_MS;
-      if (isQuiet(mid, timeZone, quiet)) low = mid;
-      else high = mid;
-    }
-    return Math.max(high, at);
+    const high = (Math.floor(low / QUARTER) + 1) * QUARTER;
+    const inside = low + ((end - wallMinutes(low, timeZone) + 1440) % 1440) * MINUTE_MS;
+    if (inside > low && inside < high) return Math.max(inside, at);
+    if (!isQuiet(high, timeZone, quiet)) return Math.max(high, at);
+    low = high;
   }
   return low; // unreachable with a valid window: never loops for ever
 }
