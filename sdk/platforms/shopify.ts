@@ -29,7 +29,7 @@ const post = (path: string, body?: unknown): Promise<Response> =>
 
 // A recovery link's answer, until its cart is restored: only then does the shopper land on the
 // cart (another device's cart, for a signed-in shopper, is put in quietly). It may say the way back
-// is a cart permalink (with its discount code), when the site chose it; the collector does not send these yet.
+// is a cart permalink (with its discount code), when the site chose it: the collector says so (the `cartPermalink` setting).
 // Through the client's onRestore, which also tells a listener added after the link's cart came, and
 // tells this one before connect's (subscribed later, once cartback-connect.js loads) restores it.
 let link: { cartPermalink?: boolean; discount?: string } | undefined;
