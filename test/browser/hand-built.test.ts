@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { closeBrowsers, freshBrowser, savedState } from "./browser";
-import { d1, eventually, ORIGIN, oneMailTo } from "./env";
+import { d1, eventually, ORIGIN, oneMailTo, storedCart } from "./env";
 
 afterEach(closeBrowsers);
 
@@ -59,11 +59,6 @@ const shopCart = (page: Page) =>
         foto?: string;
       }[],
   );
-
-const storedCart = (aid: string) => {
-  const [row] = d1<{ currency: string; lines: string }>(`SELECT currency, lines FROM carts WHERE aid = '${aid}'`);
-  return row && { currency: row.currency, lines: JSON.parse(row.lines) as Record<string, unknown>[] };
-};
 
 it("a hand-built shop with its own localStorage cart: the collector follows, the email shows the CDN image, the link rebuilds the shop's own cart on another device and lands on its checkout", async () => {
   // The shop's own buttons change its own cart; the collector's copy follows, fields and all.

@@ -7,44 +7,25 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { startGa4 } from "../platforms/ga4";
 import { closeBrowsers, freshBrowser, savedState } from "./browser";
-import { d1, eventually, ORIGIN, oneMailTo, PORT } from "./env";
+import { d1, eventually, lendDemoSite, ORIGIN, oneMailTo, PORT, returnDemoSite, storedCart } from "./env";
 
 afterEach(closeBrowsers);
 
 let shop: { origin: string; close: () => Promise<void> };
-const settings = (body: unknown) =>
-  fetch(`${ORIGIN}/v1/sites/${DEMO_SITE.key}/settings`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${DEMO_SITE.secret}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-
 beforeAll(async () => {
   shop = await startGa4({ port: PORT + 102, collector: ORIGIN, site: DEMO_SITE.key });
-  const res = await settings({
-    origins: [ORIGIN, `http://localhost:${PORT}`, shop.origin],
-    abandonAfterMinutes: 1,
-    holdoutPercent: 0,
-    maxSequencesPerDay: 10,
-    restoreUrl: `${shop.origin}/`,
-    restoreUrls: {},
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
+  await lendDemoSite(shop.origin);
 });
 
 afterAll(async () => {
-  await settings({ origins: [ORIGIN, `http://localhost:${PORT}`], restoreUrl: `${ORIGIN}/demo/` });
+  await returnDemoSite();
   await shop?.close();
 });
 
-const storedCart = (aid: string) => {
-  const [row] = d1<{ currency: string; lines: string }>(`SELECT currency, lines FROM carts WHERE aid = '${aid}'`);
-  return (
-    row && {
-      currency: row.currency,
-      lines: (JSON.parse(row.lines) as { id: string; quantity: number; price: number }[]).map((l) => [l.id, l.quantity, l.price]),
-    }
-  );
+/** The stored cart's lines as [id, quantity, price]. */
+const storedLines = (aid: string) => {
+  const cart = storedCart(aid);
+  return cart && { currency: cart.currency, lines: cart.lines.map((l) => [l.id, l.quantity, l.price]) };
 };
 
 it("a shop with GA4 events only: the events move the cart, the shop's own identify works beside the adapter, one email, the link restores through the shop's onRestore, its purchase ends the cart", async () => {
@@ -59,7 +40,7 @@ it("a shop with GA4 events only: the events move the cart, the shop's own identi
   await page.click("#view-cart");
   const { aid } = await savedState(page);
   await eventually(() => {
-    expect(storedCart(aid as string)).toEqual({
+    expect(storedLines(aid as string)).toEqual({
       currency: "EUR",
       lines: [
         ["SKU_12345:green", 2, 1050],

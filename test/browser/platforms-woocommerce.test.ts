@@ -10,40 +10,20 @@ import { majorText } from "../../protocol/money";
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
 import { startWooCommerce, type WooSimulator } from "../platforms/woocommerce";
 import { closeBrowsers, freshBrowser, savedState } from "./browser";
-import { d1, eventually, ORIGIN, oneMailTo, PORT } from "./env";
+import { d1, eventually, lendDemoSite, ORIGIN, oneMailTo, PORT, returnDemoSite, storedCart } from "./env";
 
 afterEach(closeBrowsers);
 
 let shop: WooSimulator;
-const settings = (body: unknown) =>
-  fetch(`${ORIGIN}/v1/sites/${DEMO_SITE.key}/settings`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${DEMO_SITE.secret}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-
 beforeAll(async () => {
   shop = await startWooCommerce({ port: PORT + 101, collector: ORIGIN, site: DEMO_SITE.key });
-  const res = await settings({
-    origins: [ORIGIN, `http://localhost:${PORT}`, shop.origin],
-    abandonAfterMinutes: 1,
-    holdoutPercent: 0,
-    maxSequencesPerDay: 10,
-    restoreUrl: `${shop.origin}/`,
-    restoreUrls: {},
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
+  await lendDemoSite(shop.origin);
 });
 
 afterAll(async () => {
-  await settings({ origins: [ORIGIN, `http://localhost:${PORT}`], restoreUrl: `${ORIGIN}/demo/` });
+  await returnDemoSite();
   await shop?.close();
 });
-
-const storedCart = (aid: string) => {
-  const [row] = d1<{ currency: string; lines: string }>(`SELECT currency, lines FROM carts WHERE aid = '${aid}'`);
-  return row && { currency: row.currency, lines: JSON.parse(row.lines) as Record<string, unknown>[] };
-};
 
 const wooCartOf = async (page: Page) => {
   const cookies = await page.context().cookies(shop.origin);
