@@ -37,6 +37,15 @@ export const PLATFORMS = ["shopify", "woocommerce"] as const;
 /** A platform's cart or checkout token, as a `ref` event carries it. */
 export const MAX_REF_LENGTH = 256;
 
+/** A phone number for SMS, in E.164 (a plus, the country code, at most 15 digits): what Twilio takes
+ * (https://www.twilio.com/docs/glossary/what-e164). The script sends it as given, never reformatted. */
+export const PHONE_PATTERN = /^\+[1-9]\d{6,14}$/;
+/** A language tag as a page, the tag or `identify` gives it (BCP 47 shape: `es`, `es-MX`,
+ * `pt-BR`, `zh-Hant-TW`); the collector reads its language, and ignores what it cannot. */
+export const LOCALE_PATTERN = /^[a-z]{2,3}(-[\da-z]{1,8}){0,4}$/i;
+/** The browser's IANA time zone as `Intl` resolves it (`Europe/Madrid`, `UTC`, `Etc/GMT+5`). */
+export const TIME_ZONE_PATTERN = /^[a-z][\w+/-]{0,63}$/i;
+
 /** The email shape both sides accept (the same pattern valibot's `email()` uses). */
 export const EMAIL_PATTERN = /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/;
 

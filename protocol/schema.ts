@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { normalEmail } from "./email";
 import {
   EMAIL_PATTERN,
+  LOCALE_PATTERN,
   MAX_BATCH_EVENTS,
   MAX_DATA_BYTES,
   MAX_DATA_KEY_LENGTH,
@@ -17,7 +18,9 @@ import {
   MAX_TOTAL,
   MAX_URL_LENGTH,
   MOMENT_KINDS,
+  PHONE_PATTERN,
   PLATFORMS,
+  TIME_ZONE_PATTERN,
 } from "./limits";
 import type { Batch, Cart, CartbackEvent, Line } from "./types";
 
@@ -118,6 +121,13 @@ export const CartSchema = v.object({
 
 const base = { id: RandomId, at: timestamp };
 
+/** A language tag; the collector reads its language (copy/builtin.ts) and ignores one it cannot. */
+const Locale = v.pipe(
+  v.string(),
+  v.maxLength(35, "must be at most 35 characters"),
+  v.regex(LOCALE_PATTERN, "must be a language tag like es or es-MX"),
+);
+
 export const EventSchema = v.variant("type", [
   v.object({
     ...base,
@@ -136,8 +146,13 @@ export const EventSchema = v.variant("type", [
       ),
       userId: v.optional(text(MAX_ID_LENGTH)),
       name: v.optional(text(MAX_TEXT_LENGTH)),
+      locale: v.optional(Locale),
+      phone: v.optional(v.pipe(v.string(), v.regex(PHONE_PATTERN, "must be a phone number in E.164 form, like +34600111222"))),
+      smsConsent: v.optional(v.boolean()),
     }),
     v.check((e) => Boolean(e.email || e.userId || e.name), "identify needs an email, a userId or a name"),
+    // A number is kept only with the shopper's explicit yes to texts (README, SMS).
+    v.check((e) => e.phone === undefined || e.smsConsent === true, "a phone needs smsConsent: true"),
   ),
   v.object({ ...base, type: v.literal("checkout") }),
   v.object({
@@ -177,6 +192,9 @@ export const BatchSchema = v.object({
     v.maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
   ),
   consent: v.optional(v.boolean()),
+  locale: v.optional(Locale),
+  // Shape only: a zone this runtime does not know is ignored at ingest, never a lost batch.
+  timeZone: v.optional(v.pipe(v.string(), v.regex(TIME_ZONE_PATTERN, "must be an IANA time zone like Europe/Madrid"))),
 });
 
 /** Turns valibot issues into `{ path, message }` pairs a developer can read. */
@@ -237,6 +255,9 @@ export const SyncRequestSchema = v.object({
   aid: RandomId,
   cart: SyncCartSchema,
   consent: v.optional(v.boolean()),
+  locale: v.optional(Locale),
+  // Shape only: a zone this runtime does not know is ignored at ingest, never a lost batch.
+  timeZone: v.optional(v.pipe(v.string(), v.regex(TIME_ZONE_PATTERN, "must be an IANA time zone like Europe/Madrid"))),
 });
 
 /** A device's first message on its socket, and its body on `POST /v1/sync` when the socket cannot open. */

@@ -58,6 +58,12 @@ export interface IdentifyEvent extends EventBase {
   email?: string;
   userId?: string;
   name?: string;
+  /** The shopper's language, when the shop knows it better than the page (`identify({ locale })`). */
+  locale?: string;
+  /** A mobile number in E.164, given only with `smsConsent: true`. */
+  phone?: string;
+  /** The shopper's explicit yes to recovery texts (with `phone`), or a no that withdraws it. */
+  smsConsent?: boolean;
 }
 
 export interface CheckoutEvent extends EventBase {
@@ -111,6 +117,10 @@ export interface Batch {
   events: CartbackEvent[];
   /** The shopper said yes to the shop's consent banner (`cartback("consent", true)`). */
   consent?: boolean;
+  /** The page's language: the tag's `data-locale`, else `<html lang>`. */
+  locale?: string;
+  /** The browser's time zone, `Intl.DateTimeFormat().resolvedOptions().timeZone`. */
+  timeZone?: string;
 }
 
 /** Every error the collector returns has this shape. */
