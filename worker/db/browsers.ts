@@ -53,7 +53,8 @@ export function statementsFor(db: D1Database, message: IngestMessage): D1Prepare
 }
 
 /** What an event changes beyond its own row. */
-function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackEvent, at: number, ttlDays: number): D1PreparedStatement[] {
+function effectOf(db: D1Database, message: IngestMessage, event: CartbackEvent, at: number, ttlDays: number): D1PreparedStatement[] {
+  const { site, aid } = message;
   switch (event.type) {
     case "cart": {
       const [items, value] = cartValue(event.cart);
@@ -101,6 +102,7 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
              WHERE site_id = ?1 AND aid = ?2`,
           )
           .bind(site, aid, event.email === undefined ? null : normalEmail(event.email), event.userId ?? null, event.name ?? null, at),
+        ...consentStatements(db, message, event, at),
       ];
     case "checkout":
       return [
@@ -156,6 +158,46 @@ function effectOf(db: D1Database, { site, aid }: IngestMessage, event: CartbackE
   }
 }
 
+/**
+ * An identify's SMS consent, given or withdrawn (schema.ts refuses a phone without `smsConsent:
+ * true`). A withdrawal suppresses, for good, every number this browser consented with before it
+ * (README, SMS): a shopper who says no must not be texted by another device's older yes. Both
+ * statements look at each other's rows, so a consent stored after a later withdrawal (batches out
+ * of order) is suppressed all the same.
+ */
+function consentStatements(db: D1Database, { site, aid, origin }: IngestMessage, event: CartbackEvent, at: number): D1PreparedStatement[] {
+  if (event.type !== "identify" || event.smsConsent === undefined) return [];
+  if (event.smsConsent && event.phone) {
+    return [
+      db
+        .prepare(
+          `INSERT INTO sms_consents (site_id, aid, phone, given_at, origin, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+           ON CONFLICT (site_id, aid, phone) DO UPDATE SET given_at = excluded.given_at, origin = excluded.origin, event_id = excluded.event_id
+           WHERE excluded.given_at > sms_consents.given_at`,
+        )
+        .bind(site, aid, event.phone, at, origin ?? null, event.id),
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO sms_suppressions (site_id, phone, at, why)
+           SELECT ?1, ?3, sms_withdrawn_at, 'withdrawn' FROM shoppers WHERE site_id = ?1 AND aid = ?2 AND sms_withdrawn_at >= ?4`,
+        )
+        .bind(site, aid, event.phone, at),
+    ];
+  }
+  if (event.smsConsent) return [];
+  return [
+    db
+      .prepare("UPDATE shoppers SET sms_withdrawn_at = max(coalesce(sms_withdrawn_at, 0), ?3) WHERE site_id = ?1 AND aid = ?2")
+      .bind(site, aid, at),
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO sms_suppressions (site_id, phone, at, why)
+         SELECT site_id, phone, ?3, 'withdrawn' FROM sms_consents WHERE site_id = ?1 AND aid = ?2 AND given_at <= ?3`,
+      )
+      .bind(site, aid, at),
+  ];
+}
+
 /** A browser of a site as D1 knows it: who it belongs to, and what it did. */
 interface BrowserRow {
   aid: string;
@@ -175,6 +217,8 @@ interface BrowserRow {
   orders: string;
   locale: string | null;
   time_zone: string | null;
+  phone: string | null;
+  phone_at: number | null;
 }
 
 // One statement per browser, everything the person's object needs: it reads what is stored, not
@@ -190,8 +234,11 @@ SELECT s.aid, coalesce(s.email, (SELECT o.email FROM shoppers o WHERE o.site_id 
        (SELECT json_group_array(json_array(at, json_extract(data, '$.kind'), json_extract(data, '$.code'), json_extract(data, '$.value'))) FROM (
           SELECT at, data FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'moment' ORDER BY at DESC LIMIT ${KEEP_MOMENTS})) AS moments,
        (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout') AS checkout_at,
-       (SELECT json_group_array(json_array(order_id, total, at)) FROM orders WHERE site_id = ?1 AND aid = ?2) AS orders
-FROM shoppers s LEFT JOIN carts c ON c.site_id = s.site_id AND c.aid = s.aid
+       (SELECT json_group_array(json_array(order_id, total, at)) FROM orders WHERE site_id = ?1 AND aid = ?2) AS orders,
+       p.phone, p.given_at AS phone_at
+FROM shoppers s LEFT JOIN (SELECT phone, given_at FROM sms_consents k WHERE k.site_id = ?1 AND k.aid = ?2
+         AND k.given_at > coalesce((SELECT sms_withdrawn_at FROM shoppers w WHERE w.site_id = ?1 AND w.aid = ?2), 0)
+         ORDER BY k.given_at DESC LIMIT 1) p ON 1 LEFT JOIN carts c ON c.site_id = s.site_id AND c.aid = s.aid
 WHERE s.site_id = ?1 AND s.aid = ?2`;
 
 /** Browsers that share a signed-in user with this one: a person's other devices. */
@@ -230,6 +277,7 @@ function toBrowser(row: BrowserRow): Browser {
     orders,
     ...(row.locale && { locale: row.locale }),
     ...(row.time_zone && { timeZone: row.time_zone }),
+    sms: row.phone ? { phone: row.phone, at: row.phone_at ?? 0 } : null,
   };
 }
 

@@ -63,15 +63,18 @@ export async function creditSequence(db: D1Database, id: string, order: PaidOrde
 export const claimMessage = (db: D1Database, site: number, email: string, c: Claim, at: number) =>
   db
     .prepare(
-      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at)
-       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?)`,
+      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at, channel, phone)
+       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?, ?, ?)`,
     )
-    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt)
+    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel, c.phone ?? null)
     .run();
 
 /** Where a message stands, or null when there is no such message. */
 export const messageState = (db: D1Database, id: string) =>
-  db.prepare("SELECT status, sequence_id FROM messages WHERE id = ?").bind(id).first<{ status: MessageStatus; sequence_id: string }>();
+  db
+    .prepare("SELECT status, sequence_id, channel FROM messages WHERE id = ?")
+    .bind(id)
+    .first<{ status: MessageStatus; sequence_id: string; channel: "email" | "sms" }>();
 
 /** The template (the reason's message) a message was written with, or null. */
 export const messageTemplate = (db: D1Database, id: string) =>
@@ -126,10 +129,10 @@ export const recoverySentSince = async (db: D1Database, site: number, since: num
 export const stuckMessages = (db: D1Database, from: number, to: number, limit: number) =>
   db
     .prepare(
-      `SELECT id, site_id, email FROM messages WHERE kind = 'recovery' AND status = 'queued' AND sent_at IS NULL AND queued_at < ?1 AND queued_at > ?2 LIMIT ?3`,
+      `SELECT id, site_id, email, channel FROM messages WHERE kind = 'recovery' AND status = 'queued' AND sent_at IS NULL AND queued_at < ?1 AND queued_at > ?2 LIMIT ?3`,
     )
     .bind(to, from, limit)
-    .all<{ id: string; site_id: number; email: string }>()
+    .all<{ id: string; site_id: number; email: string; channel: "email" | "sms" }>()
     .then((r) => r.results);
 
 /** A site's latest messages, newest first, optionally of one status. */

@@ -19,6 +19,8 @@ export interface IngestMessage {
    * IANA time zone, read from the request; absent in messages queued before they were read. */
   locale?: string;
   timeZone?: string;
+  /** The page's Origin, as the request said it: where an SMS consent in the batch was given. */
+  origin?: string;
 }
 
 /** An event's time on the collector's clock: corrected for the browser's skew, never ahead. */
@@ -52,6 +54,9 @@ export interface Browser {
   /** Its language preferences and time zone as of its latest batch (see IngestMessage). */
   locale?: string;
   timeZone?: string;
+  /** The number this browser consented to texts with (its latest consent not withdrawn since), and
+   * when. A snapshot read from D1 always says, so a withdrawal clears what an older one said. */
+  sms?: { phone: string; at: number } | null;
 }
 
 /** What a snapshot keeps of a browser: enough for the reason window, bounded whatever a page sends. */

@@ -40,6 +40,7 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
     const message: IngestMessage = {
       site: site.id,
       aid: batch.aid,
+      origin: c.req.header("origin") ?? undefined,
       receivedAt,
       skew: receivedAt - batch.sentAt,
       ttlDays: site.settings.cartTtlDays,

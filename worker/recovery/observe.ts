@@ -2,8 +2,8 @@ import { normalEmail } from "../../protocol/email";
 import type { IngestMessage } from "../db/browsers";
 import { browsersOf, siblingsOf } from "../db/browsers";
 import { accountStub } from "../sync/account";
-import type { Browser } from "./person";
-import { shopperStub } from "./shopper";
+import { type Browser, type Handed, PHONE_KEY } from "./person";
+import { personStub } from "./shopper";
 
 /**
  * After batches are stored (by the queue consumer, or at once for a purchase or an identify):
@@ -40,16 +40,41 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
             : [],
         ),
       );
+      const identified = new Set(identifying.filter((m) => m.site === site).map((m) => m.aid));
+      const handing = new Map<string, { phone: string; aids: string[] }[]>();
       for (const { email: stored, name, browser } of found) {
-        if (!stored) continue;
-        const email = normalEmail(stored);
+        // A shopper who gave only a consented number is a person too, keyed by it (README, SMS).
+        const phone = browser.sms?.phone;
+        if (!stored && !phone) continue;
+        const email = stored ? normalEmail(stored) : `${PHONE_KEY}${phone}`;
         const person = persons.get(email) ?? { browsers: [] };
         person.browsers.push(browser);
         if (name) person.name = name;
         persons.set(email, person);
+        // This browser gave its email now, and a number before: the number's person hands it over.
+        if (stored && phone && identified.has(browser.aid)) {
+          const list = handing.get(email) ?? [];
+          const same = list.find((h) => h.phone === phone);
+          if (same) same.aids.push(browser.aid);
+          else list.push({ phone, aids: [browser.aid] });
+          handing.set(email, list);
+        }
       }
       await Promise.all(
-        [...persons].map(([email, { name, browsers }]) => shopperStub(env, site, email).observe(site, email, browsers, name)),
+        [...persons].map(async ([email, { name, browsers }]) => {
+          const handed: Handed = { sequences: [], starts: [], sends: [] };
+          for (const { phone, aids } of handing.get(email) ?? []) {
+            const got = await personStub(env, site, `${PHONE_KEY}${phone}`).handOver(aids, email);
+            if (got) for (const key of ["sequences", "starts", "sends"] as const) (handed[key] as unknown[]).push(...got[key]);
+          }
+          await personStub(env, site, email).observe(
+            site,
+            email,
+            browsers,
+            name,
+            handed.sequences.length || handed.sends.length ? handed : undefined,
+          );
+        }),
       );
     }),
   );

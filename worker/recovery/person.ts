@@ -1,6 +1,6 @@
 import { DAY_MS, MINUTE_MS } from "../../protocol/limits";
 import { type Browser, KEEP_MOMENTS, KEEP_POINTS, type PaidOrder } from "../db/schema";
-import type { SiteSettings } from "../sites/settings";
+import { type SiteSettings, type StepChannel, smsQuietHours } from "../sites/settings";
 
 export type { Browser, CartPoint, PaidOrder } from "../db/schema";
 
@@ -11,8 +11,24 @@ import { deriveReason, type StallReason, type TemplateName, templateOf } from ".
 // settings, the time and what just happened. The Durable Object (shopper.ts) only loads the
 // state, gathers the facts that live in D1, calls `decide`, saves, and carries out the effects.
 
-export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired" | "site_cap";
-type SequenceStatus = "active" | "completed" | "stopped" | "holdout";
+export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired" | "site_cap" | "merged";
+/** `moved`: handed to the person the shopper's email makes them (see `handOver`); kept so a late
+ * job of it can be sent on to them. */
+type SequenceStatus = "active" | "completed" | "stopped" | "holdout" | "moved";
+
+/** The channel a message goes by. */
+export type Channel = "email" | "sms";
+
+/** The key of a person known only by a consented phone number (no email yet). */
+export const PHONE_KEY = "tel:";
+
+/**
+ * Whether a person's key is a phone number rather than an email.
+ *
+ * @example
+ * isPhoneKey("tel:+34600111222"); // true
+ */
+export const isPhoneKey = (key: string): boolean => key.startsWith(PHONE_KEY);
 
 export interface Sequence {
   id: string;
@@ -37,6 +53,8 @@ export interface Sequence {
   /** Messages known to have gone out. */
   sent: string[];
   recoveredOrderId?: string;
+  /** With status `moved`: the key of the person who carries it on. */
+  movedTo?: string;
 }
 
 /** A message claimed for sending, with what its `messages` row needs. */
@@ -47,6 +65,9 @@ export interface Claim {
   template: TemplateName;
   dueAt: number;
   abandonedAt: number;
+  channel: Channel;
+  /** For a text: the number it goes to. */
+  phone?: string;
 }
 
 /** What the collector must do in D1, on queues and webhooks. Each one is idempotent. */
@@ -60,6 +81,7 @@ export type Effect =
 
 export interface PersonState {
   site: number;
+  /** The person's key: their email, or `tel:` and their number when they gave only a phone. */
   email: string;
   name?: string;
   browsers: Record<string, Browser>;
@@ -76,16 +98,23 @@ export interface PersonState {
 /** What happened. */
 export type Input =
   /** Fresh snapshots of some of the person's browsers (new events stored, or a browser tied to them). */
-  | { type: "browsers"; browsers: Browser[]; name?: string }
+  | { type: "browsers"; browsers: Browser[]; name?: string; adopt?: Handed }
   /** A paid order reported by the shop's server or a platform, or by the script before its batch is stored. */
   | { type: "order"; order: PaidOrder; aid?: string }
   /** A person (not a scanner) opened a recovery link on this browser, which is theirs from now on. */
   | { type: "opened"; sequenceId: string; aid: string; at: number; browser?: Browser }
   | { type: "alarm" }
   /** The mail consumer's last question before it hands a message to the provider. */
-  | { type: "confirm"; messageId: string }
+  | { type: "confirm"; messageId: string; channel?: Channel }
   | { type: "sent"; messageId: string; at: number }
   | { type: "unsubscribed" };
+
+/** Sequences and caps handed over by the phone-keyed person whose browsers this one's email now covers. */
+export interface Handed {
+  sequences: Sequence[];
+  starts: number[];
+  sends: number[];
+}
 
 /** What only D1 or a hash knows, gathered by the shell before it decides. */
 export interface Facts {
@@ -97,6 +126,10 @@ export interface Facts {
   holdout: boolean;
   /** A fresh id for a sequence that may start. */
   newId: string;
+  /** The person's number (`phoneOf`) may not be texted: a STOP, a withdrawn consent, undeliverable. */
+  phoneSuppressed?: boolean;
+  /** The number said STOP: an unsubscribe, which stops every channel. */
+  phoneStopped?: boolean;
 }
 
 export type Verdict =
@@ -109,8 +142,12 @@ export type Verdict =
       /** The person's language preferences and time zone, from their freshest browser that told (see `whereabouts`). */
       locale?: string;
       timeZone?: string;
+      /** For a text: the number to send it to, as the freshest consent gave it. */
+      phone?: string;
     }
-  | { send: false; why: StopReason | "unknown" };
+  | { send: false; why: StopReason | "unknown" | "unreachable" }
+  /** The sequence went to another person (the email the shopper gave later): ask them. */
+  | { send: false; why: "moved"; movedTo: string };
 
 export interface Decision {
   state: PersonState;
@@ -211,12 +248,43 @@ export function whereabouts(state: PersonState): { locale?: string; timeZone?: s
   return { locale: freshest.find((b) => b.locale)?.locale, timeZone: freshest.find((b) => b.timeZone)?.timeZone };
 }
 
+/**
+ * The number the person may be texted at: their most recent consent on any of their browsers that
+ * was not withdrawn since (suppressions are D1's, see `Facts`).
+ *
+ * @example
+ * phoneOf(person); // "+34600111222", or undefined
+ */
+export function phoneOf(state: PersonState): string | undefined {
+  let best: { phone: string; at: number } | undefined;
+  for (const b of Object.values(state.browsers)) if (b.sms && (!best || b.sms.at > best.at)) best = b.sms;
+  return best?.phone;
+}
+
+/**
+ * How a step reaches the person now, or undefined when it cannot (skipped, not failed): `email`
+ * needs an email, `sms` a consented number not suppressed, `sms_if_no_email` is email for a
+ * person with one and a text for a person without.
+ *
+ * @example
+ * channelOf(phoneOnly, "sms_if_no_email", false); // "sms"
+ */
+export function channelOf(state: PersonState, wanted: StepChannel, phoneSuppressed = false): Channel | undefined {
+  const email = !isPhoneKey(state.email);
+  const sms = phoneOf(state) !== undefined && !phoneSuppressed;
+  if (wanted === "email") return email ? "email" : undefined;
+  if (wanted === "sms") return sms ? "sms" : undefined;
+  return email ? "email" : sms ? "sms" : undefined;
+}
+
 /** When a step falls due: its time after the abandonment, moved out of the quiet hours of the
- * person's zone (the site's when none is known). */
+ * person's zone (the site's when none is known); a text keeps the night even where email does not. */
 const dueAt = (state: PersonState, sequence: Sequence, step: number, settings: SiteSettings): number => {
-  const after = settings.steps[step]?.afterMinutes;
-  if (after === undefined) return Number.POSITIVE_INFINITY;
-  return awake(sequence.detectedAt + after * MINUTE_MS, whereabouts(state).timeZone ?? settings.timeZone, settings.quietHours);
+  const config = settings.steps[step];
+  if (config === undefined) return Number.POSITIVE_INFINITY;
+  const texted = channelOf(state, config.channel) === "sms";
+  const quiet = texted ? smsQuietHours(settings) : settings.quietHours;
+  return awake(sequence.detectedAt + config.afterMinutes * MINUTE_MS, whereabouts(state).timeZone ?? settings.timeZone, quiet);
 };
 
 const activeSequence = (state: PersonState): Sequence | undefined => {
@@ -240,6 +308,11 @@ function stopReason(state: PersonState, sequence: Sequence, now: number, suppres
   if (lastActivityOf(state) > sequence.basedOn) return "returned";
   if (suppressed || state.suppressed) return "unsubscribed";
 }
+
+/** Whether some step of the site could reach the person at all: a person known only by a number
+ * on a site whose steps all go by email starts no sequence it could never send. */
+const reachable = (state: PersonState, settings: SiteSettings): boolean =>
+  settings.steps.some((s) => channelOf(state, s.channel) !== undefined);
 
 /**
  * Credits a paid order to the sequence whose message (or click) came last before it, within the
@@ -284,6 +357,8 @@ function absorb(state: PersonState, browser: Browser): void {
     orders: [...orders.values()].sort((a, b) => a.at - b.at).slice(-KEEP_ORDERS),
     locale: browser.locale ?? known?.locale,
     timeZone: browser.timeZone ?? known?.timeZone,
+    // A snapshot from D1 says (null: none, or withdrawn); only a stub, opened on a link, does not.
+    sms: browser.sms === undefined ? known?.sms : browser.sms,
   };
 }
 
@@ -310,13 +385,14 @@ function maybeStart(state: PersonState, settings: SiteSettings, now: number, fac
   const cart = carts[0];
   const lastActivity = lastActivityOf(state);
   // The latest activity on any device: a shopper busy on their phone has not abandoned.
-  if (!cart || lastActivity + quietMs(settings) > now) return;
+  if (!cart || lastActivity + quietMs(settings) > now || !reachable(state, settings)) return;
   state.starts = state.starts.filter((t) => t > now - DAY_MS);
   state.sends = state.sends.filter((t) => t > now - 30 * DAY_MS);
   const refused =
     state.starts.length >= settings.maxSequencesPerDay ||
     state.sends.length >= settings.maxEmailsPer30Days ||
     facts.suppressed ||
+    facts.phoneStopped ||
     state.suppressed ||
     facts.siteSentToday >= settings.maxEmailsPerDay;
   const moments = Object.values(state.browsers).flatMap((b) => b.moments.filter((m) => m.at > intent));
@@ -350,6 +426,58 @@ function maybeStart(state: PersonState, settings: SiteSettings, now: number, fac
 }
 
 /**
+ * Takes in what a phone-keyed person handed over (their sequences about browsers that now give
+ * this email): one sequence per intent still, so a handed sequence whose intent already has one
+ * here, or that would run beside an active one, is stopped as `merged`; the caps count both.
+ */
+function adopt(state: PersonState, input: Handed, now: number, effects: Effect[]): void {
+  const bounds = boundaries(state);
+  for (const handed of input.sequences) {
+    if (state.sequences.some((s) => s.id === handed.id)) continue;
+    const sequence: Sequence = { ...handed, movedTo: undefined };
+    if (sequence.status === "moved") sequence.status = "active";
+    const intent = intentAt(bounds, sequence.basedOn)?.at ?? 0;
+    if (sequence.status === "active" && (activeSequence(state) || hasSequence(state, bounds, intent)))
+      stop(sequence, "merged", now, effects);
+    state.sequences = [...state.sequences, sequence].sort((a, b) => a.detectedAt - b.detectedAt).slice(-KEEP_SEQUENCES);
+  }
+  state.starts = [...new Set([...state.starts, ...input.starts])].sort((a, b) => a - b);
+  state.sends = [...new Set([...state.sends, ...input.sends])].sort((a, b) => a - b);
+}
+
+/**
+ * What a phone-keyed person gives the person an email makes them, once a browser that consented
+ * with the number gives that email: the browsers now theirs and every sequence about one of them
+ * (kept here as `moved`, so a job claimed before is sent on). Its caps go along when nothing of
+ * the phone-keyed person is left, and stay otherwise (another device that gave only the number).
+ * Nothing of another browser goes: a number typed on someone else's page must not hand their cart
+ * to the email typed beside it.
+ *
+ * @example
+ * const { state, handed } = handOver(phonePerson, ["aid1"], "ana@example.com");
+ */
+export function handOver(person: PersonState, aids: string[], to: string): { state: PersonState; handed: Handed } {
+  const state = structuredClone(person);
+  const moving = state.sequences.filter((s) => aids.includes(s.aid) && s.status !== "moved");
+  for (const s of moving) {
+    s.status = "moved";
+    s.movedTo = to;
+  }
+  for (const aid of aids) delete state.browsers[aid];
+  const whole = Object.keys(state.browsers).length === 0;
+  const handed = {
+    sequences: structuredClone(moving).map((s) => ({ ...s, status: person.sequences.find((p) => p.id === s.id)?.status ?? "active" })),
+    starts: whole ? state.starts : [],
+    sends: whole ? state.sends : [],
+  };
+  if (whole) {
+    state.starts = [];
+    state.sends = [];
+  }
+  return { state, handed };
+}
+
+/**
  * The one place recovery is decided. Returns the new state (the input is not changed), what to
  * do, when to look again and, for `confirm`, whether the message may go.
  *
@@ -365,6 +493,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
     case "browsers":
       if (input.name) state.name = input.name;
       for (const b of input.browsers) absorb(state, b);
+      if (input.adopt) adopt(state, input.adopt, now, effects);
       break;
     case "order":
       if (!before.has(input.order.orderId)) state.orders = [...state.orders, input.order].slice(-KEEP_ORDERS);
@@ -383,7 +512,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
     }
     case "sent": {
       const sequence = state.sequences.find((s) => input.messageId.startsWith(`${s.id}-`));
-      if (sequence && !sequence.sent.includes(input.messageId)) {
+      if (sequence && sequence.status !== "moved" && !sequence.sent.includes(input.messageId)) {
         sequence.sent.push(input.messageId);
         touch(sequence, input.at);
         state.sends.push(input.at);
@@ -401,16 +530,23 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
   for (const order of ordersOf(state)) if (!before.has(order.orderId)) credit(state, order, settings, effects);
 
   const active = activeSequence(state);
-  const why = active && stopReason(state, active, now, input.type === "confirm" || input.type === "alarm" ? facts.suppressed : false);
+  const checked = input.type === "confirm" || input.type === "alarm";
+  const why = active && stopReason(state, active, now, checked ? facts.suppressed || Boolean(facts.phoneStopped) : false);
   if (active && why) stop(active, why, now, effects);
 
   if (input.type === "confirm") {
     const sequence = state.sequences.find((s) => input.messageId.startsWith(`${s.id}-`));
     // A completed sequence's last message may still be waiting: it is checked like any other.
-    const late = sequence?.status === "completed" ? stopReason(state, sequence, now, facts.suppressed) : undefined;
+    const late =
+      sequence?.status === "completed" ? stopReason(state, sequence, now, facts.suppressed || Boolean(facts.phoneStopped)) : undefined;
     if (sequence && late) stop(sequence, late, now, effects);
+    const phone = phoneOf(state);
     if (!sequence || sequence.status === "holdout") verdict = { send: false, why: "unknown" };
+    else if (sequence.status === "moved" && sequence.movedTo) verdict = { send: false, why: "moved", movedTo: sequence.movedTo };
     else if (sequence.status === "stopped") verdict = { send: false, why: sequence.stopReason ?? "unknown" };
+    // A text needs a number that may still be texted: a withdrawal or a STOP since the claim ends it.
+    else if (input.channel === "sms" && (!phone || facts.phoneSuppressed)) verdict = { send: false, why: "unreachable" };
+    else if (input.channel !== "sms" && isPhoneKey(state.email)) verdict = { send: false, why: "unreachable" };
     else {
       const step = Number(input.messageId.slice(sequence.id.length + 1));
       const live = liveCarts(state, intentAt(boundaries(state), sequence.basedOn)?.at ?? 0, now);
@@ -422,6 +558,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
         step,
         name: state.name,
         ...whereabouts(state),
+        ...(input.channel === "sms" && { phone }),
       };
     }
   }
@@ -429,10 +566,15 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
   if (input.type === "alarm") {
     if (!activeSequence(state)) maybeStart(state, settings, now, facts, effects);
     const sequence = activeSequence(state);
-    if (sequence && now >= dueAt(state, sequence, sequence.step, settings)) {
-      if (facts.siteSentToday >= settings.maxEmailsPerDay) stop(sequence, "site_cap", now, effects);
-      else {
-        const step = sequence.step;
+    // Steps that cannot reach the person (no email, no number, a suppressed number) are passed over.
+    while (sequence?.status === "active" && now >= dueAt(state, sequence, sequence.step, settings)) {
+      const step = sequence.step;
+      const channel = channelOf(state, settings.steps[step]?.channel ?? "email", facts.phoneSuppressed);
+      if (channel && facts.siteSentToday >= settings.maxEmailsPerDay) {
+        stop(sequence, "site_cap", now, effects);
+        break;
+      }
+      if (channel) {
         effects.push({
           do: "claim",
           at: now,
@@ -443,14 +585,18 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
             template: templateOf(sequence.reason),
             dueAt: dueAt(state, sequence, step, settings),
             abandonedAt: sequence.basedOn,
+            channel,
+            ...(channel === "sms" && { phone: phoneOf(state) }),
           },
         });
-        sequence.step = step + 1;
-        if (sequence.step >= settings.steps.length) {
-          sequence.status = "completed";
-          effects.push({ do: "complete", sequenceId: sequence.id });
-        }
       }
+      sequence.step = step + 1;
+      if (sequence.step >= settings.steps.length) {
+        sequence.status = "completed";
+        effects.push({ do: "complete", sequenceId: sequence.id });
+      }
+      // One message per alarm: the next step is looked at on the next one.
+      if (channel) break;
     }
   }
   return { state, effects, alarm: nextAlarm(state, settings, now), verdict };

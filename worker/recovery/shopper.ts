@@ -2,20 +2,26 @@ import { DurableObject } from "cloudflare:workers";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import { claimMessage, completeSequence, creditSequence, isSuppressed, recoverySentSince, startSequence, stopSequence } from "../db/ledger";
+import { moveSequences, phoneSuppression } from "../db/sms";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
 import { siteById } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
 import {
   type Browser,
+  type Channel,
   type Decision,
   decide,
   type Effect,
   type Facts,
+  type Handed,
+  handOver,
   type Input,
+  isPhoneKey,
   newPerson,
   type PaidOrder,
   type PersonState,
+  phoneOf,
   type Sequence,
   type Verdict,
 } from "./person";
@@ -51,8 +57,8 @@ export class Shopper extends DurableObject<Env> {
   }
 
   /** New or changed browsers of this person (snapshots read from D1 after their events were stored). */
-  observe(site: number, email: string, browsers: Browser[], name?: string): Promise<void> {
-    return this.run(site, email, { type: "browsers", browsers, name }).then(() => undefined);
+  observe(site: number, email: string, browsers: Browser[], name?: string, adopt?: Handed): Promise<void> {
+    return this.run(site, email, { type: "browsers", browsers, name, adopt }).then(() => undefined);
   }
 
   /** A paid order: from the shop's server, a platform webhook, or a browser's purchase before its batch is stored. */
@@ -69,14 +75,41 @@ export class Shopper extends DurableObject<Env> {
    * Asked by the mail consumer right before it hands a message to the provider: is it still
    * wanted? A purchase, a return, an emptied or expired cart, an unsubscribe stop it here.
    */
-  async confirm(messageId: string): Promise<Verdict> {
-    const decision = await this.run(undefined, undefined, { type: "confirm", messageId });
-    return decision?.verdict ?? { send: false, why: "unknown" };
+  async confirm(messageId: string, channel: Channel = "email"): Promise<Verdict> {
+    const decision = await this.run(undefined, undefined, { type: "confirm", messageId, channel });
+    const verdict = decision?.verdict ?? { send: false, why: "unknown" };
+    // Claimed before the shopper gave their email: the person it went to answers for it now.
+    if (!verdict.send && verdict.why === "moved")
+      return personStub(this.env, decision?.state.site ?? 0, verdict.movedTo).confirm(messageId, channel);
+    return verdict;
   }
 
   /** The provider took the message: the attribution window opens now. */
-  sent(messageId: string, at: number): Promise<void> {
-    return this.run(undefined, undefined, { type: "sent", messageId, at }).then(() => undefined);
+  async sent(messageId: string, at: number): Promise<void> {
+    const decision = await this.run(undefined, undefined, { type: "sent", messageId, at });
+    const moved = decision?.state.sequences.find((s) => messageId.startsWith(`${s.id}-`) && s.status === "moved");
+    if (moved?.movedTo) await personStub(this.env, decision?.state.site ?? 0, moved.movedTo).sent(messageId, at);
+  }
+
+  /**
+   * A browser that consented with this (phone-keyed) person's number gave an email: its
+   * sequences go to that person (person.ts `handOver`), so the same intent gets no second one.
+   * Undefined when there is no such person, or nothing to hand.
+   */
+  handOver(aids: string[], to: string): Promise<Handed | undefined> {
+    return this.serially(async () => {
+      const stored = await this.load();
+      if (!stored || !aids.some((aid) => stored.person.browsers[aid])) return undefined;
+      const { state, handed } = handOver(stored.person, aids, to);
+      await moveSequences(
+        this.env.DB,
+        handed.sequences.map((s) => s.id),
+        to,
+      );
+      await this.ctx.storage.put("person", state);
+      if (!state.sequences.some((s) => s.status === "active") && !Object.keys(state.browsers).length) await this.ctx.storage.deleteAlarm();
+      return handed;
+    });
   }
 
   /** The address unsubscribed: stop now rather than at the next send. */
@@ -141,7 +174,11 @@ export class Shopper extends DurableObject<Env> {
   private async facts(person: PersonState, settings: SiteSettings, now: number, input: Input): Promise<Facts> {
     const facts: Facts = { suppressed: false, siteSentToday: 0, holdout: false, newId: crypto.randomUUID() };
     if (input.type !== "alarm" && input.type !== "confirm") return facts;
-    facts.suppressed = await isSuppressed(this.env.DB, person.site, person.email);
+    facts.suppressed = !isPhoneKey(person.email) && (await isSuppressed(this.env.DB, person.site, person.email));
+    const phone = phoneOf(person);
+    const why = phone ? await phoneSuppression(this.env.DB, person.site, phone) : null;
+    facts.phoneSuppressed = why !== null;
+    facts.phoneStopped = why === "stop";
     if (input.type !== "alarm") return facts;
     facts.siteSentToday = await recoverySentSince(this.env.DB, person.site, now - DAY_MS);
     facts.holdout = await inHoldout(person.site, person.email, settings.holdoutPercent);
@@ -161,7 +198,7 @@ export class Shopper extends DurableObject<Env> {
             site,
             settings,
             "abandonment",
-            abandonmentPayload(email, effect.sequence),
+            abandonmentPayload(person, effect.sequence),
             `${effect.sequence.id}-abandonment`,
           );
           break;
@@ -173,7 +210,10 @@ export class Shopper extends DurableObject<Env> {
           break;
         case "claim":
           await claimMessage(db, site, email, effect.claim, effect.at);
-          await this.env.MAIL.send({ kind: "recovery", id: effect.claim.id, site, email } satisfies MailJob, { contentType: "json" });
+          await this.env.MAIL.send(
+            { kind: effect.claim.channel === "sms" ? "sms" : "recovery", id: effect.claim.id, site, email } satisfies MailJob,
+            { contentType: "json" },
+          );
           break;
         case "notify_merchant":
           if (settings.notifyEmail) {
@@ -182,7 +222,7 @@ export class Shopper extends DurableObject<Env> {
               id: `${effect.sequenceId}-notice`,
               site,
               email: settings.notifyEmail,
-              about: email,
+              about: isPhoneKey(email) ? email.slice(4) : email,
             };
             await this.env.MAIL.send(job, { contentType: "json" });
           }
@@ -195,7 +235,7 @@ export class Shopper extends DurableObject<Env> {
               site,
               settings,
               "recovery",
-              { sequenceId: effect.sequenceId, email, orderId, total },
+              { sequenceId: effect.sequenceId, ...contactOf(person), orderId, total },
               `${effect.sequenceId}-recovery`,
             );
           }
@@ -205,9 +245,15 @@ export class Shopper extends DurableObject<Env> {
   }
 }
 
-const abandonmentPayload = (email: string, s: Sequence) => ({
+/** Who a webhook is about: the email, and the number when the shopper consented to texts. */
+const contactOf = (person: PersonState) => {
+  const phone = phoneOf(person);
+  return { ...(!isPhoneKey(person.email) && { email: person.email }), ...(phone && { phone }) };
+};
+
+const abandonmentPayload = (person: PersonState, s: Sequence) => ({
   sequenceId: s.id,
-  email,
+  ...contactOf(person),
   reason: s.reason,
   value: s.value,
   currency: s.currency,
@@ -275,3 +321,12 @@ export function shopperStub(env: Env, site: number, email: string): DurableObjec
   const namespace = env.SHOPPER as unknown as DurableObjectNamespace<Shopper>;
   return namespace.get(namespace.idFromName(`${site}:${normalEmail(email)}`));
 }
+
+/**
+ * The Durable Object of a person by their key: an email, or `tel:` and the number of a shopper
+ * who gave only a phone (person.ts `PHONE_KEY`).
+ *
+ * @example
+ * personStub(env, site.id, "tel:+34600111222");
+ */
+export const personStub = (env: Env, site: number, key: string): DurableObjectStub<Shopper> => shopperStub(env, site, key);

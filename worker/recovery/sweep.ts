@@ -33,7 +33,8 @@ export async function wakeForgottenShoppers(env: Env, now: number): Promise<numb
   // A step claimed but never handed to the mail queue (its object lost the effect): queue it
   // again. The mail consumer sends a message id once, and asks the person first.
   for (const m of await stuckMessages(env.DB, now - 7 * DAY_MS, now - STUCK_FOR_MS, MAX_WAKES)) {
-    await env.MAIL.send({ kind: "recovery", id: m.id, site: m.site_id, email: m.email } satisfies MailJob, { contentType: "json" });
+    const kind = m.channel === "sms" ? "sms" : "recovery";
+    await env.MAIL.send({ kind, id: m.id, site: m.site_id, email: m.email } satisfies MailJob, { contentType: "json" });
   }
   return forgotten.length;
 }

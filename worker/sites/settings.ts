@@ -24,6 +24,9 @@ const TemplateSchema = v.object({
   heading: text(200),
   body: text(2000),
   cta: text(60),
+  /** The text message's own sentence (README, SMS); the shop's name, the code, the link and the
+   * opt-out words are put around it, so a merchant's text cannot lose them. */
+  sms: v.optional(text(160)),
 });
 export type Template = v.InferOutput<typeof TemplateSchema>;
 
@@ -53,11 +56,28 @@ const QuietHoursSchema = v.pipe(
 );
 export type QuietHours = v.InferOutput<typeof QuietHoursSchema>;
 
+/**
+ * The night a text keeps: the site's quiet hours, and where the site sends email at any hour
+ * (`quietHours: null`), still 21:00-08:00, since a text wakes the phone it lands on.
+ *
+ * @example
+ * smsQuietHours({ ...settings, quietHours: null }); // { start: "21:00", end: "08:00" }
+ */
+export const smsQuietHours = (settings: Pick<SiteSettings, "quietHours">): QuietHours =>
+  settings.quietHours ?? { start: "21:00", end: "08:00" };
+
+/** The ways a step can go (README, SMS). */
+export const CHANNELS = ["email", "sms", "sms_if_no_email"] as const;
+export type StepChannel = (typeof CHANNELS)[number];
+
 const StepSchema = v.object({
   /** Minutes after the cart went quiet and the threshold passed (0 = as soon as it is abandoned). */
   afterMinutes: minutes(60 * 24 * 14),
   /** Whether this step offers the site's incentive (never on a payment failure). */
   incentive: v.optional(v.boolean(), false),
+  /** How the step reaches the shopper: `email`, `sms` (a consented number), or `sms_if_no_email`
+   * (email, or a text to a shopper who gave no email). A step with no way to reach them is skipped. */
+  channel: v.optional(v.picklist(CHANNELS, `must be one of ${CHANNELS.join(", ")}`), "email"),
 });
 
 export const SettingsSchema = v.object({

@@ -1,0 +1,46 @@
+// SMS in the recovery sequence (issue 15): what the person's object and the text consumer read
+// about numbers, and a text's own columns on `messages`. Consents are written with the batch that
+// carries them (browsers.ts); the suppression list is `sms_suppressions` (suppressions.ts).
+import type { SuppressWhy } from "./suppressions";
+
+/**
+ * Why a site may no longer text a number, or null when it may.
+ *
+ * @example
+ * await phoneSuppression(env.DB, site.id, "+34600111222"); // "stop", "withdrawn", "undeliverable" or null
+ */
+export const phoneSuppression = (db: D1Database, site: number, phone: string): Promise<SuppressWhy | null> =>
+  db.prepare("SELECT why FROM sms_suppressions WHERE site_id = ?1 AND phone = ?2").bind(site, phone).first<SuppressWhy | null>("why");
+
+/**
+ * A browser's SMS consents, newest first: the number, when and where it was given.
+ *
+ * @example
+ * await consentsOf(env.DB, site.id, aid); // [{ phone: "+34600111222", given_at, origin: "https://shop.example", event_id }]
+ */
+export const consentsOf = (db: D1Database, site: number, aid: string) =>
+  db
+    .prepare("SELECT phone, given_at, origin, event_id FROM sms_consents WHERE site_id = ?1 AND aid = ?2 ORDER BY given_at DESC")
+    .bind(site, aid)
+    .all<{ phone: string; given_at: number; origin: string | null; event_id: string }>()
+    .then((r) => r.results);
+
+/**
+ * A text the provider took: its body is kept as the subject (what the dashboard lists), with the
+ * language it was written in and the number it went to.
+ *
+ * @example
+ * await markTextSent(env.DB, id, Date.now(), "SM123", body, "es", "+34600111222");
+ */
+export const markTextSent = (db: D1Database, id: string, at: number, providerId: string, body: string, language: string, phone: string) =>
+  db
+    .prepare(
+      `UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, language = ?, phone = ?, error = NULL
+       WHERE id = ? AND status = 'queued'`,
+    )
+    .bind(at, providerId, body, language, phone, id)
+    .run();
+
+/** The person's (a phone-keyed one's) sequence rows follow them to the email that now covers them. */
+export const moveSequences = (db: D1Database, ids: string[], email: string) =>
+  db.prepare("UPDATE sequences SET email = ?1 WHERE id IN (SELECT value FROM json_each(?2))").bind(email, JSON.stringify(ids)).run();
