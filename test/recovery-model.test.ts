@@ -25,9 +25,9 @@ const settings: SiteSettings = {
   ...DEFAULT_SETTINGS,
   abandonAfterMinutes: 1,
   steps: [
-    { afterMinutes: 0, incentive: false },
-    { afterMinutes: 2, incentive: false },
-    { afterMinutes: 4, incentive: true },
+    { afterMinutes: 0, incentive: false, channel: "email" },
+    { afterMinutes: 2, incentive: false, channel: "email" },
+    { afterMinutes: 4, incentive: true, channel: "email" },
   ],
   // Caps high enough not to hide a second sequence for one intent.
   maxSequencesPerDay: 10,

@@ -43,8 +43,13 @@ export interface Copy {
   /** The unsubscribe link's words, and what follows the link (may be empty). */
   unsubscribe: string;
   unsubscribeAfter: string;
-  /** A text message: `{{shop}}`, `{{link}}`; `{{stop}}` is the opt-out sentence below. */
+  /** A text message around its sentence: `{{shop}}`, `{{text}}` (the reason's, below, or the
+   * merchant's), `{{link}}`, `{{code}}` (the code sentence below with a space before it, or
+   * nothing) and `{{stop}}` (the opt-out sentence below). Texts are short: GSM-7 letters where a
+   * native speaker would not miss an accent, so one text stays one segment where it can. */
   sms: string;
+  /** A text's sentence for each reason; the link follows it. */
+  smsText: Record<CopyReason, string>;
   /** The opt-out words carriers and the law expect at the end of a marketing text. */
   smsStop: string;
   /** A code in a text: `{{code}}` */
@@ -111,7 +116,13 @@ const en: Copy = {
   footer: "You are receiving this because you started an order at {{shop}}.",
   unsubscribe: "Unsubscribe",
   unsubscribeAfter: " from these reminders.",
-  sms: "{{shop}}: your cart is saved. Pick up where you left off: {{link}} {{stop}}",
+  sms: "{{shop}}: {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "Your payment didn't go through. Your cart is saved:",
+    extra_costs: "Your cart is saved, with a little extra:",
+    question: "Questions? We're happy to help. Your cart is saved:",
+    reminder: "Your cart is saved. Pick up where you left off:",
+  },
   smsStop: "Reply STOP to opt out.",
   smsCode: "Code {{code}}.",
   theShop: "the shop",
@@ -171,9 +182,15 @@ const es: Copy = {
   footer: "Recibes este correo porque empezaste un pedido en {{shop}}.",
   unsubscribe: "Darte de baja",
   unsubscribeAfter: " de estos recordatorios.",
-  sms: "{{shop}}: tu carrito sigue guardado. Retoma tu compra aquí: {{link}} {{stop}}",
-  smsStop: "Responde STOP para no recibir más mensajes.",
-  smsCode: "Código {{code}}.",
+  sms: "{{shop}}: {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "No pudimos cobrar tu pedido. Tu carrito te espera:",
+    extra_costs: "Tu carrito te espera, con algo especial:",
+    question: "¿Alguna duda? Te ayudamos. Tu carrito te espera:",
+    reminder: "Tu carrito sigue guardado. Retoma tu compra:",
+  },
+  smsStop: "Responde STOP para darte de baja.",
+  smsCode: "Descuento: {{code}}.",
   theShop: "la tienda",
   expiredTitle: "Enlace caducado",
   expiredHeading: "Este enlace ha caducado",
@@ -231,8 +248,14 @@ const fr: Copy = {
   footer: "Vous recevez cet e-mail parce que vous avez commencé une commande sur {{shop}}.",
   unsubscribe: "Se désabonner",
   unsubscribeAfter: " de ces rappels.",
-  sms: "{{shop}} : votre panier est conservé. Reprenez votre commande ici : {{link}} {{stop}}",
-  smsStop: "Répondez STOP pour ne plus recevoir de SMS.",
+  sms: "{{shop}} : {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "Votre paiement n'a pas abouti. Votre panier vous attend :",
+    extra_costs: "Votre panier vous attend, avec un petit plus :",
+    question: "Une question ? On vous aide. Votre panier vous attend :",
+    reminder: "Votre panier vous attend. Reprenez ici :",
+  },
+  smsStop: "Répondez STOP pour vous désabonner.",
   smsCode: "Code {{code}}.",
   theShop: "la boutique",
   expiredTitle: "Lien expiré",
@@ -291,8 +314,14 @@ const de: Copy = {
   footer: "Du erhältst diese E-Mail, weil du eine Bestellung bei {{shop}} begonnen hast.",
   unsubscribe: "Von diesen Erinnerungen abmelden",
   unsubscribeAfter: ".",
-  sms: "{{shop}}: Dein Warenkorb ist gespeichert. Hier geht's weiter: {{link}} {{stop}}",
-  smsStop: "Antworte STOP, um keine SMS mehr zu erhalten.",
+  sms: "{{shop}}: {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "Deine Zahlung hat nicht geklappt. Dein Warenkorb wartet:",
+    extra_costs: "Dein Warenkorb wartet, mit einem kleinen Extra:",
+    question: "Noch Fragen? Wir helfen dir gern. Dein Warenkorb wartet:",
+    reminder: "Dein Warenkorb wartet auf dich. Hier geht's weiter:",
+  },
+  smsStop: "Antworte STOP zum Abmelden.",
   smsCode: "Code {{code}}.",
   theShop: "dem Shop",
   expiredTitle: "Link abgelaufen",
@@ -351,8 +380,14 @@ const it: Copy = {
   footer: "Ricevi questa email perché hai iniziato un ordine su {{shop}}.",
   unsubscribe: "Annulla l'iscrizione",
   unsubscribeAfter: " a questi promemoria.",
-  sms: "{{shop}}: il tuo carrello è salvato. Riprendi da qui: {{link}} {{stop}}",
-  smsStop: "Rispondi STOP per non ricevere altri SMS.",
+  sms: "{{shop}}: {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "Il pagamento non è andato a buon fine. Il carrello ti aspetta:",
+    extra_costs: "Il tuo carrello ti aspetta, con una sorpresa:",
+    question: "Qualche dubbio? Siamo qui per aiutarti. Il carrello ti aspetta:",
+    reminder: "Il tuo carrello ti aspetta. Riprendi da qui:",
+  },
+  smsStop: "Rispondi STOP per non ricevere più SMS.",
   smsCode: "Codice {{code}}.",
   theShop: "il negozio",
   expiredTitle: "Link scaduto",
@@ -411,9 +446,15 @@ const pt: Copy = {
   footer: "Recebe este e-mail porque começou uma compra em {{shop}}.",
   unsubscribe: "Cancelar a subscrição",
   unsubscribeAfter: " destes lembretes.",
-  sms: "{{shop}}: o seu carrinho está guardado. Continue aqui: {{link}} {{stop}}",
-  smsStop: "Responda STOP para não receber mais mensagens.",
-  smsCode: "Código {{code}}.",
+  sms: "{{shop}}: {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "O pagamento falhou, mas o carrinho continua guardado:",
+    extra_costs: "O carrinho continua guardado, e com uma surpresa:",
+    question: "Ficou com alguma pergunta? Estamos aqui para ajudar:",
+    reminder: "Deixou algo no carrinho. Continue de onde parou:",
+  },
+  smsStop: "Responda STOP para cancelar.",
+  smsCode: "Desconto: {{code}}.",
   theShop: "a loja",
   expiredTitle: "Link expirado",
   expiredHeading: "Este link expirou",
@@ -471,7 +512,13 @@ const nl: Copy = {
   footer: "Je ontvangt deze e-mail omdat je een bestelling bent begonnen bij {{shop}}.",
   unsubscribe: "Afmelden",
   unsubscribeAfter: " voor deze herinneringen.",
-  sms: "{{shop}}: je winkelwagen is bewaard. Ga hier verder: {{link}} {{stop}}",
+  sms: "{{shop}}: {{text}} {{link}}{{code}} {{stop}}",
+  smsText: {
+    payment_failed: "Je betaling is niet gelukt. Je winkelwagen staat klaar:",
+    extra_costs: "Je winkelwagen staat klaar, met iets extra's:",
+    question: "Nog vragen? We helpen je graag. Je winkelwagen staat klaar:",
+    reminder: "Je winkelwagen staat nog voor je klaar:",
+  },
   smsStop: "Antwoord STOP om je af te melden.",
   smsCode: "Code {{code}}.",
   theShop: "de winkel",

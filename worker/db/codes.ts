@@ -79,3 +79,13 @@ export async function markPoolLow(db: D1Database, site: number, lowAt: number, a
     .run();
   return result.meta.changes > 0;
 }
+
+/**
+ * Undoes `markPoolLow` of the moment `at` when the notice it allowed could not be sent, so the
+ * next claim that finds the pool low tries again. A later mark (another claim's) stays.
+ *
+ * @example
+ * if (!(await sent())) await clearPoolLow(env.DB, site.id, markedAt);
+ */
+export const clearPoolLow = (db: D1Database, site: number, at: number) =>
+  db.prepare("DELETE FROM code_pool_low WHERE site_id = ? AND notified_at = ?").bind(site, at).run();

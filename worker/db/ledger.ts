@@ -66,7 +66,7 @@ export const claimMessage = (db: D1Database, site: number, email: string, c: Cla
       `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at, channel, phone)
        VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?, ?, ?)`,
     )
-    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel, c.phone ?? null)
+    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel ?? "email", c.phone ?? null)
     .run();
 
 /** Where a message stands, or null when there is no such message. */

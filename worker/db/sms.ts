@@ -44,3 +44,12 @@ export const markTextSent = (db: D1Database, id: string, at: number, providerId:
 /** The person's (a phone-keyed one's) sequence rows follow them to the email that now covers them. */
 export const moveSequences = (db: D1Database, ids: string[], email: string) =>
   db.prepare("UPDATE sequences SET email = ?1 WHERE id IN (SELECT value FROM json_each(?2))").bind(email, JSON.stringify(ids)).run();
+
+/**
+ * The channel a message went by (`email` for rows from before texts), or null for no such message.
+ *
+ * @example
+ * await messageChannel(env.DB, link.message_id); // "sms"
+ */
+export const messageChannel = (db: D1Database, id: string) =>
+  db.prepare("SELECT channel FROM messages WHERE id = ?").bind(id).first<"email" | "sms" | null>("channel");

@@ -7,8 +7,10 @@ import type { Language } from "../copy/builtin";
 import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
 import { codeOfSequence } from "../db/codes";
 import { linkBought, messageLanguage, messageStep, messageTemplate, recordClick, suppress } from "../db/ledger";
+import { messageChannel } from "../db/sms";
 import { ApiError } from "../http/errors";
 import { jsonBody } from "../http/validate";
+import { isPhoneKey, PHONE_KEY } from "../recovery/person";
 import { shopperStub } from "../recovery/shopper";
 import { offersIncentive, REASONS, type Reason } from "../sites/settings";
 import { findSite, originAllowed, type Site, siteById } from "../sites/sites";
@@ -128,7 +130,8 @@ export const links = new Hono<Links>()
     if (!link || link.site_id !== site.id) throw unknownToken();
     const now = Date.now();
     const first = await recordClick(c.env.DB, link.message_id, now);
-    await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
+    // A phone-keyed person's key is no email: the browser is handed to their object below, not tied in D1.
+    if (!isPhoneKey(link.email)) await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
     if (link.sequence_id) {
       const [tied] = await browsersOf(c.env.DB, site.id, [aid]);
       await shopperStub(c.env, site.id, link.email).opened(site.id, link.email, link.sequence_id, aid, now, tied?.browser);
@@ -136,8 +139,9 @@ export const links = new Hono<Links>()
         await sendWebhook(c.env, site.id, site.settings, "click", {
           messageId: link.message_id,
           sequenceId: link.sequence_id,
-          email: link.email,
-          channel: "email",
+          ...(isPhoneKey(link.email) ? { phone: link.email.slice(PHONE_KEY.length) } : { email: link.email }),
+          // The channel of the message the link came in: a call centre tells texts from emails.
+          channel: (link.message_id ? await messageChannel(c.env.DB, link.message_id) : null) ?? "email",
         });
       }
     }

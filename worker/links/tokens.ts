@@ -7,10 +7,10 @@ export type { Link, LinkKind } from "../db/links";
 export const hashToken = async (token: string): Promise<string> =>
   hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
 
-/** An unguessable token (256 random bits) for a new link. */
-function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
+/** An unguessable token (256 random bits, or `bytes` × 8) for a new link. */
+function newToken(bytes = 32): string {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...random))
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "");
@@ -21,9 +21,10 @@ function newToken(): string {
  *
  * @example
  * const token = await createLink(env.DB, { kind: "restore", site_id: 1, email, aid, message_id, sequence_id, expires_at });
+ * const short = await createLink(env.DB, link, 16); // a text's: 128 bits, 22 characters
  */
-export async function createLink(db: D1Database, link: Link): Promise<string> {
-  const token = newToken();
+export async function createLink(db: D1Database, link: Link, bytes = 32): Promise<string> {
+  const token = newToken(bytes);
   await insertLink(db, await hashToken(token), link);
   return token;
 }

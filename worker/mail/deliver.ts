@@ -1,7 +1,7 @@
 import { DAY_MS } from "../../protocol/limits";
 import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
-import { claimCode, markPoolLow, poolCounts } from "../db/codes";
+import { claimCode, clearPoolLow, markPoolLow, poolCounts } from "../db/codes";
 import { countDroppedImages } from "../db/images";
 import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
 import { createLink } from "../links/tokens";
@@ -10,6 +10,9 @@ import { templateOf } from "../recovery/reasons";
 import { shopperStub } from "../recovery/shopper";
 import { offersIncentive, type Reason } from "../sites/settings";
 import { type Site, siteById } from "../sites/sites";
+import { deliverText } from "../sms/deliver";
+import { PermanentSmsError, type SmsProvider } from "../sms/provider";
+import { smsProviderFor } from "../sms/providers";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
@@ -24,14 +27,14 @@ const publicUrl = (env: Env): string => env.PUBLIC_URL.replace(/\/+$/, "");
  * The mail queue's consumer. Each job is one message: sent at most once (the `messages` row and
  * the provider's idempotency key), and only if the shopper's object still wants it right now.
  */
-export async function deliverMail(batch: MessageBatch<MailJob>, env: Env): Promise<void> {
+export async function deliverMail(batch: MessageBatch<MailJob>, env: Env, sms?: SmsProvider): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await deliver(env, message.body);
+      await deliver(env, message.body, sms);
       message.ack();
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      if (e instanceof PermanentMailError) {
+      if (e instanceof PermanentMailError || e instanceof PermanentSmsError) {
         await markFailed(env.DB, message.body.id, error);
         message.ack();
       } else {
@@ -51,11 +54,18 @@ export async function recordUndeliverable(batch: MessageBatch<MailJob>, env: Env
   }
 }
 
-async function deliver(env: Env, job: MailJob): Promise<void> {
+async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void> {
   const site = await siteById(env.DB, job.site);
   if (!site) throw new PermanentMailError(`site ${job.site} no longer exists`);
   const shop = site.settings.shopName ?? site.name;
   const from = fromHeader(site.settings.fromName, env.MAIL_FROM);
+
+  if (job.kind === "sms") {
+    const codeFor = async (reason: Reason, step: number, sequenceId: string) =>
+      (await withOwnCode(env, site, reason, step, sequenceId, shop, from)).incentive?.code;
+    await deliverText(env, job, site, { provider: sms ?? smsProviderFor(env), codeFor });
+    return;
+  }
 
   if (job.kind === "merchant_notice") {
     const cart = await sequenceCart(env.DB, job.id.replace(/-notice$/, ""));
@@ -85,6 +95,11 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
   const restore = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expiresAt });
   const unsubscribe = await createLink(env.DB, { ...link, kind: "unsubscribe", expires_at: Date.now() + 5 * YEAR });
   const { language, locale } = chooseLanguage(verdict.locale, site.settings.languages, site.settings.defaultLanguage);
+  // The last check, as late as it can be: a purchase accepted (202) before this line stops the
+  // message, whichever device or server reported it. Only the code, the rendering and the
+  // provider call come after, so a sequence stopped here takes no code from the pool.
+  const last = await stub.confirm(job.id);
+  if (!last.send) return void (await markCancelled(env.DB, job.id, last.why));
   const settings = await withOwnCode(env, site, templateOf(verdict.reason), verdict.step, row.sequence_id, shop, from);
   const mail = renderRecovery({
     language,
@@ -104,10 +119,6 @@ async function deliver(env: Env, job: MailJob): Promise<void> {
     restoreUrl: `${publicUrl(env)}/r/${restore}`,
     unsubscribeUrl: `${publicUrl(env)}/u/${unsubscribe}`,
   });
-  // The last check, as late as it can be: a purchase accepted (202) before this line stops the
-  // message, whichever device or server reported it. Only the provider call itself comes after.
-  const last = await stub.confirm(job.id);
-  if (!last.send) return void (await markCancelled(env.DB, job.id, last.why));
   const { providerId } = await mailerFor(env, site.id).send(mail);
   const sentAt = Date.now();
   await markSent(env.DB, job.id, sentAt, providerId, mail.subject, language);
@@ -147,9 +158,13 @@ async function withOwnCode(env: Env, site: Site, reason: Reason, step: number, s
     const { available } = await poolCounts(env.DB, site.id);
     console.warn(`site ${site.id}: ${available} incentive codes left`);
     if (notifyEmail) {
-      await mailerFor(env, site.id)
-        .send(renderPoolLow({ id: `pool-low-${site.id}-${now}`, to: notifyEmail, from, shop, available }))
-        .catch((e) => console.error(`site ${site.id}: pool-low notice not sent:`, e instanceof Error ? e.message : e));
+      try {
+        await mailerFor(env, site.id).send(renderPoolLow({ id: `pool-low-${site.id}-${now}`, to: notifyEmail, from, shop, available }));
+      } catch (e) {
+        // Recorded only once sent: unrecorded, the next claim that sees the pool low tries again.
+        console.error(`site ${site.id}: pool-low notice not sent, will retry:`, e instanceof Error ? e.message : e);
+        await clearPoolLow(env.DB, site.id, now);
+      }
     }
   }
   if (code) return { ...site.settings, incentive: { ...incentive, code } };

@@ -65,7 +65,8 @@ export interface Claim {
   template: TemplateName;
   dueAt: number;
   abandonedAt: number;
-  channel: Channel;
+  /** Absent in claims an object saved before texts existed: those are emails. */
+  channel?: Channel;
   /** For a text: the number it goes to. */
   phone?: string;
 }

@@ -1,0 +1,370 @@
+// SMS in the recovery sequence (issue 15), through the public API in workerd: real D1, the
+// person's Durable Object and its alarm, the mail queue's consumer and the local SMS outbox.
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { CartbackEvent } from "../../protocol/types";
+import { addCodes } from "../db/codes";
+import { suppressPhone } from "../db/suppressions";
+import type { MailJob } from "../mail/job";
+import { shopperStub } from "../recovery/shopper";
+import { siteById } from "../sites/sites";
+import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
+import { deliver, MINUTE } from "../test/recovery";
+import { deliverText } from "./deliver";
+import type { Sms } from "./provider";
+
+/** A zone where it is early afternoon now: the tests run on the real clock, and texts keep the night. */
+export function daytimeZone(at = Date.now()): string {
+  const offset = ((13 - new Date(at).getUTCHours() + 36) % 24) - 12;
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+/** A zone where it is the middle of the night now. */
+const nightZone = (at = Date.now()) => {
+  const offset = ((1 - new Date(at).getUTCHours() + 36) % 24) - 12;
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+};
+
+const base = { abandonAfterMinutes: 1, holdoutPercent: 0, shopName: "Tea & Kettle", quietHours: null };
+const tea = [{ id: "tea", name: "Green tea", price: 1250, quantity: 2 }];
+const phoneOf = () => `+346${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+
+const cart = (at: number): CartbackEvent => ({ id: randomId(), at, type: "cart", action: "set", cart: { currency: "EUR", lines: tea } });
+const identify = (
+  at: number,
+  who: { email?: string; name?: string; phone?: string; smsConsent?: boolean; locale?: string },
+): CartbackEvent => ({
+  id: randomId(),
+  at,
+  type: "identify",
+  name: "Ana",
+  ...who,
+});
+
+async function send(key: string, aid: string, events: CartbackEvent[]): Promise<void> {
+  const res = await postEvents(key, { aid, sentAt: Date.now(), events });
+  expect(res.status).toBe(202);
+}
+
+const messagesOf = (key: string) =>
+  env.DB.prepare(
+    "SELECT id, status, step, channel, phone, cancel_reason, sequence_id, site_id, email FROM messages WHERE email = ? ORDER BY step",
+  )
+    .bind(key)
+    .all<{
+      id: string;
+      status: string;
+      step: number;
+      channel: string;
+      phone: string | null;
+      cancel_reason: string | null;
+      sequence_id: string;
+      site_id: number;
+      email: string;
+    }>()
+    .then((r) => r.results);
+
+const claimed = (key: string, n = 1) =>
+  eventually(async () => {
+    const rows = await messagesOf(key);
+    expect(rows.length).toBeGreaterThanOrEqual(n);
+    return rows;
+  }, 15_000);
+
+const textsTo = (phone: string) =>
+  env.DB.prepare(`SELECT id, body FROM dev_sms_outbox WHERE "to" = ? ORDER BY created_at`)
+    .bind(phone)
+    .all<{ id: string; body: string }>()
+    .then((r) => r.results);
+
+const jobOf = (m: { id: string; site_id: number; email: string; channel: string }): MailJob => ({
+  kind: m.channel === "sms" ? "sms" : "recovery",
+  id: m.id,
+  site: m.site_id,
+  email: m.email,
+});
+
+const patchSettings = (key: string, body: unknown) =>
+  exports.default.fetch(`https://collector.test/v1/sites/${key}/settings`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer sk_${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+describe("consent", () => {
+  it("is stored with when, where and by which event; a withdrawal suppresses the number, in either order of arrival", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], base);
+    const [phone, other] = [phoneOf(), phoneOf()];
+    const aid = randomId();
+    const at = Date.now() - 5000;
+    const yes = identify(at, { phone, smsConsent: true });
+    await send(site.key, aid, [cart(at - 10), yes]);
+    const row = await eventually(async () => {
+      const got = await env.DB.prepare("SELECT phone, given_at, origin, event_id FROM sms_consents WHERE site_id = ? AND aid = ?")
+        .bind(site.id, aid)
+        .first();
+      expect(got).not.toBeNull();
+      return got;
+    });
+    expect(row).toMatchObject({ phone, origin: ORIGIN, event_id: yes.id });
+    expect(Math.abs((row?.given_at as number) - at)).toBeLessThan(2000);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM sms_suppressions WHERE phone = ?", phone)).toBe(0);
+
+    await send(site.key, aid, [identify(at + 1000, { smsConsent: false })]);
+    await eventually(async () =>
+      expect(
+        await env.DB.prepare("SELECT why FROM sms_suppressions WHERE site_id = ? AND phone = ?").bind(site.id, phone).first("why"),
+      ).toBe("withdrawn"),
+    );
+    // Out of order: the withdrawal is stored before the older consent it withdraws.
+    const late = randomId();
+    await send(site.key, late, [cart(at), identify(at + 1000, { smsConsent: false })]);
+    await eventually(async () =>
+      expect(await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE aid = ? AND sms_withdrawn_at > 0", late)).toBe(1),
+    );
+    await send(site.key, late, [identify(at, { phone: other, smsConsent: true })]);
+    await eventually(async () =>
+      expect(await count(env.DB, "SELECT count(*) AS n FROM sms_suppressions WHERE phone = ? AND why = 'withdrawn'", other)).toBe(1),
+    );
+    // A phone without a yes is refused whole, naming the field.
+    const refused = await postEvents(site.key, { aid: randomId(), sentAt: Date.now(), events: [identify(at, { phone })] });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(await refused.json())).toContain("smsConsent");
+  });
+});
+
+describe("the channel setting", () => {
+  it("takes email, sms and sms_if_no_email per step, defaults to email, and refuses anything else with a 422 naming it", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], base);
+    const bad = await patchSettings(site.key, { steps: [{ afterMinutes: 0, channel: "fax" }] });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(await bad.json())).toContain("must be one of email, sms, sms_if_no_email");
+    const good = await patchSettings(site.key, { steps: [{ afterMinutes: 0 }, { afterMinutes: 60, channel: "sms_if_no_email" }] });
+    expect(good.status).toBe(200);
+    const stored = await siteById(env.DB, site.id);
+    expect(stored?.settings.steps.map((s) => s.channel)).toEqual(["email", "sms_if_no_email"]);
+  });
+});
+
+describe("a sequence across both channels", () => {
+  it("a shopper who gave only a consented phone gets a text in their language, with the link and the opt-out words", async () => {
+    const settings = { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms_if_no_email" }] };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const phone = phoneOf();
+    const aid = randomId();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, aid, [cart(left - 10), identify(left, { phone, smsConsent: true, locale: "es" })]);
+    const [m] = await claimed(`tel:${phone}`);
+    expect(m).toMatchObject({ channel: "sms", phone, step: 0, status: "queued" });
+    await deliver([jobOf(m as NonNullable<typeof m>)]);
+    await deliver([jobOf(m as NonNullable<typeof m>)]); // a redelivery sends nothing more
+    const texts = await textsTo(phone);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]?.body).toMatch(/^Tea & Kettle: .+ http:\/\/127\.0\.0\.1:8787\/r\/[\w-]{22} .*STOP/);
+    expect((await messagesOf(`tel:${phone}`))[0]).toMatchObject({ status: "sent" });
+    // The link works like an email's: the restore page answers for it.
+    const token = /\/r\/([\w-]+)/.exec(texts[0]?.body ?? "")?.[1];
+    const page = await exports.default.fetch(`https://collector.test/r/${token}`);
+    expect(page.status).toBe(200);
+  });
+
+  it("one person with email and phone: one sequence, the email step by email and the text step by text, both stopped by a purchase", async () => {
+    const settings = {
+      ...base,
+      timeZone: daytimeZone(),
+      steps: [
+        { afterMinutes: 0, channel: "email" },
+        { afterMinutes: 0, channel: "sms" },
+        { afterMinutes: 60, channel: "sms" },
+      ],
+    };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = `both.${randomId().slice(0, 6)}@example.com`;
+    const phone = phoneOf();
+    const aid = randomId();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, aid, [cart(left - 10), identify(left, { email, phone, smsConsent: true })]);
+    const rows = await claimed(email, 2);
+    expect(rows.map((r) => r.channel)).toEqual(["email", "sms"]);
+    expect(new Set(rows.map((r) => r.sequence_id)).size).toBe(1);
+    await deliver(rows.map(jobOf));
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE "to" = ?`, email)).toBe(1);
+    expect(await textsTo(phone)).toHaveLength(1);
+    // The shopper buys on another device (the shop's server reports it): the text step to come is stopped too.
+    const order = await exports.default.fetch(`https://collector.test/v1/sites/${site.key}/orders`, {
+      method: "POST",
+      headers: { authorization: `Bearer sk_${site.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ orderId: `o-${randomId()}`, email, total: 2500, currency: "EUR" }),
+    });
+    expect(order.status).toBe(201);
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT stop_reason FROM sequences WHERE email = ?").bind(email).first("stop_reason")).toBe("purchased"),
+    );
+    const alarm = await runInDurableObject(shopperStub(env, site.id, email), (_obj, state) => state.storage.getAlarm());
+    expect(alarm).toBeNull();
+    expect(await messagesOf(email)).toHaveLength(2);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM sequences WHERE email = ?", email)).toBe(1);
+    // The sequence is credited: a message really went out before the order.
+    expect(
+      await env.DB.prepare("SELECT recovered_order_id FROM sequences WHERE email = ?").bind(email).first("recovered_order_id"),
+    ).toMatch(/^o-/);
+  });
+
+  it("a claimed text is cancelled by a purchase before it goes", async () => {
+    const settings = { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms" }] };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = `bought.${randomId().slice(0, 6)}@example.com`;
+    const phone = phoneOf();
+    const aid = randomId();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, aid, [cart(left - 10), identify(left, { email, phone, smsConsent: true })]);
+    const [text] = await claimed(email);
+    const order = await exports.default.fetch(`https://collector.test/v1/sites/${site.key}/orders`, {
+      method: "POST",
+      headers: { authorization: `Bearer sk_${site.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ orderId: `o-${randomId()}`, aid, total: 2500, currency: "EUR" }),
+    });
+    expect(order.status).toBe(201);
+    await deliver([jobOf(text as NonNullable<typeof text>)]);
+    expect((await messagesOf(email))[0]).toMatchObject({ channel: "sms", status: "cancelled", cancel_reason: "purchased" });
+    expect(await textsTo(phone)).toEqual([]);
+  });
+
+  it("a suppressed number gets nothing: its text steps are skipped, a STOP after the claim cancels the text and stops the email too", async () => {
+    const settings = {
+      ...base,
+      timeZone: daytimeZone(),
+      steps: [
+        { afterMinutes: 0, channel: "sms" },
+        { afterMinutes: 0, channel: "email" },
+      ],
+    };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    // Suppressed before: the text step is passed over, the email step goes.
+    const [stopped, later] = [phoneOf(), phoneOf()];
+    await suppressPhone(env.DB, site.id, stopped, "stop", Date.now());
+    const email = `sup.${randomId().slice(0, 6)}@example.com`;
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { email, phone: stopped, smsConsent: true })]);
+    await new Promise((r) => setTimeout(r, 1500));
+    // A STOP is an unsubscribe: the sequence never started for this person.
+    expect(await messagesOf(email)).toEqual([]);
+    // Suppressed after the claim: the text is cancelled at the last check, and the email step never comes.
+    const second = `sup2.${randomId().slice(0, 6)}@example.com`;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { email: second, phone: later, smsConsent: true })]);
+    const [text] = await claimed(second);
+    expect(text?.channel).toBe("sms");
+    await suppressPhone(env.DB, site.id, later, "stop", Date.now());
+    await new Promise((r) => setTimeout(r, 1500));
+    // Whatever was claimed (the email step may have been, a moment after the text) goes nowhere.
+    await deliver((await messagesOf(second)).map(jobOf));
+    const after = await messagesOf(second);
+    expect(after[0]).toMatchObject({ channel: "sms", status: "cancelled", cancel_reason: "unsubscribed" });
+    for (const m of after) expect(m.status).toBe("cancelled");
+    expect(await textsTo(later)).toEqual([]);
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE "to" = ?`, second)).toBe(0);
+    expect(await env.DB.prepare("SELECT stop_reason FROM sequences WHERE email = ?").bind(second).first("stop_reason")).toBe(
+      "unsubscribed",
+    );
+  });
+
+  it("a phone-only shopper who gives their email later keeps one sequence: the next step goes by email under the same sequence", async () => {
+    const settings = {
+      ...base,
+      timeZone: daytimeZone(),
+      steps: [
+        { afterMinutes: 0, channel: "sms_if_no_email" },
+        { afterMinutes: 60, channel: "sms_if_no_email" },
+      ],
+    };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const phone = phoneOf();
+    const aid = randomId();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, aid, [cart(left - 10), identify(left, { phone, smsConsent: true })]);
+    const [text] = await claimed(`tel:${phone}`);
+    // The same browser gives an email; its time is before the text was claimed, so it is no return.
+    const email = `later.${randomId().slice(0, 6)}@example.com`;
+    await send(site.key, aid, [identify(left + 1, { email })]);
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT email FROM sequences WHERE id = ?").bind(text?.sequence_id).first("email")).toBe(email),
+    );
+    // The text claimed before is sent all the same, answered for by the email's person.
+    await deliver([jobOf(text as NonNullable<typeof text>)]);
+    expect(await textsTo(phone)).toHaveLength(1);
+    const person = await shopperStub(env, site.id, email).confirm(`${text?.sequence_id}-1`, "email");
+    expect(person).toMatchObject({ send: true });
+    expect(await count(env.DB, "SELECT count(*) AS n FROM sequences WHERE site_id = ?", site.id)).toBe(1);
+  });
+});
+
+describe("quiet hours for texts", () => {
+  it("a text job that lands inside the night waits for its end: queued again, nothing sent", async () => {
+    const settings = { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms_if_no_email" }] };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const phone = phoneOf();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { phone, smsConsent: true })]);
+    const [m] = await claimed(`tel:${phone}`);
+    // The site's zone turns to night before the job runs (a delayed queue, a retry).
+    await patchSettings(site.key, { timeZone: nightZone() });
+    const night = await siteById(env.DB, site.id);
+    const sent: Sms[] = [];
+    const got = await deliverText(env, jobOf(m as NonNullable<typeof m>) as MailJob & { kind: "sms" }, night as NonNullable<typeof night>, {
+      provider: { send: async (sms) => (sent.push(sms), { providerId: "x" }) },
+      codeFor: async () => undefined,
+    });
+    expect(got).toBe("waiting");
+    expect(sent).toEqual([]);
+    expect((await messagesOf(`tel:${phone}`))[0]?.status).toBe("queued");
+    // By day it goes.
+    await patchSettings(site.key, { timeZone: daytimeZone() });
+    const day = await siteById(env.DB, site.id);
+    const again = await deliverText(env, jobOf(m as NonNullable<typeof m>) as MailJob & { kind: "sms" }, day as NonNullable<typeof day>, {
+      provider: { send: async (sms) => (sent.push(sms), { providerId: "x" }) },
+      codeFor: async () => undefined,
+    });
+    expect(again).toBe("sent");
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe("codes across channels", () => {
+  it("a sequence keeps its one code for the text and the email; a pool-low notice that fails to send is not recorded, and is sent later", async () => {
+    const settings = {
+      ...base,
+      timeZone: daytimeZone(),
+      notifyEmail: "owner@codes.example",
+      incentive: { code: "STATIC", description: "10% off.", unique: true, lowAt: 5 },
+      steps: [
+        { afterMinutes: 0, channel: "sms", incentive: true },
+        { afterMinutes: 0, channel: "email", incentive: true },
+      ],
+    };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    await addCodes(env.DB, site.id, ["OWN-A", "OWN-B", "OWN-C"], Date.now(), 5);
+    const email = `code.${randomId().slice(0, 6)}@example.com`;
+    const phone = phoneOf();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { email, phone, smsConsent: true })]);
+    const rows = await claimed(email, 2);
+    // The merchant's mailer is broken while the text goes: the notice fails, and is not recorded.
+    const { default: worker } = await import("../index");
+    const { createMessageBatch } = await import("cloudflare:test");
+    const broken = { ...env, MAIL_PROVIDER: "cloudflare" } as Env;
+    const batch = createMessageBatch<MailJob>("cartback-mail", [
+      { id: "t1", timestamp: new Date(), attempts: 1, body: jobOf(rows[0] as NonNullable<(typeof rows)[0]>) },
+    ]);
+    await worker.queue(batch, broken);
+    const [text] = await textsTo(phone);
+    expect(text?.body).toContain("OWN-A");
+    expect(await count(env.DB, "SELECT count(*) AS n FROM code_pool_low WHERE site_id = ?", site.id)).toBe(0);
+    // The email step: the same code, and now the notice goes and is recorded.
+    await deliver([jobOf(rows[1] as NonNullable<(typeof rows)[0]>)]);
+    const mail = await env.DB.prepare(`SELECT text FROM dev_outbox WHERE "to" = ?`).bind(email).first<string>("text");
+    expect(mail).toContain("OWN-A");
+    expect(await count(env.DB, "SELECT count(*) AS n FROM code_pool_low WHERE site_id = ?", site.id)).toBe(1);
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE "to" = 'owner@codes.example'`)).toBe(1);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM codes WHERE site_id = ? AND sequence_id IS NOT NULL", site.id)).toBe(1);
+  });
+});
