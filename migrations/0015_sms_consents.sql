@@ -18,3 +18,6 @@ ALTER TABLE shoppers ADD COLUMN sms_withdrawn_at INTEGER;
 -- The channel a recovery message went by (email | sms), and for a text the number it went to.
 ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
 ALTER TABLE messages ADD COLUMN phone TEXT;
+-- A text is handed to the provider by one delivery at a time: a redelivery running beside it
+-- (queues deliver at least once) finds the lease taken and retries later, when the row says sent.
+ALTER TABLE messages ADD COLUMN sending_until INTEGER;

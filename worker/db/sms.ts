@@ -53,3 +53,22 @@ export const moveSequences = (db: D1Database, ids: string[], email: string) =>
  */
 export const messageChannel = (db: D1Database, id: string) =>
   db.prepare("SELECT channel FROM messages WHERE id = ?").bind(id).first<"email" | "sms" | null>("channel");
+
+/**
+ * Takes the right to hand a queued text to the provider, until `until`: true for one caller at a
+ * time. A holder that died leaves it to expire; one that failed gives it back (`releaseSend`).
+ *
+ * @example
+ * if (!(await leaseSend(env.DB, id, Date.now(), Date.now() + 60_000))) throw new Error("another delivery is sending it");
+ */
+export async function leaseSend(db: D1Database, id: string, now: number, until: number): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE messages SET sending_until = ?3 WHERE id = ?1 AND status = 'queued' AND coalesce(sending_until, 0) < ?2")
+    .bind(id, now, until)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** Gives a lease back after a failed send, so the retry need not wait for it to expire. */
+export const releaseSend = (db: D1Database, id: string) =>
+  db.prepare("UPDATE messages SET sending_until = NULL WHERE id = ?").bind(id).run();

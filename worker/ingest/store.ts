@@ -16,7 +16,9 @@ export async function storeNow(env: Env, message: IngestMessage): Promise<void> 
 
 /** Whether a batch is stored at once rather than queued (see `storeNow`). */
 export const isUrgent = (message: IngestMessage): boolean =>
-  message.events.some((e) => e.type === "purchase" || (e.type === "identify" && e.email !== undefined));
+  // An SMS consent given or withdrawn counts at once too: a "no" must stop the next text, and a
+  // shopper who gave only a number is reachable from the moment they gave it.
+  message.events.some((e) => e.type === "purchase" || (e.type === "identify" && (e.email !== undefined || e.smsConsent !== undefined)));
 
 /** Keep one D1 batch to a size D1 takes in one round trip. */
 const MAX_STATEMENTS = 400;

@@ -4,7 +4,7 @@
 import { chooseLanguage, validTimeZone } from "../copy/builtin";
 import { cartOf } from "../db/browsers";
 import { markCancelled, messageState } from "../db/ledger";
-import { markTextSent } from "../db/sms";
+import { leaseSend, markTextSent, releaseSend } from "../db/sms";
 import { createLink } from "../links/tokens";
 import { isPhoneKey } from "../recovery/person";
 import { awake } from "../recovery/quiet";
@@ -16,6 +16,8 @@ import { sendWebhook } from "../webhooks/send";
 import type { SmsProvider } from "./provider";
 import { renderText } from "./render";
 
+/** Longer than any provider call takes; a delivery that died holding it is retried after it. */
+const LEASE_MS = 60_000;
 /** A queue delay cannot be longer than 12 hours: a longer night is waited out in two. */
 const MAX_DELAY_S = 12 * 3600;
 
@@ -75,7 +77,15 @@ export async function deliverText(
     link: `${env.PUBLIC_URL.replace(/\/+$/, "")}/r/${token}`,
     code,
   });
-  const { providerId } = await deps.provider.send({ id: job.id, site: job.site, to: last.phone, body });
+  // The provider is asked once per id whatever else runs: a twin delivery of this job waits here.
+  if (!(await leaseSend(env.DB, job.id, now(), now() + LEASE_MS))) throw new Error("another delivery of this text is sending it");
+  let providerId: string;
+  try {
+    ({ providerId } = await deps.provider.send({ id: job.id, site: job.site, to: last.phone, body }));
+  } catch (e) {
+    await releaseSend(env.DB, job.id);
+    throw e;
+  }
   const sentAt = now();
   await markTextSent(env.DB, job.id, sentAt, providerId, body, language, last.phone);
   await stub.sent(job.id, sentAt);

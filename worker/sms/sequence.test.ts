@@ -11,23 +11,13 @@ import { shopperStub } from "../recovery/shopper";
 import { siteById } from "../sites/sites";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
 import { deliver, MINUTE } from "../test/recovery";
+import { daytimeZone, nightZone, randomPhone } from "../test/sms";
 import { deliverText } from "./deliver";
 import type { Sms } from "./provider";
 
-/** A zone where it is early afternoon now: the tests run on the real clock, and texts keep the night. */
-export function daytimeZone(at = Date.now()): string {
-  const offset = ((13 - new Date(at).getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
-/** A zone where it is the middle of the night now. */
-const nightZone = (at = Date.now()) => {
-  const offset = ((1 - new Date(at).getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-};
-
 const base = { abandonAfterMinutes: 1, holdoutPercent: 0, shopName: "Tea & Kettle", quietHours: null };
 const tea = [{ id: "tea", name: "Green tea", price: 1250, quantity: 2 }];
-const phoneOf = () => `+346${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+const phoneOf = randomPhone;
 
 const cart = (at: number): CartbackEvent => ({ id: randomId(), at, type: "cart", action: "set", cart: { currency: "EUR", lines: tea } });
 const identify = (
