@@ -258,3 +258,58 @@ describe("incoming messages", () => {
     expect(await noFrom.json()).toMatchObject({ error: { code: "invalid_message", issues: [{ path: "From" }] } });
   });
 });
+
+describe("anything posted to Twilio's routes", () => {
+  it("never gets a 5xx; a refusal is a JSON error and stores nothing", async () => {
+    const site = await seedSite(env.DB);
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom("STOP", "delivered", "sent", "+34600111222", `SM${"ab".repeat(16)}`, "", "\u0000", "%ZZ"),
+    );
+    const params = fc.dictionary(
+      fc.oneof(
+        fc.constantFrom("MessageSid", "MessageStatus", "SmsStatus", "ErrorCode", "From", "Body", "OptOutType", "To"),
+        fc.string({ maxLength: 12 }),
+      ),
+      text,
+      { maxKeys: 8 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("status", "inbound"),
+        params,
+        fc.constantFrom<"valid" | "forged" | "none" | "other-token">("valid", "valid", "forged", "none", "other-token"),
+        fc.constantFrom(site.key, "pk_no_such_site", "", "not a key", undefined),
+        fc.constantFrom("application/x-www-form-urlencoded", "application/json", "text/plain", undefined),
+        async (route, form, signing, key, contentType) => {
+          const before = await count(env.DB, "SELECT (SELECT count(*) FROM sms_statuses) + (SELECT count(*) FROM sms_suppressions) AS n");
+          const url = `${PUBLIC}/v1/sms/twilio/${route}${key === undefined ? "" : `?site=${encodeURIComponent(key)}`}`;
+          const signature =
+            signing === "none"
+              ? undefined
+              : signing === "forged"
+                ? "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+                : await twilioSignature(signing === "valid" ? AUTH_TOKEN : "other", url, Object.entries(form));
+          const res = await app.request(
+            url,
+            {
+              method: "POST",
+              headers: { ...(contentType && { "content-type": contentType }), ...(signature && { "x-twilio-signature": signature }) },
+              body: new URLSearchParams(form).toString(),
+            },
+            twilioEnv,
+          );
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(await res.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+            expect(await count(env.DB, "SELECT (SELECT count(*) FROM sms_statuses) + (SELECT count(*) FROM sms_suppressions) AS n")).toBe(
+              before,
+            );
+          }
+          if (signing !== "valid") expect(res.status).toBe(403);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
