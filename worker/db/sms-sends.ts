@@ -69,3 +69,13 @@ export const releaseSmsSend = (db: D1Database, id: string, claimedAt: number) =>
  */
 export const recordSmsSent = (db: D1Database, id: string, providerId: string, at: number) =>
   db.prepare("UPDATE sms_sends SET provider_id = ?2, sent_at = ?3 WHERE id = ?1 AND provider_id IS NULL").bind(id, providerId, at).run();
+
+/**
+ * The text a provider message was recorded for, if any: a message already claimed by one text is
+ * never taken by another that happens to read the same.
+ *
+ * @example
+ * if ((await smsTextOf(env.DB, "SM…")) !== sms.id) continue; // someone else's message
+ */
+export const smsTextOf = (db: D1Database, providerId: string) =>
+  db.prepare("SELECT id FROM sms_sends WHERE provider_id = ?1").bind(providerId).first<string>("id");

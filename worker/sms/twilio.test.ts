@@ -182,6 +182,18 @@ describe("Twilio's Messages API", () => {
     expect(created(twilio, sms).map((m) => m.sid)).toEqual([providerId]);
   });
 
+  it("never takes another text's message for its own when two texts read the same", async () => {
+    const site = await seedSite(env.DB);
+    const { twilio, provider } = setup();
+    const first = textFor(site.id);
+    const second = { ...textFor(site.id), body: first.body };
+    const a = await provider.send(first);
+    twilio.script = ["500"]; // nothing created: the look-up sees only the first text's message
+    const b = await provider.send(second);
+    expect(b.providerId).not.toBe(a.providerId);
+    expect(created(twilio, first).map((m) => m.sid)).toEqual([a.providerId, b.providerId]);
+  });
+
   it("refuses for good on 21610 and suppresses the number; 21211 marks it undeliverable; 21408 suppresses nothing", async () => {
     const site = await seedSite(env.DB);
     for (const [code, to, why] of [

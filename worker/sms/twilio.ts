@@ -8,7 +8,7 @@
 // creates it again: Twilio's list of messages to that number, matched on the exact body, which
 // carries the text's own restore link.
 
-import { claimSmsSend, reclaimSmsSend, recordSmsSent, releaseSmsSend, smsSendOf } from "../db/sms-sends";
+import { claimSmsSend, reclaimSmsSend, recordSmsSent, releaseSmsSend, smsSendOf, smsTextOf } from "../db/sms-sends";
 import { type SuppressWhy, suppressPhone } from "../db/suppressions";
 import { PermanentSmsError, type Sms, type SmsProvider } from "./provider";
 
@@ -111,23 +111,25 @@ interface ListedMessage {
 }
 
 /**
- * The sid of a message Twilio already holds for this text, from a page of its message list: sent
- * to the same number, outbound, with exactly this body, created no earlier than the claim (less a
- * minute of clock skew).
+ * The sids of messages Twilio holds that may be this text, newest first, from a page of its
+ * message list: sent to the same number, outbound, with exactly this body, created no earlier
+ * than the claim (less a minute of clock skew).
  *
  * @example
- * matchListed(page.messages, sms, claimedAt); // "SM…" | undefined
+ * matchListed(page.messages, sms, claimedAt); // ["SM…"] | []
  */
-export function matchListed(messages: ListedMessage[], sms: Sms, since: number): string | undefined {
-  return messages.find(
-    (m) =>
-      typeof m.sid === "string" &&
-      SID.test(m.sid) &&
-      m.to === sms.to &&
-      m.body === sms.body &&
-      (m.direction ?? "").startsWith("outbound") &&
-      !(Date.parse(m.date_created ?? "") < since - 60_000),
-  )?.sid;
+export function matchListed(messages: ListedMessage[], sms: Sms, since: number): string[] {
+  return messages
+    .filter(
+      (m) =>
+        typeof m.sid === "string" &&
+        SID.test(m.sid) &&
+        m.to === sms.to &&
+        m.body === sms.body &&
+        (m.direction ?? "").startsWith("outbound") &&
+        !(Date.parse(m.date_created ?? "") < since - 60_000),
+    )
+    .map((m) => m.sid as string);
 }
 
 /**
@@ -179,7 +181,12 @@ export function twilioSms(config: TwilioConfig, fetcher: Fetch = (input, init) =
     const body = await res.text();
     if (!res.ok) throw new Error(`Twilio's message list answered ${res.status}: ${body.slice(0, 300)}`);
     const page = JSON.parse(body) as { messages?: ListedMessage[] };
-    return matchListed(page.messages ?? [], sms, since);
+    for (const sid of matchListed(page.messages ?? [], sms, since)) {
+      // Two texts that read alike (a body without its own link) must not share one message.
+      const owner = await smsTextOf(db, sid);
+      if (owner === null || owner === sms.id) return sid;
+    }
+    return undefined;
   }
 
   /** The sid on record for the text (the first one recorded, should two attempts both find one). */
