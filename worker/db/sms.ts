@@ -72,3 +72,20 @@ export async function leaseSend(db: D1Database, id: string, now: number, until: 
 /** Gives a lease back after a failed send, so the retry need not wait for it to expire. */
 export const releaseSend = (db: D1Database, id: string) =>
   db.prepare("UPDATE messages SET sending_until = NULL WHERE id = ?").bind(id).run();
+
+/**
+ * The number a browser that gave no email consented with (its latest consent not withdrawn since),
+ * or null: the key of the person an order reported for that browser is about (recovery/orders.ts).
+ *
+ * @example
+ * await phoneOnlyBrowser(env.DB, site.id, aid); // "+34600111222"
+ */
+export const phoneOnlyBrowser = (db: D1Database, site: number, aid: string) =>
+  db
+    .prepare(
+      `SELECT k.phone FROM sms_consents k JOIN shoppers s ON s.site_id = k.site_id AND s.aid = k.aid
+       WHERE k.site_id = ?1 AND k.aid = ?2 AND s.email IS NULL AND k.given_at > coalesce(s.sms_withdrawn_at, 0)
+       ORDER BY k.given_at DESC LIMIT 1`,
+    )
+    .bind(site, aid)
+    .first<string | null>("phone");

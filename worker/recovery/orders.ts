@@ -1,5 +1,7 @@
 import { normalEmail } from "../../protocol/email";
 import { recordServerOrder } from "../db/browsers";
+import { phoneOnlyBrowser } from "../db/sms";
+import { PHONE_KEY } from "./person";
 import { shopperStub } from "./shopper";
 
 /** A paid order from outside the browser: the shop's server (merchant API) or its platform (a webhook). */
@@ -26,6 +28,9 @@ export interface ServerOrder {
 export async function reportOrder(env: Env, site: number, order: ServerOrder, emails: string[]): Promise<number> {
   await recordServerOrder(env.DB, site, order);
   const persons = [...new Set(emails.map(normalEmail))];
+  // A browser known only by a consented number belongs to that number's person: they must hear of it too.
+  const phone = order.aid ? await phoneOnlyBrowser(env.DB, site, order.aid) : null;
+  if (phone) persons.push(`${PHONE_KEY}${phone}`);
   const paid = { orderId: order.orderId, total: order.total, at: order.at };
   await Promise.all(persons.map((email) => shopperStub(env, site, email).order(site, email, paid, order.aid)));
   return persons.length;

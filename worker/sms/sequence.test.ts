@@ -220,6 +220,25 @@ describe("a sequence across both channels", () => {
     expect(await textsTo(phone)).toEqual([]);
   });
 
+  it("a phone-only shopper's order reported by the shop's server (by the browser's id) cancels their claimed text", async () => {
+    const settings = { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms" }] };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const phone = phoneOf();
+    const aid = randomId();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, aid, [cart(left - 10), identify(left, { phone, smsConsent: true })]);
+    const [text] = await claimed(`tel:${phone}`);
+    const order = await exports.default.fetch(`https://collector.test/v1/sites/${site.key}/orders`, {
+      method: "POST",
+      headers: { authorization: `Bearer sk_${site.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ orderId: `o-${randomId()}`, aid, total: 2500, currency: "EUR" }),
+    });
+    expect(await order.json()).toMatchObject({ followedUp: true });
+    await deliver([jobOf(text as NonNullable<typeof text>)]);
+    expect((await messagesOf(`tel:${phone}`))[0]).toMatchObject({ status: "cancelled", cancel_reason: "purchased" });
+    expect(await textsTo(phone)).toEqual([]);
+  });
+
   it("a suppressed number gets nothing: its text steps are skipped, a STOP after the claim cancels the text and stops the email too", async () => {
     const settings = {
       ...base,
