@@ -40,7 +40,7 @@ const marks = (values: string[]) =>
 
 /** Every row about the shopper, table by table (events with their data parsed). */
 export async function exportRows(db: D1Database, site: number, { aids, emails }: Identity) {
-  const [shoppers, carts, events, orders, sequences, messages, suppressed, refs] = await db.batch([
+  const [shoppers, carts, events, orders, sequences, messages, suppressed, refs, consents] = await db.batch([
     db.prepare(`SELECT * FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`SELECT * FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db
@@ -55,6 +55,11 @@ export async function exportRows(db: D1Database, site: number, { aids, emails }:
     db
       .prepare(`SELECT platform, ref, aid, at FROM platform_refs WHERE site_id = ? AND aid IN (${marks(aids)}) ORDER BY at`)
       .bind(site, ...list(aids)),
+    db
+      .prepare(
+        `SELECT aid, phone, given_at, origin, event_id FROM sms_consents WHERE site_id = ? AND aid IN (${marks(aids)}) ORDER BY given_at`,
+      )
+      .bind(site, ...list(aids)),
   ]);
   return {
     shoppers: shoppers?.results,
@@ -65,6 +70,7 @@ export async function exportRows(db: D1Database, site: number, { aids, emails }:
     messages: messages?.results,
     suppressed: suppressed?.results,
     platformRefs: refs?.results,
+    smsConsents: consents?.results,
   };
 }
 
@@ -84,6 +90,8 @@ export async function eraseRows(db: D1Database, site: number, { aids, emails }: 
     db.prepare(`DELETE FROM sequences WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
     db.prepare(`DELETE FROM links WHERE site_id = ? AND lower(email) IN (${marks(emails)})`).bind(site, ...list(emails)),
     db.prepare(`DELETE FROM dev_outbox WHERE site_id = ? AND lower("to") IN (${marks(emails)})`).bind(site, ...list(emails)),
+    // The number and its consent go with the browser; a STOP or a withdrawal stays (sms_suppressions).
+    db.prepare(`DELETE FROM sms_consents WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
   ]);
   const [events, carts, shoppers, platformRefs, , messages, sequences] = results.map((r) => r.meta.changes);
   return { shoppers, carts, events, sequences, messages, platformRefs };

@@ -49,6 +49,12 @@ export async function purgeSite(db: D1Database, site: number, cutoff: number, no
          AND NOT EXISTS (SELECT 1 FROM carts c WHERE c.site_id = ?1 AND c.aid = shoppers.aid)`,
       )
       .bind(site),
+    // A browser's SMS consent goes with its identity row (its number is personal data too).
+    db
+      .prepare(
+        "DELETE FROM sms_consents WHERE site_id = ?1 AND NOT EXISTS (SELECT 1 FROM shoppers s WHERE s.site_id = ?1 AND s.aid = sms_consents.aid)",
+      )
+      .bind(site),
   ]);
   return {
     events: events?.meta.changes ?? 0,

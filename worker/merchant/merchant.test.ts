@@ -237,7 +237,7 @@ describe("unknown settings", () => {
       abandonAfterMinutes: 12,
       holdoutPercent: 0,
       templates: { reminder },
-      steps: [{ afterMinutes: 5, incentive: false }],
+      steps: [{ afterMinutes: 5, incentive: false, channel: "email" }],
       quietHours: null, // as seedSite stored it
     });
   });

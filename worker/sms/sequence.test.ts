@@ -123,6 +123,27 @@ describe("consent", () => {
   });
 });
 
+describe("consent and privacy", () => {
+  it("an export shows the consent (when, where), an erasure removes it, and the number's suppression outlives it", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], base);
+    const phone = phoneOf();
+    const email = `priv.${randomId().slice(0, 6)}@example.com`;
+    const aid = randomId();
+    await send(site.key, aid, [cart(Date.now() - 10), identify(Date.now() - 5, { email, phone, smsConsent: true })]);
+    await suppressPhone(env.DB, site.id, phone, "stop", Date.now());
+    const call = (method: string) =>
+      exports.default.fetch(`https://collector.test/v1/sites/${site.key}/shoppers?email=${encodeURIComponent(email)}`, {
+        method,
+        headers: { authorization: `Bearer sk_${site.key}` },
+      });
+    const exported = (await (await call("GET")).json()) as { smsConsents: { phone: string; origin: string }[] };
+    expect(exported.smsConsents).toMatchObject([{ phone, origin: ORIGIN }]);
+    expect((await call("DELETE")).status).toBe(200);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM sms_consents WHERE site_id = ? AND aid = ?", site.id, aid)).toBe(0);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM sms_suppressions WHERE site_id = ? AND phone = ?", site.id, phone)).toBe(1);
+  });
+});
+
 describe("the channel setting", () => {
   it("takes email, sms and sms_if_no_email per step, defaults to email, and refuses anything else with a 422 naming it", async () => {
     const site = await seedSite(env.DB, [ORIGIN], base);
