@@ -106,6 +106,27 @@ describe("forms need the session's CSRF token", () => {
     expect(theirs.abandonAfterMinutes).toBeUndefined();
   });
 
+  it("sets each step's channel, keeps it when a form does not carry it, and refuses an unknown one", async () => {
+    const cookie = await signIn(site.key);
+    const csrf = await csrfOf(cookie);
+    const base = { _csrf: csrf, abandonAfterMinutes: "30", step0: "0", step1: "1410", holdoutPercent: "0", origins: ORIGIN };
+    const saved = await post("/dashboard/settings", { ...base, channel0: "email", channel1: "sms_if_no_email" }, cookie);
+    expect(saved.status).toBe(200);
+    const read = async () =>
+      JSON.parse((await env.DB.prepare("SELECT settings FROM sites WHERE id = ?").bind(site.id).first<string>("settings")) as string);
+    expect((await read()).steps.map((s: { channel: string }) => s.channel)).toEqual(["email", "sms_if_no_email"]);
+    expect(await (await get("/dashboard", cookie)).text()).toMatch(/<option value="sms_if_no_email" selected>/);
+    // An older page without the selects: the channels stay.
+    expect((await post("/dashboard/settings", base, cookie)).status).toBe(200);
+    expect((await read()).steps.map((s: { channel: string }) => s.channel)).toEqual(["email", "sms_if_no_email"]);
+    const bad = await post("/dashboard/settings", { ...base, channel0: "fax" }, cookie);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("must be one of email, sms, sms_if_no_email");
+    // Back to what the test before saved: the next ones read it.
+    const before = { step2: "4290", incentive2: "on", abandonAfterMinutes: "40", holdoutPercent: "10", requireConsent: "on" };
+    expect((await post("/dashboard/settings", { ...base, ...before, channel0: "email", channel1: "email" }, cookie)).status).toBe(200);
+  });
+
   it("shows what is wrong with bad settings and saves nothing", async () => {
     const cookie = await signIn(site.key);
     const csrf = await csrfOf(cookie);

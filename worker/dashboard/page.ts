@@ -1,9 +1,16 @@
 import { LANGUAGES } from "../copy/builtin";
 import type { ImageDropRow } from "../db/images";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
-import { REASONS, type SiteSettings, templateFor } from "../sites/settings";
+import { REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
+
+/** The step channels (sites/settings.ts CHANNELS) as the settings form names them. */
+const CHANNEL_CHOICES: [StepChannel, string][] = [
+  ["email", "email"],
+  ["sms", "text (SMS)"],
+  ["sms_if_no_email", "email, or a text without one"],
+];
 
 export function signInPage(error?: string): Html {
   return layout(
@@ -155,10 +162,10 @@ function settingsForm(site: Site, s: SiteSettings, csrf: Html): Html {
   return html`<section id="settings"><h2>Settings</h2><form method="post" action="/dashboard/settings">${csrf}
 <div class="grid2"><div>
 <label for="abandonAfterMinutes">Abandoned after (minutes without activity)</label><input id="abandonAfterMinutes" name="abandonAfterMinutes" type="number" min="1" max="1440" value="${s.abandonAfterMinutes}">
-<label>Sequence: minutes after abandonment, and which step offers the incentive</label>
+<label>Sequence: minutes after abandonment, which step offers the incentive, and how it goes</label>
 ${[0, 1, 2, 3, 4].map(
   (i) =>
-    html`<div>Step ${i + 1}: <input name="step${i}" type="number" min="0" value="${s.steps[i]?.afterMinutes ?? ""}" placeholder="off" style="width:7em"> <label style="display:inline;font-weight:normal"><input type="checkbox" name="incentive${i}" ${s.steps[i]?.incentive ? "checked" : ""}> incentive</label></div>`,
+    html`<div>Step ${i + 1}: <input name="step${i}" type="number" min="0" value="${s.steps[i]?.afterMinutes ?? ""}" placeholder="off" style="width:7em"> <label style="display:inline;font-weight:normal"><input type="checkbox" name="incentive${i}" ${s.steps[i]?.incentive ? "checked" : ""}> incentive</label> <select name="channel${i}" aria-label="Step ${i + 1} channel">${CHANNEL_CHOICES.map(([value, label]) => html`<option value="${value}" ${(s.steps[i]?.channel ?? "email") === value ? "selected" : ""}>${label}</option>`)}</select></div>`,
 )}
 <label for="holdoutPercent">Holdout share (%): shoppers who get no messages, for the lift</label><input id="holdoutPercent" name="holdoutPercent" type="number" min="0" max="50" step="0.5" value="${s.holdoutPercent}">
 <label for="incentiveCode">Incentive code</label><input id="incentiveCode" name="incentiveCode" value="${s.incentive?.code ?? ""}" placeholder="none">

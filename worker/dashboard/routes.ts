@@ -123,7 +123,16 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
   const num = (name: string) => (form[name]?.trim() ? Number(form[name]) : undefined);
   const text = (name: string) => form[name]?.trim() || undefined;
   const steps = [0, 1, 2, 3, 4].flatMap((i) =>
-    form[`step${i}`]?.trim() ? [{ afterMinutes: Number(form[`step${i}`]), incentive: form[`incentive${i}`] === "on" }] : [],
+    form[`step${i}`]?.trim()
+      ? [
+          {
+            afterMinutes: Number(form[`step${i}`]),
+            incentive: form[`incentive${i}`] === "on",
+            // A form without the field (an older page) keeps the step's channel rather than resetting it.
+            channel: form[`channel${i}`] || site.settings.steps[i]?.channel || "email",
+          },
+        ]
+      : [],
   );
   // Only the templates the form carries; one left as the default stays the default (and follows
   // future improvements to it) instead of being stored as a copy.
