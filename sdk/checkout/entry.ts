@@ -14,6 +14,6 @@ const moment = momentRecorder(script.emit, () => call("flush"));
 takeHeld(script.held, ["moment"], ([, kind, detail]) => moment(kind as never, detail as MomentDetail));
 watchCheckout(
   (kind, code, value) => moment(kind, { code, value }),
-  (email) => call("identify", { email }),
+  (shopper) => call("identify", shopper),
   { captureEmail: data.captureEmail === "true", idleMs: Number(data.idleSeconds) * 1000 || undefined },
 );
