@@ -13,6 +13,7 @@ import { hooks } from "./platforms/routes";
 import { privacy } from "./privacy/routes";
 import { wakeForgottenShoppers } from "./recovery/sweep";
 import { purgeExpired } from "./retention/purge";
+import { twilioHooks } from "./sms/routes";
 import { stats } from "./stats/routes";
 import { sync } from "./sync/route";
 import { deliverWebhooks } from "./webhooks/deliver";
@@ -27,6 +28,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", links)
   .route("/", merchant)
   .route("/", hooks)
+  .route("/", twilioHooks)
   .route("/", stats)
   .route("/", privacy)
   .route("/", sync)

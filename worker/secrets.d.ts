@@ -5,5 +5,18 @@ declare namespace Cloudflare {
     RESEND_API_KEY?: string;
     /** With MAIL_PROVIDER=cloudflare: add a [[send_email]] binding named EMAIL to wrangler.toml. */
     EMAIL?: SendEmail;
+    /** With SMS_PROVIDER=twilio: the account (AC…) every message belongs to. Collector-wide. */
+    TWILIO_ACCOUNT_SID?: string;
+    /** With SMS_PROVIDER=twilio: the account's Auth Token. Twilio signs its webhooks with it, so the
+     * status and inbound routes need it even when the REST API is called with an API key. */
+    TWILIO_AUTH_TOKEN?: string;
+    /** With SMS_PROVIDER=twilio, optional: an API key (SK…) and its secret for the REST API instead
+     * of the Auth Token, so the token can be rotated without a redeploy of the sender. */
+    TWILIO_API_KEY_SID?: string;
+    TWILIO_API_KEY_SECRET?: string;
+    /** With SMS_PROVIDER=twilio, one of: the sending number (E.164) or alphanumeric sender id, or a
+     * Messaging Service (MG…), which wins when both are set. */
+    TWILIO_FROM?: string;
+    TWILIO_MESSAGING_SERVICE_SID?: string;
   }
 }
