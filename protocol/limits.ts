@@ -42,7 +42,7 @@ export const MAX_REF_LENGTH = 256;
 export const PHONE_PATTERN = /^\+[1-9]\d{6,14}$/;
 /** A language tag as a page, the tag or `identify` gives it (BCP 47 shape: `es`, `es-MX`,
  * `pt-BR`, `zh-Hant-TW`); the collector reads its language, and ignores what it cannot. */
-export const LOCALE_PATTERN = /^[a-z]{2,3}(-[\da-z]{1,8}){0,4}$/i;
+export const LOCALE_PATTERN = /^[a-z]{2,3}(-[\da-z]{1,8}){0,3}$/i;
 /** The browser's IANA time zone as `Intl` resolves it (`Europe/Madrid`, `UTC`, `Etc/GMT+5`). */
 export const TIME_ZONE_PATTERN = /^[a-z][\w+/-]{0,63}$/i;
 

@@ -150,7 +150,11 @@ export const EventSchema = v.variant("type", [
       phone: v.optional(v.pipe(v.string(), v.regex(PHONE_PATTERN, "must be a phone number in E.164 form, like +34600111222"))),
       smsConsent: v.optional(v.boolean()),
     }),
-    v.check((e) => Boolean(e.email || e.userId || e.name), "identify needs an email, a userId or a name"),
+    // A phone alone is a shopper recovered by text only; a locale or a consent alone, a change of either.
+    v.check(
+      (e) => Boolean(e.email || e.userId || e.name || e.phone || e.locale || e.smsConsent !== undefined),
+      "identify needs an email, a userId, a name, a phone, a locale or smsConsent",
+    ),
     // A number is kept only with the shopper's explicit yes to texts (README, SMS).
     v.check((e) => e.phone === undefined || e.smsConsent === true, "a phone needs smsConsent: true"),
   ),
@@ -192,7 +196,8 @@ export const BatchSchema = v.object({
     v.maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
   ),
   consent: v.optional(v.boolean()),
-  locale: v.optional(Locale),
+  // Read if the collector can (a page's lang="es_ES" must not cost the batch); see whereabouts.
+  locale: v.optional(v.pipe(v.string(), v.maxLength(64))),
   // Shape only: a zone this runtime does not know is ignored at ingest, never a lost batch.
   timeZone: v.optional(v.pipe(v.string(), v.regex(TIME_ZONE_PATTERN, "must be an IANA time zone like Europe/Madrid"))),
 });
@@ -255,7 +260,8 @@ export const SyncRequestSchema = v.object({
   aid: RandomId,
   cart: SyncCartSchema,
   consent: v.optional(v.boolean()),
-  locale: v.optional(Locale),
+  // Read if the collector can (a page's lang="es_ES" must not cost the batch); see whereabouts.
+  locale: v.optional(v.pipe(v.string(), v.maxLength(64))),
   // Shape only: a zone this runtime does not know is ignored at ingest, never a lost batch.
   timeZone: v.optional(v.pipe(v.string(), v.regex(TIME_ZONE_PATTERN, "must be an IANA time zone like Europe/Madrid"))),
 });

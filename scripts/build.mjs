@@ -2,8 +2,9 @@
 //   node scripts/build.mjs          script + ESM package + demo shop (local development, tests)
 //   node scripts/build.mjs --no-demo  for deploying: the demo shop stays out of production
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
+import { minify } from "terser";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = `${root}dist`;
@@ -50,6 +51,21 @@ export async function buildPixel({ write = true } = {}) {
   return write ? undefined : result.outputFiles[0].text;
 }
 
+/**
+ * esbuild bundles; terser then minifies once more. Its repeated compress passes find what one pass
+ * of esbuild's leaves (about 5% of the core, 216 B gzip, README "Size"), with the same target.
+ * `pure_getters`: the script never relies on a property read's side effect.
+ */
+async function squeeze(code, format) {
+  const options = {
+    ecma: 2020,
+    module: format === "esm",
+    toplevel: true,
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true },
+  };
+  return (await minify(code, options)).code;
+}
+
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */
 const serverEntry = { in: `${root}server/token.ts`, out: `${out}/server/token.mjs` };
 
@@ -58,9 +74,8 @@ export async function buildScript({ demo = true } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(`${out}/public`, { recursive: true });
   for (const entry of Object.values(entries)) {
-    await build({
+    const bundled = await build({
       entryPoints: [entry.in],
-      outfile: entry.out,
       bundle: true,
       minify: true,
       format: entry.format,
@@ -68,7 +83,9 @@ export async function buildScript({ demo = true } = {}) {
       target: "es2022",
       legalComments: "none",
       logLevel: "warning",
+      write: false,
     });
+    writeFileSync(entry.out, await squeeze(bundled.outputFiles[0].text, entry.format));
   }
   await build({
     entryPoints: [serverEntry.in],

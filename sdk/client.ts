@@ -1,4 +1,4 @@
-import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL, MOMENT_KINDS } from "../protocol/limits";
+import { CART_TTL_DAYS, DAY_MS, LOCALE_PATTERN, MAX_ID_LENGTH, MAX_TOTAL, PHONE_PATTERN } from "../protocol/limits";
 import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
@@ -22,6 +22,8 @@ export interface CartbackOptions {
   consent?: boolean;
   /** Honour Global Privacy Control: with `navigator.globalPrivacyControl` on, nothing is recorded or sent. */
   gpc?: boolean;
+  /** The page's language when `<html lang>` does not say it (the tag's `data-locale`). */
+  locale?: string;
 }
 
 export interface Shopper {
@@ -32,6 +34,12 @@ export interface Shopper {
   /** For a signed-in customer: signed by the shop's server (`cartback/server`), it turns on the
    * cart shared by their devices. Kept on this device only; never sent in an event. */
   token?: string;
+  /** Their language, when the shop knows it better than the page does: `es`, `pt-BR`. Kept on this device. */
+  locale?: string;
+  /** A mobile number in E.164 (`+34600111222`), only with `smsConsent: true`. */
+  phone?: string;
+  /** The shopper's explicit yes to recovery texts; `false` withdraws it. */
+  smsConsent?: boolean;
 }
 
 export interface Order {
@@ -70,7 +78,7 @@ export interface Cartback {
   signOut(): Promise<void>;
   /** The order was placed: reports it and empties the cart. */
   purchase(order: Order): Promise<void>;
-  /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })`. */
+  /** A checkout micro-moment: `moment("payment_failed", { code: "card_declined" })` (sdk/moment.ts). */
   moment(kind: MomentKind, detail?: { code?: string; value?: number }): Promise<void>;
   /** The shopper's consent, from the shop's consent banner: `true` lets waiting events go,
    * `false` drops them and records nothing more. Kept on this device. */
@@ -84,17 +92,20 @@ export interface Cartback {
 }
 
 /**
- * The client without the recovery-link code, which only a page opened from an email needs: the
+ * The client without `moment` (sdk/moment.ts), and without the recovery-link code, which only a page opened from an email needs: the
  * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it.
  *
  * @example
  * const cartback = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" });
  */
-export function createClient(options: CartbackOptions): Cartback {
+export function createClient(options: CartbackOptions): Omit<Cartback, "moment"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
-  const sender = createSender(`${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`, (s) =>
-    mayShare(s.consent, options.consent, gpc),
+  const sender = createSender(
+    `${options.endpoint}/v1/events?site=${encodeURIComponent(options.site)}`,
+    (s) => mayShare(s.consent, options.consent, gpc),
+    // The language the shopper reads the shop in, so their messages are written in it too.
+    (s) => s.locale || options.locale || document.documentElement.lang,
   );
   const listeners = new Set<CartListener>();
   // Other tabs of the shop hear about changes, so every open tab shows the same cart (every
@@ -179,21 +190,35 @@ export function createClient(options: CartbackOptions): Cartback {
     },
     identify: (shopper) =>
       record((s) => {
-        const { email, userId, name, token } = (shopper || {}) as Shopper;
-        carts.need(email || userId || name, "identify");
+        const { email, userId, name, token, locale, phone, smsConsent } = (shopper || {}) as Shopper;
+        const checks: Record<string, (value: never) => unknown> = {
+          email: carts.isEmail,
+          userId: (id) => carts.isText(id, MAX_ID_LENGTH),
+          name: carts.isText,
+          locale: (tag) => LOCALE_PATTERN.test(tag),
+          // A number only with the shopper's yes to texts (README, SMS).
+          phone: (number) => smsConsent === true && PHONE_PATTERN.test(number),
+          smsConsent: (yes) => yes === !!yes,
+        };
+        let given: unknown;
+        for (const k in checks) {
+          const value = (shopper as never)?.[k];
+          given ||= value != null;
+          // Not `== null`: a null would reach the collector as null, which it refuses.
+          carts.need(value === undefined || checks[k]?.(value), `identify ${k}`);
+        }
+        carts.need(given, "identify");
         carts.need(token == null || (userId && carts.isText(token, 2048)), "identify token");
         if (token) s.account = { userId: userId as string, token };
-        carts.need(email == null || carts.isEmail(email), "identify email");
-        carts.need(userId == null || carts.isText(userId, MAX_ID_LENGTH), "identify userId");
-        carts.need(name == null || carts.isText(name), "identify name");
-        emit(s, { type: "identify", email, userId, name });
+        s.locale = locale || s.locale;
+        emit(s, { type: "identify", email, userId, name, locale, phone, smsConsent });
       }),
     checkout: () => record((s) => emit(s, { type: "checkout" })),
     signOut: () =>
       record((s) => {
         // The sync code (when loaded) tells the collector this device left the account.
         if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
-        s.account = s.cart = s.sync = undefined;
+        s.account = s.cart = s.sync = s.locale = undefined;
       }, true),
     purchase: (order) =>
       record((s) => {
@@ -213,14 +238,6 @@ export function createClient(options: CartbackOptions): Cartback {
         if (s.account) dispatchEvent(new CustomEvent(Signal.PURCHASED, { detail: Date.now() }));
         s.cart = undefined;
       }, true),
-    moment: (kind, detail) =>
-      record((s) => {
-        const { code, value } = detail || {};
-        carts.need(MOMENT_KINDS.includes(kind), "moment kind");
-        carts.need(code == null || carts.isText(code), "moment code");
-        carts.need(value == null || carts.isInt(value, 0, MAX_TOTAL), "moment value");
-        emit(s, { type: "moment", kind, code, value });
-      }),
     consent: (granted) =>
       record((s) => {
         s.consent = !!granted;

@@ -1,6 +1,7 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
 // (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`, the
 // platform adapters) have in common.
+import type { NewEvent } from "./outbox";
 import type { transact } from "./storage";
 
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
@@ -30,9 +31,33 @@ export interface Script extends HTMLScriptElement {
   /** The page's `connect` and `changed` calls, for `cartback-connect.js`: it takes those made before
    * it loaded, then replaces `push` to hear the next ones. */
   held: unknown[][];
+  /** Records an event into the shared outbox under the core's consent and GPC rule (the checkout
+   * file's moments); the core sends it on its next round. */
+  emit: (event: NewEvent) => Promise<unknown>;
   /** The core's loader of extra files (`cartback-<name>.js`, once each), for `cartback-auto.js`. */
   load: (name: string) => void;
 }
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */
 export const endpointOf = (script: HTMLScriptElement): string => script.dataset.endpoint || new URL(script.src).origin;
+
+/**
+ * Hands an extra file the core's held calls named `names` (`Script.held`): those made before it
+ * loaded, in order, then each as it comes. Other files' calls stay held for them, so any number of
+ * files can take their own, loaded in any order.
+ *
+ * @example
+ * takeHeld(script.held, ["connect", "changed"], ([name, ...args]) => run(name, args));
+ */
+export function takeHeld(held: unknown[][], names: string[], take: (command: unknown[]) => void): void {
+  const mine = (command: unknown[]) => names.includes(command[0] as string);
+  for (const command of held.filter(mine)) {
+    held.splice(held.indexOf(command), 1);
+    take(command);
+  }
+  const pass = held.push.bind(held);
+  held.push = (...commands) => {
+    for (const command of commands) mine(command) ? take(command) : pass(command);
+    return held.length;
+  };
+}

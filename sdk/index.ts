@@ -1,6 +1,9 @@
-// The ES module: the client, with the recovery-link code built in (the script tag loads that part
-// only where a page needs it).
+// The ES module: the client, with `moment` and the recovery-link code built in (the script tag
+// loads those parts only where a page needs them).
 import { type Cartback, type CartbackOptions, createClient } from "./client";
+import { gpcOn } from "./consent";
+import { momentRecorder } from "./moment";
+import { emitter } from "./outbox";
 import { restoreFromLink } from "./restore";
 import { transact } from "./storage";
 
@@ -18,5 +21,6 @@ export type { Cartback, CartbackOptions, CartListener, Order, Restored, Shopper 
 export function createCartback(options: CartbackOptions): Cartback {
   const client = createClient(options);
   restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
-  return client;
+  const emit = emitter(options.gpc && gpcOn());
+  return { ...client, moment: momentRecorder((event) => transact((s) => emit(s, event)), client.flush) };
 }

@@ -105,7 +105,7 @@ describe("the sender", () => {
       for (const e of events) outbox.enqueue(s.outbox, e);
     });
     const listening = new AbortController();
-    const created = outbox.createSender(URL, undefined, listening.signal);
+    const created = outbox.createSender(URL, undefined, undefined, listening.signal);
     // Its listeners go with the signal, its timer with the fake clock's.
     const sender = { ...created, stop: () => (listening.abort(), vi.clearAllTimers()) };
     const saved = () => storage.transact((s) => s.outbox);

@@ -66,7 +66,7 @@ export const emitter =
 
 /** The longest run of events, from the oldest, that fits one request. */
 export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): CartbackEvent[] {
-  let bytes = 64; // the envelope: {"aid":…,"sentAt":…,"events":[…]}
+  let bytes = 192; // the envelope: {"aid":…,"sentAt":…,"events":[…],"consent":…,"locale":…,"timeZone":…}
   const batch: CartbackEvent[] = [];
   for (const event of events) {
     bytes += byteSize(JSON.stringify(event)) + 1;
@@ -82,7 +82,12 @@ export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): Cartback
  * Delivery is at least once; the collector stores each event id once. Nothing goes while
  * `may` says no (consent not given): events wait in the outbox.
  */
-export function createSender(url: string, may: (state: State) => unknown = () => 1, signal?: AbortSignal) {
+export function createSender(
+  url: string,
+  may: (state: State) => unknown = () => 1,
+  locale: (state: State) => string = () => "",
+  signal?: AbortSignal,
+) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let hiding = false;
 
@@ -91,11 +96,20 @@ export function createSender(url: string, may: (state: State) => unknown = () =>
     timer = setTimeout(flush, ms);
   };
 
-  async function send({ aid, consent }: State, events: CartbackEvent[], keepalive?: boolean): Promise<void> {
+  async function send(state: State, events: CartbackEvent[], keepalive?: boolean): Promise<void> {
     let retry: number | undefined;
     try {
+      const body = {
+        aid: state.aid,
+        sentAt: Date.now(),
+        events,
+        consent: state.consent,
+        // Hints the collector reads if it can (a page's odd lang="" must not cost the batch).
+        locale: locale(state).slice(0, 64),
+        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      };
       // A string body goes as text/plain: a "simple" request, so no CORS preflight round trip.
-      const res = await fetch(url, { method: "POST", body: JSON.stringify({ aid, sentAt: Date.now(), events, consent }), keepalive });
+      const res = await fetch(url, { method: "POST", body: JSON.stringify(body), keepalive });
       if (res.status === 408 || res.status === 429 || res.status > 499) retry = retryAfter(res);
       else if (!res.ok) warn("dropped, collector said", res.status, await res.text());
     } catch {

@@ -33,9 +33,11 @@ export interface State {
   consent?: boolean;
   /** This device's replica of the account cart, kept by `cartback-sync.js` (sdk/sync) beside an account. */
   sync?: SyncCart;
+  /** The shopper's language from `identify({ locale })`, over the page's. */
+  locale?: string;
 }
 
-const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync"] as const;
+const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync", "locale"] as const;
 
 let store: UseStore | undefined;
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working

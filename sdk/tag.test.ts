@@ -101,6 +101,49 @@ it("loads the sync file for a signed-in shopper, with the tag's data- attributes
   expect((sync as unknown as { transact: unknown }).transact).toBe(transact);
 });
 
+describe("moment", () => {
+  /** An extra file the core appended, "loaded" (happy-dom runs no scripts). */
+  async function loadExtra(append: { mock: { calls: unknown[][] } }, name: string, entry: () => Promise<unknown>): Promise<Script> {
+    const file = append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith(`/cartback-${name}.js`));
+    Object.defineProperty(document, "currentScript", { value: file, configurable: true });
+    await entry();
+    Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+    return file as Script;
+  }
+
+  it("a shop's own moment loads the checkout file, which records it (and those held before it loaded) in order; connect's calls stay for connect", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" }, (cartback) => cartback("moment", "question", { code: "returns" }));
+    cartback()("moment", "payment_failed", { code: "card_declined" });
+    cartback()("moment", "not_a_kind");
+    cartback()("changed"); // connect's, not the checkout file's
+    expect(await outbox()).toEqual([]);
+    const file = await loadExtra(append, "checkout", () => import("./checkout/entry"));
+    expect(file.src).toBe("https://collector.test/cartback-checkout.js");
+    // Taken, except connect's call, which waits for its own file.
+    expect([...file.held]).toEqual([["changed"]]);
+    await vi.waitFor(async () => expect(await outbox()).toHaveLength(2));
+    cartback()("moment", "coupon_failed", { code: "EXPIRED" }); // once loaded, as it comes
+    await vi.waitFor(async () => expect(await outbox()).toHaveLength(3));
+    expect((await outbox()).map((e) => (e.type === "moment" ? [e.kind, e.code] : e.type))).toEqual([
+      ["question", "returns"],
+      ["payment_failed", "card_declined"],
+      ["coupon_failed", "EXPIRED"],
+    ]);
+    expect(warn.mock.calls.map(String)).toContainEqual(expect.stringContaining("invalid moment kind"));
+    // Sent within a second, as one request.
+    await vi.advanceTimersByTimeAsync(1100);
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled());
+    const bodies = vi.mocked(fetch).mock.calls.map(([, init]) => JSON.parse(String(init?.body)));
+    // (At least once: happy-dom has no Web Locks, so two drains may send the same ids; the collector keeps one.)
+    const sent = new Map(bodies.flatMap((b) => b.events.map((e: { id: string; type: string }) => [e.id, e.type])));
+    expect([...sent.values()]).toEqual(["moment", "moment", "moment"]);
+    expect(bodies.at(-1).timeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+});
+
 // The connect file, once loaded, stays for the page (here: for the rest of this file), so the test
 // that loads a working one comes last.
 describe("connect", () => {

@@ -1,7 +1,9 @@
 // The script-tag entry: reads its data- attributes, then swaps the page's command-queue stub for
 // the real thing and replays what was queued, in order.
 import { type Cartback, createClient } from "./client";
+import { gpcOn } from "./consent";
 import { endpointOf, type Script } from "./extras";
+import { emitter } from "./outbox";
 import { transact } from "./storage";
 import { warn } from "./warn";
 
@@ -25,11 +27,13 @@ try {
     ttlDays: +(data.ttlDays as string) || undefined,
     consent: data.consent === "required",
     gpc: data.gpc != null,
+    locale: data.locale,
   });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
   // shop's own cart (`connect`), a platform's adapter. Other pages pay nothing.
   const loaded: Record<string, 1> = {};
+  const emit = emitter(data.gpc != null && gpcOn());
   // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
   const held: unknown[][] = [];
   const load = (name: string): void => {
@@ -41,6 +45,7 @@ try {
     // Their reads and writes of the saved state go through our transact: one writer of the store.
     extra.transact = transact;
     extra.held = held;
+    extra.emit = (event) => transact((s) => emit(s, event));
     extra.load = load;
     document.head.append(extra);
   };
@@ -58,7 +63,9 @@ try {
     if (name === "checkout") load("checkout");
     if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
     if (name === "connect") load(name);
-    if (name === "connect" || name === "changed") return held.push([name, ...args]);
+    // Moments are recorded by the checkout file (sdk/moment.ts): a shop's own loads it.
+    if (name === "moment") load("checkout");
+    if (name === "connect" || name === "changed" || name === "moment") return held.push([name, ...args]);
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
       if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);

@@ -210,3 +210,93 @@ describe("a line's data", () => {
     }
   });
 });
+
+describe("identify, the page's language and the browser's zone", () => {
+  const sent = async (fetch: ReturnType<typeof vi.fn>) =>
+    fetch.mock.calls.map((call) => JSON.parse((call as unknown as [string, RequestInit])[1].body as string));
+  // Mostly good values, so that many identifies pass, with every kind of bad one mixed in.
+  const mostly = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown>) =>
+    fc.oneof({ arbitrary: good, weight: 6 }, { arbitrary: bad, weight: 1 });
+  const shopper = fc.record(
+    {
+      email: mostly(
+        fc.constantFrom("ana@example.com", "o.brien+tea@shop.example"),
+        fc.oneof(fc.emailAddress(), fc.string(), fc.constant(null)),
+      ),
+      userId: mostly(
+        fc.string({ minLength: 1, maxLength: 128 }),
+        fc.oneof(fc.string({ minLength: 129, maxLength: 140 }), fc.integer(), fc.constant("")),
+      ),
+      name: mostly(fc.constant("Ana"), fc.oneof(fc.string({ maxLength: 210 }), fc.constant(null))),
+      locale: mostly(
+        fc.constantFrom("es", "es-MX", "pt-BR", "zh-Hant-TW", "de-DE-1996"),
+        fc.oneof(fc.constantFrom("es_ES", "", "e", "english", "x-klingon", "de-DE-1996-x-a"), fc.string()),
+      ),
+      phone: mostly(
+        fc.constantFrom("+34600111222", "+14155550100"),
+        fc.oneof(fc.constantFrom("+1 415 555 0100", "600111222", "+0123456789", "+3460011122233344"), fc.string()),
+      ),
+      smsConsent: mostly(fc.boolean(), fc.constantFrom("yes", 1, null)),
+    },
+    { requiredKeys: [] },
+  );
+
+  it("whatever the shop passes, an identify the script records the collector accepts, and a refusal records nothing", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { createCartback } = await import("../sdk/index");
+    const { transact } = await import("../sdk/storage");
+    const cb = createCartback({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+    let recorded = 0;
+    await fc.assert(
+      fc.asyncProperty(shopper, async (who) => {
+        await transact((s) => {
+          s.outbox.events = [];
+        });
+        warn.mockClear();
+        await cb.identify(who as never);
+        const events = await transact((s) => s.outbox.events);
+        if (!events.length) {
+          expect(warn).toHaveBeenCalled();
+          return;
+        }
+        recorded++;
+        const batch = { aid: "a".repeat(22), sentAt: Date.now(), events };
+        expect(v.safeParse(BatchSchema, batch).issues).toBeUndefined();
+        // A number goes only with the shopper's yes.
+        if ((who as { phone?: unknown }).phone != null) expect(events[0]).toMatchObject({ smsConsent: true });
+      }),
+      { numRuns: 300 },
+    );
+    expect(recorded).toBeGreaterThan(10);
+  });
+
+  it("a batch carries the tag's data-locale, else <html lang>, and identify's locale over both; an odd lang never costs the batch", async () => {
+    const fetch = vi.fn(async () => new Response("{}", { status: 202 }));
+    vi.stubGlobal("fetch", fetch);
+    const { createCartback } = await import("../sdk/index");
+    document.documentElement.lang = "es_ES"; // not a tag the collector reads: sent, ignored there, the batch kept
+    const cb = createCartback({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+    await cb.addLine(LINE);
+    await cb.flush();
+    document.documentElement.lang = "es";
+    await cb.checkout();
+    await cb.flush();
+    await cb.identify({ email: "ana@example.com", locale: "pt-BR" });
+    await cb.flush();
+    await cb.checkout(); // a later batch still says the shopper's own language
+    await cb.flush();
+    const bodies = await sent(fetch);
+    expect(bodies.map((b) => b.locale)).toEqual(["es_ES", "es", "pt-BR", "pt-BR"]);
+    for (const body of bodies) {
+      expect(body.timeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+      expect(v.safeParse(BatchSchema, body).issues).toBeUndefined();
+    }
+    document.documentElement.lang = "";
+    const tagged = createCartback({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR", locale: "fr" });
+    fetch.mockClear();
+    await tagged.signOut(); // the signed-out device forgets the shopper's language
+    await tagged.addLine(LINE);
+    await tagged.flush();
+    expect((await sent(fetch)).at(-1)?.locale).toBe("fr");
+  });
+});

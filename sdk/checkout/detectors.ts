@@ -1,7 +1,9 @@
-import { EMAIL_PATTERN } from "../../protocol/limits";
+import { EMAIL_PATTERN, PHONE_PATTERN } from "../../protocol/limits";
 import type { MomentKind } from "../../protocol/types";
 
 export type Report = (kind: MomentKind, code?: string, value?: number) => void;
+/** Who the checkout's fields say the shopper is: the email (with `captureEmail`), or a phone with the shopper's yes to texts. */
+export type Identify = (shopper: { email?: string; phone?: string; smsConsent?: boolean }) => void;
 
 export interface CheckoutOptions {
   /** Quiet time on a step before it counts as hesitation. Default 60 s. */
@@ -20,6 +22,21 @@ const isField = (el: EventTarget | null): el is Field =>
 /** A field's name, id or role: what the field is, never what is in it. */
 const nameOf = (el: Field): string => (el.name || el.id || el.autocomplete || el.type).slice(0, 60);
 
+/**
+ * A typed mobile number in E.164, or undefined: spaces, dots, dashes and brackets dropped, `00`
+ * read as `+`, and a number without a country code given `country`, its trunk `0` dropped (no
+ * country's mobile numbers keep one: Italy's landlines do, and they take no texts).
+ *
+ * @example
+ * e164("600 11 12 22", "34"); // "+34600111222"
+ */
+export function e164(typed: string, country = ""): string | undefined {
+  const n = typed.replace(/[\s.()-]/g, "").replace(/^00/, "+");
+  // Without a country, digits alone could be any country's: no number.
+  const full = n[0] === "+" ? n : country && `+${country}${n.replace(/^0/, "")}`;
+  return PHONE_PATTERN.test(full) ? full : undefined;
+}
+
 const visible = (el: Element): boolean => el.isConnected && el.getClientRects().length > 0;
 
 /**
@@ -29,14 +46,17 @@ const visible = (el: Element): boolean => el.isConnected && el.getClientRects().
  * (minor units; a rise in total − subtotal is an extra-cost shock),
  * `data-cartback-payment-error="card_declined"`, `data-cartback-coupon-error`,
  * `data-cartback-field-error="postcode"` (reported when shown) and
- * `data-cartback-question="returns"` (reported when clicked).
+ * `data-cartback-question="returns"` (reported when clicked). A phone for texts:
+ * `data-cartback-phone` on the number's field (its value the country calling code, `"34"`, for
+ * numbers typed without one) and `data-cartback-sms-consent` on the checkbox the shopper ticks to
+ * agree; the number goes only while the box is ticked, and unticking it withdraws the consent.
  *
  * @example
- * const stop = watchCheckout((kind, code, value) => cartback.moment(kind, { code, value }), (email) => cartback.identify({ email }));
+ * const stop = watchCheckout((kind, code, value) => cartback.moment(kind, { code, value }), (shopper) => cartback.identify(shopper));
  */
 export function watchCheckout(
   report: Report,
-  identify: (email: string) => void,
+  identify: Identify,
   { idleMs = 60_000, captureEmail = false }: CheckoutOptions = {},
 ): () => void {
   const stopping = new AbortController();
@@ -76,6 +96,7 @@ export function watchCheckout(
 
   // Field friction: names and kinds of events only.
   const edits: Record<string, number> = {};
+  let agreed = false;
   let last = "";
   on(document, "invalid", (e) => isField(e.target) && report("field_error", nameOf(e.target)));
   on(document, "focusin", (e) => {
@@ -88,7 +109,16 @@ export function watchCheckout(
     edits[last] = (edits[last] ?? 0) + 1;
     if (edits[last] === 3) report("field_reedit", last);
     if (captureEmail && (field.type === "email" || field.autocomplete === "email") && EMAIL_PATTERN.test(field.value.trim())) {
-      identify(field.value.trim());
+      identify({ email: field.value.trim() });
+    }
+    const phone = document.querySelector<HTMLInputElement>("[data-cartback-phone]");
+    const box = document.querySelector<HTMLInputElement>("[data-cartback-sms-consent]");
+    if (phone && box && (field === phone || field === box)) {
+      const number = e164(phone.value, phone.dataset.cartbackPhone);
+      if (box.checked ? number : agreed) {
+        agreed = box.checked;
+        identify(agreed ? { phone: number, smsConsent: true } : { smsConsent: false });
+      }
     }
   });
   on(window, "pagehide", () => last && once("last_field", last));

@@ -1,13 +1,19 @@
 // `cartback-checkout.js`: loaded by cartback.js on checkout pages only (data-checkout on its tag,
-// or a `cartback("checkout")` call). Reports through the page's `cartback(...)` command queue.
-import type { MomentKind } from "../../protocol/types";
+// a `cartback("checkout")` call, or a shop's own `cartback("moment", …)`). Records the moments its
+// detectors see and those the page reports (held by the core until this file loaded) into the shared
+// outbox, through the core's `transact`.
+import { type Script, takeHeld } from "../extras";
+import { type MomentDetail, momentRecorder } from "../moment";
 import { watchCheckout } from "./detectors";
 
-const data = (document.currentScript as HTMLScriptElement | null)?.dataset ?? {};
-const call = (...args: unknown[]): unknown => (window as unknown as { cartback?: (...a: unknown[]) => unknown }).cartback?.(...args);
+const script = document.currentScript as Script;
+const data = script.dataset;
+const call = (...args: unknown[]): unknown => (window as unknown as { cartback: (...a: unknown[]) => unknown }).cartback(...args);
+const moment = momentRecorder(script.emit, () => call("flush"));
 
+takeHeld(script.held, ["moment"], ([, kind, detail]) => moment(kind as never, detail as MomentDetail));
 watchCheckout(
-  (kind: MomentKind, code?: string, value?: number) => call("moment", kind, { code, value }),
-  (email) => call("identify", { email }),
+  (kind, code, value) => moment(kind, { code, value }),
+  (shopper) => call("identify", shopper),
   { captureEmail: data.captureEmail === "true", idleMs: Number(data.idleSeconds) * 1000 || undefined },
 );

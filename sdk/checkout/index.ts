@@ -1,2 +1,2 @@
 // For bundler users: `import { watchCheckout } from "cartback/checkout"` on checkout pages.
-export { type CheckoutOptions, type Report, watchCheckout } from "./detectors";
+export { type CheckoutOptions, e164, type Identify, type Report, watchCheckout } from "./detectors";

@@ -3,7 +3,7 @@
 // then each as it comes), and talks to the client through the page's `cartback(...)` queue.
 import type { Cart } from "../../protocol/types";
 import type { Restored } from "../client";
-import type { Script } from "../extras";
+import { type Script, takeHeld } from "../extras";
 import { type Connection, type ConnectOptions, connect, usable } from "./index";
 
 const script = document.currentScript as Script;
@@ -17,14 +17,12 @@ const client = {
 };
 
 let connection: Connection | undefined;
-const take = ([name, options]: unknown[]): number => {
+const take = ([name, options]: unknown[]): void => {
   if (name === "changed") connection?.changed();
   else if (usable(options as ConnectOptions)) {
     // A second `connect` replaces the first; a bad one changes nothing.
     connection?.stop();
     connection = connect(client, { currency: script.dataset.currency, ...(options as ConnectOptions) });
   }
-  return held.length;
 };
-for (const command of held.splice(0)) take(command);
-held.push = (command) => take(command);
+takeHeld(held, ["connect", "changed"], take);

@@ -45,9 +45,9 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
       skew: receivedAt - batch.sentAt,
       ttlDays: site.settings.cartTtlDays,
       events: batch.events,
-      // The shopper's language and zone cost the script nothing: the browser's own Accept-Language
-      // comes with every request, and Cloudflare places the IP in a zone (README, Languages).
-      ...whereabouts(c.req.raw),
+      // The language the page is in (or the shopper chose) over the browser's Accept-Language; the
+      // browser's zone over the one Cloudflare places the IP in (README, Languages).
+      ...whereabouts(c.req.raw, batch),
     };
     if (isUrgent(message)) {
       try {
@@ -74,18 +74,22 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
 );
 
 /**
- * What a request says of where its shopper is: the browser's language preferences (canonical tags,
- * best first) and Cloudflare's IP-based time zone, each only when it reads as one.
+ * Where a batch's shopper is: their languages, best first (the page's or their own choice, which
+ * the script sends as `locale`, then the browser's Accept-Language; canonical tags), and their time
+ * zone (the browser's, else Cloudflare's from the IP), each only when it reads as one.
  *
  * @example
- * whereabouts(request); // { locale: "es-ES,es,en", timeZone: "Europe/Madrid" }
+ * whereabouts(request, { locale: "es", timeZone: "Europe/Madrid" }); // { locale: "es,en-US,en", timeZone: "Europe/Madrid" }
  */
-export function whereabouts(request: Request): { locale?: string; timeZone?: string } {
-  const preferences = parsePreferences(request.headers.get("accept-language") ?? undefined);
+export function whereabouts(request: Request, batch: { locale?: string; timeZone?: string } = {}): { locale?: string; timeZone?: string } {
+  // A page's lang="es_ES" reads as es-ES; what is not a tag at all is left out (parsePreferences).
+  const page = parsePreferences(batch.locale?.replaceAll("_", "-"));
+  const preferences = [...new Set([...page, ...parsePreferences(request.headers.get("accept-language") ?? undefined)])].slice(0, 6);
   const cf = (request as { cf?: { timezone?: unknown } }).cf;
   // A local collector's `cf` is a placeholder (wrangler dev gives every request America/Chicago):
-  // on loopback no zone is read, and the site's applies.
+  // on loopback no zone is read from it, and the site's applies.
   const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(new URL(request.url).hostname);
-  const timeZone = local ? undefined : validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined);
+  const timeZone =
+    validTimeZone(batch.timeZone) ?? (local ? undefined : validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined));
   return { ...(preferences.length && { locale: preferences.join(",") }), ...(timeZone && { timeZone }) };
 }

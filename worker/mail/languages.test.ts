@@ -62,6 +62,38 @@ const page = (url: string, init?: RequestInit) =>
   exports.default.fetch(new Request(url.replace(/^https?:\/\/[^/]+/, "https://collector.test"), init));
 
 describe("the shopper's language, from the browser to the pages", () => {
+  it("the page's language (or the shopper's choice) goes before the browser's, and the browser's zone before the IP's", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "chloe.fr@example.com";
+    const aid = randomId();
+    const at = Date.now() - 10 * MINUTE;
+    const cart = { currency: "EUR", lines: [{ id: "te", name: "Thé vert", price: 1250, quantity: 1 }] };
+    const events = [
+      { id: randomId(), at, type: "cart" as const, action: "set" as const, cart },
+      { id: randomId(), at: at + 1, type: "identify" as const, email, name: "Chloé" },
+    ];
+    // A French page (its lang written the POSIX way) in an English browser, on a laptop set to
+    // Montreal's time behind an IP Cloudflare places in Madrid.
+    const batch = { aid, sentAt: Date.now(), events, locale: "fr_CA", timeZone: "America/Toronto" };
+    expect((await post(site.key, batch, { language: "en-US,en;q=0.9", timeZone: "Europe/Madrid" })).status).toBe(202);
+    const row = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE aid = ?").bind(aid).first();
+    expect(row).toEqual({ locale: "fr-CA,en-US,en", time_zone: "America/Toronto" });
+    expect((await mailTo(email))?.subject).toBe("Chloé, vous avez oublié quelque chose dans votre panier");
+    // A zone this runtime does not know, and a language that is no tag, are left out: the batch is kept.
+    const later = {
+      aid,
+      sentAt: Date.now(),
+      events: [{ id: randomId(), at: Date.now(), type: "checkout" as const }],
+      locale: "klingon!",
+      timeZone: "Mars/Olympus_Mons",
+    };
+    expect((await post(site.key, later, { language: "de", timeZone: "Europe/Berlin" })).status).toBe(202);
+    await eventually(async () => {
+      const next = await env.DB.prepare("SELECT locale, time_zone FROM shoppers WHERE aid = ?").bind(aid).first();
+      expect(next).toEqual({ locale: "de", time_zone: "Europe/Berlin" });
+    });
+  });
+
   it("a Spanish browser gets a Spanish email, money the Spanish way, and Spanish link and unsubscribe pages", async () => {
     const site = await seedSite(env.DB, [ORIGIN], {
       ...settings,

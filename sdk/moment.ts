@@ -1,0 +1,43 @@
+import { MAX_TOTAL, MOMENT_KINDS } from "../protocol/limits";
+import type { MomentKind } from "../protocol/types";
+import { isInt, isText } from "./cart";
+import { FLUSH_DELAY, type NewEvent } from "./outbox";
+import { need, warn } from "./warn";
+
+/** What `moment` reports beside its kind: a short detail (never what was typed) and an amount. */
+export type MomentDetail = { code?: string; value?: number };
+
+/**
+ * Makes the recorder of checkout micro-moments, `moment(kind, detail)`: checked as the collector
+ * checks it, handed to `record` (the core's: into the shared outbox, under its consent and GPC
+ * rule), and sent within a second (a burst of moments leaves as one request). Not in the core script, which every page
+ * loads: on the script tag it lives in `cartback-checkout.js` with the detectors that report most
+ * moments, and a shop's own `cartback("moment", …)` loads that file; the ES module has it built in.
+ *
+ * @example
+ * const moment = momentRecorder((event) => transact((s) => emit(s, event)), () => cartback.flush());
+ * await moment("payment_failed", { code: "card_declined" });
+ */
+export function momentRecorder(
+  record: (event: NewEvent) => Promise<unknown>,
+  flush: () => unknown,
+): (kind: MomentKind, detail?: MomentDetail) => Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return async (kind, detail) => {
+    try {
+      const { code, value } = detail || {};
+      need(MOMENT_KINDS.includes(kind), "moment kind");
+      // Not `== null`: a null would reach the collector as null, which it refuses.
+      need(code === undefined || isText(code), "moment code");
+      need(value === undefined || isInt(value, 0, MAX_TOTAL), "moment value");
+      await record({ type: "moment", kind, code, value });
+      if (!timer)
+        timer = setTimeout(() => {
+          timer = undefined;
+          flush();
+        }, FLUSH_DELAY);
+    } catch (e) {
+      warn(e);
+    }
+  };
+}
