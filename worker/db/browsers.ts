@@ -363,16 +363,21 @@ export const latestCart = (db: D1Database, site: number) =>
     .then(toCart);
 
 /**
- * Browsers of reachable shoppers whose cart has been quiet since before `quietSince` with no
- * sequence started since: what the daily safety net wakes.
+ * Browsers of reachable shoppers (an email, or a consented number not withdrawn) whose cart has
+ * been quiet since before `quietSince` with no sequence of theirs started since: what the daily
+ * safety net wakes.
  */
 export const forgottenBrowsers = (db: D1Database, now: number, quietSince: number, limit: number) =>
   db
     .prepare(
       `SELECT s.site_id, c.aid
        FROM carts c JOIN shoppers s ON s.site_id = c.site_id AND s.aid = c.aid
-       WHERE c.status = 'active' AND c.value > 0 AND c.expires_at > ?1 AND c.updated_at < ?2 AND s.email IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM sequences q WHERE q.site_id = c.site_id AND q.email = s.email AND q.abandoned_at >= c.updated_at)
+       WHERE c.status = 'active' AND c.value > 0 AND c.expires_at > ?1 AND c.updated_at < ?2
+         AND coalesce(s.email, 'tel:' || (SELECT k.phone FROM sms_consents k WHERE k.site_id = s.site_id AND k.aid = s.aid
+               AND k.given_at > coalesce(s.sms_withdrawn_at, 0) ORDER BY k.given_at DESC LIMIT 1)) IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM sequences q WHERE q.site_id = c.site_id AND q.abandoned_at >= c.updated_at
+               AND q.email = coalesce(s.email, 'tel:' || (SELECT k.phone FROM sms_consents k WHERE k.site_id = s.site_id AND k.aid = s.aid
+                 AND k.given_at > coalesce(s.sms_withdrawn_at, 0) ORDER BY k.given_at DESC LIMIT 1)))
        LIMIT ?3`,
     )
     .bind(now, quietSince, limit)

@@ -43,3 +43,40 @@ it("the daily job wakes a shopper whose object never heard of their quiet cart, 
   // Now the sequence exists: the next run leaves this shopper alone.
   expect(await wakeForgottenShoppers(env, Date.now())).toBe(0);
 });
+
+it("wakes a shopper who gave only a consented number, under that number, and not one whose consent was withdrawn", async () => {
+  const site = await seedSite(env.DB, [ORIGIN], { holdoutPercent: 0, steps: [{ afterMinutes: 0, channel: "sms" }] });
+  const quietSince = Date.now() - 26 * HOUR;
+  const seed = (aid: string, phone: string, withdrawnAt: number | null) =>
+    env.DB.batch([
+      env.DB.prepare("INSERT INTO shoppers (site_id, aid, first_seen, last_seen, sms_withdrawn_at) VALUES (?, ?, ?, ?, ?)").bind(
+        site.id,
+        aid,
+        quietSince,
+        quietSince,
+        withdrawnAt,
+      ),
+      env.DB.prepare("INSERT INTO sms_consents (site_id, aid, phone, given_at, origin, event_id) VALUES (?, ?, ?, ?, ?, ?)").bind(
+        site.id,
+        aid,
+        phone,
+        quietSince - 1000,
+        ORIGIN,
+        randomId(),
+      ),
+      env.DB.prepare(
+        `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at)
+         VALUES (?, ?, 'active', 'EUR', '[{"id":"tea","name":"Green tea","price":1250,"quantity":2}]', 2, 2500, ?, ?, 'v1', ?)`,
+      ).bind(site.id, aid, quietSince, quietSince, quietSince + 7 * 24 * HOUR),
+    ]);
+  const [kept, withdrawn] = ["+34611000111", "+34611000222"];
+  await seed(randomId(), kept, null);
+  await seed(randomId(), withdrawn, quietSince);
+  expect(await wakeForgottenShoppers(env, Date.now())).toBe(1);
+  await eventually(
+    async () => expect(await env.DB.prepare("SELECT count(*) AS n FROM sequences WHERE email = ?").bind(`tel:${kept}`).first("n")).toBe(1),
+    15_000,
+  );
+  expect(await env.DB.prepare("SELECT count(*) AS n FROM sequences WHERE email = ?").bind(`tel:${withdrawn}`).first("n")).toBe(0);
+  expect(await wakeForgottenShoppers(env, Date.now())).toBe(0);
+});

@@ -2,6 +2,7 @@ import { DAY_MS } from "../../protocol/limits";
 import { browsersOf, forgottenBrowsers } from "../db/browsers";
 import { stuckMessages } from "../db/ledger";
 import type { MailJob } from "../mail/job";
+import { PHONE_KEY } from "./person";
 import { shopperStub } from "./shopper";
 
 /** A cart quiet this long without a sequence is past every site's threshold (at most 24 h). */
@@ -27,7 +28,9 @@ export async function wakeForgottenShoppers(env: Env, now: number): Promise<numb
   for (const r of forgotten) bySite.set(r.site_id, [...(bySite.get(r.site_id) ?? []), r.aid]);
   for (const [site, aids] of bySite) {
     for (const { email, browser } of await browsersOf(env.DB, site, aids)) {
-      if (email) await shopperStub(env, site, email).observe(site, email, [browser]);
+      // A shopper who gave only a number is woken under it, as observe.ts keys them.
+      const key = email ?? (browser.sms ? `${PHONE_KEY}${browser.sms.phone}` : undefined);
+      if (key) await shopperStub(env, site, key).observe(site, key, [browser]);
     }
   }
   // A step claimed but never handed to the mail queue (its object lost the effect): queue it
