@@ -328,6 +328,35 @@ describe("a sequence across both channels", () => {
   });
 });
 
+describe("webhooks", () => {
+  it("a text's message_sent event carries channel sms and the number (no email for a shopper who gave none)", async () => {
+    const settings = {
+      ...base,
+      timeZone: daytimeZone(),
+      steps: [{ afterMinutes: 0, channel: "sms_if_no_email" }],
+      webhook: { url: "https://hooks.example/cartback", secret: "whsec_0123456789abcdef" },
+    };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const phone = phoneOf();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { phone, smsConsent: true, locale: "es" })]);
+    const [m] = await claimed(`tel:${phone}`);
+    const queued: { type: string; data: Record<string, unknown> }[] = [];
+    const hooks = { send: async (job: { type: string; data: Record<string, unknown> }) => void queued.push(job) };
+    const stored = await siteById(env.DB, site.id);
+    const got = await deliverText(
+      { ...env, WEBHOOKS: hooks as unknown as Env["WEBHOOKS"] },
+      jobOf(m as NonNullable<typeof m>) as MailJob & { kind: "sms" },
+      stored as NonNullable<typeof stored>,
+      { provider: { send: async () => ({ providerId: "SM1" }) }, codeFor: async () => undefined },
+    );
+    expect(got).toBe("sent");
+    const sent = queued.find((j) => j.type === "message_sent");
+    expect(sent?.data).toMatchObject({ channel: "sms", phone, step: 0, messageId: m?.id });
+    expect(sent?.data).not.toHaveProperty("email");
+  });
+});
+
 describe("quiet hours for texts", () => {
   it("a text job that lands inside the night waits for its end: queued again, nothing sent", async () => {
     const settings = { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms_if_no_email" }] };
