@@ -6,7 +6,6 @@
 // replica goes over `POST /v1/sync`: on a change, and every 15 s while the tab is visible. It reads
 // and writes the saved state through the core's `transact`, handed over on this file's script
 // element (sdk/extras.ts): the core stays the one writer of the store.
-
 import { adopt, changedBy, compareHlc, emptySync, type Hlc, latest, record, type SyncCart, tick, view, ZERO } from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 import { gpcOn, mayShare } from "../consent";
