@@ -22,7 +22,7 @@ export interface Account {
   token: string;
 }
 
-/** Everything the script keeps. Read and written whole, in one transaction, so a cart change
+/** Everything the script keeps. Read whole and written (what changed) in one transaction, so a cart change
  * and the event that reports it are saved together or not at all. */
 export interface State {
   aid: string;
@@ -63,9 +63,15 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
       Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then((values) => {
         // What is saved, over a fresh state's browser id and empty outbox.
         const state = fresh();
-        for (const [i, k] of KEYS.entries()) if (values[i] != null) state[k] = values[i] as never;
+        // Written back are only the keys `change` changed: a read, or a change of one key, does
+        // not rewrite the replica, the outbox and the cart (each put costs the tab). A key that
+        // went is stored as undefined, which reads back as absent.
+        const was = KEYS.map((k, i) => {
+          if (values[i] != null) state[k] = values[i] as never;
+          return JSON.stringify(values[i]);
+        });
         const result = change(state);
-        for (const k of KEYS) state[k] === undefined ? s.delete(k) : s.put(state[k], k);
+        KEYS.map((k, i) => JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
         return promisifyRequest(s.transaction).then(() => {
           known = state;
           return result;

@@ -101,16 +101,16 @@ it("loads the sync file for a signed-in shopper, with the tag's data- attributes
   expect((sync as unknown as { transact: unknown }).transact).toBe(transact);
 });
 
-describe("moment", () => {
-  /** An extra file the core appended, "loaded" (happy-dom runs no scripts). */
-  async function loadExtra(append: { mock: { calls: unknown[][] } }, name: string, entry: () => Promise<unknown>): Promise<Script> {
-    const file = append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith(`/cartback-${name}.js`));
-    Object.defineProperty(document, "currentScript", { value: file, configurable: true });
-    await entry();
-    Object.defineProperty(document, "currentScript", { value: null, configurable: true });
-    return file as Script;
-  }
+/** An extra file the core appended, "loaded" (happy-dom runs no scripts). */
+async function loadExtra(append: { mock: { calls: unknown[][] } }, name: string, entry: () => Promise<unknown>): Promise<Script> {
+  const file = append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith(`/cartback-${name}.js`));
+  Object.defineProperty(document, "currentScript", { value: file, configurable: true });
+  await entry();
+  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  return file as Script;
+}
 
+describe("moment", () => {
   it("a shop's own moment loads the checkout file, which records it (and those held before it loaded) in order; connect's calls stay for connect", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
@@ -153,14 +153,7 @@ describe("connect", () => {
   const tea = { sku: "tea", title: "Green tea", cents: 1250, qty: 1 };
   const mug = { sku: "mug", title: "Mug", cents: 2400, qty: 2 };
 
-  /** The connect file the core appended, "loaded" (happy-dom runs no scripts). */
-  async function loadConnect(append: { mock: { calls: unknown[][] } }): Promise<Script> {
-    const file = append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith("/cartback-connect.js"));
-    Object.defineProperty(document, "currentScript", { value: file, configurable: true });
-    await import("./connect/entry");
-    Object.defineProperty(document, "currentScript", { value: null, configurable: true });
-    return file as Script;
-  }
+  const loadConnect = (append: { mock: { calls: unknown[][] } }) => loadExtra(append, "connect", () => import("./connect/entry"));
 
   it("loads no connect file for changed alone, and a bad connect only warns", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});

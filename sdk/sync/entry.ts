@@ -27,9 +27,12 @@ const endpoint = endpointOf(script);
 const site = `?site=${data.site}`; // a site key is URL-safe (pk_ and word characters)
 const transact = script.transact;
 const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue }).cartback(...args) as Promise<unknown>;
-/** The fallback's pace while visible, when the socket cannot open; else, a keep-alive, answered by
- * the collector without waking the account (an auto-response). */
+/** The fallback's pace while visible, when the socket cannot open. With a socket, every third beat
+ * is a keep-alive (45 s), answered by the collector without waking the account (an auto-response):
+ * Cloudflare closes a WebSocket after 100 s without a frame (https://community.cloudflare.com/t/cloudflare-websocket-timeout/5865),
+ * common proxies after 60 s, and each keep-alive and its pong cost an idle tab main-thread time. */
 const POLL = 15_000;
+let beats = 0;
 
 // The account cart is personal data too: the same rule as the events.
 const allowed = (consent: boolean | undefined): unknown => mayShare(consent, data.consent === "required", data.gpc != null && gpcOn());
@@ -50,12 +53,6 @@ const serial = (job: () => Promise<unknown>) => (chain = chain.then(job).catch(w
 const json = JSON.stringify;
 const visible = () => document.visibilityState === "visible";
 
-/** Saves this device's replica; only beside an account, so a round that ends after a sign-out leaves none. */
-const keep = (replica: Replica) =>
-  transact((s) => {
-    if (s.account) s.sync = replica;
-  });
-
 /** This device leaves the account: it stops syncing and keeps what it has as a guest cart. */
 async function leave(why: string): Promise<void> {
   stopped = true;
@@ -66,45 +63,52 @@ async function leave(why: string): Promise<void> {
   });
 }
 
-/** The shop's cart; no cart yet reads as an empty one, the same way both times we look. */
-const current = async (currency: string) => ((await cartback("getCart")) as Cart | undefined) ?? { currency, lines: [] };
-
 /**
- * One step, always inside `serial`: the shop's cart as it is now recorded into the replica, then
- * what the account sent (`heard`) taken in, saved once, and shown in the shop's cart if it
- * changed it. Returns what a message needs, or nothing when this device does not sync.
+ * One step, always inside `serial`: the shop's cart as it is now (the core's getCart, which drops
+ * an expired one), then in one transaction that cart recorded into the replica, what the account
+ * sent (`heard`) taken in, and the replica saved (only beside an account, so a round that ends
+ * after a sign-out leaves none); then the shop's cart shown if it changed it. The state is read and
+ * written in that one transaction, not in a read of its own and a write: each transaction costs
+ * the tab milliseconds, and they were most of the time a change took to reach another device.
+ * Returns what a message needs, or nothing when this device does not sync.
  */
 async function step(heard?: Heard) {
-  const { aid, account, sync, consent } = await transact((s) => s);
-  if (!account || !aid || !allowed(consent) || stopped) return;
-  const cart = await current(sync?.currency ?? "EUR");
-  let replica: Replica = sync ?? emptySync(cart.currency);
-  // The clock goes past every reading seen, so this device's changes are its latest (changedBy).
-  const seen = latest(replica);
-  if (!clock || compareHlc(seen, clock) > 0) clock = seen;
-  // Not pruned here: only this device's unacknowledged changes ever go up, and the account, which
-  // prunes, sends the whole cart to replace this replica whenever it dropped entries (feed.ts).
-  replica = record(replica, cart, () => (clock = tick(clock as Hlc, aid, Date.now())));
-  if (heard) {
-    // Everything this device changed up to the reading it sent (`k`, handed back in the order
-    // they went: one socket, or one request at a time) is stored, its purchase with it.
-    if (heard.k) {
-      replica.k = heard.k;
-      bought = 0;
+  const got = (await cartback("getCart")) as Cart | undefined;
+  const now = await transact((s) => {
+    const { aid, account, sync, consent } = s;
+    if (!account || !allowed(consent) || stopped) return;
+    const cart = got ?? { currency: sync?.currency ?? "EUR", lines: [] };
+    let replica: Replica = sync ?? emptySync(cart.currency);
+    // The clock goes past every reading seen, so this device's changes are its latest (changedBy).
+    const seen = latest(replica);
+    if (!clock || compareHlc(seen, clock) > 0) clock = seen;
+    // Not pruned here: only this device's unacknowledged changes ever go up, and the account, which
+    // prunes, sends the whole cart to replace this replica whenever it dropped entries (feed.ts).
+    replica = record(replica, cart, () => (clock = tick(clock as Hlc, aid, Date.now())));
+    if (heard) {
+      // Everything this device changed up to the reading it sent (`k`, handed back in the order
+      // they went: one socket, or one request at a time) is stored, its purchase with it.
+      if (heard.k) {
+        replica.k = heard.k;
+        bought = 0;
+      }
+      replica = adopt(replica, heard.d ?? replica, heard.full, changedBy(replica, aid, replica.k ?? ZERO));
+      replica.w = heard.s;
+      replica.a = heard.account ?? replica.a;
     }
-    replica = adopt(replica, heard.d ?? replica, heard.full, changedBy(replica, aid, replica.k ?? ZERO));
-    replica.w = heard.s;
-    replica.a = heard.account ?? replica.a;
-  }
-  await keep(replica);
-  const shown = view(replica);
+    s.sync = replica;
+    return { aid, account, consent, cart, replica, mine: changedBy(replica, aid, replica.k ?? ZERO), k: clock };
+  });
+  if (!now) return;
+  const { cart } = now;
+  const shown = view(now.replica);
   // A change made meanwhile is never overwritten: its own step (onCart) comes next, and shows this.
-  if (json(shown) !== json(cart) && json(await current(cart.currency)) === json(cart)) {
+  if (json(shown) !== json(cart) && json((await cartback("getCart")) ?? { ...cart, lines: [] }) === json(cart)) {
     await cartback("setCart", shown);
     // For the connect file, where the shop connected its own cart: it hands this to the shop.
     dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: shown }));
   }
-  return { aid, account, consent, replica, mine: changedBy(replica, aid, replica.k ?? ZERO), k: clock };
+  return now;
 }
 
 /** The socket's first message, and the fallback's body: the token, this device's unacknowledged changes, its watermark. */
@@ -141,44 +145,44 @@ const push = () =>
   });
 
 /** Opens the tab's socket (once the account's id is known) and says hello with the token. */
-async function connect(): Promise<void> {
-  const { sync, account } = await transact((s) => s);
-  if (socket || !account) return;
-  const a = (sync as Replica | undefined)?.a;
-  if (!a) return void round();
-  const ws = new WebSocket(`${endpoint.replace(/^http/, "ws")}/v1/sync/ws${site}&account=${a}`);
-  socket = ws;
-  ws.onopen = () =>
-    serial(async () => {
-      const now = await step();
-      now ? ws.send(hello(now)) : ws.close();
-    });
-  ws.onmessage = ({ data: text }) =>
-    text !== "pong" &&
-    serial(async () => {
-      const heard = JSON.parse(text) as Heard;
-      if (ws !== socket || !(await step(heard))) return;
-      // The hello's answer: from now on changes go over the socket.
-      if (heard.k && !live) {
-        live = true;
-        tries = 0;
-        push();
-      }
-    });
-  ws.onclose = ({ code, reason }) => {
-    if (ws !== socket) return;
-    socket = undefined;
-    live = false;
-    if (stopped) return;
-    // Retired by a sixth device (4409), revoked (4410), signed out elsewhere (4411) or the account
-    // erased (4412): as over HTTP, the cart stays here as a guest cart.
-    if (code > 4408 && code < 4413) return void leave(reason);
-    if (code > 4399) warn("sync:", reason);
-    // Another account's id (the shopper changed): the fallback's next round, which runs while the
-    // socket waits, learns this account's id, and the socket takes it. Jittered backoff, 1 s doubling to a minute: a collector restarting is not stampeded.
-    setTimeout(connect, Math.min(60_000, 1000 * 2 ** tries++) * (0.5 + Math.random()));
-  };
-}
+const connect = () =>
+  serial(async () => {
+    const a = (await step())?.replica.a;
+    if (socket) return;
+    if (!a) return void round();
+    const ws = new WebSocket(`${endpoint.replace(/^http/, "ws")}/v1/sync/ws${site}&account=${a}`);
+    socket = ws;
+    ws.onopen = () =>
+      serial(async () => {
+        const now = await step();
+        now ? ws.send(hello(now)) : ws.close();
+      });
+    ws.onmessage = ({ data: text }) =>
+      text !== "pong" &&
+      serial(async () => {
+        const heard = JSON.parse(text) as Heard;
+        if (ws !== socket || !(await step(heard))) return;
+        // The hello's answer: from now on changes go over the socket.
+        if (heard.k && !live) {
+          live = true;
+          tries = 0;
+          push();
+        }
+      });
+    ws.onclose = ({ code, reason }) => {
+      if (ws !== socket) return;
+      socket = undefined;
+      live = false;
+      if (stopped) return;
+      // Retired by a sixth device (4409), revoked (4410), signed out elsewhere (4411) or the account
+      // erased (4412): as over HTTP, the cart stays here as a guest cart.
+      if (code > 4408 && code < 4413) return void leave(reason);
+      if (code > 4399) warn("sync:", reason);
+      // Another account's id (the shopper changed): the fallback's next round, which runs while the
+      // socket waits, learns this account's id, and the socket takes it. Jittered backoff, 1 s doubling to a minute: a collector restarting is not stampeded.
+      setTimeout(connect, Math.min(60_000, 1000 * 2 ** tries++) * (0.5 + Math.random()));
+    };
+  });
 
 addEventListener(Signal.PURCHASED, (e) => {
   bought = (e as CustomEvent<number>).detail;
@@ -196,5 +200,5 @@ addEventListener(Signal.SIGNED_OUT, (e) => {
   socket?.close();
   fetch(`${endpoint}/v1/sync/signout${site}`, { method: "POST", body: json({ token, aid, cart: emptySync("EUR") }) }).catch(warn);
 });
-setInterval(() => (socket ? live && socket.send("ping") : visible() && round()), POLL);
+setInterval(() => (socket ? live && (++beats % 3 || socket.send("ping")) : visible() && round()), POLL);
 connect();

@@ -418,11 +418,13 @@ describe("devices over sockets (property test, the real account object)", () => 
   );
   let run = 0;
 
-  // Quarantined, failing about one run in five (issue 14's note): with 120 runs it finds an
-  // ordering in which the account closes a device's socket with 4400 invalid_message for a push
-  // sent after its hello was answered (seed 957667536, path "114"; seed 1170948522, path "35"
-  // before the harness waited for the answer). Run it with `.skip` removed to work on it.
-  it.skip("edits, pushes, redeliveries, dropped sockets and reconnects in any order: every device ends with the same cart, every write in it once", async () => {
+  // It was quarantined for closing a socket with 4400 invalid_message about one run in five (seed
+  // 957667536, path "114"). Not a race in the account: the harness pushed for a device that had
+  // changed nothing and heard no line, so its clock was still [0, 0, ""], which a push's `k` may
+  // not be. The script never sends such a push (only lines it changed, each with its clock), and
+  // now neither does the harness. 150 runs passed after; changing which entries the feed numbers
+  // (a reconnect then misses them) fails it within a few runs.
+  it("edits, pushes, redeliveries, dropped sockets and reconnects in any order: every device ends with the same cart, every write in it once", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 30 }), async (steps) => {
         const user = `prop-${++run}-${randomId()}`;
@@ -463,9 +465,12 @@ describe("devices over sockets (property test, the real account object)", () => 
                 : { ...c, lines: [...c.lines, line(s.id, quantity)] };
             });
             if (x.d.replica !== before) writes.push(changedBy(x.d.replica, x.d.aid, clock));
-          } else if (s.type === "push" && x.socket?.heard.length) {
+          } else if (s.type === "push" && x.socket?.heard.length && Object.keys(x.d.push().d.lines).length) {
             // As the script does: over the socket only once its hello was answered (until then the
-            // account has not checked its token, and takes nothing else from it).
+            // account has not checked its token, and takes nothing else from it), and only with
+            // lines it changed. A device that changed nothing may hold no clock reading yet, and a
+            // push's `k` must be one (SocketMessageSchema): pushing nothing with [0, 0, ""] was
+            // what closed sockets with 4400 here (seed 957667536, path "114").
             x.last = x.d.push();
             x.socket.send(x.last);
           } else if (s.type === "redeliver" && x.socket?.heard.length && x.last) x.socket.send(x.last);
