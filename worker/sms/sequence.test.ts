@@ -358,6 +358,25 @@ describe("webhooks", () => {
 });
 
 describe("quiet hours for texts", () => {
+  it("a text due at night waits for the morning even where email goes at any hour (quietHours null)", async () => {
+    const steps = (channel: string) => ({ ...base, quietHours: null, timeZone: nightZone(), steps: [{ afterMinutes: 0, channel }] });
+    const texts = await seedSite(env.DB, [ORIGIN], steps("sms"));
+    const mails = await seedSite(env.DB, [ORIGIN], steps("email"));
+    const phone = phoneOf();
+    const email = `night.${randomId().slice(0, 6)}@example.com`;
+    const left = Date.now() - 5 * MINUTE;
+    await send(texts.key, randomId(), [cart(left - 10), identify(left, { email: `t.${email}`, phone, smsConsent: true })]);
+    await send(mails.key, randomId(), [cart(left - 10), identify(left, { email, phone, smsConsent: true })]);
+    // The email goes now; the text's step waits for 08:00 on the site's clock, about 7 hours away.
+    await claimed(email);
+    await eventually(async () => {
+      const alarm = await runInDurableObject(shopperStub(env, texts.id, `t.${email}`), (_obj, state) => state.storage.getAlarm());
+      expect(alarm).toBeGreaterThan(Date.now() + 6 * 60 * MINUTE);
+      expect(alarm).toBeLessThan(Date.now() + 8 * 60 * MINUTE);
+    });
+    expect(await messagesOf(`t.${email}`)).toEqual([]);
+  });
+
   it("a text job that lands inside the night waits for its end: queued again, nothing sent", async () => {
     const settings = { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms_if_no_email" }] };
     const site = await seedSite(env.DB, [ORIGIN], settings);
