@@ -67,3 +67,16 @@ export async function shownCart(page: Page): Promise<Record<string, number>> {
     .evaluateAll((els) => els.map((el) => [(el as HTMLElement).dataset.line, Number((el as HTMLElement).dataset.quantity)]));
   return Object.fromEntries(rows);
 }
+
+/**
+ * The demo shop, in this profile, as a Spanish shop serves it (`<html lang="es">`), seen by a
+ * browser set to English: what the page says must win over what the browser prefers.
+ */
+export async function asSpanishShop(context: BrowserContext, origin: string): Promise<void> {
+  await context.setExtraHTTPHeaders({ "Accept-Language": "en-US,en;q=0.9" });
+  await context.route(`${origin}/demo/**`, async (route) => {
+    const res = await route.fetch();
+    if (!(res.headers()["content-type"] ?? "").includes("text/html")) return route.fulfill({ response: res });
+    await route.fulfill({ response: res, body: (await res.text()).replace('<html lang="en">', '<html lang="es">') });
+  });
+}

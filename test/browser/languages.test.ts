@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
-import { closeBrowsers, freshBrowser, savedState, shownCart } from "./browser";
+import { asSpanishShop, closeBrowsers, freshBrowser, savedState, shownCart } from "./browser";
 import { d1, eventually, ORIGIN, oneMailTo } from "./env";
 
 afterEach(closeBrowsers);
@@ -18,14 +18,7 @@ it("a shopper on a Spanish page, in a browser set to English, gets a Spanish ema
 
   const email = `lucia.${Date.now()}@example.com`;
   const shopper = await freshBrowser();
-  // A browser set to English, on the demo shop as a Spanish shop serves it: <html lang="es">.
-  await shopper.context.setExtraHTTPHeaders({ "Accept-Language": "en-US,en;q=0.9" });
-  await shopper.context.route(`${ORIGIN}/demo/**`, async (route) => {
-    const res = await route.fetch();
-    const type = res.headers()["content-type"] ?? "";
-    if (!type.includes("text/html")) return route.fulfill({ response: res });
-    await route.fulfill({ response: res, body: (await res.text()).replace('<html lang="en">', '<html lang="es">') });
-  });
+  await asSpanishShop(shopper.context, ORIGIN);
   await shopper.page.goto(`${ORIGIN}/demo/`);
   expect(await shopper.page.locator("html").getAttribute("lang")).toBe("es");
   await shopper.page.click('[data-add="green-tea-100g"]');

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { closeBrowsers, freshBrowser, shownCart } from "./browser";
+import { asSpanishShop, closeBrowsers, freshBrowser, shownCart } from "./browser";
 import { eventually, ORIGIN, patchDemoSite } from "./env";
 
 afterEach(async () => {
@@ -14,13 +14,14 @@ function daytimeZone(): string {
   return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }
 
-it("a shopper who ticks the demo checkout's SMS box gets a text in the dev outbox, with the link and the opt-out words", async () => {
+it("a shopper who ticks the SMS box on a Spanish checkout gets a Spanish text in the dev outbox, with the link and the opt-out words", async () => {
   const settings = await patchDemoSite({ abandonAfterMinutes: 1, holdoutPercent: 0, steps: [{ afterMinutes: 0, channel: "sms" }] });
   expect(settings.status).toBe(200);
   // Chromium takes its zone from TZ, and the script sends the browser's zone with its batches.
   process.env.TZ = daytimeZone();
   const national = `6${String(Date.now() % 1e8).padStart(8, "0")}`;
   const shopper = await freshBrowser();
+  await asSpanishShop(shopper.context, ORIGIN);
   await shopper.page.goto(`${ORIGIN}/demo/`);
   await shopper.page.click('[data-add="green-tea-100g"]');
   await expect.poll(() => shownCart(shopper.page)).toEqual({ "green-tea-100g": 1 });
@@ -45,6 +46,6 @@ it("a shopper who ticks the demo checkout's SMS box gets a text in the dev outbo
     2000,
   );
   expect(text.body).toMatch(new RegExp(`${ORIGIN.replace(/[.:/]/g, "\\$&")}/r/[\\w-]{22}`));
-  expect(text.body).toContain("STOP");
+  expect(text.body).toContain("Responde STOP para darte de baja.");
   expect(text.body.length).toBeLessThanOrEqual(160);
 }, 240_000);
