@@ -69,6 +69,25 @@ export async function leaseSend(db: D1Database, id: string, now: number, until: 
   return result.meta.changes > 0;
 }
 
+/**
+ * The words of a text, fixed by its first delivery: `body` is kept unless an earlier delivery kept
+ * its own, and whichever was kept first is returned.
+ *
+ * @example
+ * const words = await pinText(env.DB, id, () => render()); // the first delivery's, on every redelivery
+ */
+export async function pinText(db: D1Database, id: string, write: () => Promise<string>): Promise<string> {
+  const kept = await db.prepare("SELECT text_body FROM messages WHERE id = ?").bind(id).first<string | null>("text_body");
+  if (kept) return kept;
+  const body = await write();
+  return (
+    (await db
+      .prepare("UPDATE messages SET text_body = coalesce(text_body, ?2) WHERE id = ?1 RETURNING text_body")
+      .bind(id, body)
+      .first<string>("text_body")) ?? body
+  );
+}
+
 /** Gives a lease back after a failed send, so the retry need not wait for it to expire. */
 export const releaseSend = (db: D1Database, id: string) =>
   db.prepare("UPDATE messages SET sending_until = NULL WHERE id = ?").bind(id).run();

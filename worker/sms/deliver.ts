@@ -4,7 +4,7 @@
 import { chooseLanguage, validTimeZone } from "../copy/builtin";
 import { cartOf } from "../db/browsers";
 import { markCancelled, messageState } from "../db/ledger";
-import { leaseSend, markTextSent, releaseSend } from "../db/sms";
+import { leaseSend, markTextSent, pinText, releaseSend } from "../db/sms";
 import { createLink } from "../links/tokens";
 import { isPhoneKey } from "../recovery/person";
 import { awake } from "../recovery/quiet";
@@ -59,9 +59,6 @@ export async function deliverText(
 
   const cart = await cartOf(env.DB, job.site, verdict.aid);
   if (!cart) return cancel(env, job.id, "expired");
-  const link = { site_id: job.site, email: job.email, aid: verdict.aid, message_id: job.id, sequence_id: row.sequence_id };
-  // 128 bits are as unguessable as a link needs, in half the characters of a text.
-  const token = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expiresAt }, 16);
   const { language } = chooseLanguage(verdict.locale, site.settings.languages, site.settings.defaultLanguage);
   const reason = templateOf(verdict.reason);
 
@@ -69,16 +66,17 @@ export async function deliverText(
   const last = await stub.confirm(job.id, "sms");
   if (!last.send || !last.phone) return cancel(env, job.id, last.send ? "unreachable" : last.why);
   const code = offersIncentive(site.settings, reason, last.step) ? await deps.codeFor(reason, last.step, row.sequence_id) : undefined;
-  const { body } = renderText({
-    language,
-    settings: site.settings,
-    reason,
-    shop: site.settings.shopName ?? site.name,
-    link: `${env.PUBLIC_URL.replace(/\/+$/, "")}/r/${token}`,
-    code,
-  });
   // The provider is asked once per id whatever else runs: a twin delivery of this job waits here.
   if (!(await leaseSend(env.DB, job.id, now(), now() + LEASE_MS))) throw new Error("another delivery of this text is sending it");
+  // A redelivery sends the words the first delivery wrote, its link included: the provider's
+  // look-up of an attempt whose fate is unknown matches the exact body (twilio.ts).
+  const body = await pinText(env.DB, job.id, async () => {
+    const link = { site_id: job.site, email: job.email, aid: verdict.aid, message_id: job.id, sequence_id: row.sequence_id };
+    // 128 bits are as unguessable as a link needs, in half the characters of a text.
+    const token = await createLink(env.DB, { ...link, kind: "restore", expires_at: cart.expiresAt }, 16);
+    const url = `${env.PUBLIC_URL.replace(/\/+$/, "")}/r/${token}`;
+    return renderText({ language, settings: site.settings, reason, shop: site.settings.shopName ?? site.name, link: url, code }).body;
+  });
   let providerId: string;
   try {
     ({ providerId } = await deps.provider.send({ id: job.id, site: job.site, to: last.phone, body }));

@@ -357,6 +357,32 @@ describe("webhooks", () => {
   });
 });
 
+describe("a redelivered text", () => {
+  it("sends the words its first delivery wrote, link included, so the provider can find a message that attempt may have created", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms" }] });
+    const phone = phoneOf();
+    const left = Date.now() - 5 * MINUTE;
+    const email = `twice.${randomId().slice(0, 6)}@example.com`;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { email, phone, smsConsent: true })]);
+    const [m] = await claimed(email);
+    const bodies: string[] = [];
+    // The provider takes the text and the answer is lost (a timeout, a crash before the sid is kept).
+    const lost = { send: async (sms: Sms) => (bodies.push(sms.body), Promise.reject(new Error("timed out"))) };
+    const answered = { send: async (sms: Sms) => (bodies.push(sms.body), { providerId: "SM2" }) };
+    const stored = await siteById(env.DB, site.id);
+    const job = jobOf(m as NonNullable<typeof m>) as MailJob & { kind: "sms" };
+    await expect(
+      deliverText(env, job, stored as NonNullable<typeof stored>, { provider: lost, codeFor: async () => undefined }),
+    ).rejects.toThrow();
+    expect(await deliverText(env, job, stored as NonNullable<typeof stored>, { provider: answered, codeFor: async () => undefined })).toBe(
+      "sent",
+    );
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(bodies[0]).toMatch(/\/r\/[\w-]{22}/);
+  });
+});
+
 describe("quiet hours for texts", () => {
   it("a text due at night waits for the morning even where email goes at any hour (quietHours null)", async () => {
     const steps = (channel: string) => ({ ...base, quietHours: null, timeZone: nightZone(), steps: [{ afterMinutes: 0, channel }] });
