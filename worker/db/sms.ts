@@ -88,6 +88,23 @@ export async function pinText(db: D1Database, id: string, write: () => Promise<s
   );
 }
 
+/**
+ * The emails of the browsers that consented with a number: the people a phone-keyed person's
+ * orders are about too (the same shopper gave the number on one device and the email on another).
+ *
+ * @example
+ * await emailsWithPhone(env.DB, site.id, "+34600111222"); // ["ana@example.com"]
+ */
+export const emailsWithPhone = (db: D1Database, site: number, phone: string): Promise<string[]> =>
+  db
+    .prepare(
+      `SELECT DISTINCT s.email FROM sms_consents c JOIN shoppers s ON s.site_id = c.site_id AND s.aid = c.aid
+       WHERE c.site_id = ?1 AND c.phone = ?2 AND s.email IS NOT NULL`,
+    )
+    .bind(site, phone)
+    .all<{ email: string }>()
+    .then((r) => r.results.map((row) => row.email));
+
 /** Gives a lease back after a failed send, so the retry need not wait for it to expire. */
 export const releaseSend = (db: D1Database, id: string) =>
   db.prepare("UPDATE messages SET sending_until = NULL WHERE id = ?").bind(id).run();

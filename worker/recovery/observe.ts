@@ -62,17 +62,17 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
       }
       await Promise.all(
         [...persons].map(async ([email, { name, browsers }]) => {
-          const handed: Handed = { sequences: [], starts: [], sends: [] };
+          const handed: Handed = { sequences: [], starts: [], sends: [], orders: [] };
           for (const { phone, aids } of handing.get(email) ?? []) {
             const got = await personStub(env, site, `${PHONE_KEY}${phone}`).handOver(aids, email);
-            if (got) for (const key of ["sequences", "starts", "sends"] as const) (handed[key] as unknown[]).push(...got[key]);
+            if (got) for (const key of ["sequences", "starts", "sends", "orders"] as const) (handed[key] as unknown[]).push(...got[key]);
           }
           await personStub(env, site, email).observe(
             site,
             email,
             browsers,
             name,
-            handed.sequences.length || handed.sends.length ? handed : undefined,
+            handed.sequences.length || handed.sends.length || handed.orders.length ? handed : undefined,
           );
         }),
       );

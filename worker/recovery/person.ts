@@ -110,11 +110,13 @@ export type Input =
   | { type: "sent"; messageId: string; at: number }
   | { type: "unsubscribed" };
 
-/** Sequences and caps handed over by the phone-keyed person whose browsers this one's email now covers. */
+/** Sequences, caps and orders handed over by the phone-keyed person whose browsers this one's email now covers. */
 export interface Handed {
   sequences: Sequence[];
   starts: number[];
   sends: number[];
+  /** Every order the phone-keyed person knew of, from any of its devices: the same shopper paid. */
+  orders: PaidOrder[];
 }
 
 /** What only D1 or a hash knows, gathered by the shell before it decides. */
@@ -444,6 +446,8 @@ function adopt(state: PersonState, input: Handed, now: number, effects: Effect[]
   }
   state.starts = [...new Set([...state.starts, ...input.starts])].sort((a, b) => a - b);
   state.sends = [...new Set([...state.sends, ...input.sends])].sort((a, b) => a - b);
+  const known = new Set(ordersOf(state).map((o) => o.orderId));
+  state.orders = [...state.orders, ...(input.orders ?? []).filter((o) => !known.has(o.orderId))].slice(-KEEP_ORDERS);
 }
 
 /**
@@ -470,6 +474,8 @@ export function handOver(person: PersonState, aids: string[], to: string): { sta
     sequences: structuredClone(moving).map((s) => ({ ...s, status: person.sequences.find((p) => p.id === s.id)?.status ?? "active" })),
     starts: whole ? state.starts : [],
     sends: whole ? state.sends : [],
+    // All of them, the devices that stay here included: whoever paid with this number paid.
+    orders: ordersOf(person),
   };
   if (whole) {
     state.starts = [];

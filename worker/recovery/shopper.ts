@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import { claimMessage, completeSequence, creditSequence, isSuppressed, recoverySentSince, startSequence, stopSequence } from "../db/ledger";
-import { moveSequences, phoneSuppression } from "../db/sms";
+import { emailsWithPhone, moveSequences, phoneSuppression } from "../db/sms";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
 import { siteById } from "../sites/sites";
@@ -19,8 +19,10 @@ import {
   type Input,
   isPhoneKey,
   newPerson,
+  ordersOf,
   type PaidOrder,
   type PersonState,
+  PHONE_KEY,
   phoneOf,
   type Sequence,
   type Verdict,
@@ -99,7 +101,11 @@ export class Shopper extends DurableObject<Env> {
   handOver(aids: string[], to: string): Promise<Handed | undefined> {
     return this.serially(async () => {
       const stored = await this.load();
-      if (!stored || !aids.some((aid) => stored.person.browsers[aid])) return undefined;
+      if (!stored) return undefined;
+      // A browser that gave the number and the email together was never this person's: it takes
+      // only what this person knows the shopper bought (on the device that gave only the number).
+      if (!aids.some((aid) => stored.person.browsers[aid]))
+        return { sequences: [], starts: [], sends: [], orders: ordersOf(stored.person) };
       const { state, handed } = handOver(stored.person, aids, to);
       await moveSequences(
         this.env.DB,
@@ -129,6 +135,20 @@ export class Shopper extends DurableObject<Env> {
     return this.run(undefined, undefined, { type: "alarm" }).then(() => undefined);
   }
 
+  /**
+   * A phone-keyed person tells the person of every email a browser gave beside this number of the
+   * orders it learnt of just now: the shopper who gave only the number on the device they paid on
+   * gave the email on another, whose cart must get nothing now. Each order is taken once there.
+   */
+  private async forwardOrders(before: PersonState, after: PersonState): Promise<void> {
+    const phone = isPhoneKey(after.email) ? after.email.slice(PHONE_KEY.length) : undefined;
+    const known = new Set(ordersOf(before).map((o) => o.orderId));
+    const fresh = ordersOf(after).filter((o) => !known.has(o.orderId));
+    if (!phone || !fresh.length) return;
+    for (const to of await emailsWithPhone(this.env.DB, after.site, phone))
+      for (const order of fresh) await personStub(this.env, after.site, normalEmail(to)).order(after.site, normalEmail(to), order);
+  }
+
   /** Load → decide → save → carry out → save. Without a site, only an existing person is acted on. */
   private run(site: number | undefined, email: string | undefined, input: Input): Promise<Decision | undefined> {
     return this.serially(async () => {
@@ -144,6 +164,7 @@ export class Shopper extends DurableObject<Env> {
       if (todo.length) await this.ctx.storage.setAlarm(now + RETRY_MS);
       await this.carryOut(decision.state, settings, todo);
       await this.ctx.storage.put("todo", []);
+      await this.forwardOrders(person, decision.state);
       if (decision.alarm !== null) await this.ctx.storage.setAlarm(decision.alarm);
       else await this.ctx.storage.deleteAlarm();
       return decision;
