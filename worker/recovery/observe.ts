@@ -65,14 +65,16 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
           const handed: Handed = { sequences: [], starts: [], sends: [], orders: [] };
           for (const { phone, aids } of handing.get(email) ?? []) {
             const got = await personStub(env, site, `${PHONE_KEY}${phone}`).handOver(aids, email);
-            if (got) for (const key of ["sequences", "starts", "sends", "orders"] as const) (handed[key] as unknown[]).push(...got[key]);
+            if (!got) continue;
+            for (const key of ["sequences", "starts", "sends", "orders"] as const) (handed[key] as unknown[]).push(...got[key]);
+            handed.activity = Math.max(handed.activity ?? 0, got.activity ?? 0);
           }
           await personStub(env, site, email).observe(
             site,
             email,
             browsers,
             name,
-            handed.sequences.length || handed.sends.length || handed.orders.length ? handed : undefined,
+            handed.sequences.length || handed.sends.length || handed.orders.length || handed.activity ? handed : undefined,
           );
         }),
       );

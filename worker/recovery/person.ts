@@ -94,6 +94,9 @@ export interface PersonState {
   sends: number[];
   /** Known from an unsubscribe through this object; D1's suppression list is checked as well. */
   suppressed?: boolean;
+  /** The latest activity on a device that gave only this person's number (its phone-keyed person
+   * tells it, shopper.ts): the shopper is back there, so they are back. */
+  elsewhere?: number;
 }
 
 /** What happened. */
@@ -108,7 +111,9 @@ export type Input =
   /** The mail consumer's last question before it hands a message to the provider. */
   | { type: "confirm"; messageId: string; channel?: Channel }
   | { type: "sent"; messageId: string; at: number }
-  | { type: "unsubscribed" };
+  | { type: "unsubscribed" }
+  /** The shopper was active at `at` on a device that gave only their number. */
+  | { type: "activity"; at: number };
 
 /** Sequences, caps and orders handed over by the phone-keyed person whose browsers this one's email now covers. */
 export interface Handed {
@@ -117,6 +122,8 @@ export interface Handed {
   sends: number[];
   /** Every order the phone-keyed person knew of, from any of its devices: the same shopper paid. */
   orders: PaidOrder[];
+  /** The phone-keyed person's latest activity, on any of its devices. */
+  activity?: number;
 }
 
 /** What only D1 or a hash knows, gathered by the shell before it decides. */
@@ -235,7 +242,9 @@ function liveCarts(state: PersonState, intent: number, now: number): Browser[] {
     .sort((a, b) => (b.points.at(-1)?.at ?? 0) - (a.points.at(-1)?.at ?? 0));
 }
 
-const lastActivityOf = (state: PersonState): number => Math.max(0, ...Object.values(state.browsers).map((b) => b.lastActivity));
+/** The person's latest activity, on any browser of theirs or on a device that gave only their number. */
+export const lastActivityOf = (state: PersonState): number =>
+  Math.max(state.elsewhere ?? 0, ...Object.values(state.browsers).map((b) => b.lastActivity));
 
 const quietMs = (settings: SiteSettings) => settings.abandonAfterMinutes * MINUTE_MS;
 
@@ -448,6 +457,7 @@ function adopt(state: PersonState, input: Handed, now: number, effects: Effect[]
   state.sends = [...new Set([...state.sends, ...input.sends])].sort((a, b) => a - b);
   const known = new Set(ordersOf(state).map((o) => o.orderId));
   state.orders = [...state.orders, ...(input.orders ?? []).filter((o) => !known.has(o.orderId))].slice(-KEEP_ORDERS);
+  if (input.activity) state.elsewhere = Math.max(state.elsewhere ?? 0, input.activity);
 }
 
 /**
@@ -476,6 +486,7 @@ export function handOver(person: PersonState, aids: string[], to: string): { sta
     sends: whole ? state.sends : [],
     // All of them, the devices that stay here included: whoever paid with this number paid.
     orders: ordersOf(person),
+    activity: lastActivityOf(state),
   };
   if (whole) {
     state.starts = [];
@@ -528,6 +539,9 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
     }
     case "unsubscribed":
       state.suppressed = true;
+      break;
+    case "activity":
+      state.elsewhere = Math.max(state.elsewhere ?? 0, input.at);
       break;
     case "alarm":
     case "confirm":

@@ -18,6 +18,7 @@ import {
   handOver,
   type Input,
   isPhoneKey,
+  lastActivityOf,
   newPerson,
   ordersOf,
   type PaidOrder,
@@ -105,7 +106,7 @@ export class Shopper extends DurableObject<Env> {
       // A browser that gave the number and the email together was never this person's: it takes
       // only what this person knows the shopper bought (on the device that gave only the number).
       if (!aids.some((aid) => stored.person.browsers[aid]))
-        return { sequences: [], starts: [], sends: [], orders: ordersOf(stored.person) };
+        return { sequences: [], starts: [], sends: [], orders: ordersOf(stored.person), activity: lastActivityOf(stored.person) };
       const { state, handed } = handOver(stored.person, aids, to);
       await moveSequences(
         this.env.DB,
@@ -116,6 +117,11 @@ export class Shopper extends DurableObject<Env> {
       if (!state.sequences.some((s) => s.status === "active") && !Object.keys(state.browsers).length) await this.ctx.storage.deleteAlarm();
       return handed;
     });
+  }
+
+  /** The shopper was active on a device that gave only their number (shopper.ts `tellEmails`). */
+  activity(at: number): Promise<void> {
+    return this.run(undefined, undefined, { type: "activity", at }).then(() => undefined);
   }
 
   /** The address unsubscribed: stop now rather than at the next send. */
@@ -136,17 +142,22 @@ export class Shopper extends DurableObject<Env> {
   }
 
   /**
-   * A phone-keyed person tells the person of every email a browser gave beside this number of the
-   * orders it learnt of just now: the shopper who gave only the number on the device they paid on
-   * gave the email on another, whose cart must get nothing now. Each order is taken once there.
+   * A phone-keyed person tells the person of every email a browser gave beside this number what it
+   * learnt just now: an order, or activity. The shopper who gave only the number on the device
+   * they paid or came back on gave the email on another, whose cart must get nothing now. Each
+   * order is taken once there; activity only moves forward.
    */
-  private async forwardOrders(before: PersonState, after: PersonState): Promise<void> {
-    const phone = isPhoneKey(after.email) ? after.email.slice(PHONE_KEY.length) : undefined;
+  private async tellEmails(before: PersonState, after: PersonState): Promise<void> {
+    if (!isPhoneKey(after.email)) return;
     const known = new Set(ordersOf(before).map((o) => o.orderId));
     const fresh = ordersOf(after).filter((o) => !known.has(o.orderId));
-    if (!phone || !fresh.length) return;
-    for (const to of await emailsWithPhone(this.env.DB, after.site, phone))
-      for (const order of fresh) await personStub(this.env, after.site, normalEmail(to)).order(after.site, normalEmail(to), order);
+    const active = lastActivityOf(after) > lastActivityOf(before) ? lastActivityOf(after) : undefined;
+    if (!fresh.length && !active) return;
+    for (const found of await emailsWithPhone(this.env.DB, after.site, after.email.slice(PHONE_KEY.length))) {
+      const to = personStub(this.env, after.site, normalEmail(found));
+      for (const order of fresh) await to.order(after.site, normalEmail(found), order);
+      if (active) await to.activity(active);
+    }
   }
 
   /** Load → decide → save → carry out → save. Without a site, only an existing person is acted on. */
@@ -164,7 +175,7 @@ export class Shopper extends DurableObject<Env> {
       if (todo.length) await this.ctx.storage.setAlarm(now + RETRY_MS);
       await this.carryOut(decision.state, settings, todo);
       await this.ctx.storage.put("todo", []);
-      await this.forwardOrders(person, decision.state);
+      await this.tellEmails(person, decision.state);
       if (decision.alarm !== null) await this.ctx.storage.setAlarm(decision.alarm);
       else await this.ctx.storage.deleteAlarm();
       return decision;

@@ -25,6 +25,8 @@ type Op =
   | { t: "email" }
   /** On another device, which gives the email (once known) or only the number. */
   | { t: "buy"; byPhone: boolean }
+  /** The shopper is back, on another device that gives only the number. */
+  | { t: "back" }
   | { t: "stop" }
   | { t: "unsubscribe" }
   | { t: "alarm" }
@@ -39,9 +41,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const schedule: fc.Arbitrary<Op[]> = fc
   .tuple(
     fc.array(op, { maxLength: 12 }),
-    fc.option(fc.constantFrom<Op>({ t: "buy", byPhone: false }, { t: "buy", byPhone: true }, { t: "stop" }, { t: "unsubscribe" }), {
-      freq: 4,
-    }),
+    fc.option(
+      fc.constantFrom<Op>({ t: "buy", byPhone: false }, { t: "buy", byPhone: true }, { t: "back" }, { t: "stop" }, { t: "unsubscribe" }),
+      {
+        freq: 4,
+      },
+    ),
     fc.nat(12),
   )
   .map(([list, stop, at]) => (stop ? [...list.slice(0, at), stop, ...list.slice(at)] : list));
@@ -122,6 +127,13 @@ describe("a sequence across email and texts, over random interleavings", () => {
               stopped();
               break;
             }
+            case "back":
+              await post(site.key, randomId(), [
+                { id: randomId(), at: Date.now() - 1, type: "identify", phone, smsConsent: true },
+                { id: randomId(), at: Date.now(), type: "cart", action: "set", cart: { currency: "EUR", lines: tea } },
+              ]);
+              stopped();
+              break;
             case "stop":
               await suppressPhone(env.DB, site.id, phone, "stop", Date.now());
               stopped();

@@ -357,6 +357,43 @@ describe("webhooks", () => {
   });
 });
 
+describe("the shopper on the device that gave only the number", () => {
+  it("coming back there stops the laptop's email; paying there stops it too", async () => {
+    const settings = {
+      ...base,
+      timeZone: daytimeZone(),
+      steps: [
+        { afterMinutes: 0, channel: "email" as const },
+        { afterMinutes: 60, channel: "email" as const },
+      ],
+    };
+    for (const then of ["returns", "pays"] as const) {
+      const site = await seedSite(env.DB, [ORIGIN], settings);
+      const phone = phoneOf();
+      const email = `both.${randomId().slice(0, 6)}@example.com`;
+      const left = Date.now() - 5 * MINUTE;
+      // The laptop: a cart, the email and the number together; it goes quiet and its email is claimed.
+      await send(site.key, randomId(), [cart(left - 10), identify(left, { email, phone, smsConsent: true })]);
+      const [m] = await claimed(email);
+      // The phone: only the number, then a cart change (back) or an order.
+      const phoneAid = randomId();
+      const now = Date.now();
+      await send(site.key, phoneAid, [
+        identify(now - 2, { phone, smsConsent: true }),
+        cart(now - 1),
+        ...(then === "pays"
+          ? [{ id: randomId(), at: now, type: "purchase" as const, orderId: `o-${randomId()}`, total: 2500, currency: "EUR" }]
+          : []),
+      ]);
+      await eventually(async () =>
+        expect(await shopperStub(env, site.id, email).confirm(m?.id as string, "email")).toMatchObject({ send: false }),
+      );
+      await deliver([jobOf(m as NonNullable<typeof m>)]);
+      expect(await env.DB.prepare("SELECT status FROM messages WHERE id = ?").bind(m?.id).first("status"), then).toBe("cancelled");
+    }
+  });
+});
+
 describe("a redelivered text", () => {
   it("sends the words its first delivery wrote, link included, so the provider can find a message that attempt may have created", async () => {
     const site = await seedSite(env.DB, [ORIGIN], { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms" }] });
