@@ -80,3 +80,11 @@ export async function asSpanishShop(context: BrowserContext, origin: string): Pr
     await route.fulfill({ response: res, body: (await res.text()).replace('<html lang="en">', '<html lang="es">') });
   });
 }
+
+/**
+ * Goes from the demo shop to its checkout and waits for the checkout's own script (a module, which
+ * runs before `load`): a click on "Continue to payment" before it runs does nothing.
+ */
+export async function toCheckout(page: Page): Promise<void> {
+  await Promise.all([page.waitForURL(/\/demo\/checkout/), page.click("#to-checkout")]);
+}

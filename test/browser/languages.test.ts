@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
-import { asSpanishShop, closeBrowsers, freshBrowser, savedState, shownCart } from "./browser";
+import { asSpanishShop, closeBrowsers, freshBrowser, savedState, shownCart, toCheckout } from "./browser";
 import { d1, eventually, ORIGIN, oneMailTo } from "./env";
 
 afterEach(closeBrowsers);
@@ -23,7 +23,7 @@ it("a shopper on a Spanish page, in a browser set to English, gets a Spanish ema
   expect(await shopper.page.locator("html").getAttribute("lang")).toBe("es");
   await shopper.page.click('[data-add="green-tea-100g"]');
   await expect.poll(() => shownCart(shopper.page)).toEqual({ "green-tea-100g": 1 });
-  await shopper.page.click("#to-checkout");
+  await toCheckout(shopper.page);
   await shopper.page.fill("#email", email);
   await shopper.page.fill("#name", "Lucía Pérez");
   await shopper.page.click("#to-payment");

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script, no types
 import { DEMO_SITE } from "../../scripts/setup-local.mjs";
-import { closeBrowsers, freshBrowser, savedState, shownCart } from "./browser";
+import { closeBrowsers, freshBrowser, savedState, shownCart, toCheckout } from "./browser";
 import { d1, eventually, ORIGIN } from "./env";
 
 afterEach(closeBrowsers);
@@ -32,7 +32,7 @@ it("a declined payment, then one email in the outbox, whose link restores the ca
   await laptop.page.click('[data-add="green-tea-100g"]');
   await laptop.page.click('[data-add="kettle"]');
   await expect.poll(() => shownCart(laptop.page)).toEqual({ "green-tea-100g": 1, kettle: 1 });
-  await laptop.page.click("#to-checkout");
+  await toCheckout(laptop.page);
   await laptop.page.fill("#email", email);
   await laptop.page.fill("#name", "Ana Lima");
   await laptop.page.click("#to-payment");
@@ -76,7 +76,7 @@ it("a declined payment, then one email in the outbox, whose link restores the ca
   await eventually(() => expect(d1(`SELECT clicked_at FROM messages WHERE email = '${email}'`)[0]?.clicked_at).toBeGreaterThan(0), 20_000);
 
   // The shopper buys on the phone; the link now says so instead of restoring.
-  await phone.page.click("#to-checkout");
+  await toCheckout(phone.page);
   await phone.page.fill("#email", email);
   await phone.page.click("#to-payment");
   await phone.page.fill("#card", "4242 4242 4242 4242");

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { asSpanishShop, closeBrowsers, freshBrowser, shownCart } from "./browser";
+import { asSpanishShop, closeBrowsers, freshBrowser, shownCart, toCheckout } from "./browser";
 import { eventually, ORIGIN, patchDemoSite } from "./env";
 
 afterEach(async () => {
@@ -25,7 +25,7 @@ it("a shopper who ticks the SMS box on a Spanish checkout gets a Spanish text in
   await shopper.page.goto(`${ORIGIN}/demo/`);
   await shopper.page.click('[data-add="green-tea-100g"]');
   await expect.poll(() => shownCart(shopper.page)).toEqual({ "green-tea-100g": 1 });
-  await shopper.page.click("#to-checkout");
+  await toCheckout(shopper.page);
   await shopper.page.fill("#email", `sms.${Date.now()}@example.com`);
   await shopper.page.fill("#name", "Lucía Pérez");
   await shopper.page.fill("#phone", national);
