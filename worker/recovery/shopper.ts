@@ -154,8 +154,9 @@ export class Shopper extends DurableObject<Env> {
     const active = lastActivityOf(after) > lastActivityOf(before) ? lastActivityOf(after) : undefined;
     if (!fresh.length && !active) return;
     for (const found of await emailsWithPhone(this.env.DB, after.site, after.email.slice(PHONE_KEY.length))) {
-      const to = personStub(this.env, after.site, normalEmail(found));
-      for (const order of fresh) await to.order(after.site, normalEmail(found), order);
+      const email = normalEmail(found);
+      const to = personStub(this.env, after.site, email);
+      for (const order of fresh) await to.order(after.site, email, order);
       if (active) await to.activity(active);
     }
   }
