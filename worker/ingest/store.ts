@@ -5,8 +5,8 @@ import { observeBatches } from "../recovery/observe";
 
 /**
  * Stores one batch now, inside the request, and tells the person: for a purchase (which must
- * stop a message that is about to go, whatever waits in the queue) and for an identify (which
- * ties the browser, and everything it did before, to the person before a purchase can follow).
+ * stop a message that is about to go, whatever waits in the queue) and for an identify by email or
+ * signed-in user (which ties the browser, and everything it did before, to the person before a purchase can follow).
  * Both are rare next to cart changes, so the ingest path stays a queue hand-off for the rest.
  */
 export async function storeNow(env: Env, message: IngestMessage): Promise<void> {
@@ -16,9 +16,15 @@ export async function storeNow(env: Env, message: IngestMessage): Promise<void> 
 
 /** Whether a batch is stored at once rather than queued (see `storeNow`). */
 export const isUrgent = (message: IngestMessage): boolean =>
-  // An SMS consent given or withdrawn counts at once too: a "no" must stop the next text, and a
-  // shopper who gave only a number is reachable from the moment they gave it.
-  message.events.some((e) => e.type === "purchase" || (e.type === "identify" && (e.email !== undefined || e.smsConsent !== undefined)));
+  message.events.some(
+    (e) =>
+      e.type === "purchase" ||
+      // A signed-in user's id ties the browser to the person as an email does: the script may send
+      // it in the batch before its order, which must then find the person (README, The person).
+      // An SMS consent given or withdrawn counts at once too: a "no" must stop the next text, and a
+      // shopper who gave only a number is reachable from the moment they gave it.
+      (e.type === "identify" && (e.email !== undefined || e.userId !== undefined || e.smsConsent !== undefined)),
+  );
 
 /** Keep one D1 batch to a size D1 takes in one round trip. */
 const MAX_STATEMENTS = 400;

@@ -108,6 +108,24 @@ describe("a purchase on any device stops every device's reminder", () => {
     expect((await account.export())?.cart.lines).toEqual([]);
   });
 
+  it("signed in, the phone's identify and its order in two batches, the send right after the order's 202: cancelled", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "two.batches@example.com";
+    const left = Date.now() - 10 * MINUTE;
+    await send(site.key, randomId(), [cart(left - 2000), identify(left - 1000, { email, userId: "u-2" }), declined(left)]);
+    const [message] = await claimed(email);
+    const phone = randomId();
+    // The script's send timer fired between the two calls: the account's identify went alone. It
+    // ties the phone to the person at once, as an email would, not after the ingest queue.
+    await send(site.key, phone, [cart(Date.now() - 1000), identify(Date.now() - 500, { userId: "u-2" })]);
+    await send(site.key, phone, [purchase(Date.now(), "phone-5")]);
+    await deliver([job(site.id, email, message?.id as string)]);
+    // Back on the phone (its cart went with the identify), then its order: either stops the laptop's.
+    expect((await messagesOf(email))[0]).toMatchObject({ status: "cancelled" });
+    expect((await sequencesOf(email))[0]).toMatchObject({ status: "stopped" });
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_outbox WHERE "to" = ?`, email)).toBe(0);
+  });
+
   it("a purchase the script reports a moment before the send wins: it is stored and told before the 202", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const email = "just.in.time@example.com";
