@@ -141,15 +141,18 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
     });
   };
   const notify = (): void => tell(listeners);
+  const changed = (cartChanged?: unknown): void => {
+    sender.soon();
+    if (cartChanged) {
+      channel.postMessage(0);
+      notify();
+    }
+  };
+  // The sync file saved another device's cart here, with its event, in its own transaction.
+  addEventListener(Signal.SYNCED, changed);
 
   const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> =>
-    serial(() => transact((s) => (change(s), true))).then((done) => {
-      sender.soon();
-      if (cartChanged && done) {
-        channel.postMessage(0);
-        notify();
-      }
-    });
+    serial(() => transact((s) => (change(s), true))).then((done) => changed(cartChanged && done));
 
   const changeCart =
     <A extends unknown[]>(action: CartAction, op: (cart: Cart, ...args: A) => Cart) =>
@@ -218,7 +221,7 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
       record((s) => {
         // The sync code (when loaded) tells the collector this device left the account.
         if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
-        s.account = s.cart = s.sync = s.locale = undefined;
+        s.account = s.cart = s.sync = s.locale = s.paid = undefined;
       }, true),
     purchase: (order) =>
       record((s) => {
@@ -234,8 +237,8 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
           currency,
           cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
         });
-        // The sync code (when loaded): what the account held before now was bought.
-        if (s.account) dispatchEvent(new CustomEvent(Signal.PURCHASED, { detail: Date.now() }));
+        // For the sync file, saved with the order rather than told: it may load only after this.
+        if (s.account) s.paid = Date.now();
         s.cart = undefined;
       }, true),
     consent: (granted) =>
@@ -244,7 +247,9 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
         if (!granted) s.outbox.events = [];
       }),
     // After every call made before it, so what those calls recorded goes too.
-    flush: () => serial(() => sender.flush()).then(() => undefined),
+    // Outside the chain once those calls are done: waiting on another tab's send must not hold up
+    // this tab's next calls.
+    flush: () => serial(async () => {}).then(() => sender.flush(1)),
     onRestore: (listener) => void restored.then(listener).catch(warn),
   };
 }

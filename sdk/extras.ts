@@ -2,7 +2,7 @@
 // (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`, the
 // platform adapters) have in common.
 import type { NewEvent } from "./outbox";
-import type { transact } from "./storage";
+import type { State, transact } from "./storage";
 
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
 export enum Signal {
@@ -10,9 +10,8 @@ export enum Signal {
   RESTORED = "cartback:restore",
   /** The client tells the sync file the shopper signed out: the account left and the browser id. */
   SIGNED_OUT = "cartback:signout",
-  /** The client tells the sync file an order was placed on this device: when. */
-  PURCHASED = "cartback:purchase",
-  /** The sync file tells the connect file it saved another device's cart here: the `Cart`. */
+  /** The sync file tells the core (which sends its event and tells the onCart listeners) and the
+   * connect file that it saved another device's cart here, in its own transaction: the `Cart`. */
   SYNCED = "cartback:sync",
   /** A platform adapter tells `cartback-ref.js` its cart or checkout token: `[platform, token]`. */
   REF = "cartback:ref",
@@ -31,9 +30,10 @@ export interface Script extends HTMLScriptElement {
   /** The page's `connect` and `changed` calls, for `cartback-connect.js`: it takes those made before
    * it loaded, then replaces `push` to hear the next ones. */
   held: unknown[][];
-  /** Records an event into the shared outbox under the core's consent and GPC rule (the checkout
-   * file's moments); the core sends it on its next round. */
-  emit: (event: NewEvent) => Promise<unknown>;
+  /** Records an event into the shared outbox under the core's consent and GPC rule, inside the
+   * caller's `transact` (the checkout file's moments, the sync file's cart from another device, each
+   * saved with what it reports); the core sends it on its next round. */
+  emit: (state: State, event: NewEvent) => void;
   /** The core's loader of extra files (`cartback-<name>.js`, once each), for `cartback-auto.js`. */
   load: (name: string) => void;
 }

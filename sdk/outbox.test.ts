@@ -244,4 +244,34 @@ describe("the sender", () => {
     expect(fetch).toHaveBeenCalledTimes(1);
     sender.stop();
   });
+
+  it("the shop's flush, while another tab sends, resolves only once its events went", async () => {
+    fetch.mockResolvedValue(new Response("{}", { status: 202 }));
+    // Web Locks as the browser grants them: one holder, the others queued unless `ifAvailable`.
+    let release: () => void = () => {};
+    let busy: Promise<void> | undefined = new Promise<void>((r) => {
+      release = () => {
+        busy = undefined;
+        r();
+      };
+    });
+    const locks = {
+      request: vi.fn(async (_name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown) => {
+        if (busy && options.ifAvailable) return callback(null);
+        while (busy) await busy;
+        return callback({});
+      }),
+    };
+    vi.stubGlobal("navigator", { ...navigator, locks });
+    const { sender } = await setup([checkout(1)]);
+    let done = false;
+    const flushed = sender.flush(true).then(() => (done = true));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    expect(fetch).not.toHaveBeenCalled();
+    release(); // the other tab's send ended
+    await flushed;
+    expect(fetch).toHaveBeenCalledTimes(1);
+    sender.stop();
+  });
 });

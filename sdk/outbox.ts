@@ -139,15 +139,19 @@ export function createSender(
     }
   }
 
-  /** Sends everything now, unless another tab already is or the collector asked us to wait. */
-  function flush(): Promise<void> {
+  /**
+   * Sends everything now, unless another tab already is or the collector asked us to wait. With
+   * `wait` (the shop's `flush`, awaited before it leaves the page), after the tab sending now: it
+   * resolves once this tab's events went, not on finding the outbox busy.
+   */
+  function flush(wait?: unknown): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
     const locks = navigator.locks;
     // Web Locks: one tab drains the shared outbox; a tab that finds it busy looks again later,
     // in case the busy one had already read the outbox before this tab's event landed.
     const run = locks
-      ? locks.request("cartback-flush", { ifAvailable: true }, (lock) => (lock ? drain() : schedule(FLUSH_DELAY)))
+      ? locks.request("cartback-flush", { ifAvailable: !wait }, (lock) => (lock ? drain() : schedule(FLUSH_DELAY)))
       : drain();
     return run.then(() => undefined, warn);
   }
@@ -167,7 +171,7 @@ export function createSender(
   on(window, "pageshow", () => {
     hiding = false;
   });
-  on(window, "online", flush);
+  on(window, "online", () => flush());
   on(document, "visibilitychange", () => {
     if (document.visibilityState === "hidden") return sendOnHide();
     hiding = false;

@@ -35,9 +35,12 @@ export interface State {
   sync?: SyncCart;
   /** The shopper's language from `identify({ locale })`, over the page's. */
   locale?: string;
+  /** When this signed-in device last paid, until the account heard of it (sdk/sync): what the
+   * account held from before then was bought, even the lines this device never held. */
+  paid?: number;
 }
 
-const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync", "locale"] as const;
+const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync", "locale", "paid"] as const;
 
 let store: UseStore | undefined;
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working

@@ -45,7 +45,7 @@ try {
     // Their reads and writes of the saved state go through our transact: one writer of the store.
     extra.transact = transact;
     extra.held = held;
-    extra.emit = (event) => transact((s) => emit(s, event));
+    extra.emit = emit;
     extra.load = load;
     document.head.append(extra);
   };

@@ -9,7 +9,10 @@ import { watchCheckout } from "./detectors";
 const script = document.currentScript as Script;
 const data = script.dataset;
 const call = (...args: unknown[]): unknown => (window as unknown as { cartback: (...a: unknown[]) => unknown }).cartback(...args);
-const moment = momentRecorder(script.emit, () => call("flush"));
+const moment = momentRecorder(
+  (event) => script.transact((s) => script.emit(s, event)),
+  () => call("flush"),
+);
 
 takeHeld(script.held, ["moment"], ([, kind, detail]) => moment(kind as never, detail as MomentDetail));
 watchCheckout(

@@ -1,5 +1,6 @@
 import { expect, it, vi } from "vitest";
 import { emptySync, record } from "../../protocol/merge";
+import type { CartbackEvent } from "../../protocol/types";
 import type { Script } from "../extras";
 
 it("tells the connect file (if any) when it saved another device's cart", async () => {
@@ -41,6 +42,7 @@ it("tells the connect file (if any) when it saved another device's cart", async 
   script.src = "https://collector.test/cartback-sync.js";
   script.dataset.site = "pk_test";
   script.transact = transact;
+  script.emit = (await import("../outbox")).emitter(false);
   Object.defineProperty(document, "currentScript", { value: script, configurable: true });
   await import("./entry");
   Object.defineProperty(document, "currentScript", { value: null, configurable: true });
@@ -89,6 +91,7 @@ it("with its socket live, an idle tab sends a keep-alive every 45 s and nothing 
   script.src = "https://collector.test/cartback-sync.js";
   script.dataset.site = "pk_test";
   script.transact = transact;
+  script.emit = (await import("../outbox")).emitter(false);
   Object.defineProperty(document, "currentScript", { value: script, configurable: true });
   await import("./entry");
   Object.defineProperty(document, "currentScript", { value: null, configurable: true });
@@ -103,4 +106,145 @@ it("with its socket live, an idle tab sends a keep-alive every 45 s and nothing 
   await vi.advanceTimersByTimeAsync(180_000);
   expect(sent.slice(frames)).toEqual(["ping", "ping", "ping", "ping"]);
   expect(requests.filter((u) => u.includes("/v1/sync")).length).toBe(syncRequests);
+});
+
+// Two actors in one tab: the shop changing its cart, and the account's message being taken in.
+// Whenever the shop's change lands, it survives, and so does every other device's change; this
+// device sends up only its own. (Before the merge and the shown cart shared one transaction, a shop
+// change landing between them was overwritten, or its stale cart undid the others' edits.)
+it("a shop change while another device's edits are taken in: nothing lost, nothing undone, only its own change sent", async () => {
+  const { IDBFactory } = await import("fake-indexeddb");
+  const fc = await import("fast-check");
+  const tea = { id: "tea", name: "Green tea", price: 1250, quantity: 1 };
+  const mug = { id: "mug", name: "Mug", price: 1200, quantity: 1 };
+  const kettle = { id: "kettle", name: "Kettle", price: 4500, quantity: 1 };
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), async (heardAfter, shopAfter) => {
+      globalThis.indexedDB = new IDBFactory();
+      vi.resetModules();
+      const { createClient } = await import("../client");
+      const { transact } = await import("../storage");
+      const { changedBy, record: recordCart } = await import("../../protocol/merge");
+      const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+      window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
+      await api.identify({ userId: "u-1", token: "v1.payload.signature" });
+      // The account: tea, added by another device; later that device made it 4 and added a mug.
+      const t0 = Date.now() - 60_000;
+      const account = recordCart(emptySync("EUR"), { currency: "EUR", lines: [tea] }, () => [t0, 0, "other"]);
+      let n = 0;
+      const later = recordCart(account, { currency: "EUR", lines: [{ ...tea, quantity: 4 }, mug] }, () => [t0 + 1000, n++, "other"]);
+      const pushed: { d: { lines: Record<string, unknown> } }[] = [];
+      let socket: { onopen?: () => void; onmessage?: (e: { data: string }) => void } | undefined;
+      const hello = { t: "d", d: account, s: 1, k: [t0, 5, "account"], full: true, account: "account-id" };
+      const events: CartbackEvent[] = [];
+      vi.stubGlobal(
+        "fetch",
+        vi.fn(async (url: string, init?: RequestInit) => {
+          if (String(url).includes("/v1/sync")) return Response.json(hello);
+          events.push(...JSON.parse(String(init?.body)).events);
+          return new Response("{}", { status: 202 });
+        }),
+      );
+      vi.stubGlobal(
+        "WebSocket",
+        class {
+          onopen?: () => void;
+          onmessage?: (e: { data: string }) => void;
+          constructor() {
+            socket = this;
+          }
+          send(text: string) {
+            if (text !== "ping") pushed.push(JSON.parse(text));
+          }
+          close() {}
+        },
+      );
+      const script = document.createElement("script") as Script;
+      script.src = "https://collector.test/cartback-sync.js";
+      script.dataset.site = "pk_test";
+      script.transact = transact;
+      script.emit = (await import("../outbox")).emitter(false);
+      Object.defineProperty(document, "currentScript", { value: script, configurable: true });
+      await import("./entry");
+      Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+      await vi.waitFor(() => expect(socket).toBeDefined());
+      socket?.onopen?.();
+      socket?.onmessage?.({ data: JSON.stringify(hello) });
+      await vi.waitFor(async () => expect(await api.getCart()).toEqual({ currency: "EUR", lines: [tea] }));
+      // The other device's edits arrive, and the shop adds a kettle, each after some turns of the event loop.
+      const news = { t: "d", d: { ...later, lines: { tea: later.lines.tea, mug: later.lines.mug } }, s: 2 };
+      const turns = async (count: number) => {
+        for (let i = 0; i < count; i++) await new Promise((r) => setImmediate(r));
+      };
+      await Promise.all([
+        turns(heardAfter).then(() => socket?.onmessage?.({ data: JSON.stringify(news) })),
+        turns(shopAfter).then(() => api.addLine(kettle)),
+      ]);
+      await vi.waitFor(async () => {
+        const cart = await api.getCart();
+        expect(Object.fromEntries(cart?.lines.map((l) => [l.id, l.quantity]) ?? [])).toEqual({ tea: 4, mug: 1, kettle: 1 });
+      });
+      // Only the kettle is this device's change (once its own step ran), and the collector hears of the cart as it is.
+      await vi.waitFor(async () => {
+        const { sync, aid } = await transact((s) => s);
+        expect(Object.keys(changedBy(sync as never, aid, [t0, 5, "account"]).lines)).toEqual(["kettle"]);
+      });
+      const { outbox } = await transact((s) => s);
+      const last = [...events, ...outbox.events].filter((e) => e.type === "cart").at(-1);
+      expect(last?.type === "cart" && Object.fromEntries(last.cart.lines.map((l) => [l.id, l.quantity]))).toEqual({
+        tea: 4,
+        mug: 1,
+        kettle: 1,
+      });
+      for (const p of pushed) expect(Object.keys(p.d.lines)).not.toContain("mug");
+      // This run's sync file stops (as on a sign-out), so no later run's socket is its.
+      dispatchEvent(new CustomEvent("cartback:signout", { detail: { token: "t", aid: "a" } }));
+    }),
+    { numRuns: 30 },
+  );
+}, 60_000);
+
+it("a purchase made before the sync file loaded still goes with its first hello, and only until the account has it", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  const { createClient } = await import("../client");
+  const { transact } = await import("../storage");
+  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+  window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
+  await api.setCart({ currency: "EUR", lines: [{ id: "tea", name: "Green tea", price: 1250, quantity: 1 }] });
+  // Signed in and paid at once: the sync file is still loading (the core only asked for it).
+  await api.identify({ userId: "u-1", token: "v1.payload.signature" });
+  await api.purchase({ orderId: "o-1", total: 1250 });
+  const paidAt = Date.now();
+  const posted: { b?: number }[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (!String(url).includes("/v1/sync")) return new Response("{}", { status: 202 });
+      posted.push(JSON.parse(String(init?.body)));
+      return Response.json({ t: "d", d: emptySync("EUR"), s: 1, k: [Date.now(), 0, "x"], full: true });
+    }),
+  );
+  vi.stubGlobal(
+    "WebSocket",
+    class {
+      send() {}
+      close() {}
+    },
+  );
+  const script = document.createElement("script") as Script;
+  script.src = "https://collector.test/cartback-sync.js";
+  script.dataset.site = "pk_test";
+  script.transact = transact;
+  script.emit = (await import("../outbox")).emitter(false);
+  Object.defineProperty(document, "currentScript", { value: script, configurable: true });
+  await import("./entry");
+  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  await vi.waitFor(() => expect(posted.length).toBeGreaterThan(0));
+  expect(posted[0]?.b).toBe(paidAt);
+  // Answered: the account dropped what it held from before then; the next hello says it no more.
+  await vi.waitFor(async () => expect(await transact((s) => s.paid)).toBeUndefined());
+  const before = posted.length;
+  await vi.advanceTimersByTimeAsync(15_000);
+  await vi.waitFor(() => expect(posted.length).toBeGreaterThan(before));
+  expect(posted.at(-1)?.b).toBeUndefined();
 });

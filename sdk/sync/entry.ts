@@ -39,9 +39,9 @@ const allowed = (consent: boolean | undefined): unknown => mayShare(consent, dat
 
 let stopped = false;
 let clock: Hlc | undefined;
-// When this device last paid: sent with its hello, the account drops the lines bought then, even
-// those this device never held (it may have paid before its first sync).
-let bought = 0;
+// The purchase time (`State.paid`) the last hello carried: once that hello is answered, the account
+// has it, and the next hellos carry it no more.
+let told: number | undefined;
 let socket: WebSocket | undefined;
 /** The socket's hello was answered: changes go over it. */
 let live = false;
@@ -59,25 +59,27 @@ async function leave(why: string): Promise<void> {
   socket?.close();
   warn(why); // device_retired, device_revoked…: the code says why
   await transact((s) => {
-    s.sync = s.account = undefined;
+    s.sync = s.account = s.paid = undefined;
   });
 }
 
 /**
- * One step, always inside `serial`: the shop's cart as it is now (the core's getCart, which drops
- * an expired one), then in one transaction that cart recorded into the replica, what the account
- * sent (`heard`) taken in, and the replica saved (only beside an account, so a round that ends
- * after a sign-out leaves none); then the shop's cart shown if it changed it. The state is read and
- * written in that one transaction, not in a read of its own and a write: each transaction costs
- * the tab milliseconds, and they were most of the time a change took to reach another device.
- * Returns what a message needs, or nothing when this device does not sync.
+ * One step, always inside `serial`: in one transaction, the shop's cart recorded into the replica,
+ * what the account sent (`heard`) taken in, the replica saved (only beside an account, so a round
+ * that ends after a sign-out leaves none), and the shop's cart set to the merged one, with the event
+ * that reports it. Shown in the transaction it was merged in, never after: a change the shop makes
+ * meanwhile then lands on the merged cart, and the next step records just that change. Shown later,
+ * such a change was overwritten, or the shop's cart from before the merge read as this device
+ * undoing what the others did. Returns what a message needs, or nothing when this device does not sync.
  */
 async function step(heard?: Heard) {
-  const got = (await cartback("getCart")) as Cart | undefined;
+  // The core's getCart first: it drops a cart whose time is up, which must not sync as a live one.
+  await cartback("getCart");
   const now = await transact((s) => {
-    const { aid, account, sync, consent } = s;
+    const { aid, account, sync, consent, paid } = s;
     if (!account || !allowed(consent) || stopped) return;
-    const cart = got ?? { currency: sync?.currency ?? "EUR", lines: [] };
+    const { currency = sync?.currency ?? "EUR", lines = [] } = s.cart || {};
+    const cart: Cart = { currency, lines };
     let replica: Replica = sync ?? emptySync(cart.currency);
     // The clock goes past every reading seen, so this device's changes are its latest (changedBy).
     const seen = latest(replica);
@@ -90,30 +92,34 @@ async function step(heard?: Heard) {
       // they went: one socket, or one request at a time) is stored, its purchase with it.
       if (heard.k) {
         replica.k = heard.k;
-        bought = 0;
+        if (paid === told) s.paid = undefined;
       }
       replica = adopt(replica, heard.d ?? replica, heard.full, changedBy(replica, aid, replica.k ?? ZERO));
       replica.w = heard.s;
       replica.a = heard.account ?? replica.a;
     }
     s.sync = replica;
-    return { aid, account, consent, cart, replica, mine: changedBy(replica, aid, replica.k ?? ZERO), k: clock };
+    let shown: Cart | undefined = view(replica);
+    if (json(shown) === json(cart)) shown = undefined;
+    else {
+      s.cart = { ...shown, updatedAt: Date.now() };
+      script.emit(s, { type: "cart", action: "set", cart: shown });
+    }
+    return { aid, account, consent, replica, shown, mine: changedBy(replica, aid, replica.k ?? ZERO), k: clock, b: s.paid };
   });
-  if (!now) return;
-  const { cart } = now;
-  const shown = view(now.replica);
-  // A change made meanwhile is never overwritten: its own step (onCart) comes next, and shows this.
-  if (json(shown) !== json(cart) && json((await cartback("getCart")) ?? { ...cart, lines: [] }) === json(cart)) {
-    await cartback("setCart", shown);
-    // For the connect file, where the shop connected its own cart: it hands this to the shop.
-    dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: shown }));
+  if (now?.shown) {
+    // The core sends the event and tells every tab's onCart listeners; the connect file, where the
+    // shop connected its own cart, hands the cart to the shop.
+    dispatchEvent(new CustomEvent(Signal.SYNCED, { detail: now.shown }));
   }
   return now;
 }
 
 /** The socket's first message, and the fallback's body: the token, this device's unacknowledged changes, its watermark. */
-const hello = ({ aid, consent, replica, mine: d, k, account }: NonNullable<Awaited<ReturnType<typeof step>>>) =>
-  json({ t: "hello", token: account.token, aid, consent, w: replica.w ?? 0, d, k, b: bought || undefined });
+const hello = ({ aid, consent, replica, mine: d, k, account, b }: NonNullable<Awaited<ReturnType<typeof step>>>) => {
+  told = b;
+  return json({ t: "hello", token: account.token, aid, consent, w: replica.w ?? 0, d, k, b });
+};
 
 /** The fallback, `POST /v1/sync` with the socket's hello and its answer; it also learns the account's id for the socket. */
 const round = () =>
@@ -184,9 +190,6 @@ const connect = () =>
     };
   });
 
-addEventListener(Signal.PURCHASED, (e) => {
-  bought = (e as CustomEvent<number>).detail;
-});
 // Not the promise: the core awaits its listeners, and a step waits on setCart.
 cartback("onCart", () => {
   push();
