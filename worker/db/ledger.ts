@@ -102,6 +102,25 @@ export const messageStep = (db: D1Database, id: string) =>
 export const messageLanguage = (db: D1Database, id: string | null) =>
   db.prepare("SELECT language FROM messages WHERE id = ?").bind(id).first<string | null>("language");
 
+/**
+ * Takes the right to hand a queued message (an email or a text) to the provider, until `until`:
+ * true for one caller at a time, so two deliveries of one job running at once make one call. A holder that died leaves it to expire; one that failed gives it back (`releaseSend`).
+ *
+ * @example
+ * if (!(await leaseSend(env.DB, id, Date.now(), Date.now() + 60_000))) throw new Error("another delivery is sending it");
+ */
+export async function leaseSend(db: D1Database, id: string, now: number, until: number): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE messages SET sending_until = ?3 WHERE id = ?1 AND status = 'queued' AND coalesce(sending_until, 0) < ?2")
+    .bind(id, now, until)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** Gives a lease back after a failed send, so the retry need not wait for it to expire. */
+export const releaseSend = (db: D1Database, id: string) =>
+  db.prepare("UPDATE messages SET sending_until = NULL WHERE id = ?").bind(id).run();
+
 export const markCancelled = (db: D1Database, id: string, why: string) =>
   db.prepare("UPDATE messages SET status = 'cancelled', cancel_reason = ? WHERE id = ? AND status = 'queued'").bind(why, id).run();
 

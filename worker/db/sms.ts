@@ -55,21 +55,6 @@ export const messageChannel = (db: D1Database, id: string) =>
   db.prepare("SELECT channel FROM messages WHERE id = ?").bind(id).first<"email" | "sms" | null>("channel");
 
 /**
- * Takes the right to hand a queued text to the provider, until `until`: true for one caller at a
- * time. A holder that died leaves it to expire; one that failed gives it back (`releaseSend`).
- *
- * @example
- * if (!(await leaseSend(env.DB, id, Date.now(), Date.now() + 60_000))) throw new Error("another delivery is sending it");
- */
-export async function leaseSend(db: D1Database, id: string, now: number, until: number): Promise<boolean> {
-  const result = await db
-    .prepare("UPDATE messages SET sending_until = ?3 WHERE id = ?1 AND status = 'queued' AND coalesce(sending_until, 0) < ?2")
-    .bind(id, now, until)
-    .run();
-  return result.meta.changes > 0;
-}
-
-/**
  * The words of a text, fixed by its first delivery: `body` is kept unless an earlier delivery kept
  * its own, and whichever was kept first is returned.
  *
@@ -104,10 +89,6 @@ export const emailsWithPhone = (db: D1Database, site: number, phone: string): Pr
     .bind(site, phone)
     .all<{ email: string }>()
     .then((r) => r.results.map((row) => row.email));
-
-/** Gives a lease back after a failed send, so the retry need not wait for it to expire. */
-export const releaseSend = (db: D1Database, id: string) =>
-  db.prepare("UPDATE messages SET sending_until = NULL WHERE id = ?").bind(id).run();
 
 /**
  * The number a browser that gave no email consented with (its latest consent not withdrawn since),

@@ -3,7 +3,7 @@ import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
 import { claimCode, clearPoolLow, markPoolLow, poolCounts } from "../db/codes";
 import { countDroppedImages } from "../db/images";
-import { markCancelled, markFailed, markSent, messageState, noteAttempt } from "../db/ledger";
+import { leaseSend, markCancelled, markFailed, markSent, messageState, noteAttempt, releaseSend } from "../db/ledger";
 import { createLink } from "../links/tokens";
 import { retryDelay } from "../queue/retry";
 import { templateOf } from "../recovery/reasons";
@@ -19,6 +19,8 @@ import { mailerFor, PermanentMailError } from "./mailer";
 import { droppedImages, fromHeader, renderMerchantNotice, renderPoolLow, renderRecovery } from "./render";
 
 const YEAR = 365 * DAY_MS;
+/** How long one delivery holds the right to call the provider for a message (`leaseSend`). */
+const LEASE_MS = 120_000;
 
 /** The collector's own address, for links in emails. */
 const publicUrl = (env: Env): string => env.PUBLIC_URL.replace(/\/+$/, "");
@@ -119,7 +121,18 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
     restoreUrl: `${publicUrl(env)}/r/${restore}`,
     unsubscribeUrl: `${publicUrl(env)}/u/${unsubscribe}`,
   });
-  const { providerId } = await mailerFor(env, site.id).send(mail);
+  // The provider is called once per message whatever else runs: a twin delivery of this job (a
+  // redelivery of one that looked stuck) stops here, and its retry finds the message sent.
+  // Cloudflare's send_email has no idempotency key to fall back on.
+  if (!(await leaseSend(env.DB, job.id, Date.now(), Date.now() + LEASE_MS)))
+    throw new Error("another delivery of this email is sending it");
+  let providerId: string;
+  try {
+    ({ providerId } = await mailerFor(env, site.id).send(mail));
+  } catch (e) {
+    await releaseSend(env.DB, job.id);
+    throw e;
+  }
   const sentAt = Date.now();
   await markSent(env.DB, job.id, sentAt, providerId, mail.subject, language);
   // Attribution opens at the send, not at the claim.

@@ -3,7 +3,9 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../index";
 import { readSettings } from "../sites/settings";
-import { ORIGIN, seedSite } from "../test/helpers";
+import { eventually, ORIGIN, seedSite } from "../test/helpers";
+import { abandon, messagesOf } from "../test/recovery";
+import { deliverMail } from "./deliver";
 import type { MailJob } from "./job";
 import { type Mail, PermanentMailError, resendMailer, toMime } from "./mailer";
 import { droppedImages, fromHeader, renderMerchantNotice, renderRecovery } from "./render";
@@ -77,6 +79,63 @@ describe("failures", () => {
     });
     const { messages } = (await res.json()) as { messages: { id: string; status: string; error: string }[] };
     expect(messages).toEqual([expect.objectContaining({ id: "dead-0", status: "failed", error: "gave up after repeated failures" })]);
+  });
+});
+
+describe("one provider call per message", () => {
+  /** A send_email binding (no idempotency key of its own) that takes `ms` and counts its calls. */
+  const binding = (ms: number, fail = 0) => {
+    const calls: string[] = [];
+    return {
+      calls,
+      send: async (message: { to: string }) => {
+        calls.push(message.to);
+        await new Promise((r) => setTimeout(r, ms));
+        if (calls.length <= fail) throw new Error("provider unavailable");
+      },
+    };
+  };
+  const claimed = async (email: string) => {
+    const site = await seedSite(env.DB, [ORIGIN], { abandonAfterMinutes: 1, holdoutPercent: 0 });
+    await abandon(site.key, email);
+    const [row] = await eventually(async () => {
+      const { results } = await messagesOf(email);
+      expect(results).toHaveLength(1);
+      return results;
+    }, 15_000);
+    return { id: row?.id as string, site: site.id };
+  };
+  const batchOf = (job: MailJob, attempts = 1) =>
+    createMessageBatch<MailJob>("cartback-mail", [{ id: `q-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body: job }]);
+
+  it("two deliveries of one email at once (a redelivery of one that looked stuck) call the provider once", async () => {
+    const email = "twin.delivery@example.com";
+    const { id, site } = await claimed(email);
+    const email_ = binding(300);
+    const withBinding = { ...env, MAIL_PROVIDER: "cloudflare", EMAIL: email_ } as unknown as Env;
+    const job: MailJob = { kind: "recovery", id, site, email };
+    const [a, b] = [batchOf(job), batchOf(job)];
+    await Promise.all([deliverMail(a, withBinding), deliverMail(b, withBinding)]);
+    expect(email_.calls).toEqual([email]);
+    // The twin is retried; by then the message is sent, and it ends there.
+    const results = await Promise.all([a, b].map((x) => getQueueResult(x, createExecutionContext())));
+    expect(results.map((r: { retryMessages: unknown[] }) => r.retryMessages.length).sort()).toEqual([0, 1]);
+    await deliverMail(batchOf(job, 2), withBinding);
+    expect(email_.calls).toEqual([email]);
+    expect((await messagesOf(email)).results[0]).toMatchObject({ status: "sent" });
+  });
+
+  it("a send that failed gives the lease back: the retry sends at once, not a lease later", async () => {
+    const email = "failed.once@example.com";
+    const { id, site } = await claimed(email);
+    const email_ = binding(0, 1);
+    const withBinding = { ...env, MAIL_PROVIDER: "cloudflare", EMAIL: email_ } as unknown as Env;
+    const job: MailJob = { kind: "recovery", id, site, email };
+    await deliverMail(batchOf(job), withBinding);
+    expect((await messagesOf(email)).results[0]).toMatchObject({ status: "queued" });
+    await deliverMail(batchOf(job, 2), withBinding);
+    expect(email_.calls).toEqual([email, email]);
+    expect((await messagesOf(email)).results[0]).toMatchObject({ status: "sent" });
   });
 });
 

@@ -3,8 +3,8 @@
 // the night kept strictly, at send time too.
 import { chooseLanguage, validTimeZone } from "../copy/builtin";
 import { cartOf } from "../db/browsers";
-import { markCancelled, messageState } from "../db/ledger";
-import { leaseSend, markTextSent, pinText, releaseSend } from "../db/sms";
+import { leaseSend, markCancelled, messageState, releaseSend } from "../db/ledger";
+import { markTextSent, pinText } from "../db/sms";
 import { createLink } from "../links/tokens";
 import { isPhoneKey } from "../recovery/person";
 import { awake } from "../recovery/quiet";
