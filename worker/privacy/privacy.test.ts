@@ -2,11 +2,15 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type SyncCart, ZERO } from "../../protocol/merge";
+import type { CartbackEvent } from "../../protocol/types";
 import { signShopperToken } from "../../server/token";
+import { personKeys } from "../db/privacy";
+import { PHONE_KEY } from "../recovery/person";
 import { shopperStub } from "../recovery/shopper";
 import { accountStub } from "../sync/account";
 import { batchOf, count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
 import { abandon, deliver } from "../test/recovery";
+import { daytimeZone, randomPhone } from "../test/sms";
 
 const settings = { abandonAfterMinutes: 1, holdoutPercent: 0 };
 const claimed = (site: number, email: string) =>
@@ -172,6 +176,88 @@ describe("one form of an address", () => {
       expect(await count(env.DB, `SELECT count(*) AS n FROM ${table} WHERE site_id = ?`, site.id), table).toBe(0);
     }
     expect(await count(env.DB, "SELECT count(*) AS n FROM suppressions WHERE site_id = ?", site.id)).toBe(1);
+  });
+});
+
+describe("a shopper known by their number", () => {
+  const texting = { abandonAfterMinutes: 1, holdoutPercent: 0, quietHours: null, steps: [{ afterMinutes: 0, channel: "sms" as const }] };
+  const tea = [{ id: "tea", name: "Green tea", price: 1250, quantity: 2 }];
+  const gave = async (key: string, aid: string, who: Record<string, unknown>, minutesAgo = 10) => {
+    const at = Date.now() - minutesAgo * 60_000;
+    const events: CartbackEvent[] = [
+      { id: randomId(), at: at - 10, type: "cart", action: "set", cart: { currency: "EUR", lines: tea } },
+      { id: randomId(), at, type: "identify", name: "Ana", ...who } as CartbackEvent,
+    ];
+    expect((await postEvents(key, { aid, sentAt: Date.now(), events, timeZone: daytimeZone() })).status).toBe(202);
+  };
+  /** The phone-only device's text, claimed and delivered to the local SMS outbox. */
+  const textSent = async (site: { id: number; key: string }, phone: string) => {
+    const [text] = await eventually(async () => {
+      const rows = (
+        await env.DB.prepare("SELECT id FROM messages WHERE site_id = ? AND email = ?")
+          .bind(site.id, `${PHONE_KEY}${phone}`)
+          .all<{ id: string }>()
+      ).results;
+      expect(rows.length).toBeGreaterThan(0);
+      return rows;
+    }, 15_000);
+    await deliver([{ kind: "sms", id: text?.id as string, site: site.id, email: `${PHONE_KEY}${phone}` }]);
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_sms_outbox WHERE "to" = ?`, phone)).toBe(1);
+  };
+
+  it("is exported and erased by the number (a '+' unencoded in the query too); their STOP is kept", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], texting);
+    const phone = randomPhone();
+    const aid = randomId();
+    await gave(site.key, aid, { phone, smsConsent: true });
+    await textSent(site, phone);
+    await env.DB.prepare("INSERT INTO sms_suppressions (site_id, phone, at, why) VALUES (?, ?, 0, 'stop')").bind(site.id, phone).run();
+
+    const exported = (await (await call(`/v1/sites/${site.key}/shoppers?phone=${phone}`, site.key)).json()) as Record<string, unknown[]>;
+    expect(exported.shoppers).toHaveLength(1);
+    expect(exported.smsConsents).toEqual([expect.objectContaining({ aid, phone })]);
+    expect(exported.messages).toEqual([expect.objectContaining({ channel: "sms", status: "sent" })]);
+    expect(exported.sequences).toHaveLength(1);
+    expect(exported.smsSuppressed).toEqual([expect.objectContaining({ phone, why: "stop" })]);
+
+    const erased = await call(`/v1/sites/${site.key}/shoppers?phone=${encodeURIComponent(phone)}`, site.key, "DELETE");
+    expect(await erased.json()).toMatchObject({ erased: { browsers: 1, phones: 1, emails: 0, messages: 1, sequences: 1 } });
+    for (const [sql, value] of [
+      ["SELECT count(*) AS n FROM shoppers WHERE aid = ?", aid],
+      ["SELECT count(*) AS n FROM events WHERE aid = ?", aid],
+      ["SELECT count(*) AS n FROM sms_consents WHERE phone = ?", phone],
+      ["SELECT count(*) AS n FROM messages WHERE email = ?", `${PHONE_KEY}${phone}`],
+      ["SELECT count(*) AS n FROM links WHERE email = ?", `${PHONE_KEY}${phone}`],
+      [`SELECT count(*) AS n FROM dev_sms_outbox WHERE "to" = ?`, phone],
+    ] as const) {
+      expect(await count(env.DB, sql, value), sql).toBe(0);
+    }
+    expect(await count(env.DB, "SELECT count(*) AS n FROM sms_suppressions WHERE phone = ?", phone)).toBe(1);
+    const state = await runInDurableObject(shopperStub(env, site.id, `${PHONE_KEY}${phone}`), (_obj, st) => st.storage.get("person"));
+    expect(state).toBeUndefined();
+    // A number that is not E.164 is refused, naming the field.
+    const bad = await call(`/v1/sites/${site.key}/shoppers?phone=600111222`, site.key);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("phone");
+  });
+
+  it("erasing by email takes the number those browsers gave: its texts, its person, and the device that gave only it", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], texting);
+    const [phone, email] = [randomPhone(), `two.ways.${randomId().slice(0, 6)}@example.com`];
+    const [phoneOnly, laptop] = [randomId(), randomId()];
+    await gave(site.key, phoneOnly, { phone, smsConsent: true });
+    await textSent(site, phone);
+    await gave(site.key, laptop, { email, phone, smsConsent: true }, 0);
+    const erased = await call(`/v1/sites/${site.key}/shoppers?email=${email}`, site.key, "DELETE");
+    expect(await erased.json()).toMatchObject({ erased: { browsers: 2, phones: 1, emails: 1 } });
+    for (const aid of [phoneOnly, laptop]) expect(await count(env.DB, "SELECT count(*) AS n FROM shoppers WHERE aid = ?", aid)).toBe(0);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM messages WHERE email = ?", `${PHONE_KEY}${phone}`)).toBe(0);
+    expect(await count(env.DB, `SELECT count(*) AS n FROM dev_sms_outbox WHERE "to" = ?`, phone)).toBe(0);
+    for (const key of [email, `${PHONE_KEY}${phone}`]) {
+      expect(await runInDurableObject(shopperStub(env, site.id, key), (_obj, st) => st.storage.get("person"))).toBeUndefined();
+    }
+    // The keys are the ones the person objects go by.
+    expect(personKeys({ aids: [], emails: [email], phones: [phone], userIds: [] })).toEqual([email, `${PHONE_KEY}${phone}`]);
   });
 });
 
