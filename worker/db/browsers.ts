@@ -7,7 +7,7 @@ import { DAY_MS } from "../../protocol/limits";
 import { refKey } from "../../protocol/refs";
 import type { Cart, CartbackEvent, Line, MomentKind } from "../../protocol/types";
 import { lateRefStatement, refStatement } from "./platforms";
-import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS } from "./schema";
+import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS, PHONE_KEY } from "./schema";
 
 export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
 
@@ -219,6 +219,7 @@ interface BrowserRow {
   time_zone: string | null;
   phone: string | null;
   phone_at: number | null;
+  phone_tie: string | null;
 }
 
 // One statement per browser, everything the person's object needs: it reads what is stored, not
@@ -226,7 +227,7 @@ interface BrowserRow {
 const BROWSER_SQL = `
 SELECT s.aid, coalesce(s.email, (SELECT o.email FROM shoppers o WHERE o.site_id = s.site_id AND o.user_id = s.user_id
            AND o.email IS NOT NULL ORDER BY o.identified_at DESC LIMIT 1)) AS email,
-       s.name, s.user_id, s.last_seen, s.locale, s.time_zone, c.currency, c.expires_at, c.status, c.value, c.updated_at,
+       s.name, s.user_id, s.last_seen, s.locale, s.time_zone, s.phone_tie, c.currency, c.expires_at, c.status, c.value, c.updated_at,
        (SELECT json_group_array(json_array(at, v)) FROM (
           SELECT e.at, (SELECT coalesce(sum(json_extract(l.value, '$.price') * json_extract(l.value, '$.quantity')), 0)
                         FROM json_each(e.data, '$.cart.lines') l) AS v
@@ -282,8 +283,9 @@ function toBrowser(row: BrowserRow): Browser {
 }
 
 /**
- * What D1 holds about these browsers of a site, with the person (email) each belongs to. A browser
- * nobody has identified yet comes back without an email.
+ * What D1 holds about these browsers of a site, with the person each belongs to: `key`, their email,
+ * else `tel:` and the number the browser consented with or a text's link tied it to (`phone`). A
+ * browser nobody has identified yet comes back without one.
  *
  * @example
  * const [laptop] = await browsersOf(env.DB, site.id, [aid]);
@@ -292,12 +294,17 @@ export async function browsersOf(
   db: D1Database,
   site: number,
   aids: string[],
-): Promise<{ email: string | null; name: string | null; userId: string | null; browser: Browser }[]> {
+): Promise<
+  { key: string | null; email: string | null; phone: string | null; name: string | null; userId: string | null; browser: Browser }[]
+> {
   if (!aids.length) return [];
   const results = await db.batch<BrowserRow>(aids.map((aid) => db.prepare(BROWSER_SQL).bind(site, aid)));
   return results.flatMap((r) => {
     const row = r.results[0];
-    return row ? [{ email: row.email, name: row.name, userId: row.user_id, browser: toBrowser(row) }] : [];
+    if (!row) return [];
+    const phone = row.phone ?? row.phone_tie;
+    const key = row.email ? normalEmail(row.email) : phone ? `${PHONE_KEY}${phone}` : null;
+    return [{ key, email: row.email, phone, name: row.name, userId: row.user_id, browser: toBrowser(row) }];
   });
 }
 
@@ -317,16 +324,23 @@ export const recordServerOrder = (
     .run();
 
 /**
- * A browser on which a person opened a recovery link becomes that person's. One that someone else
- * identified stays theirs.
+ * A browser on which a person opened a recovery link becomes that person's (`key`: an email, or
+ * `tel:` and the number a text went to). One that someone else identified stays theirs.
  */
-export const tieBrowser = (db: D1Database, site: number, aid: string, email: string, at: number) =>
-  db
-    .prepare(
-      `INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
-       ON CONFLICT (site_id, aid) DO UPDATE SET email = coalesce(email, excluded.email), last_seen = max(last_seen, excluded.last_seen)`,
-    )
-    .bind(site, aid, normalEmail(email), at);
+export const tieBrowser = (db: D1Database, site: number, aid: string, key: string, at: number) =>
+  key.startsWith(PHONE_KEY)
+    ? db
+        .prepare(
+          `INSERT INTO shoppers (site_id, aid, phone_tie, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+           ON CONFLICT (site_id, aid) DO UPDATE SET phone_tie = coalesce(phone_tie, excluded.phone_tie), last_seen = max(last_seen, excluded.last_seen)`,
+        )
+        .bind(site, aid, key.slice(PHONE_KEY.length), at)
+    : db
+        .prepare(
+          `INSERT INTO shoppers (site_id, aid, email, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+           ON CONFLICT (site_id, aid) DO UPDATE SET email = coalesce(email, excluded.email), last_seen = max(last_seen, excluded.last_seen)`,
+        )
+        .bind(site, aid, normalEmail(key), at);
 
 export interface StoredCart extends Cart {
   expiresAt: number;
@@ -363,21 +377,22 @@ export const latestCart = (db: D1Database, site: number) =>
     .then(toCart);
 
 /**
- * Browsers of reachable shoppers (an email, or a consented number not withdrawn) whose cart has
+ * Browsers of reachable shoppers (an email, a consented number not withdrawn, or the number a text's
+ * link tied the browser to) whose cart has
  * been quiet since before `quietSince` with no sequence of theirs started since: what the daily
  * safety net wakes.
  */
 export const forgottenBrowsers = (db: D1Database, now: number, quietSince: number, limit: number) =>
   db
     .prepare(
-      `SELECT s.site_id, c.aid
-       FROM carts c JOIN shoppers s ON s.site_id = c.site_id AND s.aid = c.aid
-       WHERE c.status = 'active' AND c.value > 0 AND c.expires_at > ?1 AND c.updated_at < ?2
-         AND coalesce(s.email, 'tel:' || (SELECT k.phone FROM sms_consents k WHERE k.site_id = s.site_id AND k.aid = s.aid
-               AND k.given_at > coalesce(s.sms_withdrawn_at, 0) ORDER BY k.given_at DESC LIMIT 1)) IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM sequences q WHERE q.site_id = c.site_id AND q.abandoned_at >= c.updated_at
-               AND q.email = coalesce(s.email, 'tel:' || (SELECT k.phone FROM sms_consents k WHERE k.site_id = s.site_id AND k.aid = s.aid
-                 AND k.given_at > coalesce(s.sms_withdrawn_at, 0) ORDER BY k.given_at DESC LIMIT 1)))
+      `WITH keyed AS (
+         SELECT s.site_id, s.aid, coalesce(s.email, 'tel:' || coalesce((SELECT k.phone FROM sms_consents k WHERE k.site_id = s.site_id
+               AND k.aid = s.aid AND k.given_at > coalesce(s.sms_withdrawn_at, 0) ORDER BY k.given_at DESC LIMIT 1), s.phone_tie)) AS key
+         FROM shoppers s)
+       SELECT s.site_id, c.aid
+       FROM carts c JOIN keyed s ON s.site_id = c.site_id AND s.aid = c.aid
+       WHERE c.status = 'active' AND c.value > 0 AND c.expires_at > ?1 AND c.updated_at < ?2 AND s.key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM sequences q WHERE q.site_id = c.site_id AND q.abandoned_at >= c.updated_at AND q.email = s.key)
        LIMIT ?3`,
     )
     .bind(now, quietSince, limit)

@@ -2,6 +2,7 @@
 // consented number and account found by email, user id or number, and the statements that read or
 // remove their rows.
 import { normalEmail } from "../../protocol/email";
+import { PHONE_KEY } from "./schema";
 
 /** Who a privacy request is about, as found: browsers, addresses (normal form), numbers (E.164) and accounts. */
 export interface Identity {
@@ -18,7 +19,7 @@ export interface Identity {
  * @example
  * personKeys({ aids: [], emails: ["ana@example.com"], phones: ["+34600111222"], userIds: [] }); // ["ana@example.com", "tel:+34600111222"]
  */
-export const personKeys = ({ emails, phones }: Identity): string[] => [...emails, ...phones.map((p) => `tel:${p}`)]; // PHONE_KEY
+export const personKeys = ({ emails, phones }: Identity): string[] => [...emails, ...phones.map((p) => `${PHONE_KEY}${p}`)];
 
 // Addresses are stored in their normal form (protocol/email.ts; migration 0007 fixed older rows),
 // yet every lookup here compares lower(email), whatever casing a row holds: a shopper's object made
@@ -39,10 +40,12 @@ export async function identities(
 ): Promise<Identity> {
   const matches = "(?2 IS NOT NULL AND lower(email) = ?2) OR (?3 IS NOT NULL AND user_id = ?3)";
   const args = [site, who.email ?? null, who.userId ?? null, who.phone ?? null];
+  // Consented numbers, and those a text's link tied a browser to (shoppers.phone_tie).
   const numbers = await db
     .prepare(
-      `SELECT DISTINCT phone FROM sms_consents WHERE site_id = ?1
-         AND ((?4 IS NOT NULL AND phone = ?4) OR aid IN (SELECT aid FROM shoppers WHERE site_id = ?1 AND (${matches})))`,
+      `SELECT phone FROM sms_consents WHERE site_id = ?1
+         AND ((?4 IS NOT NULL AND phone = ?4) OR aid IN (SELECT aid FROM shoppers WHERE site_id = ?1 AND (${matches})))
+       UNION SELECT phone_tie FROM shoppers WHERE site_id = ?1 AND phone_tie IS NOT NULL AND (${matches})`,
     )
     .bind(...args)
     .all<{ phone: string }>();
@@ -52,6 +55,7 @@ export async function identities(
   const { results } = await db
     .prepare(
       `SELECT aid, email, user_id FROM shoppers WHERE site_id = ?1 AND (${matches}
+         OR phone_tie IN (SELECT value FROM json_each(?4))
          OR aid IN (SELECT aid FROM sms_consents WHERE site_id = ?1 AND phone IN (SELECT value FROM json_each(?4))))`,
     )
     .bind(site, who.email ?? null, who.userId ?? null, JSON.stringify([...phones]))

@@ -60,6 +60,9 @@ export interface Browser {
 }
 
 /** What a snapshot keeps of a browser: enough for the reason window, bounded whatever a page sends. */
+/** The key of a person known only by a consented phone number (no email yet): `tel:` and the number. */
+export const PHONE_KEY = "tel:";
+
 export const KEEP_POINTS = 20;
 export const KEEP_MOMENTS = 50;
 

@@ -130,8 +130,8 @@ export const links = new Hono<Links>()
     if (!link || link.site_id !== site.id) throw unknownToken();
     const now = Date.now();
     const first = await recordClick(c.env.DB, link.message_id, now);
-    // A phone-keyed person's key is no email: the browser is handed to their object below, not tied in D1.
-    if (!isPhoneKey(link.email)) await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
+    // Tied by the email, or (a text's link) by the number: its later batches reach the person too.
+    await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
     if (link.sequence_id) {
       const [tied] = await browsersOf(c.env.DB, site.id, [aid]);
       await shopperStub(c.env, site.id, link.email).opened(site.id, link.email, link.sequence_id, aid, now, tied?.browser);

@@ -1,4 +1,3 @@
-import { normalEmail } from "../../protocol/email";
 import type { IngestMessage } from "../db/browsers";
 import { browsersOf, siblingsOf } from "../db/browsers";
 import { accountStub } from "../sync/account";
@@ -42,11 +41,10 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
       );
       const identified = new Set(identifying.filter((m) => m.site === site).map((m) => m.aid));
       const handing = new Map<string, { phone: string; aids: string[] }[]>();
-      for (const { email: stored, name, browser } of found) {
-        // A shopper who gave only a consented number is a person too, keyed by it (README, SMS).
-        const phone = browser.sms?.phone;
-        if (!stored && !phone) continue;
-        const email = stored ? normalEmail(stored) : `${PHONE_KEY}${phone}`;
+      for (const { key: email, email: stored, phone, name, browser } of found) {
+        // A shopper who gave only a consented number is a person too, keyed by it (README, SMS),
+        // and so is a browser a text's link tied to that number.
+        if (!email) continue;
         const person = persons.get(email) ?? { browsers: [] };
         person.browsers.push(browser);
         if (name) person.name = name;

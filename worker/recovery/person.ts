@@ -1,5 +1,5 @@
 import { DAY_MS, MINUTE_MS } from "../../protocol/limits";
-import { type Browser, KEEP_MOMENTS, KEEP_POINTS, type PaidOrder } from "../db/schema";
+import { type Browser, KEEP_MOMENTS, KEEP_POINTS, type PaidOrder, PHONE_KEY } from "../db/schema";
 import { type SiteSettings, type StepChannel, smsQuietHours } from "../sites/settings";
 
 export type { Browser, CartPoint, PaidOrder } from "../db/schema";
@@ -19,8 +19,7 @@ type SequenceStatus = "active" | "completed" | "stopped" | "holdout" | "moved";
 /** The channel a message goes by. */
 export type Channel = "email" | "sms";
 
-/** The key of a person known only by a consented phone number (no email yet). */
-export const PHONE_KEY = "tel:";
+export { PHONE_KEY } from "../db/schema";
 
 /**
  * Whether a person's key is a phone number rather than an email.

@@ -2,7 +2,6 @@ import { DAY_MS } from "../../protocol/limits";
 import { browsersOf, forgottenBrowsers } from "../db/browsers";
 import { stuckMessages } from "../db/ledger";
 import type { MailJob } from "../mail/job";
-import { PHONE_KEY } from "./person";
 import { shopperStub } from "./shopper";
 
 /** A cart quiet this long without a sequence is past every site's threshold (at most 24 h). */
@@ -27,9 +26,8 @@ export async function wakeForgottenShoppers(env: Env, now: number): Promise<numb
   const bySite = new Map<number, string[]>();
   for (const r of forgotten) bySite.set(r.site_id, [...(bySite.get(r.site_id) ?? []), r.aid]);
   for (const [site, aids] of bySite) {
-    for (const { email, browser } of await browsersOf(env.DB, site, aids)) {
-      // A shopper who gave only a number is woken under it, as observe.ts keys them.
-      const key = email ?? (browser.sms ? `${PHONE_KEY}${browser.sms.phone}` : undefined);
+    // A shopper who gave only a number is woken under it, as observe.ts keys them.
+    for (const { key, browser } of await browsersOf(env.DB, site, aids)) {
       if (key) await shopperStub(env, site, key).observe(site, key, [browser]);
     }
   }

@@ -394,6 +394,42 @@ describe("the shopper on the device that gave only the number", () => {
   });
 });
 
+describe("a text's link opened on another device", () => {
+  it("ties that device to the number's person: the click counts, the sequence stops as returned, and its later order is the text's recovery", async () => {
+    const steps = [
+      { afterMinutes: 0, channel: "sms" },
+      { afterMinutes: 600, channel: "sms" },
+    ];
+    const settings = { ...base, timeZone: daytimeZone(), steps };
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const phone = phoneOf();
+    const left = Date.now() - 5 * MINUTE;
+    await send(site.key, randomId(), [cart(left - 10), identify(left, { phone, smsConsent: true })]);
+    const [m] = await claimed(`tel:${phone}`);
+    await deliver([jobOf(m as NonNullable<typeof m>)]);
+    const link = /(\/r\/[\w-]+)/.exec((await textsTo(phone))[0]?.body ?? "")?.[1] as string;
+    const click = await exports.default.fetch(`https://collector.test${link}`, { method: "POST", redirect: "manual" });
+    const token = new URL(click.headers.get("location") as string).searchParams.get("cartback_restore") as string;
+    // A laptop nobody knew: the restore sets the cart there, then the shopper moves the mouse.
+    const laptop = randomId();
+    await send(site.key, laptop, [cart(Date.now() - 500)]);
+    const opened = await exports.default.fetch(`https://collector.test/v1/restore?site=${site.key}`, {
+      method: "POST",
+      headers: { origin: ORIGIN, "content-type": "text/plain" },
+      body: JSON.stringify({ token, aid: laptop }),
+    });
+    expect(opened.status).toBe(200);
+    const sequence = () =>
+      env.DB.prepare("SELECT status, stop_reason, recovered_order_id FROM sequences WHERE email = ?").bind(`tel:${phone}`).first();
+    expect(await sequence()).toMatchObject({ status: "stopped", stop_reason: "returned" });
+    // Later, on the laptop, with nothing typed: the order is theirs, and the text caused it.
+    await send(site.key, laptop, [
+      { id: randomId(), at: Date.now(), type: "purchase", orderId: "laptop-1", total: 2500, currency: "EUR" },
+    ]);
+    await eventually(async () => expect((await sequence())?.recovered_order_id).toBe("laptop-1"));
+  });
+});
+
 describe("a redelivered text", () => {
   it("sends the words its first delivery wrote, link included, so the provider can find a message that attempt may have created", async () => {
     const site = await seedSite(env.DB, [ORIGIN], { ...base, timeZone: daytimeZone(), steps: [{ afterMinutes: 0, channel: "sms" }] });
