@@ -122,7 +122,14 @@ ${stats.reasons.map((r) => html`<tr><td>${r.reason.replaceAll("_", " ")}</td><td
 </div>
 <section><h2>Messages</h2><table id="messages"><tr><th>step</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
 ${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sent}</td><td class="n">${m.clicked}</td><td class="n">${m.converted}</td><td class="n">${money(m.revenue)}</td></tr>`)}
-</table></section>
+</table>
+${
+  stats.channels.length > 1 || stats.channels.some((c) => c.channel !== "email")
+    ? html`<table id="channels"><tr><th>by channel</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
+${stats.channels.map((c) => html`<tr><td>${c.channel === "sms" ? "text" : "email"}</td><td class="n">${c.sent}</td><td class="n">${c.clicked}</td><td class="n">${c.converted}</td><td class="n">${money(c.revenue)}</td></tr>`)}
+</table>`
+    : ""
+}</section>
 <section><h2>Interrupted orders</h2>
 <form method="get" action="/dashboard"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <input type="search" name="q" value="${d.search}" placeholder="Search by email"> <button class="secondary" type="submit">Search</button>

@@ -29,12 +29,17 @@ export function statsRows(db: D1Database, site: number, from: number, to: number
       `SELECT s.recovered_at - s.abandoned_at AS t FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_at IS NOT NULL ORDER BY t`,
     ),
     // Each recovery message carries its sequence's abandonment time (migration 0006): one index range.
-    bind(`SELECT m.step, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM messages m
-          WHERE m.site_id = ?1 AND m.kind = 'recovery' AND m.abandoned_at >= ?2 AND m.abandoned_at < ?3 GROUP BY m.step ORDER BY m.step`),
-    // A recovery is credited to the last message sent before the order.
-    bind(`SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
-            count(*) AS converted, coalesce(sum(s.recovered_value), 0) AS revenue
-          FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL GROUP BY step`),
+    bind(`SELECT m.step, m.channel, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM messages m
+          WHERE m.site_id = ?1 AND m.kind = 'recovery' AND m.abandoned_at >= ?2 AND m.abandoned_at < ?3
+          GROUP BY m.step, m.channel ORDER BY m.step`),
+    // A recovery is credited to the last message sent before the order: its step and its channel.
+    bind(`SELECT step, channel, count(*) AS converted, coalesce(sum(revenue), 0) AS revenue FROM (
+            SELECT (SELECT max(m.step) FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at) AS step,
+              (SELECT m.channel FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at
+                ORDER BY m.step DESC LIMIT 1) AS channel,
+              s.recovered_value AS revenue
+            FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL)
+          GROUP BY step, channel`),
     // Cart and checkout: live events, plus what the retention job folded into funnel_daily when it
     // purged older ones. Purchase: the `orders` table, which holds the script's purchases and the
     // orders the shop's server reported (POST /v1/sites/:key/orders), one row per order id, and is

@@ -423,9 +423,7 @@ describe("a text's link opened on another device", () => {
       env.DB.prepare("SELECT status, stop_reason, recovered_order_id FROM sequences WHERE email = ?").bind(`tel:${phone}`).first();
     expect(await sequence()).toMatchObject({ status: "stopped", stop_reason: "returned" });
     // Later, on the laptop, with nothing typed: the order is theirs, and the text caused it.
-    await send(site.key, laptop, [
-      { id: randomId(), at: Date.now(), type: "purchase", orderId: "laptop-1", total: 2500, currency: "EUR" },
-    ]);
+    await send(site.key, laptop, [{ id: randomId(), at: Date.now(), type: "purchase", orderId: "laptop-1", total: 2500, currency: "EUR" }]);
     await eventually(async () => expect((await sequence())?.recovered_order_id).toBe("laptop-1"));
   });
 });

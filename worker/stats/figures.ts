@@ -35,7 +35,11 @@ export interface Stats {
   funnel: { stage: string; shoppers: number }[];
   daily: { day: string; abandoned: number; value: number; recovered: number; revenue: number }[];
   messages: { step: number; sent: number; clicked: number; converted: number; revenue: number }[];
+  /** The same by the channel the messages went by (a recovery counts for its last message's). */
+  channels: { channel: Channel; sent: number; clicked: number; converted: number; revenue: number }[];
 }
+
+type Channel = "email" | "sms";
 
 const rate = (part: number, whole: number): number | null => (whole ? part / whole : null);
 
@@ -133,8 +137,21 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
     (c) => ({ carts: c.carts }),
   );
   const stages = Object.fromEntries(rows<{ type: string; shoppers: number }>(funnel).map((r) => [r.type, r.shoppers]));
-  const sent = rows<{ step: number; sent: number; clicked: number }>(sends);
-  const converted = rows<{ step: number | null; converted: number; revenue: number }>(conversions);
+  const sent = rows<{ step: number; channel: Channel; sent: number; clicked: number }>(sends);
+  const converted = rows<{ step: number | null; channel: Channel | null; converted: number; revenue: number }>(conversions);
+  /** Sums of sends, clicks, conversions and revenue over the rows `pick` keeps. */
+  const total = (pick: (r: { step: number | null; channel: Channel | null }) => boolean) => {
+    const s = sent.filter(pick);
+    const c = converted.filter(pick);
+    const add = <R>(list: R[], f: (r: R) => number) => list.reduce((n, r) => n + f(r), 0);
+    return {
+      sent: add(s, (r) => r.sent),
+      clicked: add(s, (r) => r.clicked),
+      converted: add(c, (r) => r.converted),
+      revenue: add(c, (r) => r.revenue),
+    };
+  };
+  const channels = [...new Set([...sent.map((r) => r.channel), ...converted.flatMap((r) => (r.channel ? [r.channel] : []))])].sort();
   const stepNumbers = [...new Set([...sent.map((r) => r.step), ...converted.flatMap((r) => (r.step === null ? [] : [r.step]))])].sort(
     (a, b) => a - b,
   );
@@ -171,11 +188,8 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
         recovered: r.recovered ?? 0,
         revenue: r.revenue ?? 0,
       })),
-    messages: stepNumbers.map((step) => {
-      const s = sent.find((r) => r.step === step);
-      const c = converted.find((r) => r.step === step);
-      return { step, sent: s?.sent ?? 0, clicked: s?.clicked ?? 0, converted: c?.converted ?? 0, revenue: c?.revenue ?? 0 };
-    }),
+    messages: stepNumbers.map((step) => ({ step, ...total((r) => r.step === step) })),
+    channels: channels.map((channel) => ({ channel, ...total((r) => r.channel === channel) })),
   };
 }
 

@@ -28,12 +28,13 @@ const SEQUENCES: Seq[] = [
 ];
 
 // [sequence, step, sent after (min), clicked after (min)]
-const MESSAGES: [string, number, number | null, number | null][] = [
+// Sequence, step, sent and clicked (minutes after abandonment), and the channel when not email.
+const MESSAGES: [string, number, number | null, number | null, "sms"?][] = [
   ["s1", 0, 30, 40],
   ["s2", 0, 30, null],
-  ["s2", 1, 1440, null],
+  ["s2", 1, 1440, null, "sms"],
   ["s3", 0, 30, null],
-  ["s3", 1, 1440, 1450],
+  ["s3", 1, 1440, 1450, "sms"],
   ["s5", 0, 30, null],
   ["s6", 0, 30, null],
   ["s9", 0, null, null], // claimed, cancelled before sending
@@ -67,9 +68,9 @@ beforeAll(async () => {
     env.DB.prepare(
       "INSERT INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status) VALUES ('x1', ?, 'x@example.com', 'x', ?, ?, 5000, 'EUR', 'card_declined', 'active')",
     ).bind(other.id, day("2026-11-02"), day("2026-11-02")),
-    ...MESSAGES.map(([sequence, step, sent, clicked]) =>
+    ...MESSAGES.map(([sequence, step, sent, clicked, channel = "email"]) =>
       env.DB.prepare(
-        "INSERT INTO messages (id, sequence_id, site_id, email, step, kind, status, due_at, queued_at, sent_at, clicked_at, abandoned_at) VALUES (?, ?, ?, 'e', ?, 'recovery', ?, 0, 0, ?, ?, ?)",
+        "INSERT INTO messages (id, sequence_id, site_id, email, step, kind, status, due_at, queued_at, sent_at, clicked_at, abandoned_at, channel) VALUES (?, ?, ?, 'e', ?, 'recovery', ?, 0, 0, ?, ?, ?, ?)",
       ).bind(
         `${sequence}-${step}`,
         sequence,
@@ -79,6 +80,7 @@ beforeAll(async () => {
         sent === null ? null : (at[sequence] as number) + sent * 60_000,
         clicked === null ? null : (at[sequence] as number) + clicked * 60_000,
         at[sequence] as number,
+        channel,
       ),
     ),
     // Funnel: 5 shoppers with a cart, 3 started checkout, 3 saw "details", 2 "payment", 1 bought.
@@ -151,6 +153,11 @@ describe("GET /v1/stats", () => {
     expect(stats.messages).toEqual([
       { step: 0, sent: 6, clicked: 1, converted: 2, revenue: 2500 },
       { step: 1, sent: 2, clicked: 1, converted: 1, revenue: 2500 },
+    ]);
+    // By channel: both step-1 messages went as texts, and s3's recovery is the text's.
+    expect(stats.channels).toEqual([
+      { channel: "email", sent: 6, clicked: 1, converted: 2, revenue: 2500 },
+      { channel: "sms", sent: 2, clicked: 1, converted: 1, revenue: 2500 },
     ]);
     expect(stats.funnel).toEqual([
       { stage: "cart", shoppers: 5 },
