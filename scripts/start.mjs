@@ -8,7 +8,7 @@ console.log(`
   Cartback collector  http://127.0.0.1:${port}
   Demo shop           http://127.0.0.1:${port}/demo/
   Script              http://127.0.0.1:${port}/cartback.js
-  Dev mail outbox     http://127.0.0.1:${port}/dev/outbox
+  Dev outbox          http://127.0.0.1:${port}/dev/outbox  (the emails and texts it would send)
 `);
 const dev = startWrangler(["--ip", "127.0.0.1", "--port", String(port), "--var", `PUBLIC_URL:http://127.0.0.1:${port}`]);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));

@@ -3,7 +3,7 @@
 //   node scripts/types.mjs          regenerate the file (`npm run types`)
 //   node scripts/types.mjs --check  fail when the committed file is not what wrangler.toml gives (`npm test`)
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { offlineEnv, root } from "./wrangler.mjs";
@@ -17,31 +17,36 @@ function generate(cwd) {
   if (run.status !== 0) throw new Error(`wrangler ${ARGS.join(" ")} failed:\n${run.stdout}\n${run.stderr}`);
 }
 
-if (process.argv.includes("--check")) {
-  // Generated beside a copy of the configuration, so the file (its header's command and hash, the
-  // import paths to the worker) comes out exactly as `npm run types` writes it here.
+/**
+ * Generates the file beside a copy of wrangler.toml alone, so it comes out the same on every
+ * machine: exactly as the committed one (its header's command and hash, the import paths to the
+ * worker), and never with the secrets of a developer's `.dev.vars` or `.env` (wrangler types reads
+ * those too; the secrets are typed in worker/secrets.d.ts instead). Returns the file's text.
+ */
+function generated() {
   const dir = mkdtempSync(join(tmpdir(), "cartback-types-"));
   try {
-    for (const name of readdirSync(root)) {
-      // wrangler.toml, and what `wrangler types` also reads for vars and secrets if a developer has them.
-      if (name === "wrangler.toml" || name.startsWith(".dev.vars") || name.startsWith(".env")) cpSync(join(root, name), join(dir, name));
-    }
+    cpSync(join(root, "wrangler.toml"), join(dir, "wrangler.toml"));
     // The entry's folder: the file types the Durable Object namespaces with the worker's classes.
     const main = /^main\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))?.[1] ?? "worker/index.ts";
     const top = main.replace(/^\.\//, "").split("/")[0];
     symlinkSync(join(root, top), join(dir, top));
     generate(dir);
-    const fresh = readFileSync(join(dir, FILE), "utf8");
-    const committed = existsSync(join(root, FILE)) ? readFileSync(join(root, FILE), "utf8") : "";
-    if (fresh !== committed) {
-      console.error(`${FILE} is not what wrangler.toml gives: run \`npm run types\` and commit the result.`);
-      process.exit(1);
-    }
-    console.log(`${FILE} is current`);
+    return readFileSync(join(dir, FILE), "utf8");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const fresh = generated();
+if (process.argv.includes("--check")) {
+  const committed = existsSync(join(root, FILE)) ? readFileSync(join(root, FILE), "utf8") : "";
+  if (fresh !== committed) {
+    console.error(`${FILE} is not what wrangler.toml gives: run \`npm run types\` and commit the result.`);
+    process.exit(1);
+  }
+  console.log(`${FILE} is current`);
 } else {
-  generate(root);
+  writeFileSync(join(root, FILE), fresh);
   console.log(`${FILE} written`);
 }
