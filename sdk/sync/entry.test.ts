@@ -3,13 +3,30 @@ import { emptySync, record } from "../../protocol/merge";
 import type { CartbackEvent } from "../../protocol/types";
 import type { Script } from "../extras";
 
-it("tells the connect file (if any) when it saved another device's cart", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+/** The core's client, fresh, and the page's `cartback` as the core sets it. */
+async function pageClient() {
   const { createClient } = await import("../client");
   const { transact } = await import("../storage");
   const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
-  // The page's `cartback`, as the core sets it.
   window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
+  return { api, transact };
+}
+
+/** The sync file as the core loads it: its data- attributes, the core's transact and emit on its element. */
+async function loadSyncFile(transact: Script["transact"]): Promise<void> {
+  const script = document.createElement("script") as Script;
+  script.src = "https://collector.test/cartback-sync.js";
+  script.dataset.site = "pk_test";
+  script.transact = transact;
+  script.emit = (await import("../outbox")).emitter(false);
+  Object.defineProperty(document, "currentScript", { value: script, configurable: true });
+  await import("./entry");
+  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+}
+
+it("tells the connect file (if any) when it saved another device's cart", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  const { api, transact } = await pageClient();
   await api.identify({ userId: "u-1", token: "v1.payload.signature" });
   // The account's cart, as the collector answers it: a line another device added.
   const line = { id: "tea", name: "Green tea", price: 1250, quantity: 1 };
@@ -38,14 +55,7 @@ it("tells the connect file (if any) when it saved another device's cart", async 
   );
   const heard = new Promise((resolve) => addEventListener("cartback:sync", (e) => resolve((e as CustomEvent).detail), { once: true }));
   // The file as the core loads it: its data- attributes and the core's transact on its element.
-  const script = document.createElement("script") as Script;
-  script.src = "https://collector.test/cartback-sync.js";
-  script.dataset.site = "pk_test";
-  script.transact = transact;
-  script.emit = (await import("../outbox")).emitter(false);
-  Object.defineProperty(document, "currentScript", { value: script, configurable: true });
-  await import("./entry");
-  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  await loadSyncFile(transact);
   expect(await heard).toEqual({ currency: "EUR", lines: [line] });
   expect(await api.getCart()).toEqual({ currency: "EUR", lines: [line] });
   // The hello went with the token in the body, never in a URL; the socket's URL has the account's id only.
@@ -56,10 +66,7 @@ it("tells the connect file (if any) when it saved another device's cart", async 
 
 it("with its socket live, an idle tab sends a keep-alive every 45 s and nothing else", async () => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const { createClient } = await import("../client");
-  const { transact } = await import("../storage");
-  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
-  window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
+  const { api, transact } = await pageClient();
   await api.identify({ userId: "u-1", token: "v1.payload.signature" });
   const requests: string[] = [];
   vi.stubGlobal(
@@ -87,14 +94,7 @@ it("with its socket live, an idle tab sends a keep-alive every 45 s and nothing 
       close() {}
     },
   );
-  const script = document.createElement("script") as Script;
-  script.src = "https://collector.test/cartback-sync.js";
-  script.dataset.site = "pk_test";
-  script.transact = transact;
-  script.emit = (await import("../outbox")).emitter(false);
-  Object.defineProperty(document, "currentScript", { value: script, configurable: true });
-  await import("./entry");
-  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  await loadSyncFile(transact);
   await vi.waitFor(() => expect(socket).toBeDefined());
   socket?.onopen?.();
   await vi.waitFor(() => expect(sent.map((m) => JSON.parse(m).t)).toEqual(["hello"]));
@@ -122,11 +122,8 @@ it("a shop change while another device's edits are taken in: nothing lost, nothi
     fc.asyncProperty(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), async (heardAfter, shopAfter) => {
       globalThis.indexedDB = new IDBFactory();
       vi.resetModules();
-      const { createClient } = await import("../client");
-      const { transact } = await import("../storage");
+      const { api, transact } = await pageClient();
       const { changedBy, record: recordCart } = await import("../../protocol/merge");
-      const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
-      window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
       await api.identify({ userId: "u-1", token: "v1.payload.signature" });
       // The account: tea, added by another device; later that device made it 4 and added a mug.
       const t0 = Date.now() - 60_000;
@@ -159,14 +156,7 @@ it("a shop change while another device's edits are taken in: nothing lost, nothi
           close() {}
         },
       );
-      const script = document.createElement("script") as Script;
-      script.src = "https://collector.test/cartback-sync.js";
-      script.dataset.site = "pk_test";
-      script.transact = transact;
-      script.emit = (await import("../outbox")).emitter(false);
-      Object.defineProperty(document, "currentScript", { value: script, configurable: true });
-      await import("./entry");
-      Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+      await loadSyncFile(transact);
       await vi.waitFor(() => expect(socket).toBeDefined());
       socket?.onopen?.();
       socket?.onmessage?.({ data: JSON.stringify(hello) });
@@ -206,10 +196,7 @@ it("a shop change while another device's edits are taken in: nothing lost, nothi
 
 it("a purchase made before the sync file loaded still goes with its first hello, and only until the account has it", async () => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const { createClient } = await import("../client");
-  const { transact } = await import("../storage");
-  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
-  window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
+  const { api, transact } = await pageClient();
   await api.setCart({ currency: "EUR", lines: [{ id: "tea", name: "Green tea", price: 1250, quantity: 1 }] });
   // Signed in and paid at once: the sync file is still loading (the core only asked for it).
   await api.identify({ userId: "u-1", token: "v1.payload.signature" });
@@ -231,14 +218,7 @@ it("a purchase made before the sync file loaded still goes with its first hello,
       close() {}
     },
   );
-  const script = document.createElement("script") as Script;
-  script.src = "https://collector.test/cartback-sync.js";
-  script.dataset.site = "pk_test";
-  script.transact = transact;
-  script.emit = (await import("../outbox")).emitter(false);
-  Object.defineProperty(document, "currentScript", { value: script, configurable: true });
-  await import("./entry");
-  Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  await loadSyncFile(transact);
   await vi.waitFor(() => expect(posted.length).toBeGreaterThan(0));
   expect(posted[0]?.b).toBe(paidAt);
   // Answered: the account dropped what it held from before then; the next hello says it no more.
