@@ -54,7 +54,6 @@ it("tells the connect file (if any) when it saved another device's cart", async 
     },
   );
   const heard = new Promise((resolve) => addEventListener("cartback:sync", (e) => resolve((e as CustomEvent).detail), { once: true }));
-  // The file as the core loads it: its data- attributes and the core's transact on its element.
   await loadSyncFile(transact);
   expect(await heard).toEqual({ currency: "EUR", lines: [line] });
   expect(await api.getCart()).toEqual({ currency: "EUR", lines: [line] });
