@@ -13,7 +13,8 @@ export const BUDGETS = {
   // Raised from 2048 when it took over recording moments from the core (README, Size).
   checkout: 2304,
   checkoutEsm: 2048,
-  sync: 2048,
+  // Raised from 2048 when it took the account's purchase rule in too (README, Size).
+  sync: 2304,
   restore: 1024,
   connect: 2048,
   connectEsm: 2048,

@@ -227,3 +227,38 @@ it("a purchase made before the sync file loaded still goes with its first hello,
   await vi.waitFor(() => expect(posted.length).toBeGreaterThan(before));
   expect(posted.at(-1)?.b).toBeUndefined();
 });
+
+it("an answer on its way when the shopper paid does not put the bought lines back in the cart", async () => {
+  const { api, transact } = await pageClient();
+  await api.identify({ userId: "u-1", token: "v1.payload.signature" });
+  // The laptop's line in the account, from before the order.
+  const kettle = { id: "kettle", name: "Kettle", price: 4500, quantity: 1 };
+  const account = record(emptySync("EUR"), { currency: "EUR", lines: [kettle] }, () => [Date.now() - 60_000, 0, "laptop"]);
+  let answer: (r: Response) => void = () => {};
+  const posted: unknown[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (!String(url).includes("/v1/sync")) return new Response("{}", { status: 202 });
+      posted.push(JSON.parse(String(init?.body)));
+      // The first round's answer waits until the shopper has paid; later ones come at once.
+      if (posted.length > 1) return Response.json({ t: "d", d: account, s: 1, k: [Date.now(), 0, "x"], full: true });
+      return new Promise<Response>((r) => {
+        answer = r;
+      });
+    }),
+  );
+  vi.stubGlobal(
+    "WebSocket",
+    class {
+      send() {}
+      close() {}
+    },
+  );
+  await loadSyncFile(transact);
+  await vi.waitFor(() => expect(posted).toHaveLength(1));
+  await api.purchase({ orderId: "o-1", total: 4500 });
+  answer(Response.json({ t: "d", d: account, s: 1, k: [Date.now(), 0, "x"], full: true, account: "account-id" }));
+  await vi.waitFor(async () => expect((await transact((s) => s.sync))?.lines.kettle?.line).toBeUndefined());
+  expect((await api.getCart())?.lines ?? []).toEqual([]);
+});

@@ -6,7 +6,20 @@
 // replica goes over `POST /v1/sync`: on a change, and every 15 s while the tab is visible. It reads
 // and writes the saved state through the core's `transact`, handed over on this file's script
 // element (sdk/extras.ts): the core stays the one writer of the store.
-import { adopt, changedBy, compareHlc, emptySync, type Hlc, latest, record, type SyncCart, tick, view, ZERO } from "../../protocol/merge";
+import {
+  adopt,
+  boughtAt,
+  changedBy,
+  compareHlc,
+  emptySync,
+  type Hlc,
+  latest,
+  record,
+  type SyncCart,
+  tick,
+  view,
+  ZERO,
+} from "../../protocol/merge";
 import type { Cart } from "../../protocol/types";
 import { gpcOn, mayShare } from "../consent";
 import { endpointOf, type Script, Signal } from "../extras";
@@ -98,6 +111,9 @@ async function step(heard?: Heard) {
       replica.w = heard.s;
       replica.a = heard.account ?? replica.a;
     }
+    // Paid, and the account may not know yet (the order went while a hello was on its way): what it
+    // held from before then was bought, here as there, so an answer cannot bring it back.
+    if (paid) replica = boughtAt(replica, paid, () => (clock = tick(clock as Hlc, aid, Date.now())));
     s.sync = replica;
     let shown: Cart | undefined = view(replica);
     if (json(shown) === json(cart)) shown = undefined;
