@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page, Request } from "playwright-core";
 // @ts-expect-error: a plain .mjs script, no types
 import { launchProfile } from "../../scripts/chromium.mjs";
 
@@ -10,7 +10,30 @@ export function newProfile(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const launch = (profileDir: string): Promise<BrowserContext> => launchProfile(profileDir);
+/** Each context's requests not answered yet, with when they went: what a stalled page waits on. */
+const pending = new WeakMap<BrowserContext, Map<Request, { at: number; what: string }>>();
+
+export async function launch(profileDir: string): Promise<BrowserContext> {
+  const context: BrowserContext = await launchProfile(profileDir);
+  // Twice Playwright's 30 s: a CI run on two loaded cores once held a page's load past it. What the
+  // page was still waiting for then is printed when the browser closes (below).
+  context.setDefaultNavigationTimeout(60_000);
+  const open = new Map<Request, { at: number; what: string }>();
+  context.on("request", (r) => open.set(r, { at: Date.now(), what: `${r.method()} ${r.url()}` }));
+  context.on("requestfinished", (r) => open.delete(r));
+  context.on("requestfailed", (r) => open.delete(r));
+  pending.set(context, open);
+  return context;
+}
+
+/** Closes a context, first saying which of its requests went unanswered for 5 s or more (a stalled test's clue). */
+async function close(context: BrowserContext): Promise<void> {
+  const now = Date.now();
+  const stuck = [...(pending.get(context)?.values() ?? [])].filter((r) => now - r.at >= 5000);
+  if (stuck.length)
+    console.warn(`unanswered when the browser closed:\n  ${stuck.map((r) => `${r.what} (sent ${now - r.at} ms before)`).join("\n  ")}`);
+  await context.close().catch(() => {});
+}
 
 const opened: (() => unknown)[] = [];
 
@@ -18,7 +41,7 @@ const opened: (() => unknown)[] = [];
 export async function freshBrowser(): Promise<{ context: BrowserContext; page: Page }> {
   const profile = newProfile();
   const context = await launch(profile.dir);
-  opened.push(profile.remove, () => context.close().catch(() => {}));
+  opened.push(profile.remove, () => close(context));
   return { context, page: context.pages()[0] ?? (await context.newPage()) };
 }
 
