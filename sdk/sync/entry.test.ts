@@ -24,6 +24,28 @@ async function loadSyncFile(transact: Script["transact"]): Promise<void> {
   Object.defineProperty(document, "currentScript", { value: null, configurable: true });
 }
 
+/** The WebSocket the sync file opens, as the test drives it: each one made (its URL), the last of
+ * them, and every frame sent, to `sent`. None opens until the test calls its `onopen`. */
+function fakeSockets(sent: (text: string) => void = () => {}) {
+  type Fake = { url: string; onopen?: () => void; onmessage?: (e: { data: string }) => void };
+  const made: Fake[] = [];
+  vi.stubGlobal(
+    "WebSocket",
+    class {
+      onopen?: () => void;
+      onmessage?: (e: { data: string }) => void;
+      constructor(readonly url: string) {
+        made.push(this);
+      }
+      send(text: string) {
+        sent(text);
+      }
+      close() {}
+    },
+  );
+  return { opened: () => made.map((m) => m.url), last: () => made.at(-1) };
+}
+
 it("tells the connect file (if any) when it saved another device's cart", async () => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   const { api, transact } = await pageClient();
@@ -42,25 +64,15 @@ it("tells the connect file (if any) when it saved another device's cart", async 
     }),
   );
   // The socket it opens next: no collector here, it never opens (the fallback keeps the cart).
-  const opened: string[] = [];
-  vi.stubGlobal(
-    "WebSocket",
-    class {
-      constructor(url: string) {
-        opened.push(url);
-      }
-      send() {}
-      close() {}
-    },
-  );
+  const sockets = fakeSockets();
   const heard = new Promise((resolve) => addEventListener("cartback:sync", (e) => resolve((e as CustomEvent).detail), { once: true }));
   await loadSyncFile(transact);
   expect(await heard).toEqual({ currency: "EUR", lines: [line] });
   expect(await api.getCart()).toEqual({ currency: "EUR", lines: [line] });
   // The hello went with the token in the body, never in a URL; the socket's URL has the account's id only.
   expect(posted[0]).toMatchObject({ t: "hello", token: "v1.payload.signature", w: 0 });
-  await vi.waitFor(() => expect(opened).toEqual(["wss://collector.test/v1/sync/ws?site=pk_test&account=account-id"]));
-  expect(opened[0]).not.toContain("v1.payload");
+  await vi.waitFor(() => expect(sockets.opened()).toEqual(["wss://collector.test/v1/sync/ws?site=pk_test&account=account-id"]));
+  expect(sockets.opened()[0]).not.toContain("v1.payload");
 });
 
 it("with its socket live, an idle tab sends a keep-alive every 45 s and nothing else", async () => {
@@ -78,26 +90,12 @@ it("with its socket live, an idle tab sends a keep-alive every 45 s and nothing 
   );
   // A socket that opens and hears the hello's answer, as the collector's would.
   const sent: string[] = [];
-  let socket: { onopen?: () => void; onmessage?: (e: { data: string }) => void } | undefined;
-  vi.stubGlobal(
-    "WebSocket",
-    class {
-      onopen?: () => void;
-      onmessage?: (e: { data: string }) => void;
-      constructor() {
-        socket = this;
-      }
-      send(text: string) {
-        sent.push(text);
-      }
-      close() {}
-    },
-  );
+  const sockets = fakeSockets((text) => sent.push(text));
   await loadSyncFile(transact);
-  await vi.waitFor(() => expect(socket).toBeDefined());
-  socket?.onopen?.();
+  await vi.waitFor(() => expect(sockets.last()).toBeDefined());
+  sockets.last()?.onopen?.();
   await vi.waitFor(() => expect(sent.map((m) => JSON.parse(m).t)).toEqual(["hello"]));
-  socket?.onmessage?.({ data: JSON.stringify({ t: "d", s: 0, k: [Date.now(), 0, "x"], account: "account-id" }) });
+  sockets.last()?.onmessage?.({ data: JSON.stringify({ t: "d", s: 0, k: [Date.now(), 0, "x"], account: "account-id" }) });
   // Taken in (the clock reading it carried saved with the replica): the socket is live.
   await vi.waitFor(async () => expect(((await transact((s) => s.sync)) as { k?: string[] } | undefined)?.k?.[2]).toBe("x"));
   const [syncRequests, frames] = [requests.filter((u) => u.includes("/v1/sync")).length, sent.length];
@@ -130,7 +128,6 @@ it("a shop change while another device's edits are taken in: nothing lost, nothi
       let n = 0;
       const later = recordCart(account, { currency: "EUR", lines: [{ ...tea, quantity: 4 }, mug] }, () => [t0 + 1000, n++, "other"]);
       const pushed: { d: { lines: Record<string, unknown> } }[] = [];
-      let socket: { onopen?: () => void; onmessage?: (e: { data: string }) => void } | undefined;
       const hello = { t: "d", d: account, s: 1, k: [t0, 5, "account"], full: true, account: "account-id" };
       const events: CartbackEvent[] = [];
       vi.stubGlobal(
@@ -141,24 +138,11 @@ it("a shop change while another device's edits are taken in: nothing lost, nothi
           return new Response("{}", { status: 202 });
         }),
       );
-      vi.stubGlobal(
-        "WebSocket",
-        class {
-          onopen?: () => void;
-          onmessage?: (e: { data: string }) => void;
-          constructor() {
-            socket = this;
-          }
-          send(text: string) {
-            if (text !== "ping") pushed.push(JSON.parse(text));
-          }
-          close() {}
-        },
-      );
+      const sockets = fakeSockets((text) => text !== "ping" && pushed.push(JSON.parse(text)));
       await loadSyncFile(transact);
-      await vi.waitFor(() => expect(socket).toBeDefined());
-      socket?.onopen?.();
-      socket?.onmessage?.({ data: JSON.stringify(hello) });
+      await vi.waitFor(() => expect(sockets.last()).toBeDefined());
+      sockets.last()?.onopen?.();
+      sockets.last()?.onmessage?.({ data: JSON.stringify(hello) });
       await vi.waitFor(async () => expect(await api.getCart()).toEqual({ currency: "EUR", lines: [tea] }));
       // The other device's edits arrive, and the shop adds a kettle, each after some turns of the event loop.
       const news = { t: "d", d: { ...later, lines: { tea: later.lines.tea, mug: later.lines.mug } }, s: 2 };
@@ -166,7 +150,7 @@ it("a shop change while another device's edits are taken in: nothing lost, nothi
         for (let i = 0; i < count; i++) await new Promise((r) => setImmediate(r));
       };
       await Promise.all([
-        turns(heardAfter).then(() => socket?.onmessage?.({ data: JSON.stringify(news) })),
+        turns(heardAfter).then(() => sockets.last()?.onmessage?.({ data: JSON.stringify(news) })),
         turns(shopAfter).then(() => api.addLine(kettle)),
       ]);
       await vi.waitFor(async () => {
@@ -210,13 +194,7 @@ it("a purchase made before the sync file loaded still goes with its first hello,
       return Response.json({ t: "d", d: emptySync("EUR"), s: 1, k: [Date.now(), 0, "x"], full: true });
     }),
   );
-  vi.stubGlobal(
-    "WebSocket",
-    class {
-      send() {}
-      close() {}
-    },
-  );
+  fakeSockets();
   await loadSyncFile(transact);
   await vi.waitFor(() => expect(posted.length).toBeGreaterThan(0));
   expect(posted[0]?.b).toBe(paidAt);
@@ -248,13 +226,7 @@ it("an answer on its way when the shopper paid does not put the bought lines bac
       });
     }),
   );
-  vi.stubGlobal(
-    "WebSocket",
-    class {
-      send() {}
-      close() {}
-    },
-  );
+  fakeSockets();
   await loadSyncFile(transact);
   await vi.waitFor(() => expect(posted).toHaveLength(1));
   await api.purchase({ orderId: "o-1", total: 4500 });
