@@ -121,6 +121,23 @@ describe("cartback-shopify.js", () => {
     expect(window.location.assign).toHaveBeenCalledWith("/fr/cart/4:2?discount=BACK10");
   });
 
+  it("restores a subscription line on its selling plan: by clear-and-add even where a permalink was asked for, its code by Shopify's discount link", async () => {
+    const { connect } = await load("./shopify");
+    const cart: Cart = {
+      currency: "EUR",
+      lines: [{ id: "4", name: "Tea", price: 1250, quantity: 2, data: { key: "4:ab", product: "1", plan: 610435 } }],
+    };
+    restored({ status: "restored", cart, cartPermalink: true, discount: "BACK 10" });
+    requests = [];
+    await connect.restore(cart);
+    expect(requests.map((r) => [r.method, r.url])).toEqual([
+      ["POST", "/fr/cart/clear.js"],
+      ["POST", "/fr/cart/add.js"],
+    ]);
+    expect(JSON.parse(requests[1]?.body as string)).toEqual({ items: [{ id: 4, quantity: 2, selling_plan: 610435 }] });
+    expect(window.location.assign).toHaveBeenCalledWith("/fr/discount/BACK%2010?redirect=/fr/cart");
+  });
+
   it("leaves the browser id for the pixel in localStorage and a cookie", async () => {
     await load("./shopify");
     await vi.waitFor(() => expect(localStorage.getItem("cartback_aid")).toBe("aid-from-the-core-0000"));
