@@ -369,6 +369,57 @@ describe("cartback-ga4.js on a page", () => {
   });
 });
 
+describe("cartback-ga4.js on a page whose data layer is renamed", () => {
+  let saved: Cart | undefined;
+  const names = ["shopLayer", "gtmLayer", "wpLayer", "dataLayer", "gtm4wp_datalayer_name"];
+  beforeEach(() => {
+    saved = undefined;
+    (window as unknown as { cartback: unknown }).cartback = async (name: string, ...args: unknown[]) => {
+      if (name === "getCart") return saved;
+      if (name === "setCart") saved = args[0] as Cart;
+    };
+  });
+  afterEach(() => {
+    for (const name of names) delete (window as unknown as Record<string, unknown>)[name];
+    for (const tag of document.querySelectorAll("script[data-test-loader]")) tag.remove();
+    Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  });
+  const added = (id: string) => ({ event: "add_to_cart", ecommerce: { currency: "EUR", items: [{ item_id: id, item_name: id, price: 1, quantity: 1 }] } });
+  const ids = () => saved?.lines.map((l) => l.id);
+
+  it("hears the layer the tag names (data-datalayer), and that one only", async () => {
+    const script = Object.assign(document.createElement("script"), { load: vi.fn() });
+    script.dataset.datalayer = "shopLayer";
+    Object.defineProperty(document, "currentScript", { value: script, configurable: true });
+    const w = window as unknown as Record<string, unknown[]>;
+    w.shopLayer = [added("a")];
+    w.dataLayer = [];
+    await import("./ga4");
+    w.shopLayer.push(added("b"));
+    w.dataLayer.push(added("not-ours"));
+    await vi.waitFor(() => expect(ids()).toEqual(["a", "b"]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ids()).toEqual(["a", "b"]);
+  });
+
+  it("finds the layer GTM's snippet renamed (gtm.js?…&l=) and the one GTM4WP names (gtm4wp_datalayer_name)", async () => {
+    const w = window as unknown as Record<string, unknown>;
+    // Google's snippet: w[l]=w[l]||[]; then its loader with &l= when l is not dataLayer (a first-party server container here).
+    w.gtmLayer = [added("gtm")];
+    const loader = document.createElement("script");
+    loader.type = "text/x-not-run"; // the test's copy of the loader is never fetched
+    loader.dataset.testLoader = "";
+    loader.setAttribute("src", "https://metrics.shop.example/gtm.js?id=GTM-ABC1234&l=gtmLayer");
+    document.head.append(loader);
+    // GTM4WP's header_top: var gtm4wp_datalayer_name = "wpLayer"; var wpLayer = wpLayer || [];
+    w.gtm4wp_datalayer_name = "wpLayer";
+    w.wpLayer = [added("wp")];
+    await import("./ga4");
+    (w.gtmLayer as unknown[]).push(added("gtm2"));
+    await vi.waitFor(() => expect(ids()?.sort()).toEqual(["gtm", "gtm2", "wp"]));
+  });
+});
+
 describe("ref events", () => {
   // Fresh modules per test (unit-setup resets them with IndexedDB), so the store is this test's.
   let transact: typeof import("../storage").transact;
@@ -429,6 +480,13 @@ describe("ref events", () => {
 });
 
 describe("auto", () => {
+  it("picks GA4 where only a renamed layer shows: GTM4WP's name, a Google loader on the page, the tag's data-datalayer", () => {
+    expect(detect({ gtm4wp_datalayer_name: "wpLayer" })).toBe("ga4");
+    expect(detect({}, true)).toBe("ga4");
+    expect(detect({ Shopify: {} }, true)).toBe("shopify");
+    expect(detect({})).toBeUndefined();
+  });
+
   it("picks by what the page shows", () => {
     expect(detect({ Shopify: { routes: { root: "/" } }, dataLayer: [] })).toBe("shopify");
     expect(detect({ wcSettings: {}, dataLayer: [] })).toBe("woocommerce");
