@@ -176,8 +176,7 @@ describe("cartback-woocommerce.js", () => {
           body: init?.body as string,
           headers: init?.headers as Record<string, string>,
         });
-        if (init?.method === "HEAD")
-          return new Response(null, { status: 200, headers: linkHeader ? { Link: linkHeader } : {} });
+        if (init?.method === "HEAD") return new Response(null, { status: 200, headers: linkHeader ? { Link: linkHeader } : {} });
         const body = String(input).endsWith("/cart")
           ? wooCart([
               {

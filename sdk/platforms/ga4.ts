@@ -9,7 +9,7 @@ import type { Cart } from "../../protocol/types";
 import type { Script } from "../extras";
 import { warn } from "../warn";
 import { cartback } from "./common";
-import { apply, GOOGLE_TAGS, type Ga4Event, readEntry } from "./ga4-events";
+import { apply, type Ga4Event, GOOGLE_TAGS, readEntry } from "./ga4-events";
 
 type Layer = unknown[] & { cartback?: 1 };
 

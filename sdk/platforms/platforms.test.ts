@@ -384,7 +384,10 @@ describe("cartback-ga4.js on a page whose data layer is renamed", () => {
     for (const tag of document.querySelectorAll("script[data-test-loader]")) tag.remove();
     Object.defineProperty(document, "currentScript", { value: null, configurable: true });
   });
-  const added = (id: string) => ({ event: "add_to_cart", ecommerce: { currency: "EUR", items: [{ item_id: id, item_name: id, price: 1, quantity: 1 }] } });
+  const added = (id: string) => ({
+    event: "add_to_cart",
+    ecommerce: { currency: "EUR", items: [{ item_id: id, item_name: id, price: 1, quantity: 1 }] },
+  });
   const ids = () => saved?.lines.map((l) => l.id);
 
   it("hears the layer the tag names (data-datalayer), and that one only", async () => {

@@ -89,7 +89,9 @@ const hookJQuery = (): void => {
   hooked = true;
   // The cart page's updated_wc_div follows every change there; its last line removed, it fires
   // wc_cart_emptied and updated_wc_div only (legacy/js/frontend/cart.js update_wc_div).
-  page.jQuery(document.body).on("added_to_cart removed_from_cart updated_cart_totals wc_fragments_refreshed wc_cart_emptied updated_wc_div", changed);
+  page
+    .jQuery(document.body)
+    .on("added_to_cart removed_from_cart updated_cart_totals wc_fragments_refreshed wc_cart_emptied updated_wc_div", changed);
 };
 hookJQuery();
 addEventListener("DOMContentLoaded", hookJQuery);
