@@ -53,6 +53,7 @@ it("after a paid webhook, no message to that person on any device, and the order
         withFields(SHOPIFY_ORDER, {
           financial_status: status,
           processed_at: shopifyTime(orderAt),
+          test: false,
           cancelled_at: null,
           email: s.orderHasEmail ? email : null,
           contact_email: null,
