@@ -22,6 +22,7 @@ import {
   PLATFORMS,
   TIME_ZONE_PATTERN,
 } from "./limits";
+import { withoutPrivate } from "./line-data";
 import type { Batch, Cart, CartbackEvent, Line } from "./types";
 
 // Half an emoji (a lone surrogate) is valid in a JS string but not in UTF-8: D1 would store each
@@ -75,7 +76,8 @@ const NO_LONE_SURROGATE = "must not hold a lone surrogate (half an emoji)";
 /** Keys valibot's record() skips without a word: refused, so nothing is dropped silently. */
 const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];
 
-/** A line's own fields from the shop (types.ts LineData), handed on with their keys sorted. */
+/** A line's own fields from the shop (types.ts LineData), handed on with their keys sorted and
+ * without the Shopify properties Cartback must not keep, which an older script still sends (line-data.ts). */
 export const LineDataSchema = v.pipe(
   v.custom<Record<string, unknown>>(
     (d) => typeof d === "object" && d !== null && Object.getPrototypeOf(d) === Object.prototype,
@@ -96,7 +98,7 @@ export const LineDataSchema = v.pipe(
     ),
   ),
   v.check((d) => new TextEncoder().encode(JSON.stringify(d)).length <= MAX_DATA_BYTES, `must be at most ${MAX_DATA_BYTES} bytes of JSON`),
-  v.transform((d) => JSON.parse(JSON.stringify(d, Object.keys(d).sort())) as Record<string, string | number | boolean>),
+  v.transform((d) => withoutPrivate(JSON.parse(JSON.stringify(d, Object.keys(d).sort())) as Record<string, string | number | boolean>)),
 );
 
 export const LineSchema = v.object({

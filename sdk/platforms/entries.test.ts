@@ -121,6 +121,23 @@ describe("cartback-shopify.js", () => {
     expect(window.location.assign).toHaveBeenCalledWith("/fr/cart/4:2?discount=BACK10");
   });
 
+  it("restores a subscription line on its selling plan: by clear-and-add even where a permalink was asked for, its code by Shopify's discount link", async () => {
+    const { connect } = await load("./shopify");
+    const cart: Cart = {
+      currency: "EUR",
+      lines: [{ id: "4", name: "Tea", price: 1250, quantity: 2, data: { key: "4:ab", product: "1", plan: 610435 } }],
+    };
+    restored({ status: "restored", cart, cartPermalink: true, discount: "BACK 10" });
+    requests = [];
+    await connect.restore(cart);
+    expect(requests.map((r) => [r.method, r.url])).toEqual([
+      ["POST", "/fr/cart/clear.js"],
+      ["POST", "/fr/cart/add.js"],
+    ]);
+    expect(JSON.parse(requests[1]?.body as string)).toEqual({ items: [{ id: 4, quantity: 2, selling_plan: 610435 }] });
+    expect(window.location.assign).toHaveBeenCalledWith("/fr/discount/BACK%2010?redirect=/fr/cart");
+  });
+
   it("leaves the browser id for the pixel in localStorage and a cookie", async () => {
     await load("./shopify");
     await vi.waitFor(() => expect(localStorage.getItem("cartback_aid")).toBe("aid-from-the-core-0000"));
@@ -130,8 +147,21 @@ describe("cartback-shopify.js", () => {
 
 describe("cartback-woocommerce.js", () => {
   let jqueryHandlers: Record<string, () => void>;
+  /** What a HEAD of the page answers in its Link header (WordPress's rest_output_link_header). */
+  let linkHeader: string | undefined;
+  /** The link element wp_head prints (rest_output_link_wp_head), as on a shop at the origin's root. */
+  const restLink = (href: string) => {
+    for (const old of document.head.querySelectorAll('link[rel="https://api.w.org/"]')) old.remove();
+    document.head.append(Object.assign(document.createElement("link"), { rel: "https://api.w.org/", href }));
+  };
+  afterEach(() => {
+    for (const old of document.head.querySelectorAll('link[rel="https://api.w.org/"]')) old.remove();
+    delete (window as { wpApiSettings?: unknown }).wpApiSettings;
+  });
   beforeEach(() => {
     jqueryHandlers = {};
+    linkHeader = undefined;
+    restLink(`${location.origin}/wp-json/`);
     (window as unknown as { jQuery: unknown }).jQuery = () => ({
       on: (events: string, handler: () => void) => {
         for (const e of events.split(" ")) jqueryHandlers[e] = handler;
@@ -146,6 +176,7 @@ describe("cartback-woocommerce.js", () => {
           body: init?.body as string,
           headers: init?.headers as Record<string, string>,
         });
+        if (init?.method === "HEAD") return new Response(null, { status: 200, headers: linkHeader ? { Link: linkHeader } : {} });
         const body = String(input).endsWith("/cart")
           ? wooCart([
               {
@@ -161,16 +192,63 @@ describe("cartback-woocommerce.js", () => {
 
   it("re-reads on the classic theme's jQuery events and the blocks' events", async () => {
     await load("./woocommerce");
+    // The cart page emptied (its last line removed) fires wc_cart_emptied and updated_wc_div, nothing else.
     expect(Object.keys(jqueryHandlers).sort()).toEqual([
       "added_to_cart",
       "removed_from_cart",
       "updated_cart_totals",
+      "updated_wc_div",
+      "wc_cart_emptied",
       "wc_fragments_refreshed",
     ]);
     for (const handler of Object.values(jqueryHandlers)) handler();
     document.body.dispatchEvent(new Event("wc-blocks_added_to_cart", { bubbles: true }));
     document.body.dispatchEvent(new Event("wc-blocks_removed_from_cart", { bubbles: true }));
-    expect(changed()).toBe(6);
+    expect(changed()).toBe(8);
+  });
+
+  it("finds the REST root of a shop in a subdirectory where WordPress publishes it: the link element, else the page's Link header", async () => {
+    const cartUrl = (root: string) => `${location.origin}${root}wc/store/v1/cart`;
+    // The link element wp_head prints, and no wpApiSettings: no request but the Store API's.
+    restLink(`${location.origin}/shop/wp-json/`);
+    await (await load("./woocommerce")).connect.read();
+    expect(requests.map((r) => [r.method, r.url])).toEqual([["GET", cartUrl("/shop/wp-json/")]]);
+
+    // No link element (a theme removed it): the Link header of the page, asked with HEAD.
+    vi.resetModules();
+    for (const old of document.head.querySelectorAll('link[rel="https://api.w.org/"]')) old.remove();
+    linkHeader = `<${location.origin}/shop/wp-json/wp/v2/pages/7>; rel="alternate"; type="application/json", <${location.origin}/shop/wp-json/>; rel="https://api.w.org/"`;
+    requests = [];
+    calls = [];
+    await (await load("./woocommerce")).connect.read();
+    expect(requests.map((r) => [r.method, r.url])).toEqual([
+      ["HEAD", location.href],
+      ["GET", cartUrl("/shop/wp-json/")],
+    ]);
+
+    // Plain permalinks publish `?rest_route=/`; wpApiSettings, where a script put it, comes first.
+    vi.resetModules();
+    restLink(`${location.origin}/shop/?rest_route=/`);
+    (window as { wpApiSettings?: unknown }).wpApiSettings = { root: `${location.origin}/blog/wp-json/` };
+    requests = [];
+    calls = [];
+    await (await load("./woocommerce")).connect.read();
+    expect(requests.map((r) => r.url)).toEqual([cartUrl("/blog/wp-json/")]);
+    delete (window as { wpApiSettings?: unknown }).wpApiSettings;
+    vi.resetModules();
+    requests = [];
+    calls = [];
+    await (await load("./woocommerce")).connect.read();
+    expect(requests.map((r) => r.url)).toEqual([`${location.origin}/shop/?rest_route=/wc/store/v1/cart`]);
+
+    // Nothing published at all: the origin's /wp-json/.
+    vi.resetModules();
+    for (const old of document.head.querySelectorAll('link[rel="https://api.w.org/"]')) old.remove();
+    linkHeader = undefined;
+    requests = [];
+    calls = [];
+    await (await load("./woocommerce")).connect.read();
+    expect(requests.map((r) => r.url)).toEqual([location.href, cartUrl("/wp-json/")]);
   });
 
   it("restores with the nonce it was given: the cart emptied, each line added with its variation, then the basket (a link's cart only)", async () => {

@@ -3,6 +3,9 @@
 import { toMinor } from "../../protocol/money";
 import type { Cart, Line } from "../../protocol/types";
 
+/** Google's loaders, GTM's and gtag.js's, whose `l` parameter names a renamed data layer (a first-party server container serves them from the shop's own domain). */
+export const GOOGLE_TAGS = 'script[src*="/gtm.js"],script[src*="/gtag/js"]';
+
 /** An item of a GA4 ecommerce event; prices are in major units (a number, or a decimal string). */
 export interface Ga4Item {
   item_id?: string | number;

@@ -8,7 +8,7 @@ import { setCart } from "../cart";
 import type { Script } from "../extras";
 import { detect } from "./auto";
 import { apply, readEntry } from "./ga4-events";
-import { changesCart, fromShopify, permalink, toShopify } from "./shopify-cart";
+import { changesCart, fitsPermalink, fromShopify, permalink, toShopify } from "./shopify-cart";
 import { fromWoo, toWoo } from "./woocommerce-cart";
 
 const potion: Product = {
@@ -50,7 +50,8 @@ describe("Shopify /cart.js", () => {
           quantity: 2,
           url: "https://127.0.0.1:9/products/health-potion?variant=39897499729985",
           image: "https://cdn.shopify.example/files/health-potion.jpg",
-          data: { key: json.items[0]?.key, product: "6786188247105", "p:Engraving": "For Ana", "p:_gift": "yes" },
+          // `_gift` is private by Shopify's convention: never kept.
+          data: { key: json.items[0]?.key, product: "6786188247105", "p:Engraving": "For Ana" },
         },
         {
           id: "39888235757633",
@@ -112,6 +113,77 @@ describe("Shopify /cart.js", () => {
     expect(toShopify(cart)).toEqual({ items: [{ id: potion.id, quantity: 3, properties: { Engraving: "Hi" } }] });
     expect(permalink("/fr/", cart, "SAVE 10")).toBe(`/fr/cart/${potion.id}:3?discount=SAVE%2010`);
     expect(permalink("/", cart)).toBe(`/cart/${potion.id}:3`);
+  });
+
+  it("carries a subscription line's selling plan to /cart/add.js, and takes each line's variant from variant_id, not its key", () => {
+    const json = shopifyCart("t", [
+      { product: potion, quantity: 1, sellingPlan: 610435 },
+      { product: potion, quantity: 2 },
+    ]);
+    // Shopify's item key is opaque: nothing says it starts with the variant id.
+    for (const item of json.items) item.key = `x${item.key.split(":")[1]}`;
+    const cart = accepted(fromShopify(json, "https://s.example/"));
+    expect(cart.lines.map((l) => [l.id, l.data])).toEqual([
+      [String(potion.id), { key: json.items[0]?.key, product: String(potion.productId), plan: 610435 }],
+      [json.items[1]?.key, { key: json.items[1]?.key, product: String(potion.productId), variant: potion.id }],
+    ]);
+    expect(toShopify(cart).items).toEqual([
+      { id: potion.id, quantity: 1, selling_plan: 610435 },
+      { id: potion.id, quantity: 2 },
+    ]);
+    // A permalink cannot say "subscription": such a cart is rebuilt by clear-and-add.
+    expect(fitsPermalink(cart)).toBe(false);
+    expect(fitsPermalink(fromShopify(shopifyCart("t", [{ product: potion, quantity: 1 }]), "https://s.example/"))).toBe(true);
+    // A line an older script saved (an item key as id, no variant beside it) still finds its variant.
+    expect(
+      toShopify({ currency: "CAD", lines: [{ id: `${potion.id}:ab`, name: "P", price: 1, quantity: 1, data: { key: `${potion.id}:ab` } }] })
+        .items,
+    ).toEqual([{ id: potion.id, quantity: 1 }]);
+  });
+
+  it("keeps no property private by Shopify's convention and nothing of a gift card's recipient, on either side", () => {
+    // Dawn's gift card recipient form (snippets/gift-card-recipient-form.liquid), as /cart.js lists it.
+    const recipient = {
+      __shopify_send_gift_card_to_recipient: "on",
+      "Recipient email": "ben@example.com",
+      "Recipient name": "Ben",
+      Message: "Happy birthday, Ben!",
+      "Send on": "2026-12-24",
+      __shopify_offset: "-60",
+    };
+    const json = shopifyCart("t", [
+      { product: elixir, quantity: 1, giftCard: true, properties: recipient },
+      {
+        product: potion,
+        quantity: 1,
+        properties: { Engraving: "For Ana", Message: "Mine", _uid: "app-7", _photo: "https://x.example/a.jpg" },
+      },
+    ]);
+    const cart = accepted(fromShopify(json, "https://s.example/"));
+    expect(cart.lines.map((l) => l.data)).toEqual([
+      { key: json.items[0]?.key, product: String(elixir.productId) },
+      // Not a gift card: its own Message is the buyer's text, which the restore needs.
+      { key: json.items[1]?.key, product: String(potion.productId), "p:Engraving": "For Ana", "p:Message": "Mine" },
+    ]);
+    expect(toShopify(cart).items).toEqual([
+      { id: elixir.id, quantity: 1 },
+      { id: potion.id, quantity: 1, properties: { Engraving: "For Ana", Message: "Mine" } },
+    ]);
+    // The collector drops them from what an older script still sends (without the gift_card flag).
+    const old = {
+      currency: "CAD",
+      lines: [
+        {
+          id: "1",
+          name: "Gift card",
+          price: 5000,
+          quantity: 1,
+          data: Object.fromEntries(Object.entries(recipient).map(([k, v]) => [`p:${k}`, v])),
+        },
+        { id: "2", name: "Potion", price: 900, quantity: 1, data: { key: "2:ab", "p:Message": "Mine", "p:_uid": "app-7" } },
+      ],
+    };
+    expect(v.parse(CartSchema, old).lines.map((l) => l.data)).toEqual([{}, { key: "2:ab", "p:Message": "Mine" }]);
   });
 
   it("knows the theme's cart requests, with or without .js, under a locale, and nothing else", () => {
@@ -297,6 +369,60 @@ describe("cartback-ga4.js on a page", () => {
   });
 });
 
+describe("cartback-ga4.js on a page whose data layer is renamed", () => {
+  let saved: Cart | undefined;
+  const names = ["shopLayer", "gtmLayer", "wpLayer", "dataLayer", "gtm4wp_datalayer_name"];
+  beforeEach(() => {
+    saved = undefined;
+    (window as unknown as { cartback: unknown }).cartback = async (name: string, ...args: unknown[]) => {
+      if (name === "getCart") return saved;
+      if (name === "setCart") saved = args[0] as Cart;
+    };
+  });
+  afterEach(() => {
+    for (const name of names) delete (window as unknown as Record<string, unknown>)[name];
+    for (const tag of document.querySelectorAll("script[data-test-loader]")) tag.remove();
+    Object.defineProperty(document, "currentScript", { value: null, configurable: true });
+  });
+  const added = (id: string) => ({
+    event: "add_to_cart",
+    ecommerce: { currency: "EUR", items: [{ item_id: id, item_name: id, price: 1, quantity: 1 }] },
+  });
+  const ids = () => saved?.lines.map((l) => l.id);
+
+  it("hears the layer the tag names (data-datalayer), and that one only", async () => {
+    const script = Object.assign(document.createElement("script"), { load: vi.fn() });
+    script.dataset.datalayer = "shopLayer";
+    Object.defineProperty(document, "currentScript", { value: script, configurable: true });
+    const w = window as unknown as Record<string, unknown[]>;
+    w.shopLayer = [added("a")];
+    w.dataLayer = [];
+    await import("./ga4");
+    w.shopLayer.push(added("b"));
+    w.dataLayer.push(added("not-ours"));
+    await vi.waitFor(() => expect(ids()).toEqual(["a", "b"]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ids()).toEqual(["a", "b"]);
+  });
+
+  it("finds the layer GTM's snippet renamed (gtm.js?…&l=) and the one GTM4WP names (gtm4wp_datalayer_name)", async () => {
+    const w = window as unknown as Record<string, unknown>;
+    // Google's snippet: w[l]=w[l]||[]; then its loader with &l= when l is not dataLayer (a first-party server container here).
+    w.gtmLayer = [added("gtm")];
+    const loader = document.createElement("script");
+    loader.type = "text/x-not-run"; // the test's copy of the loader is never fetched
+    loader.dataset.testLoader = "";
+    loader.setAttribute("src", "https://metrics.shop.example/gtm.js?id=GTM-ABC1234&l=gtmLayer");
+    document.head.append(loader);
+    // GTM4WP's header_top: var gtm4wp_datalayer_name = "wpLayer"; var wpLayer = wpLayer || [];
+    w.gtm4wp_datalayer_name = "wpLayer";
+    w.wpLayer = [added("wp")];
+    await import("./ga4");
+    (w.gtmLayer as unknown[]).push(added("gtm2"));
+    await vi.waitFor(() => expect(ids()?.sort()).toEqual(["gtm", "gtm2", "wp"]));
+  });
+});
+
 describe("ref events", () => {
   // Fresh modules per test (unit-setup resets them with IndexedDB), so the store is this test's.
   let transact: typeof import("../storage").transact;
@@ -357,6 +483,13 @@ describe("ref events", () => {
 });
 
 describe("auto", () => {
+  it("picks GA4 where only a renamed layer shows: GTM4WP's name, a Google loader on the page, the tag's data-datalayer", () => {
+    expect(detect({ gtm4wp_datalayer_name: "wpLayer" })).toBe("ga4");
+    expect(detect({}, true)).toBe("ga4");
+    expect(detect({ Shopify: {} }, true)).toBe("shopify");
+    expect(detect({})).toBeUndefined();
+  });
+
   it("picks by what the page shows", () => {
     expect(detect({ Shopify: { routes: { root: "/" } }, dataLayer: [] })).toBe("shopify");
     expect(detect({ wcSettings: {}, dataLayer: [] })).toBe("woocommerce");

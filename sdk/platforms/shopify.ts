@@ -9,7 +9,7 @@ import { gpcOn } from "../consent";
 import type { Script } from "../extras";
 import { warn } from "../warn";
 import { cartback, refs } from "./common";
-import { changesCart, fromShopify, permalink, type ShopifyCart, toShopify } from "./shopify-cart";
+import { changesCart, fitsPermalink, fromShopify, permalink, type ShopifyCart, toShopify } from "./shopify-cart";
 
 /** Where the pixel finds the browser id: a first-party cookie and a localStorage key of this name. */
 export const AID_KEY = "cartback_aid";
@@ -46,10 +46,12 @@ cartback("connect", {
   restore: async (cart: Cart) => {
     const landing = link;
     link = undefined;
-    if (landing?.cartPermalink) return location.assign(permalink(root, cart, landing.discount));
+    const code = landing?.cartPermalink && landing.discount;
+    if (landing?.cartPermalink && fitsPermalink(cart)) return location.assign(permalink(root, cart, landing.discount));
     await post("cart/clear.js");
     if (cart.lines.length) await post("cart/add.js", toShopify(cart));
-    if (landing) location.assign(`${root}cart`);
+    // A subscription line cannot travel in a permalink: its code goes by Shopify's discount link.
+    if (landing) location.assign(code ? `${root}discount/${encodeURIComponent(code)}?redirect=${root}cart` : `${root}cart`);
   },
 });
 

@@ -18,13 +18,30 @@ type Settings = {
 
 const script = document.currentScript as Script;
 const page = window as unknown as Settings;
-const api = `${page.wpApiSettings?.root || `${location.origin}/wp-json/`}wc/store/v1/`;
 const ref = refs(script, "woocommerce");
 // The Store API's write credentials, from its last answer: every write must carry them.
 const session: Record<string, string> = {};
 
+/**
+ * The REST API's root as WordPress publishes it, which is not the origin's /wp-json/ for a shop
+ * in a subdirectory or without pretty permalinks (`?rest_route=/`): `wpApiSettings` where a
+ * script put it on the page, else the `<link rel="https://api.w.org/">` wp_head prints, else the
+ * `Link` header of the page (a HEAD request, which WordPress answers once its headers are sent).
+ */
+const restRoot = async (): Promise<string> => {
+  const root =
+    page.wpApiSettings?.root ||
+    document.querySelector<HTMLLinkElement>('link[rel="https://api.w.org/"]')?.href ||
+    /<([^>]+)>;\s*rel="https:\/\/api\.w\.org\/"/.exec(
+      (await fetch(location.href, { method: "HEAD", credentials: "same-origin" }).catch(() => null))?.headers.get("link") || "",
+    )?.[1];
+  return root ? new URL(root, location.href).href : `${location.origin}/wp-json/`;
+};
+let api: Promise<string> | undefined;
+
 const store = async (path: string, method = "GET", body?: unknown): Promise<unknown> => {
-  const res = await fetch(api + path, {
+  api ||= restRoot();
+  const res = await fetch(`${await api}wc/store/v1/${path}`, {
     method,
     credentials: "same-origin",
     headers: { "content-type": "application/json", ...session },
@@ -70,7 +87,11 @@ let hooked = false;
 const hookJQuery = (): void => {
   if (hooked || !page.jQuery) return;
   hooked = true;
-  page.jQuery(document.body).on("added_to_cart removed_from_cart updated_cart_totals wc_fragments_refreshed", changed);
+  // The cart page's updated_wc_div follows every change there; its last line removed, it fires
+  // wc_cart_emptied and updated_wc_div only (legacy/js/frontend/cart.js update_wc_div).
+  page
+    .jQuery(document.body)
+    .on("added_to_cart removed_from_cart updated_cart_totals wc_fragments_refreshed wc_cart_emptied updated_wc_div", changed);
 };
 hookJQuery();
 addEventListener("DOMContentLoaded", hookJQuery);

@@ -89,3 +89,26 @@ it("a shop with GA4 events only: the events move the cart, the shop's own identi
     expect(purchase).toMatchObject({ total: 2 * 1050 + 2199, currency: "EUR" });
   }, 20_000);
 }, 300_000);
+
+it("a shop whose GTM snippet renames its data layer (gtm.js?…&l=shopLayer): the events pushed there move the cart", async () => {
+  await shop.close();
+  shop = await startGa4({ port: PORT + 102, collector: ORIGIN, site: DEMO_SITE.key, layer: "shopLayer" });
+  const laptop = await freshBrowser();
+  const page = laptop.page;
+  await page.goto(`${shop.origin}/`);
+  expect(await page.evaluate(() => "dataLayer" in window)).toBe(false);
+  await page.click("#add-tee");
+  await page.click("#add-grey");
+  await page.click("#add-grey");
+  await page.click("#view-cart");
+  const { aid } = await savedState(page);
+  await eventually(() => {
+    expect(storedLines(aid as string)).toEqual({
+      currency: "EUR",
+      lines: [
+        ["SKU_12345:green", 1, 1050],
+        ["SKU_12346", 2, 2199],
+      ],
+    });
+  }, 20_000);
+}, 120_000);

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const wooCartOf = async (page: Page) => {
-  const cookies = await page.context().cookies(shop.origin);
+  const cookies = await page.context().cookies(page.url());
   const session = cookies.find((c) => c.name === "wp_woocommerce_session_sim")?.value as string;
   return { lines: shop.carts.get(session) ?? [], hash: cookies.find((c) => c.name === "woocommerce_cart_hash")?.value };
 };
@@ -138,3 +138,33 @@ it("a WooCommerce shop with the tag alone: classic and blocks events move the ca
     expect(sequence?.recovered_value).toBe(total);
   }, 20_000);
 }, 300_000);
+
+it("a WooCommerce shop in a subdirectory, its REST root only in the link element: the cart is recorded, and the classic basket emptied reaches the collector before the tab closes", async () => {
+  // WordPress in /shop/, nothing at the origin's /wp-json/, no wpApiSettings, no Link header.
+  await shop.close();
+  shop = await startWooCommerce({ port: PORT + 101, collector: ORIGIN, site: DEMO_SITE.key, base: "/shop/", publish: ["element"] });
+  const laptop = await freshBrowser();
+  // The tab closes within connect's 4 s poll: the poll is held off, so only WooCommerce's own events can tell.
+  await laptop.context.addInitScript(() => {
+    const every = window.setInterval;
+    window.setInterval = ((f: TimerHandler, ms?: number, ...a: unknown[]) => (ms === 4000 ? 0 : every(f, ms, ...a))) as typeof every;
+  });
+  const page = laptop.page;
+  const storeApi: string[] = [];
+  page.on("request", (r) => r.url().includes("/wc/store/") && storeApi.push(new URL(r.url()).pathname));
+  await page.goto(`${shop.origin}/shop/`);
+  await page.click('[data-classic-add="22"]');
+  await expect.poll(() => page.locator("#count").textContent()).toBe("1");
+  const { aid } = await savedState(page);
+  await eventually(() => expect(storedCart(aid as string)?.lines.map((l) => [l.id, l.quantity])).toEqual([["22", 1]]), 20_000);
+  expect(new Set(storeApi)).toEqual(new Set(["/shop/wp-json/wc/store/v1/cart"]));
+
+  // The basket's remove link on its only line: cart.js's update_wc_div fires wc_cart_emptied and updated_wc_div.
+  await page.goto(`${shop.origin}/shop/cart/`);
+  await page.click(".woocommerce-cart-form .product-remove > a");
+  await expect.poll(() => page.locator(".wc-empty-cart-message").count()).toBe(1);
+  expect((await wooCartOf(page)).lines).toEqual([]);
+  await expect.poll(async () => (await savedState(page)).cart?.lines.length, { timeout: 5_000 }).toBe(0);
+  await page.close({ runBeforeUnload: true });
+  await eventually(() => expect(storedCart(aid as string)?.lines).toEqual([]), 20_000);
+}, 120_000);

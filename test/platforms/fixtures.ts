@@ -11,16 +11,18 @@ export interface Product {
   handle: string;
 }
 
-/** A line of a simulated cart: the product, how many, and (Shopify) its line properties. */
+/** A line of a simulated cart: the product, how many, and (Shopify) its line properties, selling plan and gift card flag. */
 export interface Held {
   product: Product;
   quantity: number;
   properties?: Record<string, string>;
+  sellingPlan?: number;
+  giftCard?: boolean;
 }
 
-/** Shopify's item key: the variant id and a hash of the line's properties. */
+/** Shopify's item key: the variant id and a hash of the line's properties and selling plan. */
 export const shopifyKey = (held: Held): string =>
-  `${held.product.id}:${Buffer.from(JSON.stringify(held.properties || {}))
+  `${held.product.id}:${Buffer.from(JSON.stringify([held.properties || {}, held.sellingPlan ?? null]))
     .toString("hex")
     .slice(0, 32)
     .padEnd(32, "0")}`;
@@ -50,7 +52,7 @@ export function shopifyItem(held: Held) {
     taxable: true,
     product_id: product.productId,
     product_has_only_default_variant: !product.variant,
-    gift_card: false,
+    gift_card: Boolean(held.giftCard),
     final_price: product.price,
     final_line_price: product.price * quantity,
     url: `/products/${product.handle}?variant=${product.id}`,
@@ -72,6 +74,25 @@ export function shopifyItem(held: Held) {
     options_with_values: [],
     line_level_discount_allocations: [],
     line_level_total_discount: 0,
+    // A subscription line (https://shopify.dev/docs/api/ajax/reference/cart#get-locale-cart-js, selling_plan_allocation;
+    // https://shopify.dev/docs/storefronts/themes/pricing-payments/subscriptions): the plan it is bought on, else null.
+    selling_plan_allocation:
+      held.sellingPlan == null
+        ? null
+        : {
+            price_adjustments: [{ position: 1, price: product.price }],
+            price: product.price,
+            compare_at_price: product.price,
+            per_delivery_price: product.price,
+            selling_plan: {
+              id: held.sellingPlan,
+              name: "Delivery every 2 weeks",
+              description: null,
+              options: [{ name: "Delivery every", position: 1, value: "2 weeks" }],
+              recurring_deliveries: true,
+              price_adjustments: [],
+            },
+          },
   };
 }
 

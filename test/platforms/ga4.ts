@@ -12,11 +12,21 @@ export const GA4_ITEMS = [
   { item_id: "SKU_12346", item_name: "Google Grey Women's Tee", price: 21.99, currency: "EUR" },
 ];
 
-export async function startGa4({ port, collector, site }: { port: number; collector: string; site: string }) {
+/**
+ * The shop; with `layer`, its data layer is renamed as GTM's snippet renames it
+ * (https://developers.google.com/tag-platform/tag-manager/datalayer#rename_the_data_layer): the
+ * snippet's `l` argument, which its loader passes on as `gtm.js?id=…&l=<layer>` (served here, empty).
+ */
+export async function startGa4({ port, collector, site, layer }: { port: number; collector: string; site: string; layer?: string }) {
+  const name = layer ?? "dataLayer";
+  const gtm = layer
+    ? `<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','${layer}','GTM-TEST000');</script>`
+    : "";
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tee shop</title>
+${gtm}
 <script>
-  window.dataLayer = window.dataLayer || [];
-  function gtag() { dataLayer.push(arguments); }
+  window.${name} = window.${name} || [];
+  function gtag() { ${name}.push(arguments); }
   gtag("js", new Date());
   gtag("config", "G-TEST000000");
   window.cartback = window.cartback || function () { (cartback.q = cartback.q || []).push(arguments); };
@@ -40,13 +50,13 @@ export async function startGa4({ port, collector, site }: { port: number; collec
   function remove(id) {
     save(load().filter((l) => l.item_id !== id));
     // The data-layer form, with the recommended clear first.
-    dataLayer.push({ ecommerce: null });
-    dataLayer.push({ event: "remove_from_cart", ecommerce: { currency: "EUR", items: [{ item_id: id }] } });
+    ${name}.push({ ecommerce: null });
+    ${name}.push({ event: "remove_from_cart", ecommerce: { currency: "EUR", items: [{ item_id: id }] } });
   }
   function viewCart() {
     const lines = load();
-    dataLayer.push({ ecommerce: null });
-    dataLayer.push({ event: "view_cart", ecommerce: { currency: "EUR", value: value(lines), items: lines.map(itemOf) } });
+    ${name}.push({ ecommerce: null });
+    ${name}.push({ event: "view_cart", ecommerce: { currency: "EUR", value: value(lines), items: lines.map(itemOf) } });
   }
   function checkout(email) {
     const lines = load();
@@ -74,5 +84,7 @@ export async function startGa4({ port, collector, site }: { port: number; collec
 <button id="view-cart" onclick="viewCart()">View cart</button>
 <button id="purchase" onclick="purchase()">Buy</button>
 </body></html>`;
-  return serve(port, () => html(page));
+  return serve(port, (request) =>
+    new URL(request.url).pathname === "/gtm.js" ? new Response("", { headers: { "content-type": "text/javascript" } }) : html(page),
+  );
 }

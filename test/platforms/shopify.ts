@@ -99,8 +99,8 @@ ${productForm(PRODUCTS[2] as Product)}
 
   const find = (id: unknown): Product | undefined => PRODUCTS.find((p) => String(p.id) === String(id));
 
-  /** Adds to `lines` as Shopify does: the same variant with the same properties adds to its quantity. */
-  const add = (lines: Held[], id: unknown, quantity: unknown, properties?: Record<string, string>): Held | undefined => {
+  /** Adds to `lines` as Shopify does: the same variant with the same properties and selling plan adds to its quantity. */
+  const add = (lines: Held[], id: unknown, quantity: unknown, properties?: Record<string, string>, plan?: unknown): Held | undefined => {
     const product = find(id);
     if (!product) return undefined;
     const held: Held = {
@@ -108,6 +108,7 @@ ${productForm(PRODUCTS[2] as Product)}
       quantity: Number(quantity ?? 1) || 1,
       properties: properties && Object.keys(properties).length ? properties : undefined,
     };
+    if (plan != null && plan !== "") held.sellingPlan = Number(plan);
     const same = lines.find((l) => shopifyKey(l) === shopifyKey(held));
     if (same) same.quantity += held.quantity;
     else lines.push(held);
@@ -144,9 +145,9 @@ ${productForm(PRODUCTS[2] as Product)}
     const fields = await fieldsOf(request);
     switch (path) {
       case "/cart/add": {
-        // One item (`id`, `quantity`, `properties`) or many (`items`); the answer is the item(s) added.
+        // One item (`id`, `quantity`, `properties`, `selling_plan`) or many (`items`); the answer is the item(s) added.
         const items = Array.isArray(fields.items) ? (fields.items as Record<string, unknown>[]) : [fields];
-        const added = items.map((i) => add(lines, i.id, i.quantity, i.properties as Record<string, string>));
+        const added = items.map((i) => add(lines, i.id, i.quantity, i.properties as Record<string, string>, i.selling_plan));
         if (added.some((a) => !a))
           return json({ status: 422, message: "Cart Error", description: "The product couldn't be found." }, { status: 422 });
         if (!wantsJson) return new Response(null, { status: 302, headers: { ...headers, location: "/cart" } });

@@ -6,7 +6,12 @@
 // a session cookie per browser and the `woocommerce_cart_hash` cookie. Pages like a classic theme
 // (the `?wc-ajax=add_to_cart` / `remove_from_cart` calls of add-to-cart.js and cart.js, then their
 // jQuery events `added_to_cart`, `removed_from_cart`, `updated_cart_totals`) and like the blocks
-// (Store API writes, then `wc-blocks_added_to_cart` / `wc-blocks_removed_from_cart` on document.body).
+// (Store API writes, then `wc-blocks_added_to_cart` / `wc-blocks_removed_from_cart` on document.body),
+// and the classic basket's remove link (cart.js: a GET of its href, then update_wc_div's events:
+// `wc_cart_emptied` when the last line went, `updated_wc_div` always). WordPress installed at `base`
+// (a subdirectory such as `/shop/` answers nothing outside it) publishes its REST root as wp_head and
+// send_headers do (https://developer.wordpress.org/rest-api/using-the-rest-api/discovery/): the
+// `<link rel="https://api.w.org/">` element and the `Link` header, and no `wpApiSettings` on the page.
 import { createHash, randomBytes } from "node:crypto";
 import { type Held, type Product, wooCart } from "./fixtures";
 import { fieldsOf, html, json, serve } from "./http";
@@ -51,27 +56,35 @@ export async function startWooCommerce({
   port,
   collector,
   site,
+  base = "/",
+  publish = ["element", "header"],
 }: {
   port: number;
   collector: string;
   site: string;
+  /** Where WordPress is installed: "/", or a subdirectory like "/shop/". */
+  base?: string;
+  /** Where it publishes its REST root (a theme may remove either). */
+  publish?: ("element" | "header")[];
 }): Promise<WooSimulator> {
   const carts = new Map<string, WooLine[]>();
   const nonceOf = (session: string) => md5(`nonce:${session}`).slice(0, 10);
   const tag = `<script async src="${collector}/cartback.js" data-site="${site}" data-platform="woocommerce" data-capture-email="true"></script>`;
 
+  const restRoot = `http://127.0.0.1:${port}${base}wp-json/`;
   const page = (title: string, body: string, session: string) => `<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>${title} – Woo Sim</title>
+${publish.includes("element") ? `<link rel="https://api.w.org/" href="${restRoot}">` : ""}
 <script>${JQUERY}</script>
 <script>
-  var wc_add_to_cart_params = { ajax_url: "/wp-admin/admin-ajax.php", wc_ajax_url: "/?wc-ajax=%%endpoint%%", cart_url: "/cart/", is_cart: "" };
+  var wc_add_to_cart_params = { ajax_url: "${base}wp-admin/admin-ajax.php", wc_ajax_url: "${base}?wc-ajax=%%endpoint%%", cart_url: "${base}cart/", is_cart: "" };
   var wcBlocksMiddlewareConfig = { storeApiNonce: "${nonceOf(session)}", wcStoreApiNonceTimestamp: "1700000000" };
-  var wcSettings = { storePages: { cart: { permalink: "/cart/" }, checkout: { permalink: "/checkout/" } }, currency: { code: "GBP", precision: 2 } };
+  var wcSettings = { storePages: { cart: { permalink: "${base}cart/" }, checkout: { permalink: "${base}checkout/" } }, currency: { code: "GBP", precision: 2 } };
 </script>
 ${tag}
 <script>
   const wcAjax = (endpoint, fields) => fetch(wc_add_to_cart_params.wc_ajax_url.replace("%%endpoint%%", endpoint), { method: "POST", body: new URLSearchParams(fields) }).then((r) => r.json());
-  const storeApi = (path, body) => fetch("/wp-json/wc/store/v1/" + path, { method: "POST", headers: { "Content-Type": "application/json", Nonce: wcBlocksMiddlewareConfig.storeApiNonce }, body: JSON.stringify(body) }).then((r) => r.json());
+  const storeApi = (path, body) => fetch("${base}wp-json/wc/store/v1/" + path, { method: "POST", headers: { "Content-Type": "application/json", Nonce: wcBlocksMiddlewareConfig.storeApiNonce }, body: JSON.stringify(body) }).then((r) => r.json());
   const count = (n) => { document.getElementById("count").textContent = n; };
   document.addEventListener("click", async (e) => {
     const b = e.target.closest("button");
@@ -99,28 +112,51 @@ ${tag}
     } else if (b.name === "update_cart") {
       // cart.js: the cart form posted, then updated_cart_totals.
       e.preventDefault();
-      await fetch("/cart/", { method: "POST", body: new FormData(b.form) });
+      await fetch("${base}cart/", { method: "POST", body: new FormData(b.form) });
       jQuery(document.body).trigger("updated_cart_totals");
     }
+  });
+  document.addEventListener("click", async (e) => {
+    const a = e.target.closest(".woocommerce-cart-form .product-remove > a");
+    if (!a) return;
+    // cart.js item_remove_clicked: a GET of the link, then update_wc_div with the page it answers.
+    e.preventDefault();
+    const html = await (await fetch(a.href)).text();
+    const next = new DOMParser().parseFromString(html, "text/html");
+    const form = next.querySelector(".woocommerce-cart-form");
+    if (form) {
+      document.querySelector(".woocommerce-cart-form").replaceWith(form);
+      jQuery(document.body).trigger("updated_cart_totals");
+    } else {
+      document.querySelector(".woocommerce-cart-form").replaceWith(next.querySelector(".wc-empty-cart-message"));
+      jQuery(document.body).trigger("wc_cart_emptied");
+    }
+    jQuery(document.body).trigger("updated_wc_div");
   });
 </script></head>
 <body class="woocommerce"><header>Basket (<span id="count">0</span>)</header>${body}</body></html>`;
 
   const server = await serve(port, async (request, cookies) => {
     const url = new URL(request.url);
+    // Nothing of WordPress outside the directory it is installed in.
+    if (!url.pathname.startsWith(base)) return new Response("not found", { status: 404 });
+    url.pathname = `/${url.pathname.slice(base.length)}`;
     let session = cookies.wp_woocommerce_session_sim;
     const headers = new Headers();
     if (!session || !carts.has(session)) {
       session = randomBytes(12).toString("hex");
       carts.set(session, []);
-      headers.append("set-cookie", `wp_woocommerce_session_sim=${session}; path=/; httponly; samesite=lax`);
+      headers.append("set-cookie", `wp_woocommerce_session_sim=${session}; path=${base}; httponly; samesite=lax`);
     }
     const lines = carts.get(session) as WooLine[];
     const after = () => {
       // WooCommerce sets the cart hash cookie for its fragments script (not HttpOnly), and keeps it as the order's cart_hash.
       const hash = lines.length ? md5(JSON.stringify(lines.map((l) => [l.key, l.held.quantity]))) : "";
-      headers.append("set-cookie", hash ? `woocommerce_cart_hash=${hash}; path=/` : "woocommerce_cart_hash=; path=/; max-age=0");
-      headers.append("set-cookie", `woocommerce_items_in_cart=${lines.length ? 1 : 0}; path=/`);
+      headers.append(
+        "set-cookie",
+        hash ? `woocommerce_cart_hash=${hash}; path=${base}` : `woocommerce_cart_hash=; path=${base}; max-age=0`,
+      );
+      headers.append("set-cookie", `woocommerce_items_in_cart=${lines.length ? 1 : 0}; path=${base}`);
     };
     const add = (id: unknown, quantity: unknown, variation: { attribute: string; value: string }[] = []): boolean => {
       const product = WOO_PRODUCTS.find((p) => String(p.id) === String(id));
@@ -203,7 +239,17 @@ ${tag}
       after();
       return html("<p>Cart updated.</p>", { headers });
     }
+    // Every page sends its REST root in a Link header (rest_output_link_header); a HEAD gets the headers only.
+    if (publish.includes("header")) headers.set("link", `<${restRoot}>; rel="https://api.w.org/"`);
+    if (request.method === "HEAD") return new Response(null, { status: 200, headers });
     if (request.method !== "GET") return new Response("not found", { status: 404 });
+    // The basket's remove link (WC_Form_Handler::update_cart_action): the line goes, the basket is shown again.
+    const removed = url.searchParams.get("remove_item");
+    if (url.pathname === "/cart/" && removed !== null) {
+      const i = lines.findIndex((l) => l.key === removed);
+      if (i >= 0) lines.splice(i, 1);
+      after();
+    }
     if (url.pathname === "/")
       return html(
         page(
@@ -221,12 +267,14 @@ ${tag}
       return html(
         page(
           "Basket",
-          `<form class="woocommerce-cart-form">${lines
-            .map(
-              (l) =>
-                `<p data-key="${l.key}">${l.held.product.title} <input name="cart[${l.key}][qty]" value="${l.held.quantity}"> <button type="button" data-classic-remove="${l.key}">Remove</button></p>`,
-            )
-            .join("")}<button type="submit" name="update_cart" value="Update basket">Update basket</button></form>`,
+          lines.length
+            ? `<form class="woocommerce-cart-form">${lines
+                .map(
+                  (l) =>
+                    `<p data-key="${l.key}"><span class="product-remove"><a href="${base}cart/?remove_item=${l.key}&amp;_wpnonce=${nonceOf(session)}">×</a></span> ${l.held.product.title} <input name="cart[${l.key}][qty]" value="${l.held.quantity}"> <button type="button" data-classic-remove="${l.key}">Remove</button></p>`,
+                )
+                .join("")}<button type="submit" name="update_cart" value="Update basket">Update basket</button></form>`
+            : `<div class="wc-empty-cart-message"><p class="cart-empty woocommerce-info">Your basket is currently empty.</p></div>`,
           session,
         ),
         { headers },

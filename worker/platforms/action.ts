@@ -8,7 +8,13 @@ import { toMinor } from "../../protocol/money";
 
 /** What a delivery leads to. `delivery` is its idempotency key. */
 export type PlatformAction =
-  /** A paid order: recorded once, the end of the purchase intent for every person it is about. */
+  /**
+   * A paid order: recorded once, the end of the purchase intent for every person it is about.
+   * Its time (`at`) is its delivery's: paid by then at the latest, whatever the platform wrote
+   * on it, which can be older than the cart it bought (a payment taken after the order was placed,
+   * a backdated or imported order, a time rounded down to the second). The order must still end
+   * that cart's intent and be credited to the message that came last before it.
+   */
   | {
       do: "paid";
       order: { orderId: string; total: number; currency: string; at: number };
@@ -18,8 +24,9 @@ export type PlatformAction =
     }
   /** A payment declined off the shop's pages: a `payment_failed` moment on the shopper's latest browser. */
   | { do: "payment_failed"; orderId: string; email?: string; code?: string; at: number }
-  /** Nothing to do yet (an unpaid order), or ever (a status Cartback has no use for). */
-  | { do: "wait" | "ignore"; orderId: string; why: string };
+  /** Nothing to do yet (an unpaid order), or ever (a status Cartback has no use for, or a test
+   * order: Shopify's "test": true, which its admin sends and a test gateway pays). */
+  | { do: "wait" | "ignore" | "test"; orderId: string; why: string };
 
 /** A decimal amount as platforms send it ("29.35", "1500", "1.235"), at most a trillion. */
 export const DecimalText = v.pipe(v.string(), v.regex(/^\d{1,13}(\.\d{1,8})?$/, 'must be a decimal string like "29.35"'));

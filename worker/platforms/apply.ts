@@ -7,7 +7,7 @@ import type { PlatformAction } from "./action";
 
 /** What carrying out an action did: the receipt's outcome, and how many persons were told. */
 export interface Applied {
-  outcome: "paid" | "payment_failed" | "waiting" | "ignored";
+  outcome: "paid" | "payment_failed" | "waiting" | "ignored" | "test";
   orderId: string;
   told: number;
 }
@@ -79,5 +79,8 @@ export async function applyAction(env: Env, site: Site, platform: Platform, deli
       return { outcome: "waiting", orderId: action.orderId, told: 0 };
     case "ignore":
       return { outcome: "ignored", orderId: action.orderId, told: 0 };
+    case "test":
+      // Only the receipt says it came: no order row, so no figure, no stop, no credit.
+      return { outcome: "test", orderId: action.orderId, told: 0 };
   }
 }

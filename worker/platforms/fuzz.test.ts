@@ -42,10 +42,9 @@ const READ = {
     "financial_status",
     "cart_token",
     "checkout_token",
-    "processed_at",
-    "created_at",
+    "test",
   ],
-  woocommerce: ["id", "status", "currency", "total", "billing", "payment_method", "date_paid_gmt", "date_modified_gmt", "date_created_gmt"],
+  woocommerce: ["id", "status", "currency", "total", "billing", "payment_method", "date_modified_gmt"],
 };
 
 const mutated = (platform: "shopify" | "woocommerce"): fc.Arbitrary<Body> =>
@@ -58,6 +57,8 @@ const mutated = (platform: "shopify" | "woocommerce"): fc.Arbitrary<Body> =>
     .map(([field, value, status]) => {
       const order = JSON.parse(platform === "shopify" ? SHOPIFY_ORDER : WOO_ORDER) as Record<string, unknown>;
       order[platform === "shopify" ? "financial_status" : "status"] = status;
+      // The sample is a test order, which never counts: a real one, so the paid path is fuzzed too.
+      if (platform === "shopify") order.test = false;
       order[field] = value;
       return { text: JSON.stringify(order) };
     });

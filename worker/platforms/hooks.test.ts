@@ -36,9 +36,15 @@ const storedFor = async (site: number) => ({
 
 const errorOf = async (res: Response) => ((await res.json()) as ErrorBody).error;
 
-/** Shopify's sample order, paid now by `email`, with the given tokens. */
+/** Shopify's sample order, paid now by `email`, with the given tokens (a real order: the sample is a test one). */
 const paidShopifyOrder = (fields: Record<string, unknown> = {}) =>
-  withFields(SHOPIFY_ORDER, { financial_status: "paid", processed_at: shopifyTime(Date.now()), cancelled_at: null, ...fields });
+  withFields(SHOPIFY_ORDER, {
+    financial_status: "paid",
+    processed_at: shopifyTime(Date.now()),
+    cancelled_at: null,
+    test: false,
+    ...fields,
+  });
 
 describe("Shopify: signatures, before anything is read", () => {
   it("refuses a forged signature, a body re-signed with another secret, a missing header and a tampered body, storing nothing", async () => {
@@ -146,6 +152,61 @@ describe("Shopify: orders", () => {
     expect(await storedFor(site.id)).toEqual({ orders: 1, receipts: 2, moments: 0 });
     const state = await runInDurableObject(shopperStub(env, site.id, email), (_o, s) => s.storage.get<{ orders: unknown[] }>("person"));
     expect(state?.orders).toHaveLength(1);
+  });
+
+  it('a test order ("test": true, paid) is recorded as a test and never counts: no order row, the sequence goes on, no credit', async () => {
+    const site = await siteWithSecret();
+    const email = "test.order@example.com";
+    await abandon(site.key, email);
+    const [claimed] = await eventually(async () => {
+      const { results } = await messagesOf(email);
+      expect(results).toHaveLength(1);
+      return results;
+    }, 15_000);
+    for (const topic of ["orders/paid", "orders/create"]) {
+      const res = await deliverHook("shopify", site.key, paidShopifyOrder({ test: true, email }), {
+        headers: shopifyHeaders(topic, randomId()),
+        secret: SECRET,
+      });
+      expect(await res.json()).toEqual({ duplicate: false, outcome: "test", orderId: "820982911946154508", followedUp: false });
+    }
+    expect(await storedFor(site.id)).toEqual({ orders: 0, receipts: 2, moments: 0 });
+    expect(await count(env.DB, "SELECT count(*) AS n FROM platform_receipts WHERE site_id = ? AND outcome = 'test'", site.id)).toBe(2);
+    await deliver([{ kind: "recovery", id: claimed?.id as string, site: site.id, email }]);
+    expect((await messagesOf(email)).results[0]).toMatchObject({ status: "sent" });
+    const sequence = await env.DB.prepare("SELECT status, recovered_order_id FROM sequences WHERE site_id = ?").bind(site.id).first();
+    expect(sequence).toEqual({ status: "active", recovered_order_id: null });
+    const state = await runInDurableObject(shopperStub(env, site.id, email), (_o, s) => s.storage.get<{ orders: unknown[] }>("person"));
+    expect(state?.orders).toEqual([]);
+  });
+
+  it("an order whose processed_at is older than the cart stops and credits the sequence when it is delivered now", async () => {
+    const site = await siteWithSecret();
+    const email = "late.order@example.com";
+    // The cart: ten minutes ago; the order's own time: an hour ago (a payment taken long after the
+    // order was placed, a backdated order): it is the delivery that says it is paid by now.
+    await abandon(site.key, email, { minutesAgo: 10 });
+    const [claimed] = await eventually(async () => {
+      const { results } = await messagesOf(email);
+      expect(results).toHaveLength(1);
+      return results;
+    }, 15_000);
+    await deliver([{ kind: "recovery", id: claimed?.id as string, site: site.id, email }]);
+    expect((await messagesOf(email)).results[0]).toMatchObject({ status: "sent" });
+    const delivered = Date.now();
+    const res = await deliverHook("shopify", site.key, paidShopifyOrder({ processed_at: shopifyTime(Date.now() - 60 * 60_000), email }), {
+      headers: shopifyHeaders("orders/paid", randomId()),
+      secret: SECRET,
+    });
+    expect(await res.json()).toMatchObject({ outcome: "paid", followedUp: true });
+    await eventually(async () => {
+      const sequence = await env.DB.prepare("SELECT status, stop_reason, recovered_order_id FROM sequences WHERE site_id = ?")
+        .bind(site.id)
+        .first();
+      expect(sequence).toEqual({ status: "stopped", stop_reason: "purchased", recovered_order_id: "820982911946154508" });
+    });
+    // Dated by its delivery: a cart changed before it is a cart it ended.
+    expect(await env.DB.prepare("SELECT at FROM orders WHERE site_id = ?").bind(site.id).first("at")).toBeGreaterThanOrEqual(delivered);
   });
 
   it("the same order delivered many times at once (retries racing, create and paid together) is stored and counted once", async () => {

@@ -78,6 +78,7 @@ it("is purged with the browser's events, and receipts are forgotten 30 days afte
     financial_status: "paid",
     processed_at: shopifyTime(now),
     checkout_token: "checkout-named-by-the-order",
+    test: false,
   });
   const orderRefs = () => count(env.DB, "SELECT count(*) AS n FROM platform_order_refs WHERE site_id = ?", site.id);
   expect(
@@ -119,7 +120,12 @@ it("an order that reaches two persons (the order's address and the browser's) st
     await deliver(rows.map((m) => ({ kind: "recovery" as const, id: m.id, site: site.id, email })));
     expect((await messagesOf(email)).results[0]?.status).toBe("sent");
   }
-  const body = withFields(SHOPIFY_ORDER, { financial_status: "paid", processed_at: shopifyTime(Date.now() + 1000), cart_token: token });
+  const body = withFields(SHOPIFY_ORDER, {
+    financial_status: "paid",
+    processed_at: shopifyTime(Date.now() + 1000),
+    cart_token: token,
+    test: false,
+  });
   await new Promise((r) => setTimeout(r, 1100)); // the order after both sends
   const res = await deliverHook("shopify", site.key, body, { headers: shopifyHeaders("orders/paid", randomId()), secret: SECRET });
   expect(await res.json()).toMatchObject({ outcome: "paid", followedUp: true });
@@ -141,6 +147,7 @@ it("a browser that reports the order's token only after the webhook becomes the 
   const body = withFields(SHOPIFY_ORDER, {
     financial_status: "paid",
     processed_at: shopifyTime(Date.now()),
+    test: false,
     email: null,
     contact_email: null,
     cart_token: token,

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { MAX_ID_LENGTH, MAX_REF_LENGTH } from "../../protocol/limits";
 import { refKey } from "../../protocol/refs";
 import { Currency } from "../../protocol/schema";
-import { DecimalText, firstEmail, maybeText, minorTotal, type PlatformAction, platformTime } from "./action";
+import { DecimalText, firstEmail, maybeText, minorTotal, type PlatformAction } from "./action";
 
 // Shopify's order webhooks (`orders/create`, `orders/paid`): the Order resource of the REST Admin
 // API, https://shopify.dev/docs/api/admin-rest/latest/resources/order, as in the sample payloads at
@@ -32,8 +32,8 @@ export const ShopifyOrderSchema = v.looseObject({
   financial_status: maybeText(MAX_ID_LENGTH),
   cart_token: maybeText(MAX_REF_LENGTH),
   checkout_token: maybeText(MAX_REF_LENGTH),
-  processed_at: maybeText(64),
-  created_at: maybeText(64),
+  // A test order (the admin's "Send test notification", a test gateway or Bogus Gateway): never counted.
+  test: v.optional(v.nullable(v.boolean("must be true or false"))),
 });
 export type ShopifyOrder = v.InferOutput<typeof ShopifyOrderSchema>;
 
@@ -48,8 +48,9 @@ function orderIdOf(order: ShopifyOrder): string | { field: string; message: stri
 
 /**
  * What a Shopify order webhook asks for: `orders/paid`, or an `orders/create` already paid
- * (`financial_status` "paid"), is a paid order; any other `orders/create` (pending, authorized,
- * partially paid…) waits for its `orders/paid`. A refusal names the field.
+ * (`financial_status` "paid"), is a paid order, unless it is a test order (`"test": true`), which
+ * is recorded as one and never counts; any other `orders/create` (pending, authorized, partially
+ * paid…) waits for its `orders/paid`. A refusal names the field.
  *
  * @example
  * shopifyAction("orders/paid", order, Date.now()); // { do: "paid", order: { orderId: "820982911946154508", total: 40495, … }, refs: [] }
@@ -64,12 +65,13 @@ export function shopifyAction(
   const paid = topic === "orders/paid" || order.financial_status === "paid";
   if (!paid)
     return { do: "wait", orderId, why: `orders/create with financial_status ${order.financial_status ?? "none"}: waits for orders/paid` };
+  if (order.test === true) return { do: "test", orderId, why: "a test order (test: true) never counts" };
   const total = minorTotal(order.total_price, order.currency, "total_price");
   if (typeof total !== "number") return { refused: total };
   const refs = [order.cart_token, order.checkout_token].flatMap((t) => (t ? [refKey(t)] : [])).filter(Boolean);
   return {
     do: "paid",
-    order: { orderId, total, currency: order.currency, at: platformTime(order.processed_at ?? order.created_at, now) },
+    order: { orderId, total, currency: order.currency, at: now },
     email: firstEmail([order.email, order.contact_email, order.customer?.email]),
     refs: [...new Set(refs)],
   };

@@ -19,9 +19,7 @@ export const WooOrderSchema = v.looseObject({
   total: DecimalText,
   billing: v.optional(v.nullable(v.looseObject({ email: maybeText(1000) }))),
   payment_method: maybeText(MAX_ID_LENGTH),
-  date_paid_gmt: maybeText(64),
   date_modified_gmt: maybeText(64),
-  date_created_gmt: maybeText(64),
 });
 export type WooOrder = v.InferOutput<typeof WooOrderSchema>;
 
@@ -52,8 +50,8 @@ export function wooAction(order: WooOrder, now: number): PlatformAction | { refu
     case "completed": {
       const total = minorTotal(order.total, order.currency, "total");
       if (typeof total !== "number") return { refused: total };
-      const at = platformTime(order.date_paid_gmt ?? order.date_modified_gmt ?? order.date_created_gmt, now, true);
-      return { do: "paid", order: { orderId, total, currency: order.currency, at }, email, refs: [] };
+      // Dated by its delivery, as every paid platform order is (action.ts PlatformAction).
+      return { do: "paid", order: { orderId, total, currency: order.currency, at: now }, email, refs: [] };
     }
     case "failed":
       return {
