@@ -214,7 +214,7 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/logout", async (c) => {
     const session = await readSession(c);
     if (session && !(await formIsGenuine(c, session, await formOf(c)))) return errorPage(c, 403, "This form has expired; reload the page.");
-    endSession(c);
+    await endSession(c, session);
     return c.redirect("/dashboard", 303);
   })
   .get("/dashboard/orders.csv", dashboardSession({ signedOut: toDashboard }), async (c) => {
