@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { emptySync, type Hlc, record, type SyncCart } from "../../protocol/merge";
 import { readLines } from "../../protocol/cart-changes";
+import { emptySync, type Hlc, record, type SyncCart } from "../../protocol/merge";
 import type { CartEvent, ErrorBody, Line } from "../../protocol/types";
 import { signShopperToken } from "../../server/token";
 import { storedEvents } from "../db/cart-events";
