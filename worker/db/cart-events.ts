@@ -74,10 +74,12 @@ const newer = (event: { at: number; id: string }, head: CartHead) =>
 const INSERT_EVENT = "INSERT OR IGNORE INTO events (site_id, id, aid, type, at, client_at, received_at, data)";
 
 /**
- * A cart event's statements: its row as a change against the head it was read with, kept only if
- * the `carts` row is still labelled so when the batch runs, else (another writer got there first)
- * the whole cart; then the `carts` row, which only moves forward in (browser time, event id).
- * `heads` follows what the statements will do, for the next event of the batch.
+ * A cart event's statements: its row as a change against the head it was read with, and only if
+ * the `carts` row still carries that label when the batch runs. If another writer moved it in
+ * between, the batch fails (`isHeadMoved`) and is stored again with the heads read afresh: so each
+ * label is reached from the one before by a stored change, and a purge of older events never cuts
+ * a newer one off from the head (docs/cart-changes.md). Then the `carts` row, which only moves
+ * forward in (browser time, event id). `heads` follows what the statements do, for the batch's next event.
  */
 export function cartEventStatements(
   db: D1Database,
@@ -90,23 +92,19 @@ export function cartEventStatements(
   const key = headKey(site, aid);
   const head = heads.get(key);
   const base: CartHeadLabel | null = head?.label ? { label: head.label, cart: head.cart } : null;
-  const whole = storedCartChange(event, null);
-  const statements = base
-    ? [
-        db
-          .prepare(
-            `${INSERT_EVENT} SELECT ?1, ?2, ?3, 'cart', ?4, ?5, ?6, ?7 WHERE (SELECT lines_of FROM carts WHERE site_id = ?1 AND aid = ?3) IS ?8`,
-          )
-          .bind(site, event.id, aid, at, event.at, receivedAt, storedCartChange(event, base), base.label),
-        db
-          .prepare(`${INSERT_EVENT} VALUES (?1, ?2, ?3, 'cart', ?4, ?5, ?6, ?7)`)
-          .bind(site, event.id, aid, at, event.at, receivedAt, whole),
-      ]
-    : [
-        db
-          .prepare(`${INSERT_EVENT} VALUES (?1, ?2, ?3, 'cart', ?4, ?5, ?6, ?7)`)
-          .bind(site, event.id, aid, at, event.at, receivedAt, whole),
-      ];
+  const label = "(SELECT lines_of FROM carts WHERE site_id = ?1 AND aid = ?3)";
+  const statements = [
+    db
+      .prepare(`${INSERT_EVENT} SELECT ?1, ?2, ?3, 'cart', ?4, ?5, ?6, ?7 WHERE ${label} IS ?8`)
+      .bind(site, event.id, aid, at, event.at, receivedAt, storedCartChange(event, base), base?.label ?? null),
+    db
+      // The head moved since it was read: a row with no data, refused by its NOT NULL, fails the batch.
+      .prepare(
+        `INSERT INTO events (site_id, id, aid, type, at, client_at, received_at, data) SELECT ?1, ?2, ?3, 'cart', 0, 0, 0, NULL
+         WHERE ${label} IS NOT ?4 AND NOT EXISTS (SELECT 1 FROM events WHERE site_id = ?1 AND id = ?2)`,
+      )
+      .bind(site, event.id, aid, base?.label ?? null),
+  ];
   const items = event.cart.lines.reduce((n, l) => n + l.quantity, 0);
   statements.push(
     db
@@ -141,6 +139,15 @@ export function cartEventStatements(
   if (!head || newer(event, head)) heads.set(key, { label: event.id, clientAt: event.at, version: event.id, cart: event.cart });
   return statements;
 }
+
+/**
+ * Whether a batch failed because a browser's `carts` row moved between the read of its head and
+ * the write (another writer stored a change of the same browser in between): store it again.
+ *
+ * @example
+ * if (isHeadMoved(e)) heads = await cartHeads(env.DB, [message]);
+ */
+export const isHeadMoved = (e: unknown): boolean => String(e).includes("NOT NULL constraint failed: events.data");
 
 /** What a purchase's `carts` statement does to the head: closes it (same lines, same label), or makes it. */
 export function purchaseHead(message: IngestMessage, event: PurchaseEvent, cart: Cart, heads: CartHeads): void {

@@ -95,3 +95,113 @@ describe("a 100-line cart built one line at a time", () => {
     expect(readLines(row as string)).toEqual(lines);
   });
 });
+
+// A small world of lines, so that carts share, change and drop lines; every field sometimes there.
+const worldLine = fc.record(
+  {
+    id: fc.constantFrom("tea", "mug", "pot", "cup", "lid"),
+    name: fc.constantFrom("Green tea", "Mug"),
+    price: fc.integer({ min: 0, max: 3000 }),
+    quantity: fc.integer({ min: 1, max: 4 }),
+    url: fc.constant("https://shop.example/p/tea"),
+    image: fc.constantFrom("https://shop.example/i/1.jpg", "https://shop.example/i/2.jpg"),
+    variant: fc.constant("M"),
+    data: fc.constantFrom({ productId: "p-1" }, { gift: true, productId: "p-2" }),
+  },
+  { requiredKeys: ["id", "name", "price", "quantity"] },
+) as fc.Arbitrary<Line>;
+const worldCart: fc.Arbitrary<Cart> = fc.record({
+  currency: fc.constantFrom("EUR", "EUR", "USD"),
+  lines: fc.uniqueArray(worldLine, { selector: (l) => l.id, maxLength: 5 }),
+});
+
+/** How a group of events reaches D1: the consumer; the consumer beside the next group's; or a writer whose heads are a step old. */
+type How = "queue" | "together" | "stale";
+
+/**
+ * Stores with heads read before the previous step, as a writer that read, then waited while another
+ * stored: when the head moved, the batch fails and goes again with fresh heads, as the queue would.
+ */
+async function storeStale(body: IngestMessage, stale: CartHeads) {
+  try {
+    await env.DB.batch(statementsFor(env.DB, body, new Map(stale)));
+  } catch {
+    await consume([body]);
+  }
+}
+
+describe("a browser's cart changes, stored against its head", () => {
+  it("read back as sent whatever the order, redeliveries, concurrent or stale writers, and after older events are purged", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(worldCart, fc.integer({ min: 0, max: 6 })), { minLength: 1, maxLength: 7 }),
+        fc.option(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.boolean()), { nil: null }),
+        fc.array(fc.nat(), { minLength: 10, maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom<How>("queue", "together", "stale")), {
+          minLength: 12,
+          maxLength: 12,
+        }),
+        fc.integer({ min: 0, max: 7 }),
+        async (carts, purchase, order, replays, groups, cutAt) => {
+          const aid = `chain-${++run}-${randomId()}`;
+          const start = Date.now() - 60_000;
+          // Browser times repeat on purpose: the id settles the order then.
+          const sent: CartbackEvent[] = carts.map(([cart, t], i) => ({
+            id: `${String(order[i] ?? 0).padStart(4, "0")}-${run}-${i}`,
+            at: start + t * 1000,
+            type: "cart",
+            action: "set",
+            cart,
+          }));
+          if (purchase) {
+            const [t, withCart] = purchase;
+            sent.push({
+              id: `p-${run}`,
+              at: start + t * 1000,
+              type: "purchase",
+              orderId: `o-${run}`,
+              total: 100,
+              currency: "EUR",
+              ...(withCart && { cart: carts[0]?.[0] }),
+            });
+          }
+          const deliveries = sent
+            .map((e, i) => ({ e, key: order[i % order.length] ?? 0 }))
+            .sort((a, b) => a.key - b.key)
+            .map((x) => x.e);
+          deliveries.push(...replays.map((r) => sent[r % sent.length] as CartbackEvent));
+          const bodies: [IngestMessage, How][] = [];
+          for (let i = 0, g = 0; i < deliveries.length; g++) {
+            const [size, how] = groups[g % groups.length] ?? [1, "queue"];
+            bodies.push([message(aid, deliveries.slice(i, i + size), start + 10_000), how]);
+            i += size;
+          }
+          let stale: CartHeads = new Map();
+          for (let i = 0; i < bodies.length; i++) {
+            const [body, how] = bodies[i] as [IngestMessage, How];
+            const fresh = await cartHeads(env.DB, [body]);
+            const next = bodies[i + 1];
+            if (how === "together" && next) {
+              await Promise.all([consume([body]).catch(() => consume([body])), consume([next[0]]).catch(() => consume([next[0]]))]);
+              i++;
+            } else if (how === "stale") await storeStale(body, stale);
+            else await consume([body]);
+            stale = fresh;
+          }
+          const want = sent.filter((e): e is CartEvent => e.type === "cart").sort((a, b) => a.id.localeCompare(b.id));
+          const got = (await cartEventsOf(aid)).sort((a, b) => a.id.localeCompare(b.id));
+          expect(got).toEqual(want);
+
+          // Older events purged (as retention may, oldest first): the rest still read back, from the head.
+          const cut = start + cutAt * 1000;
+          await env.DB.prepare("DELETE FROM events WHERE site_id = ? AND aid = ? AND client_at < ?").bind(site.id, aid, cut).run();
+          const kept = (await cartEventsOf(aid)).sort((a, b) => a.id.localeCompare(b.id));
+          expect(kept).toEqual(want.filter((e) => e.at >= cut));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

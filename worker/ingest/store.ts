@@ -1,6 +1,6 @@
 import type { IngestMessage } from "../db/browsers";
 import { statementsFor } from "../db/browsers";
-import { cartHeads } from "../db/cart-events";
+import { cartHeads, isHeadMoved } from "../db/cart-events";
 import { retryDelay } from "../queue/retry";
 import { observeBatches } from "../recovery/observe";
 
@@ -11,7 +11,15 @@ import { observeBatches } from "../recovery/observe";
  * Both are rare next to cart changes, so the ingest path stays a queue hand-off for the rest.
  */
 export async function storeNow(env: Env, message: IngestMessage): Promise<void> {
-  await env.DB.batch(statementsFor(env.DB, message, await cartHeads(env.DB, [message])));
+  // Stored again with fresh heads when another writer moved this browser's cart in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await env.DB.batch(statementsFor(env.DB, message, await cartHeads(env.DB, [message])));
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !isHeadMoved(e)) throw e;
+    }
+  }
   await observeBatches(env, [message]);
 }
 
