@@ -201,7 +201,25 @@ describe("a browser's cart changes, stored against its head", () => {
           expect(kept).toEqual(want.filter((e) => e.at >= cut));
         },
       ),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        // Three changes in order, the third from a writer that read the head before the second: had
+        // it been stored whole, the second would hang only from the first, and go with its purge.
+        examples: [
+          [
+            [
+              [{ currency: "EUR", lines: [{ id: "tea", name: "Green tea", price: 100, quantity: 1 }] }, 0],
+              [{ currency: "EUR", lines: [{ id: "tea", name: "Green tea", price: 100, quantity: 2 }] }, 1],
+              [{ currency: "EUR", lines: [] }, 2],
+            ],
+            null,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            [],
+            [[1, "queue"], [1, "queue"], [1, "stale"], ...Array.from({ length: 9 }, (): [number, How] => [1, "queue"])],
+            1,
+          ],
+        ],
+      },
     );
   });
 });
