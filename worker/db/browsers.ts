@@ -24,7 +24,7 @@ const cartValue = (cart: Cart): [items: number, value: number] =>
  * The statements that store one accepted batch. They run in one D1 batch, so all or none land.
  * `heads` (cart-events.ts `cartHeads`) are the browser's `carts` rows its cart changes are stored against.
  */
-export function statementsFor(db: D1Database, message: IngestMessage, heads: CartHeads = new Map()): D1PreparedStatement[] {
+export function statementsFor(db: D1Database, message: IngestMessage, heads: CartHeads): D1PreparedStatement[] {
   const { site, aid, receivedAt, ttlDays } = message;
   const times = message.events.map((e) => correctedAt(message, e));
   const statements = [
