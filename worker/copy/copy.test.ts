@@ -4,7 +4,8 @@ import { formatMoney } from "../html";
 import { alreadyOrderedPage, cartWaitingPage, linkExpiredPage, unknownLinkPage, unsubscribedPage, unsubscribePage } from "../links/pages";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_SETTINGS, REASONS, readSettings } from "../sites/settings";
-import { BUILTIN_COPY, chooseLanguage, LANGUAGES, parsePreferences, validTimeZone } from "./builtin";
+import { BUILTIN_COPY, COPY_LANGUAGES, chooseLanguage, LANGUAGES, parsePreferences, validTimeZone } from "./builtin";
+import { typeset } from "./typography";
 
 /** Every leaf of a copy object, by dotted path. */
 const leaves = (value: unknown, path = ""): [string, unknown][] =>
@@ -18,7 +19,7 @@ describe("built-in copy", () => {
 
   it("has every key of the English in every language, each a non-empty string with the same placeholders", () => {
     expect(english.size).toBeGreaterThan(40);
-    for (const language of LANGUAGES) {
+    for (const language of COPY_LANGUAGES) {
       const mine = new Map(leaves(BUILTIN_COPY[language]));
       // Both directions: a missing key and a stray one (a typo) are both failures.
       expect([...mine.keys()].sort(), language).toEqual([...english.keys()].sort());
@@ -32,7 +33,7 @@ describe("built-in copy", () => {
   });
 
   it("is written in each language, not left in English", () => {
-    for (const language of LANGUAGES.filter((l) => l !== "en")) {
+    for (const language of COPY_LANGUAGES.filter((l) => l !== "en")) {
       const same = leaves(BUILTIN_COPY[language]).filter(
         ([key, text]) => english.get(key) === text && String(text).replace(/\{\{\w+\}\}/g, "").length > 12,
       );
@@ -41,13 +42,14 @@ describe("built-in copy", () => {
   });
 
   it("tells every text message how to opt out", () => {
-    for (const language of LANGUAGES) expect(BUILTIN_COPY[language].smsStop).toContain("STOP");
+    for (const language of COPY_LANGUAGES) expect(BUILTIN_COPY[language].smsStop).toContain("STOP");
   });
 });
 
 describe("choosing a language", () => {
   it("reads Accept-Language best first, among the site's languages, with the shopper's region for formats", () => {
-    expect(chooseLanguage("es-MX,es;q=0.9,en;q=0.8", ["en", "es"], "en")).toEqual({ language: "es", locale: "es-MX" });
+    // A Mexican browser is written to in Latin America's Spanish (issue 20; was "es", Spain's).
+    expect(chooseLanguage("es-MX,es;q=0.9,en;q=0.8", ["en", "es"], "en")).toEqual({ language: "es-419", locale: "es-MX" });
     expect(chooseLanguage("en;q=0.5, fr-CA", [...LANGUAGES], "en")).toEqual({ language: "fr", locale: "fr-CA" });
     expect(chooseLanguage("ja-JP,de;q=0.4", ["es"], "es")).toEqual({ language: "es", locale: "es" });
     expect(chooseLanguage("ja-JP", [...LANGUAGES], "es")).toEqual({ language: "es", locale: "es" });
@@ -93,7 +95,7 @@ describe("every template in every language", () => {
 
   it("renders with a hostile cart and 0-, 2- and 3-decimal currencies: in the language, formatted for the locale, escaped", () => {
     let rendered = 0;
-    for (const language of LANGUAGES) {
+    for (const language of COPY_LANGUAGES) {
       for (const reason of REASONS) {
         for (const { currency, price, digits } of CURRENCIES) {
           const cart: Cart = {
@@ -128,10 +130,12 @@ describe("every template in every language", () => {
           expect(mail.html, where).not.toMatch(left);
           expect(mail.text, where).not.toMatch(left);
           expect(mail.subject, where).not.toMatch(/\{\{|[<>]/);
-          expect(mail.text, where).toContain(`${words.total}: `);
-          expect(mail.text, where).toContain(`${words.unsubscribe}: https://c.example/u/t`);
+          // "Label: value", with the colon spaced as the language spaces it (French: "Total\u202f: ").
+          const label = (name: string) => `${typeset(`${name}:`, language)} `;
+          expect(mail.text, where).toContain(label(words.total));
+          expect(mail.text, where).toContain(`${label(words.unsubscribe)}https://c.example/u/t`);
           const cta = words.templates[reason].cta;
-          expect(mail.text, where).toContain(`${cta}: https://c.example/r/t`);
+          expect(mail.text, where).toContain(`${label(cta)}https://c.example/r/t`);
           // The line's total and the cart's, as the locale writes them, with the currency's decimals.
           const total = formatMoney(price * 2 * CORPUS.length, currency, language);
           expect(mail.text, where).toContain(total);
@@ -144,7 +148,7 @@ describe("every template in every language", () => {
         }
       }
     }
-    expect(rendered).toBe(LANGUAGES.length * REASONS.length * CURRENCIES.length);
+    expect(rendered).toBe(COPY_LANGUAGES.length * REASONS.length * CURRENCIES.length);
   });
 
   it("formats money and the offer's end for the shopper's locale and zone", () => {
@@ -203,7 +207,7 @@ describe("every template in every language", () => {
 
 describe("link pages", () => {
   it("speak each language, with the language on the page and everything escaped", () => {
-    for (const language of LANGUAGES) {
+    for (const language of COPY_LANGUAGES) {
       const w = BUILTIN_COPY[language];
       const pages = [
         [linkExpiredPage(7, language), w.expiredHeading],

@@ -108,7 +108,8 @@ describe("the shopper's language, from the browser to the pages", () => {
     expect(mail?.subject).toBe("Ana, te has dejado algo en el carrito");
     expect(mail?.html).toContain('<html lang="es">');
     expect(mail?.text).toContain("Té verde: 1 × 1234,56\u00a0€");
-    expect(mail?.text).toContain("Recibes este correo porque empezaste un pedido en Té & Tetera.");
+    // Spain's Spanish: the present perfect for what just happened (issue 20; was "empezaste", Latin America's preterite).
+    expect(mail?.text).toContain("Recibes este correo porque has empezado un pedido en Té & Tetera.");
     expect(await env.DB.prepare("SELECT language FROM messages WHERE email = ?").bind(email).first("language")).toBe("es");
     // The message_sent webhook says by which channel and in which language.
     const sent = webhooks.mock.calls
