@@ -237,3 +237,112 @@ describe("language settings", () => {
     expect(DEFAULT_SETTINGS.timeZone).toBe("UTC");
   });
 });
+
+describe("words a native speaker would write (issue 20)", () => {
+  const base = {
+    to: "ana@example.com",
+    from: "shop@example.com",
+    messageId: "m-1",
+    shop: "Tienda",
+    origins: ["https://shop.example"],
+    step: 2,
+    cart: { currency: "EUR", lines: [{ id: "a", name: "Té", price: 1250, quantity: 1 }] },
+    restoreUrl: "https://c.example/r/t",
+    unsubscribeUrl: "https://c.example/u/t",
+  };
+
+  it("writes Spain's Spanish to Spain and Latin America's to Latin America; a bare es gets the site's own Spanish, else Spain's", () => {
+    const variant = (tag: string, fallback: "en" | "es" | "es-419" = "en") => chooseLanguage(tag, [...LANGUAGES], fallback).language;
+    for (const tag of ["es-ES", "es-es", "es-IC", "es"]) expect(variant(tag), tag).toBe("es");
+    for (const tag of ["es-MX", "es-AR", "es-CL", "es-CO", "es-419", "es-US", "es-PE"]) expect(variant(tag), tag).toBe("es-419");
+    expect(variant("es", "es-419")).toBe("es-419");
+    expect(variant("es-ES", "es-419")).toBe("es");
+    expect(chooseLanguage(undefined, ["es"], "es-419")).toEqual({ language: "es-419", locale: "es-419" });
+  });
+
+  it("keeps each Spanish in its own register, in every string, the texts as the emails", () => {
+    // Spain's present perfect and words; Latin America's preterite and words. Each in the other is a slip.
+    const spain =
+      /\b(has|ha|hemos) (dejado|quedado|elegido|empezado|hecho|podido|completado|habido|caducado|dado)\b|\bgastos\b|\bcaducad|\bvosotros\b/i;
+    const america = /\b(dejaste|quedó|elegiste|empezaste|iniciaste|hiciste|pudimos|completó|venció|cancelaste)\b|\bcostos\b/i;
+    const strings = (copy: unknown): string[] =>
+      typeof copy === "string" ? [copy] : typeof copy === "object" && copy ? Object.values(copy).flatMap(strings) : [];
+    expect(strings(BUILTIN_COPY.es).filter((t) => america.test(t))).toEqual([]);
+    expect(strings(BUILTIN_COPY["es-419"]).filter((t) => spain.test(t))).toEqual([]);
+    // The same fact in the same tense, in the email and in its text.
+    expect(BUILTIN_COPY.es.templates.payment_failed.subject).toContain("no hemos podido");
+    expect(BUILTIN_COPY.es.smsText.payment_failed).toContain("No hemos podido");
+    expect(BUILTIN_COPY["es-419"].templates.payment_failed.subject).toContain("no pudimos");
+    expect(BUILTIN_COPY["es-419"].smsText.payment_failed).toContain("No pudimos");
+  });
+
+  it("capitalises the first letter after ¿ or ¡, and keeps French's narrow no-break space before ? and !", () => {
+    const settings = readSettings("{}");
+    const subject = (language: "es" | "es-419" | "fr", name?: string) =>
+      renderRecovery({ ...base, settings, reason: "question", language, name }).subject;
+    expect(subject("es")).toBe("¿Te ha quedado alguna duda?");
+    expect(subject("es", "Ana")).toBe("Ana, ¿te ha quedado alguna duda?");
+    expect(subject("es-419")).toBe("¿Te quedó alguna duda?");
+    expect(subject("fr")).toBe("Une question avant de commander\u202f?");
+    expect(subject("fr", "Ana")).toBe("Ana, une question avant de commander\u202f?");
+  });
+
+  it("makes the merchant's offer a sentence, and ends a date in an abbreviation with one stop", () => {
+    const settings = readSettings(
+      JSON.stringify({ incentive: { code: "TEA10", description: "un 10 % de descuento", expiresInHours: 48 } }),
+    );
+    const mail = renderRecovery({
+      ...base,
+      settings,
+      reason: "extra_costs",
+      language: "es-419",
+      locale: "es-MX",
+      timeZone: "America/Mexico_City",
+      now: Date.UTC(2026, 11, 1, 14, 26),
+    });
+    expect(mail.text).toContain(
+      "Un 10 % de descuento. Usa el código TEA10 al finalizar tu compra. Válido por 48 horas, hasta el 3 dic 2026, 8:26",
+    );
+    expect(mail.text).toMatch(/8:26\sa\.\s?m\.\n/);
+    expect(mail.text).not.toMatch(/m\.\./);
+  });
+
+  it("names nothing a shop may not sell, and promises a reply only when the site has a Reply-To", () => {
+    for (const language of COPY_LANGUAGES) {
+      const words = BUILTIN_COPY[language];
+      const render = (replyTo?: string) =>
+        renderRecovery({
+          ...base,
+          settings: readSettings(JSON.stringify({ chatUrl: "https://shop.example/chat", ...(replyTo && { replyTo }) })),
+          reason: "question",
+          language,
+        });
+      const without = render();
+      expect(without.text, language).not.toContain(words.reply);
+      expect(without.html, language).not.toContain(words.chatOr.slice(0, 10));
+      expect(without.replyTo, language).toBeUndefined();
+      const withReply = render("owner@shop.example");
+      expect(withReply.text, language).toContain(words.reply.slice(0, 20));
+      expect(withReply.html, language).toContain(words.chatOr.slice(0, 10));
+      expect(withReply.replyTo, language).toBe("owner@shop.example");
+      expect(without.text, language).not.toMatch(/ingredient|Inhaltsstoffe|composition|ingrediënt/i);
+    }
+  });
+
+  it("shows no bidi control from a product or shop name, in the email's HTML and text or on a page", () => {
+    const bidi = /[\u202a-\u202e\u2066-\u2069]/;
+    const mail = renderRecovery({
+      ...base,
+      shop: "\u202eTienda\u202c",
+      settings: readSettings("{}"),
+      reason: "reminder",
+      language: "es",
+      cart: { currency: "EUR", lines: [{ id: "a", name: "\u202eexe.Té\u202c", variant: "\u2066verde\u2069", price: 1250, quantity: 1 }] },
+    });
+    expect(mail.html).not.toMatch(bidi);
+    expect(mail.text).not.toMatch(bidi);
+    expect(mail.text).toContain("- exe.Té (verde): 1 × ");
+    expect(alreadyOrderedPage("\u202eTienda\u202c", "es").toString()).not.toMatch(bidi);
+    expect(unsubscribePage("ana@example.com", "\u2067Tienda\u2069", "es").toString()).not.toMatch(bidi);
+  });
+});
