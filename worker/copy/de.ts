@@ -1,5 +1,11 @@
 import type { Copy } from "./types";
 
+/**
+ * The built-in copy in German (`BUILTIN_COPY.de`).
+ *
+ * @example
+ * de.templates.reminder.cta; // "Zum Warenkorb"
+ */
 export const de: Copy = {
   templates: {
     payment_failed: {

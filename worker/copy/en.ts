@@ -1,5 +1,11 @@
 import type { Copy } from "./types";
 
+/**
+ * The built-in copy in English (`BUILTIN_COPY.en`).
+ *
+ * @example
+ * en.templates.reminder.cta; // "Return to my cart"
+ */
 export const en: Copy = {
   templates: {
     payment_failed: {

@@ -7,6 +7,12 @@ import type { Copy } from "./types";
 // thing in the same tense as its email. Argentina's and Uruguay's vos is not written: tú reads
 // as a shop writing, there, and vos is a choice for the merchant's own copy.
 
+/**
+ * Spain's Spanish (`BUILTIN_COPY.es`): for es-ES, and for a bare `es` unless the site's own Spanish is Latin America's.
+ *
+ * @example
+ * es.templates.question.subject; // "{{name}}, ¿te ha quedado alguna duda?"
+ */
 export const es: Copy = {
   templates: {
     payment_failed: {
@@ -74,6 +80,12 @@ export const es: Copy = {
   unknownHeading: "Este enlace no es válido",
 };
 
+/**
+ * Latin America's Spanish (`BUILTIN_COPY["es-419"]`): for es-MX, es-AR, es-CL, es-CO, es-US, es-419 and every region but Spain's.
+ *
+ * @example
+ * es419.templates.question.subject; // "{{name}}, ¿te quedó alguna duda?"
+ */
 export const es419: Copy = {
   templates: {
     payment_failed: {

@@ -1,5 +1,11 @@
 import type { Copy } from "./types";
 
+/**
+ * The built-in copy in French (`BUILTIN_COPY.fr`).
+ *
+ * @example
+ * fr.templates.reminder.cta; // "Voir mon panier"
+ */
 export const fr: Copy = {
   templates: {
     payment_failed: {

@@ -1,5 +1,11 @@
 import type { Copy } from "./types";
 
+/**
+ * The built-in copy in Italian (`BUILTIN_COPY.it`).
+ *
+ * @example
+ * it.templates.reminder.cta; // "Vai al carrello"
+ */
 export const it: Copy = {
   templates: {
     payment_failed: {

@@ -1,5 +1,11 @@
 import type { Copy } from "./types";
 
+/**
+ * The built-in copy in Dutch (`BUILTIN_COPY.nl`).
+ *
+ * @example
+ * nl.templates.reminder.cta; // "Naar mijn winkelwagen"
+ */
 export const nl: Copy = {
   templates: {
     payment_failed: {

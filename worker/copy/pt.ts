@@ -1,5 +1,11 @@
 import type { Copy } from "./types";
 
+/**
+ * The built-in copy in Portuguese (`BUILTIN_COPY.pt`).
+ *
+ * @example
+ * pt.templates.reminder.cta; // "Ver o carrinho"
+ */
 export const pt: Copy = {
   templates: {
     payment_failed: {
