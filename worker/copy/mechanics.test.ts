@@ -36,7 +36,7 @@ const OPENERS = /^[¿¡"“«(]*/;
  * What a proof-reader circles in one piece of text. `french`: the language puts a (narrow
  * no-break) space before ? ! ; : (and `sms` allows a plain one there, since GSM-7 has no other).
  */
-export function proofread(text: string, { french = false, sms = false, dates = [] as string[] } = {}): string[] {
+function proofread(text: string, { french = false, sms = false, dates = [] as string[] } = {}): string[] {
   const found: string[] = [];
   // A date as Intl writes it is its text: its abbreviations' stops ("dez.", "a. m.") open no
   // sentence, but a stop after its last one is still a doubled stop.

@@ -88,6 +88,7 @@ export function fill(template: string, vars: Record<string, string | undefined>,
   const trimmed = filled
     .replace(/^[\s,;:!-]+/, "")
     .replace(/,[\s\u00a0\u202f]*,/g, ",")
+    .replace(/\s{2,}/g, " ")
     .trim();
   return capitalise(tidy(typeset(trimmed, language)));
 }
