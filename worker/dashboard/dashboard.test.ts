@@ -351,3 +351,15 @@ describe("the page", () => {
     expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;@x.com");
   });
 });
+
+describe("Latin America's Spanish in the dashboard (issue 20)", () => {
+  it("shows a site's es-419 default as selected, so saving the form keeps it, and previews in it", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN], { defaultLanguage: "es-419" });
+    const cookie = await signIn(mine.key);
+    const page = await (await get("/dashboard", cookie)).text();
+    expect(page).toMatch(/<select id="defaultLanguage" name="defaultLanguage">.*<option value="es-419" selected>es-419<\/option>/s);
+    const preview = await (await get("/dashboard/preview?reason=reminder&step=0&language=es-419", cookie)).text();
+    expect(preview).toContain('<html lang="es-419">');
+    expect(preview).toContain("dejaste algo en tu carrito");
+  });
+});
