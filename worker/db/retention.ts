@@ -1,7 +1,5 @@
 // The retention job's statements: fold what the funnel needs into `funnel_daily`, then delete
 // the events, expired carts and identity rows of shoppers whose cart is gone.
-import { DAY_MS } from "../../protocol/limits";
-import { STAGE } from "./stats";
 
 /**
  * Purges one site's shoppers who have no live cart and sent nothing since `cutoff`, in one D1
@@ -14,28 +12,7 @@ export async function purgeSite(db: D1Database, site: number, cutoff: number, no
   // Shoppers whose last event is older than the cutoff and who have no live cart.
   const gone = `SELECT aid FROM events WHERE site_id = ?1 GROUP BY aid HAVING max(at) <= ?2
     AND aid NOT IN (SELECT aid FROM carts WHERE site_id = ?1 AND expires_at > ?3)`;
-  const [, refs, events, carts, shoppers] = await db.batch([
-    db
-      // Per day and stage, the shoppers who first reached it that day; per day and step also
-      // "rank:" (the sum of the step's positions in those shoppers' checkouts) and "ranked:"
-      // (how many shoppers that sum covers), from which the stats order the steps.
-      .prepare(
-        `WITH firsts AS (
-           SELECT aid, ${STAGE} AS stage, min(at) AS first_at FROM events
-           WHERE site_id = ?1 AND aid IN (${gone}) GROUP BY aid, stage
-         ), steps AS (
-           SELECT substr(stage, 6) AS step, first_at, rank() OVER (PARTITION BY aid ORDER BY first_at) AS position
-           FROM firsts WHERE stage LIKE 'step:%'
-         )
-         INSERT INTO funnel_daily (site_id, day, stage, shoppers)
-         SELECT ?1, first_at / ${DAY_MS}, stage, count(*) FROM firsts WHERE stage IS NOT NULL GROUP BY first_at / ${DAY_MS}, stage
-         UNION ALL
-         SELECT ?1, first_at / ${DAY_MS}, 'rank:' || step, sum(position) FROM steps GROUP BY first_at / ${DAY_MS}, step
-         UNION ALL
-         SELECT ?1, first_at / ${DAY_MS}, 'ranked:' || step, count(*) FROM steps GROUP BY first_at / ${DAY_MS}, step
-         ON CONFLICT (site_id, day, stage) DO UPDATE SET shoppers = shoppers + excluded.shoppers`,
-      )
-      .bind(site, cutoff, now),
+  const [refs, events, carts, shoppers] = await db.batch([
     // A browser's platform tokens go with its events: nothing else can match a webhook to it.
     db.prepare(`DELETE FROM platform_refs WHERE site_id = ?1 AND aid IN (${gone})`).bind(site, cutoff, now),
     db.prepare(`DELETE FROM events WHERE site_id = ?1 AND aid IN (${gone})`).bind(site, cutoff, now),
