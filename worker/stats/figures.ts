@@ -224,7 +224,7 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
 
   return {
     range,
-    currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0))[0]?.[0] ?? null,
+    currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0) || a[0].localeCompare(b[0]))[0]?.[0] ?? null,
     abandoned: { carts: t.carts + h.carts, value: t.value + h.value },
     treated: { carts: t.carts, recovered: t.recovered, rate: rate(t.recovered, t.carts), revenue: t.revenue },
     holdout: { carts: h.carts, recovered: h.recovered, rate: rate(h.recovered, h.carts) },
