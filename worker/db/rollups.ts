@@ -109,9 +109,24 @@ const ONE_SEQUENCE = "SELECT ?2";
 const MESSAGE_SEQUENCE = "SELECT sequence_id FROM messages WHERE id = ?2";
 
 /**
- * A write to one sequence (or to one of its messages: `{ message }`), with its rollups kept: the
- * batch retracts what the sequence contributes, runs `write`, and adds it back. The write's own
- * result is returned.
+ * A write to one sequence (or to one of its messages: `{ message }`) with its rollups kept, as
+ * statements for one D1 batch: retract what the sequence contributes, `write`, add it back.
+ *
+ * @example
+ * await db.batch([...withSequenceStatements(db, { sequence: a }, writeA), ...withSequenceStatements(db, { sequence: b }, writeB)]);
+ */
+export function withSequenceStatements(
+  db: D1Database,
+  which: { sequence: string } | { message: string | null },
+  write: D1PreparedStatement,
+): D1PreparedStatement[] {
+  const [target, id] = "sequence" in which ? [ONE_SEQUENCE, which.sequence] : [MESSAGE_SEQUENCE, which.message];
+  const sql = sequenceSql(target);
+  return [db.prepare(sql).bind(-1, id), write, db.prepare(sql).bind(1, id)];
+}
+
+/**
+ * Runs `withSequenceStatements` as one D1 batch and returns the write's own result.
  *
  * @example
  * const result = await withSequenceRollups(env.DB, { sequence: id }, stmt);
@@ -121,9 +136,7 @@ export async function withSequenceRollups(
   which: { sequence: string } | { message: string | null },
   write: D1PreparedStatement,
 ): Promise<D1Result> {
-  const [target, id] = "sequence" in which ? [ONE_SEQUENCE, which.sequence] : [MESSAGE_SEQUENCE, which.message];
-  const sql = sequenceSql(target);
-  const [, result] = await db.batch([db.prepare(sql).bind(-1, id), write, db.prepare(sql).bind(1, id)]);
+  const [, result] = await db.batch(withSequenceStatements(db, which, write));
   return result as D1Result;
 }
 
