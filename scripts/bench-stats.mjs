@@ -67,7 +67,16 @@ async function seed(carts, already) {
   const CHUNK = 2000;
   for (let i = already; i < carts; i += CHUNK) {
     const count = Math.min(CHUNK, carts - i);
-    await timed(`${ORIGIN}/dev/bench/seed?site=${DEMO_SITE.key}&from=${i}&count=${count}&start=${start}`, { method: "POST" });
+    // Seeding is idempotent (every write is), so a chunk the local server dropped is sent again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await timed(`${ORIGIN}/dev/bench/seed?site=${DEMO_SITE.key}&from=${i}&count=${count}&start=${start}`, { method: "POST" });
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        log(`  chunk at ${i} failed (${e.message.slice(0, 80)}); again`);
+      }
+    }
     if ((i / CHUNK) % 25 === 0) log(`  ${i + count} carts seeded (${((performance.now() - t) / 1000).toFixed(0)} s)`);
   }
   log(`Seeded ${carts - already} carts in ${((performance.now() - t) / 1000).toFixed(0)} s`);

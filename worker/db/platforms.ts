@@ -5,8 +5,11 @@ import type { Platform } from "../../protocol/types";
 import { recountOrderDay } from "./rollups";
 
 /** The key the site's platform signs webhooks with, or null when none was generated or set. */
-export const platformSecretOf = (db: D1Database, site: number) =>
-  db.prepare("SELECT platform_secret FROM sites WHERE id = ?").bind(site).first<string | null>("platform_secret");
+export const platformSecretOf = (db: D1Database, site: number) => platformSecretStatement(db, site).first<string | null>("platform_secret");
+
+/** The statement of `platformSecretOf`, for a batch of reads (the dashboard's). */
+export const platformSecretStatement = (db: D1Database, site: number) =>
+  db.prepare("SELECT platform_secret FROM sites WHERE id = ?").bind(site);
 
 /** Replaces the site's platform secret (a new random one, or the platform's own). */
 export const savePlatformSecret = (db: D1Database, site: number, secret: string) =>

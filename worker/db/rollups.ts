@@ -233,6 +233,12 @@ export async function rebuildRollups(db: D1Database, site: number): Promise<void
  * const rows = await rollupRows(env.DB, site.id, 20400, 20490);
  */
 export const rollupRows = (db: D1Database, site: number, fromDay: number, toDay: number) =>
+  rollupStatement(db, site, fromDay, toDay)
+    .all<RollupRow>()
+    .then((r) => r.results);
+
+/** The statement of `rollupRows`, for a batch of reads (the dashboard's). */
+export const rollupStatement = (db: D1Database, site: number, fromDay: number, toDay: number) =>
   db
     .prepare(
       `SELECT day, kind, dim, n, v FROM rollups WHERE site_id = ?1 AND day >= ?2 AND day < ?3 AND (n <> 0 OR v <> 0)
@@ -242,6 +248,4 @@ export const rollupRows = (db: D1Database, site: number, fromDay: number, toDay:
          CASE WHEN stage LIKE 'rank:%' THEN 0 ELSE shoppers END, CASE WHEN stage LIKE 'rank:%' THEN shoppers ELSE 0 END
        FROM funnel_daily WHERE site_id = ?1 AND day >= ?2 AND day < ?3 AND stage <> 'purchase'`,
     )
-    .bind(site, fromDay, toDay)
-    .all<RollupRow>()
-    .then((r) => r.results);
+    .bind(site, fromDay, toDay);

@@ -18,11 +18,21 @@ export interface InterruptedOrder {
 export async function interruptedOrderRows(
   db: D1Database,
   site: number,
+  range: [number, number],
+  options: { search?: string; limit?: number; offset?: number } = {},
+): Promise<InterruptedOrder[]> {
+  return (await interruptedOrdersStatement(db, site, range, options).all<InterruptedOrder>()).results;
+}
+
+/** The statement of `interruptedOrderRows`, for a batch of reads (the dashboard's). */
+export function interruptedOrdersStatement(
+  db: D1Database,
+  site: number,
   [from, to]: [number, number],
   { search, limit = 50, offset = 0 }: { search?: string; limit?: number; offset?: number } = {},
-): Promise<InterruptedOrder[]> {
+): D1PreparedStatement {
   const like = search ? `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const { results } = await db
+  return db
     .prepare(
       `SELECT s.id AS sequenceId, s.email, s.abandoned_at AS abandonedAt, s.value, s.currency, s.reason,
          CASE WHEN s.recovered_order_id IS NOT NULL THEN 'recovered' WHEN s.holdout = 1 THEN 'holdout'
@@ -32,7 +42,5 @@ export async function interruptedOrderRows(
        FROM sequences s WHERE s.site_id = ?1 AND s.abandoned_at >= ?2 AND s.abandoned_at < ?3 AND (?4 IS NULL OR s.email LIKE ?4 ESCAPE '\\')
        ORDER BY s.abandoned_at DESC LIMIT ?5 OFFSET ?6`,
     )
-    .bind(site, from, to, like, limit, offset)
-    .all<InterruptedOrder>();
-  return results;
+    .bind(site, from, to, like, limit, offset);
 }

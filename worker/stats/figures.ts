@@ -1,6 +1,7 @@
 import { DAY_MS } from "../../protocol/limits";
 import { majorText } from "../../protocol/money";
-import { rollupRows } from "../db/rollups";
+import { dashboardRows } from "../db/dashboard";
+import { type RollupRow, rollupRows } from "../db/rollups";
 import { type InterruptedOrder, interruptedOrderRows } from "../db/stats";
 
 export type { InterruptedOrder };
@@ -127,7 +128,22 @@ function addTo<K>(map: Map<K, Record<string, number>>, key: K, fields: Record<st
  */
 export async function computeStats(db: D1Database, site: number, range: Range): Promise<Stats> {
   const [from, to] = rangeMs(range);
-  const rows = await rollupRows(db, site, from / DAY, to / DAY);
+  return statsOf(await rollupRows(db, site, from / DAY, to / DAY), range);
+}
+
+/**
+ * The dashboard's figures and lists for a range, read in one D1 batch (db/dashboard.ts).
+ *
+ * @example
+ * const { stats, orders, drops, pool, platformSecret } = await dashboardData(env.DB, site.id, range, "ana");
+ */
+export async function dashboardData(db: D1Database, site: number, range: Range, search?: string) {
+  const { rollups, ...rest } = await dashboardRows(db, site, rangeMs(range), { search, limit: 100 });
+  return { stats: statsOf(rollups, range), ...rest };
+}
+
+/** Every figure of a range from its rollup rows. */
+function statsOf(rows: RollupRow[], range: Range): Stats {
   type Sums = Record<string, number>;
   const cube = new Map<string, Sums>(); // [reason, holdout, currency]
   const days = new Map<number, Sums>();
