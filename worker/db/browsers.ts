@@ -9,6 +9,7 @@ import { refKey } from "../../protocol/refs";
 import type { Cart, CartbackEvent, MomentKind } from "../../protocol/types";
 import { type CartHeads, cartEventStatements, purchaseHead } from "./cart-events";
 import { lateRefStatement, refStatement } from "./platforms";
+import { recountOrderDay } from "./rollups";
 import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS, PHONE_KEY } from "./schema";
 
 export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
@@ -306,10 +307,12 @@ export const recordServerOrder = (
   site: number,
   o: { orderId: string; aid?: string; total: number; currency: string; at: number },
 ) =>
-  db
-    .prepare("INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')")
-    .bind(site, o.orderId, o.aid ?? null, o.total, o.currency, o.at)
-    .run();
+  db.batch([
+    db
+      .prepare("INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')")
+      .bind(site, o.orderId, o.aid ?? null, o.total, o.currency, o.at),
+    recountOrderDay(db, site, o.orderId),
+  ]);
 
 /**
  * A browser on which a person opened a recovery link becomes that person's (`key`: an email, or

@@ -1,6 +1,7 @@
 import type { IngestMessage } from "../db/browsers";
 import { statementsFor } from "../db/browsers";
 import { cartHeads, isHeadMoved } from "../db/cart-events";
+import { withShopperRollups } from "../db/rollups";
 import { retryDelay } from "../queue/retry";
 import { observeBatches } from "../recovery/observe";
 
@@ -14,7 +15,7 @@ export async function storeNow(env: Env, message: IngestMessage): Promise<void> 
   // Stored again with fresh heads when another writer moved this browser's cart in between.
   for (let attempt = 1; ; attempt++) {
     try {
-      await env.DB.batch(statementsFor(env.DB, message, await cartHeads(env.DB, [message])));
+      await env.DB.batch(withShopperRollups(env.DB, message, statementsFor(env.DB, message, await cartHeads(env.DB, [message]))));
       break;
     } catch (e) {
       if (attempt >= 3 || !isHeadMoved(e)) throw e;
@@ -52,7 +53,7 @@ export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env)
   let chunk: { messages: Message<IngestMessage>[]; statements: D1PreparedStatement[] } = { messages: [], statements: [] };
   const chunks = [chunk];
   for (const message of batch.messages) {
-    const statements = statementsFor(env.DB, message.body, heads);
+    const statements = withShopperRollups(env.DB, message.body, statementsFor(env.DB, message.body, heads));
     if (chunk.statements.length && chunk.statements.length + statements.length > MAX_STATEMENTS) {
       chunk = { messages: [], statements: [] };
       chunks.push(chunk);
