@@ -91,7 +91,13 @@ function request(method, path, body, headers = {}) {
   return new Promise((resolve) => {
     const req = http.request(
       `${ORIGIN}${path}`,
-      { method, agent, headers: body ? { "content-type": "text/plain;charset=UTF-8", origin: ORIGIN, ...headers } : headers },
+      {
+        method,
+        agent,
+        headers: body
+          ? { "content-type": "text/plain;charset=UTF-8", origin: ORIGIN, "accept-language": "es-ES,es;q=0.9,en;q=0.8", ...headers }
+          : headers,
+      },
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
@@ -163,12 +169,15 @@ console.log(
 // ---- Ingest's fixed cost: interleaved rounds against /health, and many sites against one ----
 console.log(`\n## Ingest (${CONCURRENCY} connections, ${ROUNDS} rounds × ${SECONDS} s per route, ${SITES} sites)\n`);
 
-/** A realistic batch: one cart change of two lines, from a new shopper each time. */
+/** A realistic batch: one cart change of two lines, from a new shopper each time, with the page's
+ * language and the browser's time zone as the script sends them. */
 function eventBatch() {
   const now = Date.now();
   return JSON.stringify({
     aid: id(),
     sentAt: now,
+    locale: "es-ES",
+    timeZone: "Europe/Madrid",
     events: [
       {
         id: id(),

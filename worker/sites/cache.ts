@@ -47,3 +47,22 @@ export class LruCache<K, V> {
     this.#entries.clear();
   }
 }
+
+/**
+ * `f` remembered for its last `bound` distinct arguments: for pure functions of values that repeat
+ * across requests (a header, a time zone), whose answer costs more than a map lookup.
+ *
+ * @example
+ * const zone = memoize(validTimeZone, 256);
+ * zone("Europe/Madrid"); // computed once, then read from memory
+ */
+export function memoize<R>(f: (value: string | undefined) => R, bound: number): (value: string | undefined) => R {
+  const known = new LruCache<string | undefined, { result: R }>(bound);
+  return (value) => {
+    const hit = known.get(value);
+    if (hit) return hit.result;
+    const result = f(value);
+    known.set(value, { result });
+    return result;
+  };
+}

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LruCache } from "./cache";
+import { LruCache, memoize } from "./cache";
 import { SiteDirectory, type SiteSource } from "./directory";
 
 const CHECK_MS = 2_000;
@@ -177,6 +177,22 @@ describe("LruCache", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("memoize", () => {
+  it("answers as the function does, computing each remembered value once", () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.constantFrom("en", "es-ES", "Europe/Madrid", "x", ""), { nil: undefined })), (values) => {
+        let calls = 0;
+        const f = (v: string | undefined) => (calls++, `${v}!`);
+        const remembered = memoize(f, 3);
+        const distinct = new Set(values).size;
+        for (const v of values) expect(remembered(v)).toBe(f(v));
+        // Each value was also computed once by the loop's own f(v) call.
+        if (distinct <= 3) expect(calls).toBe(values.length + distinct);
+      }),
     );
   });
 });
