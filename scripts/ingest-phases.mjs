@@ -5,7 +5,7 @@
 // languages and time zone. Inside workerd, performance.now() only moves on I/O, so this cannot be
 // timed there. Each phase is timed alone, in interleaved rounds with a whole `GET /health` request
 // as the anchor; figures are µs and the ratio to the anchor, median/min/max over the rounds.
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
