@@ -31,7 +31,8 @@ interface Entry<T> {
 /**
  * Sites by key, kept in memory and fresh: every `checkEveryMs` the source says which keys changed,
  * and only those are forgotten. A read never waits on the source except on a miss and for that
- * periodic check (one indexed read for every site together). Bounded: least recently used go first.
+ * periodic check (one indexed read for every site together), and never on another request's I/O.
+ * Bounded: least recently used go first.
  *
  * @example
  * const sites = new SiteDirectory(source, { bound: 25_000, missingBound: 1_000, checkEveryMs: 2_000, foundForMs: 600_000, missingForMs: 5_000, now: Date.now });
@@ -42,7 +43,6 @@ export class SiteDirectory<T, C> {
   readonly #missing: LruCache<string, Entry<null>>;
   #version: number | undefined;
   #checkedAt = Number.NEGATIVE_INFINITY;
-  #checking: Promise<void> | undefined;
   /** Moves at every forget: a read that started before one must not store what it read. */
   #generation = 0;
 
@@ -95,14 +95,14 @@ export class SiteDirectory<T, C> {
     }
   }
 
+  // Each request that finds the check due makes its own and waits for it; one in flight is never
+  // shared: in workerd a promise settled by another request's I/O can hang when that request ends
+  // (with a Durable Object waiting on it, a whole person's queue of work stood still). Requests
+  // that come while a check is in flight answer from memory: at most one D1 round trip staler.
   #revalidate(from: C): Promise<void> | undefined {
-    if (this.#checking) return this.#checking;
     if (this.options.now() - this.#checkedAt < this.options.checkEveryMs) return;
     this.#checkedAt = this.options.now();
-    this.#checking = this.#check(from).finally(() => {
-      this.#checking = undefined;
-    });
-    return this.#checking;
+    return this.#check(from);
   }
 
   async #check(from: C): Promise<void> {
@@ -118,6 +118,8 @@ export class SiteDirectory<T, C> {
     if (changed.keys === "many") this.clear();
     // A new site's key may be remembered as unknown: `forget` drops it from both.
     else for (const key of changed.keys) this.forget(key);
-    this.#version = changed.version ?? this.#version;
+    // Checks can overlap and end in any order: the version seen only moves forward.
+    this.#version = Math.max(changed.version ?? Number.NEGATIVE_INFINITY, this.#version ?? Number.NEGATIVE_INFINITY);
+    if (this.#version === Number.NEGATIVE_INFINITY) this.#version = undefined;
   }
 }
