@@ -6,6 +6,7 @@ import type { IngestMessage } from "../db/browsers";
 import { ApiError, requireConsent } from "../http/errors";
 import { type SiteEnv, sitePreflight, siteRequest } from "../http/site";
 import { jsonBody } from "../http/validate";
+import { memoize } from "../sites/cache";
 import { rateLimited } from "./rate-limit";
 import { isUrgent, storeNow } from "./store";
 
@@ -73,6 +74,11 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
   },
 );
 
+// The same few languages and time zones come with batch after batch; Intl's checks of them cost
+// more than validating the whole batch (docs/ingest.md), so each distinct value is checked once.
+const preferences = memoize(parsePreferences, 512);
+const zone = memoize(validTimeZone, 512);
+
 /**
  * Where a batch's shopper is: their languages, best first (the page's or their own choice, which
  * the script sends as `locale`, then the browser's Accept-Language; canonical tags), and their time
@@ -83,13 +89,12 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
  */
 export function whereabouts(request: Request, batch: { locale?: string; timeZone?: string } = {}): { locale?: string; timeZone?: string } {
   // A page's lang="es_ES" reads as es-ES; what is not a tag at all is left out (parsePreferences).
-  const page = parsePreferences(batch.locale?.replaceAll("_", "-"));
-  const preferences = [...new Set([...page, ...parsePreferences(request.headers.get("accept-language") ?? undefined)])].slice(0, 6);
+  const page = preferences(batch.locale?.replaceAll("_", "-"));
+  const ranked = [...new Set([...page, ...preferences(request.headers.get("accept-language") ?? undefined)])].slice(0, 6);
   const cf = (request as { cf?: { timezone?: unknown } }).cf;
   // A local collector's `cf` is a placeholder (wrangler dev gives every request America/Chicago):
   // on loopback no zone is read from it, and the site's applies.
   const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(new URL(request.url).hostname);
-  const timeZone =
-    validTimeZone(batch.timeZone) ?? (local ? undefined : validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined));
-  return { ...(preferences.length && { locale: preferences.join(",") }), ...(timeZone && { timeZone }) };
+  const timeZone = zone(batch.timeZone) ?? (local ? undefined : zone(typeof cf?.timezone === "string" ? cf.timezone : undefined));
+  return { ...(ranked.length && { locale: ranked.join(",") }), ...(timeZone && { timeZone }) };
 }
