@@ -52,8 +52,5 @@ it("stores no gift card recipient and no private property of a line, whatever sc
     expect(text).not.toMatch(/ben@example\.com|Ben|birthday|2026-12-24|_uid|__shopify/);
     expect(text).toContain('"p:Message":"Mine"');
   }
-  expect(readLines(stored.lines).map((l) => l.data)).toEqual([
-    { key: "42:9f1c" },
-    { key: "7:ab", "p:Message": "Mine" },
-  ]);
+  expect(readLines(stored.lines).map((l) => l.data)).toEqual([{ key: "42:9f1c" }, { key: "7:ab", "p:Message": "Mine" }]);
 });
