@@ -1,3 +1,5 @@
+import fc from "fast-check";
+import { IDBFactory } from "fake-indexeddb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Cart, Line } from "../../protocol/types";
 import type { Cartback } from "../index";
@@ -439,6 +441,68 @@ describe("a shop whose cart lives in page memory", () => {
     expect(changed.memory.lines).toEqual([tea, jam]); // the shop's own cart: the shop wins there
     expect(await tab.cb.getCart()).toBeUndefined();
   });
+
+  // The rule over random histories of three tabs of a restarted browser: adds, emptied carts,
+  // restarts (page memory lost), purchases and thank-you pages in any order, against a model.
+  it("nothing lost on a restart, nothing bought comes back, a tab that only holds the copy follows it (property)", async () => {
+    type Step = { tab: number } & ({ kind: "add"; line: Line } | { kind: "empty" | "reload" | "buy" | "thanks" });
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("add" as const), tab: fc.nat(2), line: fc.constantFrom(tea, mug, jam) }),
+      fc.record({ kind: fc.constantFrom("empty" as const, "reload" as const, "buy" as const, "thanks" as const), tab: fc.nat(2) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps: Step[]) => {
+        globalThis.indexedDB = new IDBFactory();
+        vi.resetModules();
+        const tabs = [await spa(), await spa(), await spa()];
+        // The model: Cartback's copy, each shop's cart, and the tabs that hold the copy lent.
+        let copy: Line[] = [];
+        const shops: Line[][] = [[], [], []];
+        const following = [false, false, false];
+        const recorded = (lines: Line[], from: number): void => {
+          copy = lines;
+          for (const t of [0, 1, 2].filter((t) => t !== from && following[t])) {
+            shops[t] = lines;
+            following[t] = lines.length > 0;
+          }
+        };
+        for (const s of steps) {
+          const tab = tabs[s.tab] as (typeof tabs)[number];
+          if (s.kind === "add" || s.kind === "empty") {
+            const lines = s.kind === "add" ? [...tab.memory.lines.filter((l) => l.id !== s.line.id), s.line] : [];
+            const same = JSON.stringify(lines) === JSON.stringify(tab.memory.lines);
+            tab.memory.lines = lines;
+            await tab.shop.changed();
+            if (!same) {
+              shops[s.tab] = lines;
+              following[s.tab] = false;
+              recorded(lines, s.tab);
+            }
+          } else if (s.kind === "buy") {
+            await tab.cb.purchase({ orderId: "o-1", total: 1 });
+            tab.memory.lines = []; // the shop empties its own cart as it reports the order
+            shops[s.tab] = [];
+            following[s.tab] = false;
+            recorded([], s.tab);
+          } else {
+            // A restart of this tab: its memory lost. The thank-you page reports the order at once.
+            tab.shop.stop();
+            tabs[s.tab] = await spa({}, s.kind === "reload");
+            if (s.kind === "thanks") await tabs[s.tab]?.cb.purchase({ orderId: "o-2", total: 1 });
+            shops[s.tab] = s.kind === "reload" ? copy : [];
+            following[s.tab] = s.kind === "reload" && copy.length > 0;
+            if (s.kind === "thanks") recorded([], s.tab);
+          }
+          await vi.waitFor(async () => {
+            for (const t of tabs) await t.shop.changed();
+            expect((await tabs[0]?.cb.getCart())?.lines ?? []).toEqual(copy);
+            expect(tabs.map((t) => t.memory.lines)).toEqual(shops);
+          });
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
 
   it("a recovery link on the first load wins over the copy", async () => {
     const before = await spa();
