@@ -1,5 +1,5 @@
-import fc from "fast-check";
 import { IDBFactory } from "fake-indexeddb";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Cart, Line } from "../../protocol/types";
 import type { Cartback } from "../index";
