@@ -23,7 +23,9 @@ async function open(dir: string): Promise<{ context: BrowserContext; page: Page 
 
 /** The lines the shop's own UI shows: `[sku, quantity]`. */
 const shown = (page: Page) =>
-  page.locator("#cart li").evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.sku, Number((r as HTMLElement).dataset.cantidad)]));
+  page
+    .locator("#cart li")
+    .evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.sku, Number((r as HTMLElement).dataset.cantidad)]));
 
 it("a shop whose cart is in page memory shows its lines again after a browser restart, and a bought cart stays gone", async () => {
   const profile = newProfile();
@@ -32,18 +34,22 @@ it("a shop whose cart is in page memory shows its lines again after a browser re
   await first.page.click('[data-add="cafe-grano"]');
   await first.page.click('[data-add="cafe-grano"]');
   await first.page.click('[data-add="merken"]');
-  await expect.poll(async () => (await savedState(first.page)).cart?.lines.map((l) => [l.id, l.quantity])).toEqual([
-    ["cafe-grano", 2],
-    ["merken", 1],
-  ]);
+  await expect
+    .poll(async () => (await savedState(first.page)).cart?.lines.map((l) => [l.id, l.quantity]))
+    .toEqual([
+      ["cafe-grano", 2],
+      ["merken", 1],
+    ]);
   await first.context.close();
 
   // The same browser, restarted: the page's memory is gone, the shop's UI shows the lines again.
   const second = await open(profile.dir);
-  await expect.poll(() => shown(second.page)).toEqual([
-    ["cafe-grano", 2],
-    ["merken", 1],
-  ]);
+  await expect
+    .poll(() => shown(second.page))
+    .toEqual([
+      ["cafe-grano", 2],
+      ["merken", 1],
+    ]);
   // ...and stays so (Cartback's copy was not emptied by the shop's empty first read).
   await second.page.waitForTimeout(4500);
   expect((await savedState(second.page)).cart?.lines.map((l) => l.id)).toEqual(["cafe-grano", "merken"]);
