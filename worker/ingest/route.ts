@@ -7,6 +7,7 @@ import { ApiError, requireConsent } from "../http/errors";
 import { type SiteEnv, sitePreflight, siteRequest } from "../http/site";
 import { jsonBody } from "../http/validate";
 import { memoize } from "../sites/cache";
+import { screenPhones } from "../sms/numbers";
 import { rateLimited } from "./rate-limit";
 import { isUrgent, storeNow } from "./store";
 
@@ -34,9 +35,13 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
   },
   jsonBody(BatchSchema, "invalid_batch", "the batch does not match the protocol"),
   async (c) => {
-    const batch = c.req.valid("json");
+    // A number not in use in its country is kept out and named in the answer; the rest is kept.
+    const { events, refused } = screenPhones(c.req.valid("json").events);
+    const batch = { ...c.req.valid("json"), events };
+    const answer = { accepted: events.length, ...(refused.length && { refused }) };
     const { site } = c.var;
     if (site.settings.requireConsent && batch.consent !== true) requireConsent();
+    if (!events.length) return c.json(answer, 202);
     const receivedAt = Date.now();
     const message: IngestMessage = {
       site: site.id,
@@ -53,7 +58,7 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
     if (isUrgent(message)) {
       try {
         await storeNow(c.env, message);
-        return c.json({ accepted: batch.events.length }, 202);
+        return c.json(answer, 202);
       } catch (e) {
         console.error("storing an urgent batch failed", e);
         // A purchase is accepted only once the person knows of it; the script sends it again.
@@ -70,7 +75,7 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
       c.header("Retry-After", "5");
       throw new ApiError(503, "unavailable", "the collector could not accept events just now; retry later");
     }
-    return c.json({ accepted: batch.events.length }, 202);
+    return c.json(answer, 202);
   },
 );
 
