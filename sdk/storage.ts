@@ -42,7 +42,29 @@ export interface State {
 
 const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync", "locale", "paid"] as const;
 
+/** The outbox as stored under "outbox": its retry state and a version that changes whenever its
+ * events do. The events themselves are stored one a record, under number keys (which sort before
+ * the state's text keys), in the order they were queued: a change adds its event and deletes what
+ * was sent, and never rewrites the others. `events` is the format before that (one record held
+ * them all), moved to their own records on first read. */
+interface StoredBox {
+  attempt: number;
+  retryAt: number;
+  v?: string;
+  events?: CartbackEvent[];
+}
+
+/** The events of the last transaction this tab committed, by version: while no tab changed them
+ * since, a transaction reads only the small records, not every queued event. */
+interface Log {
+  v?: string;
+  /** Each event's key; none yet for an event of the old format. */
+  keys: (number | undefined)[];
+  events: CartbackEvent[];
+}
+
 let store: UseStore | undefined;
+let log: Log | undefined;
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
 // from memory and the shop's checkout is never held up by our storage.
 let memory: State | undefined;
@@ -55,6 +77,7 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
 /**
  * Runs `change` on the saved state inside one readwrite transaction and returns its result.
  * `change` may mutate the state; throwing a string refuses the change and rejects with it.
+ * `change` appends events to `outbox.events` or removes them, never reorders or edits one.
  * The one writer of the store: the extra files reach it through the core (sdk/extras.ts).
  */
 export async function transact<R>(change: (state: State) => R): Promise<R> {
@@ -62,31 +85,73 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
   try {
     // Inside the async function, an IndexedDB that throws synchronously on open lands in the catch too.
     store ||= createStore("cartback", "state");
-    return await store("readwrite", (s) =>
-      Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then((values) => {
-        // What is saved, over a fresh state's browser id and empty outbox.
-        const state = fresh();
-        // Written back are only the keys `change` changed: a read, or a change of one key, does
-        // not rewrite the replica, the outbox and the cart (each put costs the tab). A key that
-        // went is stored as undefined, which reads back as absent.
-        const was = KEYS.map((k, i) => {
-          if (values[i] != null) state[k] = values[i] as never;
-          return JSON.stringify(values[i]);
-        });
-        const result = change(state);
-        KEYS.map((k, i) => JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
-        return promisifyRequest(s.transaction).then(() => {
-          known = state;
-          return result;
-        });
-      }),
-    );
+    return await store("readwrite", async (s) => {
+      const values = await Promise.all(KEYS.map((k) => promisifyRequest(s.get(k))));
+      const box = values[2] as StoredBox | undefined;
+      // Another tab changed the events since (or this tab never read them): read them all, in key order.
+      const read: Log =
+        box?.v && box.v === log?.v
+          ? log
+          : await Promise.all([s.getAllKeys(EVENTS()), s.getAll(EVENTS())].map(promisifyRequest)).then(([keys, events]) => ({
+              v: box?.v,
+              // An outbox of the old format: its events come first, without a key, so the write below
+              // stores each in its own record.
+              keys: [...(box?.events || []).map(() => undefined), ...(keys as number[])],
+              events: [...(box?.events || []), ...(events as CartbackEvent[])],
+            }));
+      // What is saved, over a fresh state's browser id and empty outbox.
+      const state = fresh();
+      // Written back are only the keys `change` changed: a read, or a change of one key, does
+      // not rewrite the replica and the cart (each put costs the tab). A key that went is stored as
+      // undefined, which reads back as absent.
+      const was = KEYS.map((k, i) => {
+        if (values[i] != null) state[k] = values[i] as never;
+        return JSON.stringify(values[i]);
+      });
+      state.outbox = { attempt: box?.attempt || 0, retryAt: box?.retryAt || 0, events: read.events.slice() };
+      const result = change(state);
+      KEYS.map((k, i) => k !== "outbox" && JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
+      const next = saveEvents(s, read, state.outbox.events);
+      const { attempt, retryAt } = state.outbox;
+      if (!box || box.events || next.v !== read.v || attempt !== box.attempt || retryAt !== box.retryAt)
+        s.put({ attempt, retryAt, v: next.v }, "outbox");
+      await promisifyRequest(s.transaction);
+      known = state;
+      log = next;
+      return result;
+    });
   } catch (e) {
     if (typeof e === "string") throw e;
     warn("no IndexedDB: cart kept in memory", e);
     memory = known || fresh();
     return commitMemory(change);
   }
+}
+
+/** The event records: every number key. A function: a browser without IndexedDB has no IDBKeyRange. */
+const EVENTS = (): IDBKeyRange => IDBKeyRange.upperBound(Infinity);
+
+/** Stores the events `events` added to `read` (after its last key) and deletes those it dropped;
+ * returns the new log, under a new version if anything changed. */
+function saveEvents(s: IDBObjectStore, read: Log, events: CartbackEvent[]): Log {
+  const keyOf = new Map(read.events.map((e, i) => [e, read.keys[i]]));
+  let last = Math.max(0, ...read.keys.filter((k): k is number => !!k));
+  let changed = false;
+  const keys = events.map((e) => {
+    let key = keyOf.get(e);
+    keyOf.delete(e);
+    if (key === undefined) {
+      key = ++last;
+      s.put(e, key);
+      changed = true;
+    }
+    return key;
+  });
+  for (const key of keyOf.values()) {
+    if (key) s.delete(key);
+    changed = true;
+  }
+  return { v: changed || !read.v ? randomId() : read.v, keys, events: events.slice() };
 }
 
 function commitMemory<R>(change: (state: State) => R): R {
