@@ -42,29 +42,25 @@ export interface State {
 
 const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync", "locale", "paid"] as const;
 
-/** The outbox as stored under "outbox": its retry state and a version that changes whenever its
- * events do. The events themselves are stored one a record, under number keys (which sort before
- * the state's text keys), in the order they were queued: a change adds its event and deletes what
- * was sent, and never rewrites the others. `events` is the format before that (one record held
- * them all), moved to their own records on first read. */
+/** The outbox as stored under "outbox": its retry state, the key its next event takes, and a
+ * version that changes whenever its events do. The events themselves are stored one a record,
+ * under number keys (which sort before the state's text keys) in the order they were queued: a
+ * change adds its event's record and deletes those sent, and never rewrites the others. `events` is
+ * the format before that (one record held them all), moved to their own records on first read. */
 interface StoredBox {
   attempt: number;
   retryAt: number;
   v?: string;
+  n?: number;
   events?: CartbackEvent[];
 }
 
-/** The events of the last transaction this tab committed, by version: while no tab changed them
- * since, a transaction reads only the small records, not every queued event. */
-interface Log {
-  v?: string;
-  /** Each event's key; none yet for an event of the old format. */
-  keys: (number | undefined)[];
-  events: CartbackEvent[];
-}
-
 let store: UseStore | undefined;
-let log: Log | undefined;
+/** Each stored event's key. */
+const keys = new WeakMap<CartbackEvent, number>();
+/** The events as of the last transaction this tab committed, and their version: while no tab changed
+ * them since, a transaction reads only the small records, not every queued event. */
+let log: [v?: string, events?: CartbackEvent[]] = [];
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
 // from memory and the shop's checkout is never held up by our storage.
 let memory: State | undefined;
@@ -77,7 +73,7 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
 /**
  * Runs `change` on the saved state inside one readwrite transaction and returns its result.
  * `change` may mutate the state; throwing a string refuses the change and rejects with it.
- * `change` appends events to `outbox.events` or removes them, never reorders or edits one.
+ * `change` appends events to `outbox.events` or removes some, never reorders or edits one.
  * The one writer of the store: the extra files reach it through the core (sdk/extras.ts).
  */
 export async function transact<R>(change: (state: State) => R): Promise<R> {
@@ -87,18 +83,16 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
     store ||= createStore("cartback", "state");
     return await store("readwrite", async (s) => {
       const values = await Promise.all(KEYS.map((k) => promisifyRequest(s.get(k))));
-      const box = values[2] as StoredBox | undefined;
-      // Another tab changed the events since (or this tab never read them): read them all, in key order.
-      const read: Log =
-        box?.v && box.v === log?.v
-          ? log
-          : await Promise.all([s.getAllKeys(EVENTS()), s.getAll(EVENTS())].map(promisifyRequest)).then(([keys, events]) => ({
-              v: box?.v,
-              // An outbox of the old format: its events come first, without a key, so the write below
-              // stores each in its own record.
-              keys: [...(box?.events || []).map(() => undefined), ...(keys as number[])],
-              events: [...(box?.events || []), ...(events as CartbackEvent[])],
-            }));
+      const { attempt = 0, retryAt = 0, v, n = 1, events: before = [] } = (values[2] || {}) as StoredBox;
+      let events = v && v === log[0] && log[1];
+      if (!events) {
+        // Another tab changed them since, or this tab never read them: all of them, in key order.
+        const range = IDBKeyRange.upperBound(Infinity);
+        const [k, e] = (await Promise.all([s.getAllKeys(range), s.getAll(range)].map(promisifyRequest))) as [number[], CartbackEvent[]];
+        for (const [i, event] of e.entries()) keys.set(event, k[i] as number);
+        // An outbox of the old format: its events come first, and, having no key, get their records below.
+        events = [...before, ...e];
+      }
       // What is saved, over a fresh state's browser id and empty outbox.
       const state = fresh();
       // Written back are only the keys `change` changed: a read, or a change of one key, does
@@ -108,16 +102,26 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
         if (values[i] != null) state[k] = values[i] as never;
         return JSON.stringify(values[i]);
       });
-      state.outbox = { attempt: box?.attempt || 0, retryAt: box?.retryAt || 0, events: read.events.slice() };
+      state.outbox = { attempt, retryAt, events: events.slice() };
       const result = change(state);
       KEYS.map((k, i) => k !== "outbox" && JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
-      const next = saveEvents(s, read, state.outbox.events);
-      const { attempt, retryAt } = state.outbox;
-      if (!box || box.events || next.v !== read.v || attempt !== box.attempt || retryAt !== box.retryAt)
-        s.put({ attempt, retryAt, v: next.v }, "outbox");
+      const box = state.outbox;
+      const kept = new Set(box.events);
+      let next = n;
+      // Whether the events changed: their records, and a new version.
+      let changed = before.length;
+      for (const e of events) if (!kept.has(e) && keys.has(e)) changed = +!!s.delete(keys.get(e) as number);
+      for (const e of box.events)
+        if (!keys.has(e)) {
+          keys.set(e, next);
+          changed = +!!s.put(e, next++);
+        }
+      const version = changed || !v ? randomId() : v;
+      if (version !== v || box.attempt !== attempt || box.retryAt !== retryAt)
+        s.put({ attempt: box.attempt, retryAt: box.retryAt, v: version, n: next }, "outbox");
       await promisifyRequest(s.transaction);
       known = state;
-      log = next;
+      log = [version, box.events.slice()];
       return result;
     });
   } catch (e) {
@@ -126,32 +130,6 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
     memory = known || fresh();
     return commitMemory(change);
   }
-}
-
-/** The event records: every number key. A function: a browser without IndexedDB has no IDBKeyRange. */
-const EVENTS = (): IDBKeyRange => IDBKeyRange.upperBound(Infinity);
-
-/** Stores the events `events` added to `read` (after its last key) and deletes those it dropped;
- * returns the new log, under a new version if anything changed. */
-function saveEvents(s: IDBObjectStore, read: Log, events: CartbackEvent[]): Log {
-  const keyOf = new Map(read.events.map((e, i) => [e, read.keys[i]]));
-  let last = Math.max(0, ...read.keys.filter((k): k is number => !!k));
-  let changed = false;
-  const keys = events.map((e) => {
-    let key = keyOf.get(e);
-    keyOf.delete(e);
-    if (key === undefined) {
-      key = ++last;
-      s.put(e, key);
-      changed = true;
-    }
-    return key;
-  });
-  for (const key of keyOf.values()) {
-    if (key) s.delete(key);
-    changed = true;
-  }
-  return { v: changed || !read.v ? randomId() : read.v, keys, events: events.slice() };
 }
 
 function commitMemory<R>(change: (state: State) => R): R {
