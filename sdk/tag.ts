@@ -3,6 +3,7 @@
 import { type Cartback, createClient } from "./client";
 import { gpcOn } from "./consent";
 import { endpointOf, type Script } from "./extras";
+import type { identifyShopper } from "./identify";
 import { emitter } from "./outbox";
 import { transact } from "./storage";
 import { warn } from "./warn";
@@ -20,23 +21,15 @@ try {
   const script = document.currentScript as HTMLScriptElement;
   const data = script.dataset;
   if (!/^pk_/.test(data.site || "")) warn('the script tag needs data-site="pk_…"');
-  const api = createClient({
-    site: data.site as string,
-    endpoint: endpointOf(script),
-    currency: data.currency,
-    ttlDays: +(data.ttlDays as string) || undefined,
-    consent: data.consent === "required",
-    gpc: data.gpc != null,
-    locale: data.locale,
-  });
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
-  // shop's own cart (`connect`), a platform's adapter. Other pages pay nothing.
+  // shop's own cart (`connect`), a platform's adapter, what `identify` does. Other pages pay nothing.
   const loaded: Record<string, 1> = {};
   const emit = emitter(data.gpc != null && gpcOn());
   // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
   const held: unknown[][] = [];
-  const load = (name: string): void => {
+  // `give` and `fail`: for a file whose code the core calls (identify), told once it ran or could not load.
+  const load = (name: string, give?: (code: never) => void, fail?: () => void): void => {
     if (loaded[name]) return;
     loaded[name] = 1;
     const extra = document.createElement("script") as Script;
@@ -47,8 +40,25 @@ try {
     extra.held = held;
     extra.emit = emit;
     extra.load = load;
+    extra.give = give;
+    // Run, the file has given its code: a load without it (or an error) refuses the call, so no call waits forever.
+    extra.onload = extra.onerror = fail as () => void;
     document.head.append(extra);
   };
+  let identify: Promise<typeof identifyShopper> | undefined;
+  const api = createClient(
+    {
+      site: data.site as string,
+      endpoint: endpointOf(script),
+      currency: data.currency,
+      ttlDays: +(data.ttlDays as string) || undefined,
+      consent: data.consent === "required",
+      gpc: data.gpc != null,
+      locale: data.locale,
+    },
+    // A file that cannot load refuses the call, with one warning, like an invalid one.
+    () => (identify ||= new Promise((give, fail) => load("identify", give, () => fail("identify: cartback-identify.js did not load")))),
+  );
   if (data.checkout != null) load("checkout");
   // A platform's adapter: data-platform="shopify", "woocommerce", "ga4", or "auto" (a small file
   // that looks at the page and loads one of them through `load`).

@@ -7,7 +7,8 @@ import type { Script } from "../extras";
 async function pageClient() {
   const { createClient } = await import("../client");
   const { transact } = await import("../storage");
-  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+  const { identifyShopper } = await import("../identify");
+  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" }, async () => identifyShopper);
   window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
   return { api, transact };
 }
