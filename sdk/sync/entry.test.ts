@@ -1,7 +1,13 @@
-import { expect, it, vi } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { emptySync, record } from "../../protocol/merge";
 import type { CartbackEvent } from "../../protocol/types";
 import type { Script } from "../extras";
+
+// Each test's sync file stops when it ends (as on a sign-out): its fallback's rounds, every second
+// without a socket, must not reach the next test's stubbed fetch.
+afterEach(() => {
+  dispatchEvent(new CustomEvent("cartback:signout", { detail: { token: "t", aid: "a" } }));
+});
 
 /** The core's client, fresh, and the page's `cartback` as the core sets it. */
 async function pageClient() {

@@ -232,6 +232,7 @@ addEventListener(Signal.SIGNED_OUT, (e) => {
 });
 // With a socket, a beat every 15 s; without, a fallback round every second.
 const pace = (): void => {
+  if (stopped) return;
   socket ? live && (++beats % 3 || socket.send("ping")) : visible() && round();
   timer = setTimeout(pace, socket ? POLL : FAST);
 };
