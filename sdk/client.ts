@@ -116,11 +116,7 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
   let chain: Promise<unknown> = Promise.resolve();
 
   // Calls run one at a time in call order, whatever each waits for, and never reject.
-  const serial = <R>(task: () => Promise<R>): Promise<R | undefined> => {
-    const run = chain.then(task).catch((e) => void warn(e));
-    chain = run;
-    return run;
-  };
+  const serial = <R>(task: () => Promise<R>) => (chain = chain.then(task).catch(warn)) as Promise<R | undefined>;
 
   /** The saved cart; drops it when its time is up (so "checked on load and on read"). */
   const current = (s: State): Cart => {
@@ -178,7 +174,7 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
   // What a recovery link brought (sdk/restore tells us with this event, once a page), kept for
   // listeners that subscribe after it arrived.
   const restored = new Promise<Restored>((resolve) =>
-    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail), { once: true }),
+    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail)),
   );
 
   return {

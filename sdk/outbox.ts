@@ -176,17 +176,17 @@ export function createSender(
     if (batch.length) send(known, batch, true).catch(warn);
   }
 
-  const on = (target: EventTarget, type: string, listener: () => void): void => target.addEventListener(type, listener, { signal });
-  on(window, "pagehide", sendOnHide);
-  on(window, "pageshow", () => {
+  const on = (type: string, listener: () => void, target: EventTarget = window): void => target.addEventListener(type, listener, { signal });
+  on("pagehide", sendOnHide);
+  on("pageshow", () => {
     hiding = false;
   });
-  on(window, "online", () => flush());
-  on(document, "visibilitychange", () => {
+  on("online", () => flush());
+  on("visibilitychange", () => {
     if (document.visibilityState === "hidden") return sendOnHide();
     hiding = false;
     flush();
-  });
+  }, document);
   schedule(FLUSH_DELAY);
 
   return {

@@ -89,7 +89,7 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
         // Another tab changed them since, or this tab never read them: all of them, in key order.
         const range = IDBKeyRange.upperBound(Infinity);
         const [k, e] = (await Promise.all([s.getAllKeys(range), s.getAll(range)].map(promisifyRequest))) as [number[], CartbackEvent[]];
-        for (const [i, event] of e.entries()) keys.set(event, k[i] as number);
+        e.map((event, i) => keys.set(event, k[i] as number));
         // An outbox of the old format: its events come first, and, having no key, get their records below.
         events = [...before, ...e];
       }

@@ -20,7 +20,8 @@ declare global {
 try {
   const script = document.currentScript as HTMLScriptElement;
   const data = script.dataset;
-  if (!/^pk_/.test(data.site || "")) warn('the script tag needs data-site="pk_…"');
+  // An absent one tests as "undefined".
+  if (!/^pk_/.test(data.site as string)) warn('the script tag needs data-site="pk_…"');
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
   // shop's own cart (`connect`), a platform's adapter, what `identify` does. Other pages pay nothing.
@@ -36,13 +37,8 @@ try {
     extra.src = new URL(`cartback-${name}.js`, script.src).href;
     Object.assign(extra.dataset, data);
     // Their reads and writes of the saved state go through our transact: one writer of the store.
-    extra.transact = transact;
-    extra.held = held;
-    extra.emit = emit;
-    extra.load = load;
-    extra.give = give;
     // Run, the file has given its code: a load without it (or an error) refuses the call, so no call waits forever.
-    extra.onload = extra.onerror = fail as () => void;
+    Object.assign(extra, { transact, held, emit, load, give, onload: fail, onerror: fail });
     document.head.append(extra);
   };
   let identify: Promise<typeof identifyShopper> | undefined;
@@ -51,13 +47,14 @@ try {
       site: data.site as string,
       endpoint: endpointOf(script),
       currency: data.currency,
-      ttlDays: +(data.ttlDays as string) || undefined,
+      // Absent, NaN: the client falls back to its default.
+      ttlDays: +(data.ttlDays as string),
       consent: data.consent === "required",
       gpc: data.gpc != null,
       locale: data.locale,
     },
     // A file that cannot load refuses the call, with one warning, like an invalid one.
-    () => (identify ||= new Promise((give, fail) => load("identify", give, () => fail("identify: cartback-identify.js did not load")))),
+    () => (identify ||= new Promise((give, fail) => load("identify", give, () => fail("identify: file not loaded")))),
   );
   if (data.checkout != null) load("checkout");
   // A platform's adapter: data-platform="shopify", "woocommerce", "ga4", or "auto" (a small file
@@ -70,11 +67,10 @@ try {
     if (location.search.includes("cartback_restore=")) load("restore");
   }, warn);
   const run: Queue = (name, ...args) => {
-    if (name === "checkout") load("checkout");
     if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
-    if (name === "connect") load(name);
     // Moments are recorded by the checkout file (sdk/moment.ts): a shop's own loads it.
-    if (name === "moment") load("checkout");
+    if (name === "checkout" || name === "moment") load("checkout");
+    if (name === "connect") load(name);
     if (name === "connect" || name === "changed" || name === "moment") return held.push([name, ...args]);
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
