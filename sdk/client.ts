@@ -116,7 +116,10 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
   let chain: Promise<unknown> = Promise.resolve();
 
   // Calls run one at a time in call order, whatever each waits for, and never reject.
-  const serial = <R>(task: () => Promise<R>) => (chain = chain.then(task).catch(warn)) as Promise<R | undefined>;
+  const serial = <R>(task: () => Promise<R>): Promise<R | undefined> => {
+    chain = chain.then(task).catch(warn);
+    return chain as Promise<R | undefined>;
+  };
 
   /** The saved cart; drops it when its time is up (so "checked on load and on read"). */
   const current = (s: State): Cart => {

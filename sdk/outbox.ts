@@ -176,17 +176,22 @@ export function createSender(
     if (batch.length) send(known, batch, true).catch(warn);
   }
 
-  const on = (type: string, listener: () => void, target: EventTarget = window): void => target.addEventListener(type, listener, { signal });
+  const on = (type: string, listener: () => void, target: EventTarget = window): void =>
+    target.addEventListener(type, listener, { signal });
   on("pagehide", sendOnHide);
   on("pageshow", () => {
     hiding = false;
   });
   on("online", () => flush());
-  on("visibilitychange", () => {
-    if (document.visibilityState === "hidden") return sendOnHide();
-    hiding = false;
-    flush();
-  }, document);
+  on(
+    "visibilitychange",
+    () => {
+      if (document.visibilityState === "hidden") return sendOnHide();
+      hiding = false;
+      flush();
+    },
+    document,
+  );
   schedule(FLUSH_DELAY);
 
   return {

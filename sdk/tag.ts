@@ -44,14 +44,13 @@ try {
   let identify: Promise<typeof identifyShopper> | undefined;
   const api = createClient(
     {
-      site: data.site as string,
+      // site, currency and locale as they are; the client reads only the options it knows.
+      ...(data as { site: string }),
       endpoint: endpointOf(script),
-      currency: data.currency,
       // Absent, NaN: the client falls back to its default.
       ttlDays: +(data.ttlDays as string),
       consent: data.consent === "required",
       gpc: data.gpc != null,
-      locale: data.locale,
     },
     // A file that cannot load refuses the call, with one warning, like an invalid one.
     () => (identify ||= new Promise((give, fail) => load("identify", give, () => fail("identify: file not loaded")))),
