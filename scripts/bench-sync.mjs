@@ -11,6 +11,10 @@
 //     signed-in tab's time went to.
 //  4. Bytes on the wire per single-line change of a 100-line cart, both ways (goal ≤ 1 KB).
 //  5. Idle sockets one local collector holds (--sockets, default 1000), and the collector's memory.
+// With --blocked, instead of 2-5: convergence with WebSockets blocked (the constructor throws, as
+// where a proxy or browser blocks them), so the fallback (POST /v1/sync) carries every change,
+// against the socket's convergence as the anchor: --blocked-rounds (default 8, at least 6)
+// interleaved rounds of 5 changes each way. With --json the last line is one JSON object.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +32,9 @@ const { values } = parseArgs({
     windows: { type: "string", default: "6" },
     settle: { type: "string", default: "30" },
     port: { type: "string", default: "8791" },
+    blocked: { type: "boolean", default: false },
+    "blocked-rounds": { type: "string", default: "8" },
+    json: { type: "boolean", default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -97,6 +104,91 @@ const user = `bench-${Date.now()}`;
 const from = await profile({ user, watch: true });
 const to = await profile({ user, watch: true });
 await new Promise((r) => setTimeout(r, 3000));
+
+if (values.blocked) {
+  const log = (...a) => (values.json ? console.error(...a) : console.log(...a));
+  const blockedUser = `bench-blocked-${Date.now()}`;
+  const block = (b) =>
+    b.context.addInitScript(() => {
+      window.WebSocket = class {
+        constructor() {
+          throw new DOMException("WebSockets are blocked here", "SecurityError");
+        }
+      };
+    });
+  const blockedPair = [];
+  for (let i = 0; i < 2; i++) {
+    const b = await profile();
+    await block(b);
+    await b.page.reload();
+    const token = await signShopperToken({ site: DEMO_SITE.key, userId: blockedUser, secret: DEMO_SITE.secret });
+    await b.page.evaluate(([u, t]) => window.cartback("identify", { userId: u, token: t }), [blockedUser, token]);
+    blockedPair.push(b);
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  const watch = (page) =>
+    page.evaluate(() => {
+      window.__seen = {};
+      new MutationObserver(() => {
+        const at = performance.timeOrigin + performance.now();
+        for (const el of document.querySelectorAll("[data-line]")) window.__seen[el.getAttribute("data-line")] ??= at;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+  for (const b of [from, to, ...blockedPair]) await watch(b.page);
+  /** One change on `a`, until its line's element appears on `b`, timed in the pages. */
+  const converge = async (a, b, id) => {
+    const editedAt = await a.page.evaluate((lineId) => {
+      const at = performance.timeOrigin + performance.now();
+      window.cartback("addLine", { id: lineId, name: lineId, price: 100, quantity: 1 });
+      return at;
+    }, id);
+    await b.page.waitForSelector(`[data-line="${id}"]`, { timeout: 30_000 });
+    return (await b.page.evaluate((lineId) => window.__seen[lineId], id)) - editedAt;
+  };
+  const rounds = Math.max(6, Number(values["blocked-rounds"]));
+  const all = { socket: [], blocked: [] };
+  const perRound = { socket: [], blocked: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 ? ["blocked", "socket"] : ["socket", "blocked"]) {
+      const [a, b] = mode === "socket" ? [from, to] : blockedPair;
+      const lags = [];
+      for (let i = 0; i < 5; i++) lags.push(await (i % 2 ? converge(b, a, `${mode}-${r}-${i}`) : converge(a, b, `${mode}-${r}-${i}`)));
+      all[mode].push(...lags);
+      perRound[mode].push(stats(lags).p50);
+    }
+    log(`round ${r + 1}: socket median ${perRound.socket.at(-1).toFixed(0)} ms, blocked median ${perRound.blocked.at(-1).toFixed(0)} ms`);
+  }
+  const figure = (xs) => {
+    const x = stats(xs);
+    return {
+      p50: Math.round(x.p50),
+      p95: Math.round(x.p95),
+      median: Math.round(x.p50),
+      min: Math.round(x.min),
+      max: Math.round(x.max),
+      runs: x.n,
+    };
+  };
+  const result = {
+    blockedConvergedMs: figure(all.blocked),
+    socketConvergedMs: figure(all.socket),
+    blockedWithin5s: all.blocked.filter((x) => x <= 5000).length,
+    blockedOverSocketPerRound: figure(perRound.blocked.map((x, i) => x / perRound.socket[i])),
+  };
+  log(
+    `\n## Convergence with WebSockets blocked (fallback) against the socket, ${rounds} interleaved rounds of 5 changes each\n\n| mode | changes | min | median | p95 | max |\n|---|---|---|---|---|---|`,
+  );
+  for (const [what, x] of [
+    ["socket (anchor)", result.socketConvergedMs],
+    ["blocked: POST /v1/sync", result.blockedConvergedMs],
+  ])
+    log(`| ${what} | ${x.runs} | ${x.min} ms | ${x.p50} ms | ${x.p95} ms | ${x.max} ms |`);
+  log(`\n${result.blockedWithin5s} of ${all.blocked.length} blocked changes within 5 s. Goal: blocked p95 ≤ 2 s.`);
+  if (values.json) console.log(JSON.stringify(result));
+  for (const b of browsers) await b.context.close().catch(() => {});
+  stop();
+  process.exit(0);
+}
 
 // 2. Convergence. The other profile notes when each line's element first appears (a
 // MutationObserver, in the page), so the lag is timed between the two pages' clocks (both

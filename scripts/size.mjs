@@ -9,13 +9,16 @@ import { buildScript, entries } from "./build.mjs";
 /** The hard limits, in bytes of min+gzip. */
 export const BUDGETS = {
   tag: 4096,
-  esm: 4096,
+  // Raised from 4096 for the outbox stored one event a record (README, Size): a bundler's module
+  // carries identify, moment and the link's restore built in, which the script tag loads lazily.
+  esm: 4608,
   // Raised from 2048 when it took over recording moments from the core (README, Size).
   checkout: 2304,
   checkoutEsm: 2048,
   // Raised from 2048 when it took the account's purchase rule in too (README, Size).
   sync: 2304,
   restore: 1024,
+  identify: 1024,
   connect: 2048,
   connectEsm: 2048,
   shopify: 2048,
@@ -31,6 +34,7 @@ const LABELS = {
   checkoutEsm: "`cartback-checkout.mjs` (detectors, ES module)",
   sync: "`cartback-sync.js` (cross-device sync, signed-in shoppers only)",
   restore: "`cartback-restore.js` (a recovery link's cart, pages opened from an email only)",
+  identify: "`cartback-identify.js` (what `identify` does, pages that call it only)",
   connect: "`cartback-connect.js` (the shop's own cart, pages that call `connect` only)",
   connectEsm: "`cartback-connect.mjs` (the shop's own cart, ES module)",
   shopify: '`cartback-shopify.js` (Shopify storefronts, `data-platform="shopify"`)',

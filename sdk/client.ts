@@ -1,8 +1,9 @@
-import { CART_TTL_DAYS, DAY_MS, LOCALE_PATTERN, MAX_ID_LENGTH, MAX_TOTAL, PHONE_PATTERN } from "../protocol/limits";
+import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL } from "../protocol/limits";
 import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
 import { Signal } from "./extras";
+import type { identifyShopper } from "./identify";
 import { createSender, emitter } from "./outbox";
 import { type State, transact } from "./storage";
 import { warn } from "./warn";
@@ -93,12 +94,13 @@ export interface Cartback {
 
 /**
  * The client without `moment` (sdk/moment.ts), and without the recovery-link code, which only a page opened from an email needs: the
- * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it.
+ * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it. What `identify` does comes from
+ * `identify` (sdk/identify: the script tag loads it on a page's first call, the ES module includes it).
  *
  * @example
- * const cartback = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" });
+ * const cartback = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => identifyShopper);
  */
-export function createClient(options: CartbackOptions): Omit<Cartback, "moment"> {
+export function createClient(options: CartbackOptions, identify: () => Promise<typeof identifyShopper>): Omit<Cartback, "moment"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
   const sender = createSender(
@@ -115,9 +117,8 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
 
   // Calls run one at a time in call order, whatever each waits for, and never reject.
   const serial = <R>(task: () => Promise<R>): Promise<R | undefined> => {
-    const run = chain.then(task).catch((e) => void warn(e));
-    chain = run;
-    return run;
+    chain = chain.then(task).catch(warn);
+    return chain as Promise<R | undefined>;
   };
 
   /** The saved cart; drops it when its time is up (so "checked on load and on read"). */
@@ -176,7 +177,7 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
   // What a recovery link brought (sdk/restore tells us with this event, once a page), kept for
   // listeners that subscribe after it arrived.
   const restored = new Promise<Restored>((resolve) =>
-    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail), { once: true }),
+    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail)),
   );
 
   return {
@@ -192,30 +193,10 @@ export function createClient(options: CartbackOptions): Omit<Cartback, "moment">
       return () => listeners.delete(listener);
     },
     identify: (shopper) =>
-      record((s) => {
-        const { email, userId, name, token, locale, phone, smsConsent } = (shopper || {}) as Shopper;
-        const checks: Record<string, (value: never) => unknown> = {
-          email: carts.isEmail,
-          userId: (id) => carts.isText(id, MAX_ID_LENGTH),
-          name: carts.isText,
-          locale: (tag) => LOCALE_PATTERN.test(tag),
-          // A number only with the shopper's yes to texts (README, SMS).
-          phone: (number) => smsConsent === true && PHONE_PATTERN.test(number),
-          smsConsent: (yes) => yes === !!yes,
-        };
-        let given: unknown;
-        for (const k in checks) {
-          const value = (shopper as never)?.[k];
-          given ||= value != null;
-          // Not `== null`: a null would reach the collector as null, which it refuses.
-          carts.need(value === undefined || checks[k]?.(value), `identify ${k}`);
-        }
-        carts.need(given, "identify");
-        carts.need(token == null || (userId && carts.isText(token, 2048)), "identify token");
-        if (token) s.account = { userId: userId as string, token };
-        s.locale = locale || s.locale;
-        emit(s, { type: "identify", email, userId, name, locale, phone, smsConsent });
-      }),
+      serial(async () => {
+        const identifyShopper = await identify();
+        await transact((s) => identifyShopper(s, shopper, emit));
+      }).then(() => changed()),
     checkout: () => record((s) => emit(s, { type: "checkout" })),
     signOut: () =>
       record((s) => {

@@ -36,6 +36,8 @@ export interface Script extends HTMLScriptElement {
   emit: (state: State, event: NewEvent) => void;
   /** The core's loader of extra files (`cartback-<name>.js`, once each), for `cartback-auto.js`. */
   load: (name: string) => void;
+  /** For a file whose code the core calls (`cartback-identify.js`): hands the core that code. */
+  give?: (code: never) => void;
 }
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */

@@ -2,6 +2,7 @@
 // loads those parts only where a page needs them).
 import { type Cartback, type CartbackOptions, createClient } from "./client";
 import { gpcOn } from "./consent";
+import { identifyShopper } from "./identify";
 import { momentRecorder } from "./moment";
 import { emitter } from "./outbox";
 import { restoreFromLink } from "./restore";
@@ -19,7 +20,7 @@ export type { Cartback, CartbackOptions, CartListener, Order, Restored, Shopper 
  * await cartback.addLine({ id: "tea-100g", name: "Green tea", price: 1250, quantity: 1 });
  */
 export function createCartback(options: CartbackOptions): Cartback {
-  const client = createClient(options);
+  const client = createClient(options, async () => identifyShopper);
   restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
   const emit = emitter(options.gpc && gpcOn());
   return { ...client, moment: momentRecorder((event) => transact((s) => emit(s, event)), client.flush) };

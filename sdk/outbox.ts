@@ -15,6 +15,15 @@ const MAX_RETRY_AFTER = 3_600_000;
 
 export const byteSize = (text: string): number => new Blob([text]).size;
 
+// An event's size, measured once: stored events are never edited (sdk/storage.ts), and a tab
+// keeps the same objects across its transactions, so a change does not measure the whole outbox.
+const sizes = new WeakMap<CartbackEvent, number>();
+const sizeOf = (event: CartbackEvent): number => {
+  const size = sizes.get(event) ?? byteSize(JSON.stringify(event));
+  sizes.set(event, size);
+  return size;
+};
+
 /**
  * Delay before retry number `attempt` (0-based): exponential with "equal jitter", so tabs of
  * many shoppers that failed together do not come back together; never below the server's
@@ -33,11 +42,12 @@ export function retryAfter(res: Response): number {
 /** Adds an event, then trims the outbox to its caps: superseded cart snapshots go first (the
  * newest one still says what the cart is), then the oldest events. */
 export function enqueue(box: Outbox, event: CartbackEvent): void {
-  need(byteSize(JSON.stringify(event)) <= MAX_EVENT_BYTES, `event: over ${MAX_EVENT_BYTES} bytes`);
+  need(sizeOf(event) <= MAX_EVENT_BYTES, `event: over ${MAX_EVENT_BYTES} bytes`);
   const events = box.events;
   events.push(event);
   let dropped = 0;
-  while (events.length > MAX_OUTBOX_EVENTS || byteSize(JSON.stringify(events)) > MAX_OUTBOX_BYTES) {
+  // The outbox's JSON: its events, a comma between each two, and the brackets.
+  while (events.length > MAX_OUTBOX_EVENTS || events.reduce((n, e) => n + sizeOf(e) + 1, 1) > MAX_OUTBOX_BYTES) {
     const superseded = events.findIndex((e, i) => e.type === "cart" && events.some((l, j) => j > i && l.type === "cart"));
     events.splice(Math.max(superseded, 0), 1);
     dropped++;
@@ -69,7 +79,7 @@ export function pack(events: CartbackEvent[], budget = MAX_BODY_BYTES): Cartback
   let bytes = 192; // the envelope: {"aid":…,"sentAt":…,"events":[…],"consent":…,"locale":…,"timeZone":…}
   const batch: CartbackEvent[] = [];
   for (const event of events) {
-    bytes += byteSize(JSON.stringify(event)) + 1;
+    bytes += sizeOf(event) + 1;
     if (bytes > budget || batch.length === MAX_BATCH_EVENTS) break;
     batch.push(event);
   }
@@ -166,17 +176,22 @@ export function createSender(
     if (batch.length) send(known, batch, true).catch(warn);
   }
 
-  const on = (target: EventTarget, type: string, listener: () => void): void => target.addEventListener(type, listener, { signal });
-  on(window, "pagehide", sendOnHide);
-  on(window, "pageshow", () => {
+  const on = (type: string, listener: () => void, target: EventTarget = window): void =>
+    target.addEventListener(type, listener, { signal });
+  on("pagehide", sendOnHide);
+  on("pageshow", () => {
     hiding = false;
   });
-  on(window, "online", () => flush());
-  on(document, "visibilitychange", () => {
-    if (document.visibilityState === "hidden") return sendOnHide();
-    hiding = false;
-    flush();
-  });
+  on("online", () => flush());
+  on(
+    "visibilitychange",
+    () => {
+      if (document.visibilityState === "hidden") return sendOnHide();
+      hiding = false;
+      flush();
+    },
+    document,
+  );
   schedule(FLUSH_DELAY);
 
   return {

@@ -42,7 +42,25 @@ export interface State {
 
 const KEYS = ["aid", "cart", "outbox", "account", "consent", "sync", "locale", "paid"] as const;
 
+/** The outbox as stored under "outbox": its retry state, the key its next event takes, and a
+ * version that changes whenever its events do. The events themselves are stored one a record,
+ * under number keys (which sort before the state's text keys) in the order they were queued: a
+ * change adds its event's record and deletes those sent, and never rewrites the others. `events` is
+ * the format before that (one record held them all), moved to their own records on first read. */
+interface StoredBox {
+  attempt: number;
+  retryAt: number;
+  v?: string;
+  n?: number;
+  events?: CartbackEvent[];
+}
+
 let store: UseStore | undefined;
+/** Each stored event's key. */
+const keys = new WeakMap<CartbackEvent, number>();
+/** The events as of the last transaction this tab committed, and their version: while no tab changed
+ * them since, a transaction reads only the small records, not every queued event. */
+let log: [v?: string, events?: CartbackEvent[]] = [];
 // Set when IndexedDB is unusable (blocked storage, some private modes): the page keeps working
 // from memory and the shop's checkout is never held up by our storage.
 let memory: State | undefined;
@@ -55,6 +73,7 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
 /**
  * Runs `change` on the saved state inside one readwrite transaction and returns its result.
  * `change` may mutate the state; throwing a string refuses the change and rejects with it.
+ * `change` appends events to `outbox.events` or removes some, never reorders or edits one.
  * The one writer of the store: the extra files reach it through the core (sdk/extras.ts).
  */
 export async function transact<R>(change: (state: State) => R): Promise<R> {
@@ -62,25 +81,49 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
   try {
     // Inside the async function, an IndexedDB that throws synchronously on open lands in the catch too.
     store ||= createStore("cartback", "state");
-    return await store("readwrite", (s) =>
-      Promise.all(KEYS.map((k) => promisifyRequest(s.get(k)))).then((values) => {
-        // What is saved, over a fresh state's browser id and empty outbox.
-        const state = fresh();
-        // Written back are only the keys `change` changed: a read, or a change of one key, does
-        // not rewrite the replica, the outbox and the cart (each put costs the tab). A key that
-        // went is stored as undefined, which reads back as absent.
-        const was = KEYS.map((k, i) => {
-          if (values[i] != null) state[k] = values[i] as never;
-          return JSON.stringify(values[i]);
-        });
-        const result = change(state);
-        KEYS.map((k, i) => JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
-        return promisifyRequest(s.transaction).then(() => {
-          known = state;
-          return result;
-        });
-      }),
-    );
+    return await store("readwrite", async (s) => {
+      const values = await Promise.all(KEYS.map((k) => promisifyRequest(s.get(k))));
+      const { attempt = 0, retryAt = 0, v, n = 1, events: before = [] } = (values[2] || {}) as StoredBox;
+      let events = v && v === log[0] && log[1];
+      if (!events) {
+        // Another tab changed them since, or this tab never read them: all of them, in key order.
+        const range = IDBKeyRange.upperBound(Infinity);
+        const [k, e] = (await Promise.all([s.getAllKeys(range), s.getAll(range)].map(promisifyRequest))) as [number[], CartbackEvent[]];
+        e.map((event, i) => keys.set(event, k[i] as number));
+        // An outbox of the old format: its events come first, and, having no key, get their records below.
+        events = [...before, ...e];
+      }
+      // What is saved, over a fresh state's browser id and empty outbox.
+      const state = fresh();
+      // Written back are only the keys `change` changed: a read, or a change of one key, does
+      // not rewrite the replica and the cart (each put costs the tab). A key that went is stored as
+      // undefined, which reads back as absent.
+      const was = KEYS.map((k, i) => {
+        if (values[i] != null) state[k] = values[i] as never;
+        return JSON.stringify(values[i]);
+      });
+      state.outbox = { attempt, retryAt, events: events.slice() };
+      const result = change(state);
+      KEYS.map((k, i) => k !== "outbox" && JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
+      const box = state.outbox;
+      const kept = new Set(box.events);
+      let next = n;
+      // Whether the events changed: their records, and a new version.
+      let changed = before.length;
+      for (const e of events) if (!kept.has(e) && keys.has(e)) changed = +!!s.delete(keys.get(e) as number);
+      for (const e of box.events)
+        if (!keys.has(e)) {
+          keys.set(e, next);
+          changed = +!!s.put(e, next++);
+        }
+      const version = changed || !v ? randomId() : v;
+      if (version !== v || box.attempt !== attempt || box.retryAt !== retryAt)
+        s.put({ attempt: box.attempt, retryAt: box.retryAt, v: version, n: next }, "outbox");
+      await promisifyRequest(s.transaction);
+      known = state;
+      log = [version, box.events.slice()];
+      return result;
+    });
   } catch (e) {
     if (typeof e === "string") throw e;
     warn("no IndexedDB: cart kept in memory", e);

@@ -92,7 +92,12 @@ it("loads the sync file for a signed-in shopper, with the tag's data- attributes
   const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
   page.cartback = undefined;
   await loadTag({ site: "pk_test", currency: "EUR" });
-  await cartback()("identify", { userId: "u-1", token: "v1.payload.signature" });
+  const identified = cartback()("identify", { userId: "u-1", token: "v1.payload.signature" });
+  // What `identify` does comes in its own file (sdk/identify), which the core loads on this first call.
+  const appended = () => append.mock.calls.some(([node]) => (node as HTMLScriptElement).src.endsWith("/cartback-identify.js"));
+  for (let i = 0; i < 200 && !appended(); i++) await new Promise((r) => setImmediate(r));
+  await loadExtra(append, "identify", () => import("./identify/entry"));
+  await identified;
   const sync = append.mock.calls.map(([node]) => node as HTMLScriptElement).find((s) => s.src.endsWith("/cartback-sync.js"));
   expect(sync?.src).toBe("https://collector.test/cartback-sync.js");
   expect(sync?.dataset.site).toBe("pk_test");

@@ -3,6 +3,7 @@
 import { type Cartback, createClient } from "./client";
 import { gpcOn } from "./consent";
 import { endpointOf, type Script } from "./extras";
+import type { identifyShopper } from "./identify";
 import { emitter } from "./outbox";
 import { transact } from "./storage";
 import { warn } from "./warn";
@@ -19,36 +20,41 @@ declare global {
 try {
   const script = document.currentScript as HTMLScriptElement;
   const data = script.dataset;
-  if (!/^pk_/.test(data.site || "")) warn('the script tag needs data-site="pk_…"');
-  const api = createClient({
-    site: data.site as string,
-    endpoint: endpointOf(script),
-    currency: data.currency,
-    ttlDays: +(data.ttlDays as string) || undefined,
-    consent: data.consent === "required",
-    gpc: data.gpc != null,
-    locale: data.locale,
-  });
+  // An absent one tests as "undefined".
+  if (!/^pk_/.test(data.site as string)) warn('the script tag needs data-site="pk_…"');
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
-  // shop's own cart (`connect`), a platform's adapter. Other pages pay nothing.
+  // shop's own cart (`connect`), a platform's adapter, what `identify` does. Other pages pay nothing.
   const loaded: Record<string, 1> = {};
   const emit = emitter(data.gpc != null && gpcOn());
   // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
   const held: unknown[][] = [];
-  const load = (name: string): void => {
+  // `give` and `fail`: for a file whose code the core calls (identify), told once it ran or could not load.
+  const load = (name: string, give?: (code: never) => void, fail?: () => void): void => {
     if (loaded[name]) return;
     loaded[name] = 1;
     const extra = document.createElement("script") as Script;
     extra.src = new URL(`cartback-${name}.js`, script.src).href;
     Object.assign(extra.dataset, data);
     // Their reads and writes of the saved state go through our transact: one writer of the store.
-    extra.transact = transact;
-    extra.held = held;
-    extra.emit = emit;
-    extra.load = load;
+    // Run, the file has given its code: a load without it (or an error) refuses the call, so no call waits forever.
+    Object.assign(extra, { transact, held, emit, load, give, onload: fail, onerror: fail });
     document.head.append(extra);
   };
+  let identify: Promise<typeof identifyShopper> | undefined;
+  const api = createClient(
+    {
+      // site, currency and locale as they are; the client reads only the options it knows.
+      ...(data as { site: string }),
+      endpoint: endpointOf(script),
+      // Absent, NaN: the client falls back to its default.
+      ttlDays: +(data.ttlDays as string),
+      consent: data.consent === "required",
+      gpc: data.gpc != null,
+    },
+    // A file that cannot load refuses the call, with one warning, like an invalid one.
+    () => (identify ||= new Promise((give, fail) => load("identify", give, () => fail("identify: file not loaded")))),
+  );
   if (data.checkout != null) load("checkout");
   // A platform's adapter: data-platform="shopify", "woocommerce", "ga4", or "auto" (a small file
   // that looks at the page and loads one of them through `load`).
@@ -60,11 +66,10 @@ try {
     if (location.search.includes("cartback_restore=")) load("restore");
   }, warn);
   const run: Queue = (name, ...args) => {
-    if (name === "checkout") load("checkout");
     if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
-    if (name === "connect") load(name);
     // Moments are recorded by the checkout file (sdk/moment.ts): a shop's own loads it.
-    if (name === "moment") load("checkout");
+    if (name === "checkout" || name === "moment") load("checkout");
+    if (name === "connect") load(name);
     if (name === "connect" || name === "changed" || name === "moment") return held.push([name, ...args]);
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.

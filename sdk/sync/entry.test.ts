@@ -1,13 +1,20 @@
-import { expect, it, vi } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { emptySync, record } from "../../protocol/merge";
 import type { CartbackEvent } from "../../protocol/types";
 import type { Script } from "../extras";
+
+// Each test's sync file stops when it ends (as on a sign-out): its fallback's rounds, every second
+// without a socket, must not reach the next test's stubbed fetch.
+afterEach(() => {
+  dispatchEvent(new CustomEvent("cartback:signout", { detail: { token: "t", aid: "a" } }));
+});
 
 /** The core's client, fresh, and the page's `cartback` as the core sets it. */
 async function pageClient() {
   const { createClient } = await import("../client");
   const { transact } = await import("../storage");
-  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+  const { identifyShopper } = await import("../identify");
+  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" }, async () => identifyShopper);
   window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
   return { api, transact };
 }

@@ -2,8 +2,8 @@
 // of the account cart (protocol/merge.ts) beside the cart in the saved state (`sync`), and keeps it
 // in step with the collector over one WebSocket per tab: up go only the entries this device changed
 // since the account last acknowledged them, down come the entries other devices changed (a
-// reconnect sends its watermark and gets what it missed). Where the socket cannot open, the whole
-// replica goes over `POST /v1/sync`: on a change, and every 15 s while the tab is visible. It reads
+// reconnect sends its watermark and gets what it missed). Where the socket cannot open, the
+// socket's hello goes over `POST /v1/sync`: on a change, and every second while the tab is visible. It reads
 // and writes the saved state through the core's `transact`, handed over on this file's script
 // element (sdk/extras.ts): the core stays the one writer of the store.
 import {
@@ -45,7 +45,12 @@ const cartback = (...args: unknown[]) => (window as unknown as { cartback: Queue
  * Cloudflare closes a WebSocket after 100 s without a frame (https://community.cloudflare.com/t/cloudflare-websocket-timeout/5865),
  * common proxies after 60 s, and each keep-alive and its pong cost an idle tab main-thread time. */
 const POLL = 15_000;
+/** The fallback's pace: another device's change shows here within about a second, as over a socket
+ * it would at once (a proxy or browser that blocks WebSockets must not leave the devices apart). */
+const FAST = 1000;
 let beats = 0;
+/** A fallback round waits its turn: a change or a tick meanwhile adds none (it reads the state when it runs). */
+let queued: unknown;
 
 // The account cart is personal data too: the same rule as the events.
 const allowed = (consent: boolean | undefined): unknown => mayShare(consent, data.consent === "required", data.gpc != null && gpcOn());
@@ -138,8 +143,10 @@ const hello = ({ aid, consent, replica, mine: d, k, account, b }: NonNullable<Aw
 };
 
 /** The fallback, `POST /v1/sync` with the socket's hello and its answer; it also learns the account's id for the socket. */
-const round = () =>
-  serial(async () => {
+function round(): void {
+  if (queued) return;
+  queued = serial(async () => {
+    queued = 0;
     const now = await step();
     if (!now) return;
     const res = await fetch(`${endpoint}/v1/sync${site}`, { method: "POST", body: hello(now) });
@@ -153,6 +160,7 @@ const round = () =>
     // (nor again and again, should an answer come without the account's id).
     if (!tries++) connect();
   });
+}
 
 /** Sends what this device changed since the account last acknowledged it; each push carries all of it. */
 const push = () =>
@@ -196,6 +204,9 @@ const connect = () =>
       socket = undefined;
       live = false;
       if (stopped) return;
+      // The socket is down: the fallback's pace from now, not at the socket's next beat.
+      clearTimeout(timer);
+      timer = setTimeout(pace, FAST);
       // Retired by a sixth device (4409), revoked (4410), signed out elsewhere (4411) or the account
       // erased (4412): as over HTTP, the cart stays here as a guest cart.
       if (code > 4408 && code < 4413) return void leave(reason);
@@ -219,5 +230,11 @@ addEventListener(Signal.SIGNED_OUT, (e) => {
   socket?.close();
   fetch(`${endpoint}/v1/sync/signout${site}`, { method: "POST", body: json({ token, aid, cart: emptySync("EUR") }) }).catch(warn);
 });
-setInterval(() => (socket ? live && (++beats % 3 || socket.send("ping")) : visible() && round()), POLL);
+// With a socket, a beat every 15 s; without, a fallback round every second.
+const pace = (): void => {
+  if (stopped) return;
+  socket ? live && (++beats % 3 || socket.send("ping")) : visible() && round();
+  timer = setTimeout(pace, socket ? POLL : FAST);
+};
+let timer = setTimeout(pace, FAST);
 connect();

@@ -69,15 +69,21 @@ export function savedState(page: Page): Promise<{
           if (!db.objectStoreNames.contains("state")) return resolve({});
           const store = db.transaction("state").objectStore("state");
           const out: Record<string, unknown> = {};
-          let pending = 4;
+          // The outbox's events are records of their own, under number keys (sdk/storage.ts).
+          const events = store.getAll(IDBKeyRange.upperBound(Infinity));
+          let pending = 5;
+          const done = () => {
+            if (--pending) return;
+            if (out.outbox) out.outbox = { ...(out.outbox as object), events: events.result };
+            db.close();
+            resolve(out);
+          };
+          events.onsuccess = done;
           for (const key of ["aid", "cart", "outbox", "account"]) {
             const get = store.get(key);
             get.onsuccess = () => {
               out[key] = get.result;
-              if (--pending === 0) {
-                db.close();
-                resolve(out);
-              }
+              done();
             };
           }
         };

@@ -171,26 +171,32 @@ export class Account extends DurableObject<Env> {
     const now = Date.now();
     server.serializeAttachment({ site, opened: now, count: 0, window: now } satisfies Attachment);
     // A socket that never says hello is closed: nobody holds a place in the object for free.
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + HELLO_WITHIN_MS);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > now + HELLO_WITHIN_MS) await this.ctx.storage.setAlarm(now + HELLO_WITHIN_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    let waiting = false;
+    // The next socket's deadline, not a whole period from now: an alarm that fired a little early,
+    // or a socket opened after the first, is closed at its own 10 s, not up to 20 s.
+    let next = Infinity;
     for (const ws of this.ctx.getWebSockets()) {
       const a = ws.deserializeAttachment() as Attachment | null;
       if (!a || a.aid) continue;
-      if (now - a.opened >= HELLO_WITHIN_MS) this.close(ws, Close.NO_HELLO);
-      else waiting = true;
+      const due = a.opened + HELLO_WITHIN_MS;
+      if (due <= now) this.close(ws, Close.NO_HELLO);
+      else next = Math.min(next, due);
     }
-    if (waiting) await this.ctx.storage.setAlarm(now + HELLO_WITHIN_MS);
+    if (next < Infinity) await this.ctx.storage.setAlarm(next);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment;
     const now = Date.now();
-    if (typeof message !== "string" || byteLength(message) > MAX_MESSAGE_BYTES) return this.close(ws, Close.TOO_LARGE);
+    // A binary frame, of any size, is not the protocol (JSON text): its own code, not "too large".
+    if (typeof message !== "string") return this.close(ws, Close.BINARY);
+    if (byteLength(message) > MAX_MESSAGE_BYTES) return this.close(ws, Close.TOO_LARGE);
     if (now - a.window > FLOOD.windowMs) Object.assign(a, { window: now, count: 0 });
     if (++a.count > FLOOD.messages) return this.close(ws, Close.FLOOD);
     ws.serializeAttachment(a);

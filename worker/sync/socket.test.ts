@@ -196,6 +196,31 @@ describe("close codes", () => {
     expect(flood.heard.length).toBeLessThanOrEqual(FLOOD.messages);
   });
 
+  it("a binary frame, however small, closes the socket with its own code (4415 binary_message), not as too large", async () => {
+    const socket = await open(accountId("binary"));
+    socket.ws.send(new Uint8Array([123, 125]));
+    expect(await socket.closed()).toEqual({ code: 4415, reason: "binary_message" });
+  });
+
+  it("a socket that never says hello is closed at 10 s after it opened, not 10 s after an alarm that fired early or served an older socket", async () => {
+    const socket = await open(accountId("silent"));
+    const opened = Date.now();
+    await runInDurableObject(stubOf("silent"), async (instance, state) => {
+      const alarm = (await state.storage.getAlarm()) as number;
+      expect(alarm - opened).toBeLessThanOrEqual(10_000);
+      // The alarm fires 10 ms before the socket's 10 s are up (early, or set for another socket).
+      const [ws] = state.getWebSockets() as WebSocket[];
+      const a = ws?.deserializeAttachment();
+      ws?.serializeAttachment({ ...a, opened: Date.now() - 9_990 });
+      await instance.alarm();
+      expect((await state.storage.getAlarm()) as number).toBeLessThanOrEqual(Date.now() + 10);
+      // Its time up, the next alarm closes it.
+      ws?.serializeAttachment({ ...a, opened: Date.now() - 10_000 });
+      await instance.alarm();
+    });
+    expect(await socket.closed()).toEqual({ code: 4408, reason: "hello_timeout" });
+  });
+
   it("revoking a device closes its socket (4410 device_revoked) and its next hello; the others keep going", async () => {
     const [kept, lost] = [device("revoked"), device("revoked")];
     const keptSocket = await kept.connect();

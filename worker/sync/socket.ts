@@ -33,6 +33,7 @@ export const Close = {
   SIGNED_OUT: [4411, "signed_out"],
   ERASED: [4412, "account_erased"],
   TOO_LARGE: [4413, "message_too_large"],
+  BINARY: [4415, "binary_message"],
   FLOOD: [4429, "too_many_messages"],
   CONSENT: [4451, "consent_required"],
 } as const satisfies Record<string, CloseCode | ((p: never) => CloseCode)>;
