@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { dashboard } from "./dashboard/routes";
 import type { IngestMessage } from "./db/browsers";
+import { bench } from "./dev/bench";
 import { devOutbox } from "./dev/outbox";
 import { answerError, jsonError } from "./http/errors";
 import { ingest } from "./ingest/route";
@@ -33,7 +34,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", privacy)
   .route("/", sync)
   .route("/", dashboard)
-  .route("/", devOutbox);
+  .route("/", devOutbox)
+  .route("/", bench);
 
 app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 app.onError(answerError);

@@ -4,9 +4,8 @@ import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { BUILTIN_COPY, LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
-import { addCodes, poolCounts } from "../db/codes";
-import { droppedImageRows } from "../db/images";
-import { platformSecretOf, savePlatformSecret } from "../db/platforms";
+import { addCodes } from "../db/codes";
+import { savePlatformSecret } from "../db/platforms";
 import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
 import {
@@ -28,7 +27,7 @@ import { hostAllowed, originHost } from "../sites/hosts";
 import { REASONS, type Reason, type Template } from "../sites/settings";
 import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
-import { computeStats, interruptedOrders, type Range, toCsv } from "../stats/figures";
+import { dashboardData, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { RangeQuery } from "../stats/routes";
 import { dashboardPage, signInPage } from "./page";
 
@@ -56,13 +55,7 @@ async function render(
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
-  const [stats, orders, drops, pool, platformSecret] = await Promise.all([
-    computeStats(c.env.DB, session.site.id, range),
-    interruptedOrders(c.env.DB, session.site.id, range, { search: search || undefined, limit: 100 }),
-    droppedImageRows(c.env.DB, session.site.id),
-    poolCounts(c.env.DB, session.site.id),
-    platformSecretOf(c.env.DB, session.site.id),
-  ]);
+  const { stats, orders, drops, pool, platformSecret } = await dashboardData(c.env.DB, session.site.id, range, search || undefined);
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
   const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));

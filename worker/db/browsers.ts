@@ -7,6 +7,7 @@ import { DAY_MS } from "../../protocol/limits";
 import { refKey } from "../../protocol/refs";
 import type { Cart, CartbackEvent, Line, MomentKind } from "../../protocol/types";
 import { lateRefStatement, refStatement } from "./platforms";
+import { recountOrderDay } from "./rollups";
 import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS, PHONE_KEY } from "./schema";
 
 export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
@@ -318,10 +319,12 @@ export const recordServerOrder = (
   site: number,
   o: { orderId: string; aid?: string; total: number; currency: string; at: number },
 ) =>
-  db
-    .prepare("INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')")
-    .bind(site, o.orderId, o.aid ?? null, o.total, o.currency, o.at)
-    .run();
+  db.batch([
+    db
+      .prepare("INSERT OR IGNORE INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, ?, ?, 'server')")
+      .bind(site, o.orderId, o.aid ?? null, o.total, o.currency, o.at),
+    recountOrderDay(db, site, o.orderId),
+  ]);
 
 /**
  * A browser on which a person opened a recovery link becomes that person's (`key`: an email, or

@@ -57,10 +57,11 @@ export const codeOfSequence = (db: D1Database, site: number, sequenceId: string)
  * await poolCounts(env.DB, site.id); // { available: 180, claimed: 20 }
  */
 export const poolCounts = async (db: D1Database, site: number): Promise<{ available: number; claimed: number }> =>
-  (await db
-    .prepare("SELECT count(*) - count(sequence_id) AS available, count(sequence_id) AS claimed FROM codes WHERE site_id = ?")
-    .bind(site)
-    .first<{ available: number; claimed: number }>()) ?? { available: 0, claimed: 0 };
+  (await poolCountsStatement(db, site).first<{ available: number; claimed: number }>()) ?? { available: 0, claimed: 0 };
+
+/** The statement of `poolCounts`, for a batch of reads (the dashboard's). */
+export const poolCountsStatement = (db: D1Database, site: number) =>
+  db.prepare("SELECT count(*) - count(sequence_id) AS available, count(sequence_id) AS claimed FROM codes WHERE site_id = ?").bind(site);
 
 /**
  * Records that the pool is at or below `lowAt` free codes: true for the one call that records it

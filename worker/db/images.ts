@@ -20,11 +20,15 @@ export async function countDroppedImages(db: D1Database, site: number, drops: (I
 
 /** A site's dropped images, the most dropped first. */
 export const droppedImageRows = (db: D1Database, site: number, limit = 20) =>
-  db
-    .prepare("SELECT host, reason, count, first_at, last_at FROM image_drops WHERE site_id = ? ORDER BY count DESC, host LIMIT ?")
-    .bind(site, limit)
+  droppedImagesStatement(db, site, limit)
     .all<ImageDropRow>()
     .then((r) => r.results);
+
+/** The statement of `droppedImageRows`, for a batch of reads (the dashboard's). */
+export const droppedImagesStatement = (db: D1Database, site: number, limit = 20) =>
+  db
+    .prepare("SELECT host, reason, count, first_at, last_at FROM image_drops WHERE site_id = ? ORDER BY count DESC, host LIMIT ?")
+    .bind(site, limit);
 
 /** Forgets the hosts that dropped nothing since `before` (ms): a fixed host stops being listed. */
 export const forgetDroppedImages = (db: D1Database, before: number) =>

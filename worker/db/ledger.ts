@@ -2,6 +2,7 @@
 // object writes sequences and claims; the mail path marks what it sent; the link path records a
 // click; the rest only read. Each write is idempotent, so a retried effect changes nothing twice.
 import type { Claim, PaidOrder, Sequence, StopReason } from "../recovery/person";
+import { withSequenceRollups } from "./rollups";
 
 export type MessageStatus = "queued" | "sent" | "cancelled" | "failed";
 
@@ -24,15 +25,18 @@ export interface MessageRow {
   subject: string | null;
 }
 
-/** A new sequence (a holdout one too: it is the baseline of the lift). */
-export const startSequence = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
+/** The statement of `startSequence`, for a batch that adds its rollups (rollups.ts withSequenceStatements). */
+export const startStatement = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
   db
     .prepare(
       `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(s.id, site, email, s.aid, s.basedOn, at, s.value, s.currency, s.reason, s.status, s.status === "holdout" ? 1 : 0)
-    .run();
+    .bind(s.id, site, email, s.aid, s.basedOn, at, s.value, s.currency, s.reason, s.status, s.status === "holdout" ? 1 : 0);
+
+/** A new sequence (a holdout one too: it is the baseline of the lift). */
+export const startSequence = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
+  withSequenceRollups(db, { sequence: s.id }, startStatement(db, site, email, s, at));
 
 export const stopSequence = (db: D1Database, id: string, why: StopReason, at: number) =>
   db
@@ -49,25 +53,39 @@ export const completeSequence = (db: D1Database, id: string) =>
  * (the order's email and the browser's, when they differ), and the revenue must count once.
  */
 export async function creditSequence(db: D1Database, id: string, order: PaidOrder): Promise<boolean> {
-  const result = await db
+  const result = await withSequenceRollups(db, { sequence: id }, creditStatement(db, id, order));
+  return result.meta.changes > 0;
+}
+
+/** The statement of `creditSequence`. */
+export const creditStatement = (db: D1Database, id: string, order: PaidOrder) =>
+  db
     .prepare(
       `UPDATE sequences SET recovered_order_id = ?1, recovered_value = ?2, recovered_at = ?3 WHERE id = ?4 AND recovered_order_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM sequences s WHERE s.site_id = sequences.site_id AND s.recovered_order_id = ?1)`,
     )
-    .bind(order.orderId, order.total, order.at, id)
-    .run();
-  return result.meta.changes > 0;
-}
+    .bind(order.orderId, order.total, order.at, id);
+
+/**
+ * One sequence by its primary key, or null (the stats bench's anchor read).
+ *
+ * @example
+ * await sequenceRow(env.DB, "seq-bench-7");
+ */
+export const sequenceRow = (db: D1Database, id: string) => db.prepare("SELECT * FROM sequences WHERE id = ?").bind(id).first();
 
 /** A claimed step: its row is what the mail consumer checks before anything else. */
 export const claimMessage = (db: D1Database, site: number, email: string, c: Claim, at: number) =>
+  withSequenceRollups(db, { sequence: c.sequenceId }, claimStatement(db, site, email, c, at));
+
+/** The statement of `claimMessage`. */
+export const claimStatement = (db: D1Database, site: number, email: string, c: Claim, at: number) =>
   db
     .prepare(
       `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at, channel, phone)
        VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?, ?, ?)`,
     )
-    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel ?? "email", c.phone ?? null)
-    .run();
+    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel ?? "email", c.phone ?? null);
 
 /** Where a message stands, or null when there is no such message. */
 export const messageState = (db: D1Database, id: string) =>
@@ -82,12 +100,15 @@ export const messageTemplate = (db: D1Database, id: string) =>
 
 /** A message the provider took, with the language it was written in (its link pages speak it). */
 export const markSent = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string, language?: string) =>
+  withSequenceRollups(db, { message: id }, sentStatement(db, id, at, providerId, subject, language));
+
+/** The statement of `markSent`. */
+export const sentStatement = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string, language?: string) =>
   db
     .prepare(
       "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, language = ?, error = NULL WHERE id = ? AND status = 'queued'",
     )
-    .bind(at, providerId ?? null, subject, language ?? null, id)
-    .run();
+    .bind(at, providerId ?? null, subject, language ?? null, id);
 
 /**
  * The language a message was written in, or null (sent before languages, or not sent).
@@ -133,9 +154,13 @@ export const noteAttempt = (db: D1Database, id: string, error: string) =>
 
 /** A person's click on a message's link: true the first time only. */
 export async function recordClick(db: D1Database, id: string | null, at: number): Promise<boolean> {
-  const result = await db.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL").bind(at, id).run();
+  const result = await withSequenceRollups(db, { message: id }, clickStatement(db, id, at));
   return result.meta.changes > 0;
 }
+
+/** The statement of `recordClick`. */
+export const clickStatement = (db: D1Database, id: string | null, at: number) =>
+  db.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL").bind(at, id);
 
 /** Recovery messages a site queued since `since`, all addresses together (the site's daily cap). */
 export const recoverySentSince = async (db: D1Database, site: number, since: number): Promise<number> =>

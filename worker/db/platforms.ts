@@ -2,10 +2,14 @@
 // (each webhook delivery taken, once) and the site's `platform_secret`. The webhook routes in
 // worker/platforms/ and the merchant API read and write them through the functions here.
 import type { Platform } from "../../protocol/types";
+import { recountOrderDay } from "./rollups";
 
 /** The key the site's platform signs webhooks with, or null when none was generated or set. */
-export const platformSecretOf = (db: D1Database, site: number) =>
-  db.prepare("SELECT platform_secret FROM sites WHERE id = ?").bind(site).first<string | null>("platform_secret");
+export const platformSecretOf = (db: D1Database, site: number) => platformSecretStatement(db, site).first<string | null>("platform_secret");
+
+/** The statement of `platformSecretOf`, for a batch of reads (the dashboard's). */
+export const platformSecretStatement = (db: D1Database, site: number) =>
+  db.prepare("SELECT platform_secret FROM sites WHERE id = ?").bind(site);
 
 /** Replaces the site's platform secret (a new random one, or the platform's own). */
 export const savePlatformSecret = (db: D1Database, site: number, secret: string) =>
@@ -58,11 +62,15 @@ export const recordPlatformOrder = (
         .prepare("INSERT OR IGNORE INTO platform_order_refs (site_id, platform, ref, order_id, at) VALUES (?, ?, ?, ?, ?)")
         .bind(site, platform, ref, o.orderId, now),
     ),
+    recountOrderDay(db, site, o.orderId),
   ]);
 
 /** Ties an order that has no browser yet to this one (the most recent to report one of its tokens). */
 export const linkOrder = (db: D1Database, site: number, orderId: string, aid: string) =>
-  db.prepare("UPDATE orders SET aid = ? WHERE site_id = ? AND order_id = ? AND aid IS NULL").bind(aid, site, orderId).run();
+  db.batch([
+    db.prepare("UPDATE orders SET aid = ? WHERE site_id = ? AND order_id = ? AND aid IS NULL").bind(aid, site, orderId),
+    recountOrderDay(db, site, orderId),
+  ]);
 
 /**
  * The browsers that reported any of these tokens, most recent report first, with the email each

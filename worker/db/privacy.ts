@@ -2,6 +2,7 @@
 // consented number and account found by email, user id or number, and the statements that read or
 // remove their rows.
 import { normalEmail } from "../../protocol/email";
+import { erasureRollups, orderDaysOf } from "./rollups";
 import { PHONE_KEY } from "./schema";
 
 /** Who a privacy request is about, as found: browsers, addresses (normal form), numbers (E.164) and accounts. */
@@ -121,7 +122,10 @@ export async function exportRows(db: D1Database, site: number, who: Identity) {
 export async function eraseRows(db: D1Database, site: number, who: Identity) {
   const { aids, emails, phones } = who;
   const keys = personKeys(who);
+  // The figures forget what the stats would no longer find: the browsers' funnel and the person's sequences.
+  const rollups = erasureRollups(db, site, aids, keys, await orderDaysOf(db, site, aids));
   const results = await db.batch([
+    ...rollups.before,
     db.prepare(`DELETE FROM events WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`DELETE FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`DELETE FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
@@ -142,7 +146,8 @@ export async function eraseRows(db: D1Database, site: number, who: Identity) {
       .bind(site, site, ...list(phones)),
     db.prepare(`DELETE FROM sms_sends WHERE site_id = ? AND "to" IN (${marks(phones)})`).bind(site, ...list(phones)),
     db.prepare(`DELETE FROM dev_sms_outbox WHERE site_id = ? AND "to" IN (${marks(phones)})`).bind(site, ...list(phones)),
+    ...rollups.after,
   ]);
-  const [events, carts, shoppers, platformRefs, , messages, sequences] = results.map((r) => r.meta.changes);
+  const [events, carts, shoppers, platformRefs, , messages, sequences] = results.slice(rollups.before.length).map((r) => r.meta.changes);
   return { shoppers, carts, events, sequences, messages, platformRefs };
 }

@@ -1,6 +1,7 @@
 // SMS in the recovery sequence (issue 15): what the person's object and the text consumer read
 // about numbers, and a text's own columns on `messages`. Consents are written with the batch that
 // carries them (browsers.ts); the suppression list is `sms_suppressions` (suppressions.ts).
+import { withSequenceRollups } from "./rollups";
 import type { SuppressWhy } from "./suppressions";
 
 /**
@@ -33,13 +34,16 @@ export const consentsOf = (db: D1Database, site: number, aid: string) =>
  * await markTextSent(env.DB, id, Date.now(), "SM123", body, "es", "+34600111222");
  */
 export const markTextSent = (db: D1Database, id: string, at: number, providerId: string, body: string, language: string, phone: string) =>
-  db
-    .prepare(
-      `UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, language = ?, phone = ?, error = NULL
-       WHERE id = ? AND status = 'queued'`,
-    )
-    .bind(at, providerId, body, language, phone, id)
-    .run();
+  withSequenceRollups(
+    db,
+    { message: id },
+    db
+      .prepare(
+        `UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, language = ?, phone = ?, error = NULL
+         WHERE id = ? AND status = 'queued'`,
+      )
+      .bind(at, providerId, body, language, phone, id),
+  );
 
 /** The person's (a phone-keyed one's) sequence rows follow them to the email that now covers them. */
 export const moveSequences = (db: D1Database, ids: string[], email: string) =>

@@ -1,5 +1,6 @@
 import type { IngestMessage } from "../db/browsers";
 import { statementsFor } from "../db/browsers";
+import { withShopperRollups } from "../db/rollups";
 import { retryDelay } from "../queue/retry";
 import { observeBatches } from "../recovery/observe";
 
@@ -10,7 +11,7 @@ import { observeBatches } from "../recovery/observe";
  * Both are rare next to cart changes, so the ingest path stays a queue hand-off for the rest.
  */
 export async function storeNow(env: Env, message: IngestMessage): Promise<void> {
-  await env.DB.batch(statementsFor(env.DB, message));
+  await env.DB.batch(withShopperRollups(env.DB, message, statementsFor(env.DB, message)));
   await observeBatches(env, [message]);
 }
 
@@ -39,7 +40,7 @@ export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env)
   let chunk: { messages: Message<IngestMessage>[]; statements: D1PreparedStatement[] } = { messages: [], statements: [] };
   const chunks = [chunk];
   for (const message of batch.messages) {
-    const statements = statementsFor(env.DB, message.body);
+    const statements = withShopperRollups(env.DB, message.body, statementsFor(env.DB, message.body));
     if (chunk.statements.length && chunk.statements.length + statements.length > MAX_STATEMENTS) {
       chunk = { messages: [], statements: [] };
       chunks.push(chunk);

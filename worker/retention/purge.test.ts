@@ -2,6 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import type { CartbackEvent } from "../../protocol/types";
+import { recordServerOrder } from "../db/browsers";
+import { purgeSite, purgeSlice } from "../db/retention";
 import worker from "../index";
 import { computeStats } from "../stats/figures";
 import { batchOf, cartEvent, count, eventually, postEvents, randomId, seedSite } from "../test/helpers";
@@ -14,6 +16,9 @@ async function runRetention(at: number) {
   await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "17 3 * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
+
+const rollupsOf = async (site: number) =>
+  (await env.DB.prepare("SELECT day, kind, dim, n, v FROM rollups WHERE site_id = ? ORDER BY day, kind, dim").bind(site).all()).results;
 
 const rowsOf = async (site: number, aid: string) => ({
   events: await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ? AND aid = ?", site, aid),
@@ -54,6 +59,7 @@ it("purges carts and their events 7 days after the last change, no sooner, and t
     { stage: "purchase", shoppers: 1 },
   ]);
 
+  const rollupsBefore = await rollupsOf(site.id);
   // A day and a half ago, only Cy's cart was 7 days past its last change.
   await runRetention(now - 1.5 * DAY);
   expect(await rowsOf(site.id, cy.aid)).toEqual({ events: 0, carts: 0, shoppers: 0 });
@@ -70,19 +76,10 @@ it("purges carts and their events 7 days after the last change, no sooner, and t
   // however often the job runs.
   await runRetention(now);
   expect((await computeStats(env.DB, site.id, range)).funnel).toEqual(funnelBefore);
-  const aggregates = await env.DB.prepare(
-    "SELECT stage, sum(shoppers) AS n FROM funnel_daily WHERE site_id = ? GROUP BY stage ORDER BY stage",
-  )
-    .bind(site.id)
-    .all();
-  // Cy's purchase is not folded: the stats count purchases from `orders`, which stays.
-  expect(aggregates.results).toEqual([
-    { stage: "cart", n: 2 },
-    { stage: "checkout", n: 1 },
-    { stage: "rank:shipping", n: 1 },
-    { stage: "ranked:shipping", n: 1 },
-    { stage: "step:shipping", n: 1 },
-  ]);
+  // The aggregates are the rollups, kept since ingest (Cy's purchase from `orders`, which stays):
+  // the purges changed none of them and folded nothing more into funnel_daily.
+  expect(await rollupsOf(site.id)).toEqual(rollupsBefore);
+  expect(await count(env.DB, "SELECT count(*) AS n FROM funnel_daily WHERE site_id = ?", site.id)).toBe(0);
 });
 
 it("keeps to each site's own cart lifetime", async () => {
@@ -106,11 +103,7 @@ it("keeps the steps' checkout order and the server's orders through the purge", 
   const eli = batchOf([cartEvent(now - 9 * DAY, line), step(now - 9 * DAY + 1, "payment")]);
   for (const batch of [dee, eli]) expect((await postEvents(site.key, batch)).status).toBe(202);
   // Eli paid by bank transfer: the shop's server reported it, without a browser id.
-  await env.DB.prepare(
-    "INSERT INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, 'o-eli', NULL, 1250, 'EUR', ?, 'server')",
-  )
-    .bind(site.id, now - 9 * DAY + 3)
-    .run();
+  await recordServerOrder(env.DB, site.id, { orderId: "o-eli", total: 1250, currency: "EUR", at: now - 9 * DAY + 3 });
   await eventually(async () => expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ?", site.id)).toBe(5));
   const range = { from: new Date(now - 10 * DAY).toISOString().slice(0, 10), to: new Date(now).toISOString().slice(0, 10) };
   const funnel = [
@@ -137,4 +130,37 @@ it("forgets the count of a host's dropped images 30 days after its last drop", a
   await runRetention(now);
   const hosts = await env.DB.prepare("SELECT host FROM image_drops WHERE site_id = ?").bind(site.id).all<{ host: string }>();
   expect(hosts.results.map((r) => r.host)).toEqual(["recent.example"]);
+});
+
+it("purges a site a slice of shoppers at a time, resumes where a run stopped, and ends as a whole pass would", async () => {
+  const site = await seedSite(env.DB);
+  const now = Date.now();
+  const line = [{ id: "tea", price: 1250, quantity: 1 }];
+  // Five shoppers gone 9 days ago, one who changed their cart yesterday.
+  const gone = Array.from({ length: 5 }, () => batchOf([cartEvent(now - 9 * DAY, line), cartEvent(now - 9 * DAY + 1, line)]));
+  const fresh = batchOf([cartEvent(now - DAY, line)]);
+  for (const batch of [...gone, fresh]) expect((await postEvents(site.key, batch)).status).toBe(202);
+  await eventually(async () => expect(await count(env.DB, "SELECT count(*) AS n FROM events WHERE site_id = ?", site.id)).toBe(11));
+  const range = { from: new Date(now - 10 * DAY).toISOString().slice(0, 10), to: new Date(now).toISOString().slice(0, 10) };
+  const before = await computeStats(env.DB, site.id, range);
+  const cursor = () => env.DB.prepare("SELECT aid FROM retention_cursors WHERE site_id = ?").bind(site.id).first<string>("aid");
+
+  // A run that stops after one slice of two shoppers: those two are done, the cursor says where.
+  const first = await purgeSlice(env.DB, site.id, now - 7 * DAY, now, 2);
+  expect(first.done).toBe(false);
+  const sorted = [...gone, fresh].map((b) => b.aid).sort();
+  expect(await cursor()).toBe(sorted[1]);
+  const purgedFirst = sorted.slice(0, 2).filter((aid) => aid !== fresh.aid).length;
+  expect(first.shoppers).toBe(purgedFirst);
+
+  // The next run resumes there and ends the pass: every gone shopper's rows went, the fresh one's stayed.
+  const rest = await purgeSite(env.DB, site.id, now - 7 * DAY, now);
+  expect(rest.done).toBe(true);
+  expect(rest.shoppers + first.shoppers).toBe(5);
+  for (const b of gone) expect(await rowsOf(site.id, b.aid)).toEqual({ events: 0, carts: 0, shoppers: 0 });
+  expect(await rowsOf(site.id, fresh.aid)).toEqual({ events: 1, carts: 1, shoppers: 1 });
+  expect(await cursor()).toBeNull();
+  expect(await computeStats(env.DB, site.id, range)).toEqual(before);
+  // Again: nothing more goes.
+  expect(await purgeSite(env.DB, site.id, now - 7 * DAY, now)).toMatchObject({ events: 0, carts: 0, shoppers: 0, done: true });
 });

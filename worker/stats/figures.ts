@@ -1,6 +1,8 @@
 import { DAY_MS } from "../../protocol/limits";
 import { majorText } from "../../protocol/money";
-import { type InterruptedOrder, interruptedOrderRows, statsRows } from "../db/stats";
+import { dashboardRows } from "../db/dashboard";
+import { type RollupRow, rollupRows } from "../db/rollups";
+import { type InterruptedOrder, interruptedOrderRows } from "../db/stats";
 
 export type { InterruptedOrder };
 
@@ -39,8 +41,6 @@ export interface Stats {
   channels: { channel: Channel; sent: number; clicked: number; converted: number; revenue: number }[];
 }
 
-type Channel = "email" | "sms";
-
 const rate = (part: number, whole: number): number | null => (whole ? part / whole : null);
 
 /**
@@ -78,8 +78,8 @@ interface StepRow {
  * are bounded, so a shopper who left for two days between steps weighs no more than any other
  * (times since the checkout started would let one such gap reorder the funnel); one who skipped a
  * step (a saved address) or went back to an earlier one moves the averages a little, not the order.
- * Sums of positions add up, so the retention job folds them per day like the counts. A step known
- * only from rows folded before positions were (none ranked) comes after the others. Ties: more
+ * Sums of positions add up, so the rollups keep them per day like the counts. A step known only
+ * from rows folded before positions were (none ranked) comes after the others. Ties: more
  * shoppers first, then by name.
  */
 function inCheckoutOrder(steps: StepRow[]): StepRow[] {
@@ -88,82 +88,164 @@ function inCheckoutOrder(steps: StepRow[]): StepRow[] {
 }
 
 /**
- * Every figure of the stats page for one site and range, recomputed from the stored facts:
- * `sequences` (one per abandonment of a reachable shopper, holdout included), `messages` and
- * `events`. Abandonments are placed in the range by the time the cart went quiet.
+ * The median of a histogram of [bucket, count, sum of the values] (worker/db/rollups.ts
+ * TTR_BUCKET): the mean of the middle value's bucket, or of the two middle values' buckets. Exact
+ * when those buckets hold equal values; otherwise within a bucket, the precision it is shown in.
+ *
+ * @example
+ * histogramMedian([[60, 1, 3_600_000], [120, 1, 7_200_000], [1560, 1, 93_600_000]]); // 7_200_000
+ */
+export function histogramMedian(buckets: [bucket: number, n: number, sum: number][]): number | null {
+  const sorted = buckets.filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((t, [, n]) => t + n, 0);
+  if (!total) return null;
+  /** The mean of the bucket holding the k-th value (0-based). */
+  const at = (k: number) => {
+    let seen = 0;
+    for (const [, n, sum] of sorted) {
+      seen += n;
+      if (k < seen) return sum / n;
+    }
+    return 0;
+  };
+  return total % 2 ? at((total - 1) / 2) : (at(total / 2 - 1) + at(total / 2)) / 2;
+}
+
+type Channel = "email" | "sms";
+
+/** Adds `fields` into the entry of `key` in `map`. */
+function addTo<K>(map: Map<K, Record<string, number>>, key: K, fields: Record<string, number>) {
+  const acc = map.get(key) ?? {};
+  for (const [f, n] of Object.entries(fields)) acc[f] = (acc[f] ?? 0) + n;
+  map.set(key, acc);
+}
+
+/**
+ * Every figure of the stats page for one site and range, from the rollups (worker/db/rollups.ts):
+ * sequences (one per abandonment of a reachable shopper, holdout included) and their messages,
+ * placed in the range by the time the cart went quiet, and the funnel by the day each shopper first
+ * reached each stage (README, Stats for merchants).
  */
 export async function computeStats(db: D1Database, site: number, range: Range): Promise<Stats> {
   const [from, to] = rangeMs(range);
-  const [cube, times, sends, conversions, funnel, steps] = await statsRows(db, site, from, to);
-  type Cell = {
-    day: number;
-    reason: string;
-    holdout: number;
-    currency: string;
-    carts: number;
-    value: number;
-    recovered: number;
-    revenue: number;
-  };
-  const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
-  const cells = rows<Cell>(cube);
-  /** Sums the cells' fields by a key. */
-  const sum = (key: (c: Cell) => string, fields: (c: Cell) => Record<string, number>) => {
-    const out = new Map<string, Record<string, number>>();
-    for (const c of cells) {
-      const acc = out.get(key(c)) ?? {};
-      for (const [f, n] of Object.entries(fields(c))) acc[f] = (acc[f] ?? 0) + n;
-      out.set(key(c), acc);
-    }
-    return out;
-  };
-  const treatedOnly = (c: Cell, n: number) => (c.holdout ? 0 : n);
-  const groups = sum(
-    (c) => (c.holdout ? "h" : "t"),
-    (c) => ({ carts: c.carts, value: c.value, recovered: c.recovered, revenue: c.revenue }),
-  );
-  const t = { carts: 0, value: 0, recovered: 0, revenue: 0, ...groups.get("t") };
-  const h = { carts: 0, value: 0, recovered: 0, revenue: 0, ...groups.get("h") };
-  const byReason = sum(
-    (c) => c.reason,
-    (c) => ({ carts: c.carts, value: c.value, treated: treatedOnly(c, c.carts), recovered: treatedOnly(c, c.recovered) }),
-  );
-  const byDay = sum(
-    (c) => String(c.day),
-    (c) => ({ abandoned: c.carts, value: c.value, recovered: treatedOnly(c, c.recovered), revenue: treatedOnly(c, c.revenue) }),
-  );
-  const byCurrency = sum(
-    (c) => c.currency,
-    (c) => ({ carts: c.carts }),
-  );
-  const stages = Object.fromEntries(rows<{ type: string; shoppers: number }>(funnel).map((r) => [r.type, r.shoppers]));
-  const sent = rows<{ step: number; channel: Channel; sent: number; clicked: number }>(sends);
-  const converted = rows<{ step: number | null; channel: Channel | null; converted: number; revenue: number }>(conversions);
-  /** Sums of sends, clicks, conversions and revenue over the rows `pick` keeps. */
-  const total = (pick: (r: { step: number | null; channel: Channel | null }) => boolean) => {
-    const s = sent.filter(pick);
-    const c = converted.filter(pick);
-    const add = <R>(list: R[], f: (r: R) => number) => list.reduce((n, r) => n + f(r), 0);
+  return statsOf(await rollupRows(db, site, from / DAY, to / DAY), range);
+}
+
+/**
+ * The dashboard's figures and lists for a range, read in one D1 batch (db/dashboard.ts).
+ *
+ * @example
+ * const { stats, orders, drops, pool, platformSecret } = await dashboardData(env.DB, site.id, range, "ana");
+ */
+export async function dashboardData(db: D1Database, site: number, range: Range, search?: string) {
+  const { rollups, ...rest } = await dashboardRows(db, site, rangeMs(range), { search, limit: 100 });
+  return { stats: statsOf(rollups, range), ...rest };
+}
+
+/** Every figure of a range from its rollup rows. */
+function statsOf(rows: RollupRow[], range: Range): Stats {
+  type Sums = Record<string, number>;
+  const cube = new Map<string, Sums>(); // [reason, holdout, currency]
+  const days = new Map<number, Sums>();
+  const sends = new Map<string, Sums>(); // [step, channel]
+  const stages = new Map<string, Sums>();
+  const ranks = new Map<string, Sums>();
+  const ttr = new Map<number, Sums>();
+  for (const r of rows) {
+    const dim = JSON.parse(r.dim) as (string | number)[];
+    const holdout = dim[1] === 1;
+    if (r.kind === "abandoned") {
+      addTo(cube, r.dim, { carts: r.n, value: r.v });
+      addTo(days, r.day, { abandoned: r.n, value: r.v });
+    } else if (r.kind === "recovered") {
+      addTo(cube, r.dim, { recovered: r.n, revenue: r.v });
+      if (!holdout) addTo(days, r.day, { recovered: r.n, revenue: r.v });
+    } else if (r.kind === "messages") addTo(sends, r.dim, { messages: r.n, sent: r.v });
+    else if (r.kind === "clicked") addTo(sends, r.dim, { clicked: r.n });
+    else if (r.kind === "converted") addTo(sends, r.dim, { converted: r.n, revenue: r.v });
+    else if (r.kind === "stage") addTo(stages, String(dim[0]), { shoppers: r.n });
+    else if (r.kind === "rank") addTo(ranks, String(dim[0]), { ranked: r.n, positions: r.v });
+    else if (r.kind === "ttr") addTo(ttr, Number(dim[0]), { n: r.n, sum: r.v });
+  }
+  const cells = [...cube].map(([dim, c]) => {
+    const [reason, holdout, currency] = JSON.parse(dim) as [string, number, string];
+    return { reason, holdout, currency, carts: c.carts ?? 0, value: c.value ?? 0, recovered: c.recovered ?? 0, revenue: c.revenue ?? 0 };
+  });
+  const group = (holdout: number) =>
+    cells
+      .filter((c) => c.holdout === holdout)
+      .reduce(
+        (t, c) => ({
+          carts: t.carts + c.carts,
+          value: t.value + c.value,
+          recovered: t.recovered + c.recovered,
+          revenue: t.revenue + c.revenue,
+        }),
+        {
+          carts: 0,
+          value: 0,
+          recovered: 0,
+          revenue: 0,
+        },
+      );
+  const t = group(0);
+  const h = group(1);
+  const byReason = new Map<string, Sums>();
+  const byCurrency = new Map<string, Sums>();
+  for (const c of cells) {
+    addTo(byReason, c.reason, { carts: c.carts, value: c.value, treated: c.holdout ? 0 : c.carts, recovered: c.holdout ? 0 : c.recovered });
+    addTo(byCurrency, c.currency, { carts: c.carts });
+  }
+  const sent = [...sends].map(([dim, s]) => {
+    const [step, channel] = JSON.parse(dim) as [number, Channel];
     return {
-      sent: add(s, (r) => r.sent),
-      clicked: add(s, (r) => r.clicked),
-      converted: add(c, (r) => r.converted),
-      revenue: add(c, (r) => r.revenue),
+      step,
+      channel,
+      messages: s.messages ?? 0,
+      sent: s.sent ?? 0,
+      clicked: s.clicked ?? 0,
+      converted: s.converted ?? 0,
+      revenue: s.revenue ?? 0,
     };
-  };
-  const channels = [...new Set([...sent.map((r) => r.channel), ...converted.flatMap((r) => (r.channel ? [r.channel] : []))])].sort();
-  const stepNumbers = [...new Set([...sent.map((r) => r.step), ...converted.flatMap((r) => (r.step === null ? [] : [r.step]))])].sort(
-    (a, b) => a - b,
-  );
+  });
+  /** Sums of sends, clicks, conversions and revenue over the rows `pick` keeps. */
+  const total = (pick: (r: { step: number; channel: Channel }) => boolean) =>
+    sent.filter(pick).reduce(
+      (a, r) => ({
+        sent: a.sent + r.sent,
+        clicked: a.clicked + r.clicked,
+        converted: a.converted + r.converted,
+        revenue: a.revenue + r.revenue,
+      }),
+      {
+        sent: 0,
+        clicked: 0,
+        converted: 0,
+        revenue: 0,
+      },
+    );
+  // A step or channel is listed once a message was claimed in it or a recovery credited to it.
+  const listed = sent.filter((r) => r.messages || r.converted);
+  const channels = [...new Set(listed.map((r) => r.channel))].sort();
+  const stepNumbers = [...new Set(listed.map((r) => r.step))].sort((a, b) => a - b);
+  const steps: StepRow[] = [...stages]
+    .filter(([stage]) => stage.startsWith("step:"))
+    .map(([stage, s]) => ({
+      step: stage.slice(5),
+      shoppers: s.shoppers ?? 0,
+      ranked: ranks.get(stage.slice(5))?.ranked ?? 0,
+      positions: ranks.get(stage.slice(5))?.positions ?? 0,
+    }));
+  const shoppersAt = (stage: string) => stages.get(stage)?.shoppers ?? 0;
 
   return {
     range,
-    currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0))[0]?.[0] ?? null,
+    currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0) || a[0].localeCompare(b[0]))[0]?.[0] ?? null,
     abandoned: { carts: t.carts + h.carts, value: t.value + h.value },
     treated: { carts: t.carts, recovered: t.recovered, rate: rate(t.recovered, t.carts), revenue: t.revenue },
     holdout: { carts: h.carts, recovered: h.recovered, rate: rate(h.recovered, h.carts) },
     lift: lift(t.recovered, t.carts, h.recovered, h.carts),
-    medianTimeToRecoverMs: median(rows<{ t: number }>(times).map((r) => r.t)),
+    medianTimeToRecoverMs: histogramMedian([...ttr].map(([bucket, s]) => [bucket, s.n ?? 0, s.sum ?? 0])),
     reasons: [...byReason]
       .map(([reason, r]) => ({
         reason,
@@ -174,15 +256,16 @@ export async function computeStats(db: D1Database, site: number, range: Range): 
       }))
       .sort((x, y) => y.carts - x.carts || x.reason.localeCompare(y.reason)),
     funnel: [
-      { stage: "cart", shoppers: stages.cart ?? 0 },
-      { stage: "checkout", shoppers: stages.checkout ?? 0 },
-      ...inCheckoutOrder(rows<StepRow>(steps)).map((r) => ({ stage: `step:${r.step}`, shoppers: r.shoppers })),
-      { stage: "purchase", shoppers: stages.purchase ?? 0 },
+      { stage: "cart", shoppers: shoppersAt("cart") },
+      { stage: "checkout", shoppers: shoppersAt("checkout") },
+      ...inCheckoutOrder(steps).map((r) => ({ stage: `step:${r.step}`, shoppers: r.shoppers })),
+      { stage: "purchase", shoppers: shoppersAt("purchase") },
     ],
-    daily: [...byDay]
-      .sort((x, y) => Number(x[0]) - Number(y[0]))
+    daily: [...days]
+      .filter(([, r]) => r.abandoned)
+      .sort((x, y) => x[0] - y[0])
       .map(([d, r]) => ({
-        day: new Date(Number(d) * DAY).toISOString().slice(0, 10),
+        day: new Date(d * DAY).toISOString().slice(0, 10),
         abandoned: r.abandoned ?? 0,
         value: r.value ?? 0,
         recovered: r.recovered ?? 0,
