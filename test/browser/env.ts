@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import { readLines } from "../../protocol/cart-changes";
 import { eventually } from "../eventually";
 
 export { eventually };
@@ -72,5 +73,5 @@ export const returnDemoSite = (): Promise<Response> =>
 /** A browser's cart as the collector stored it. */
 export function storedCart(aid: string): { currency: string; lines: Record<string, unknown>[] } | undefined {
   const [row] = d1<{ currency: string; lines: string }>(`SELECT currency, lines FROM carts WHERE aid = '${aid}'`);
-  return row && { currency: row.currency, lines: JSON.parse(row.lines) as Record<string, unknown>[] };
+  return row && { currency: row.currency, lines: readLines(row.lines) as unknown as Record<string, unknown>[] };
 }

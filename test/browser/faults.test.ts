@@ -1,5 +1,6 @@
 import type { BrowserContext, Page, Request, Route } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
+import { eventsAsSent, readLines } from "../../protocol/cart-changes";
 import { launch, newProfile, savedState, shownCart } from "./browser";
 import { d1, eventually, ORIGIN } from "./env";
 
@@ -59,8 +60,9 @@ function parseBatch(r: Request): { aid: string; ids: string[] } {
   return { aid: body.aid, ids: body.events.map((e) => e.id) };
 }
 
-type Stored = { id: string; type: string; data: string };
-const storedEvents = (aid: string) => d1<Stored>(`SELECT id, type, data FROM events WHERE aid = '${aid}' ORDER BY client_at, id`);
+type Stored = { id: string; type: string; data: string; client_at: number; aid: string };
+const storedEvents = (aid: string) =>
+  d1<Stored>(`SELECT id, aid, type, at, client_at, data FROM events WHERE aid = '${aid}' ORDER BY client_at, id`);
 
 /** Waits until D1 holds exactly `ids` for this shopper (no fewer, no more, no others). */
 const storedExactly = (aid: string, ids: string[], timeout = 30_000) =>
@@ -74,13 +76,21 @@ const storedExactly = (aid: string, ids: string[], timeout = 30_000) =>
     500,
   );
 
-/** The quantities in each stored cart event's snapshot, in the order they were made. */
-const snapshots = (rows: Stored[]) =>
-  rows.map((r) =>
-    Object.fromEntries(
-      (JSON.parse(r.data) as { cart: { lines: { id: string; quantity: number }[] } }).cart.lines.map((l) => [l.id, l.quantity]),
-    ),
+/** The quantities in each stored cart event's snapshot, in the order they were made (changes rebuilt into carts). */
+const snapshots = (rows: Stored[]) => {
+  const heads = rows.length
+    ? d1<{ lines_of: string | null; currency: string; lines: string }>(
+        `SELECT lines_of, currency, lines FROM carts WHERE aid = '${rows[0]?.aid}'`,
+      )
+    : [];
+  const sent = eventsAsSent(
+    rows.map((r) => ({ id: r.id, type: r.type, clientAt: r.client_at, data: JSON.parse(r.data) })),
+    heads.flatMap((h) => (h.lines_of ? [{ label: h.lines_of, cart: { currency: h.currency, lines: readLines(h.lines) } }] : [])),
   );
+  return (sent as { cart: { lines: { id: string; quantity: number }[] } }[]).map((e) =>
+    Object.fromEntries(e.cart.lines.map((l) => [l.id, l.quantity])),
+  );
+};
 
 const outboxIds = async (page: Page) => ((await savedState(page)).outbox?.events ?? []).map((e) => e.id);
 

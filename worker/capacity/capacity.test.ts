@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CartbackEvent } from "../../protocol/types";
 import { statementsFor } from "../db/browsers";
+import { cartHeads } from "../db/cart-events";
 import { withShopperRollups } from "../db/rollups";
 import type { IngestMessage } from "../db/schema";
 import { count, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
@@ -144,7 +145,7 @@ describe("capacity: bytes and rows per unit", () => {
         ttlDays: 7,
         events: visit(receivedAt - 10 * MINUTE),
       };
-      const statements = withShopperRollups(env.DB, message, statementsFor(env.DB, message));
+      const statements = withShopperRollups(env.DB, message, statementsFor(env.DB, message, await cartHeads(env.DB, [message])));
       const results = await env.DB.batch(statements);
       figures.push({
         statements: statements.length,

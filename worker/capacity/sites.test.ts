@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DAY_MS } from "../../protocol/limits";
 import type { CartbackEvent } from "../../protocol/types";
 import { statementsFor } from "../db/browsers";
+import { cartHeads } from "../db/cart-events";
 import { rollupStatement, withShopperRollups } from "../db/rollups";
 import type { IngestMessage } from "../db/schema";
 import { randomId, seedSite } from "../test/helpers";
@@ -34,7 +35,9 @@ async function ingest(site: number, visits: number, daysAgo: (i: number) => numb
     events: visit(now - daysAgo(i) * DAY_MS - i * 60_000),
   }));
   for (let i = 0; i < messages.length; i += 20) {
-    await env.DB.batch(messages.slice(i, i + 20).flatMap((m) => withShopperRollups(env.DB, m, statementsFor(env.DB, m))));
+    const slice = messages.slice(i, i + 20);
+    const heads = await cartHeads(env.DB, slice);
+    await env.DB.batch(slice.flatMap((m) => withShopperRollups(env.DB, m, statementsFor(env.DB, m, heads))));
   }
 }
 

@@ -4,7 +4,8 @@ import { formatMoney } from "../html";
 import { alreadyOrderedPage, cartWaitingPage, linkExpiredPage, unknownLinkPage, unsubscribedPage, unsubscribePage } from "../links/pages";
 import { renderRecovery } from "../mail/render";
 import { DEFAULT_SETTINGS, REASONS, readSettings } from "../sites/settings";
-import { BUILTIN_COPY, chooseLanguage, LANGUAGES, parsePreferences, validTimeZone } from "./builtin";
+import { BUILTIN_COPY, COPY_LANGUAGES, chooseLanguage, LANGUAGES, parsePreferences, validTimeZone } from "./builtin";
+import { typeset } from "./typography";
 
 /** Every leaf of a copy object, by dotted path. */
 const leaves = (value: unknown, path = ""): [string, unknown][] =>
@@ -18,7 +19,7 @@ describe("built-in copy", () => {
 
   it("has every key of the English in every language, each a non-empty string with the same placeholders", () => {
     expect(english.size).toBeGreaterThan(40);
-    for (const language of LANGUAGES) {
+    for (const language of COPY_LANGUAGES) {
       const mine = new Map(leaves(BUILTIN_COPY[language]));
       // Both directions: a missing key and a stray one (a typo) are both failures.
       expect([...mine.keys()].sort(), language).toEqual([...english.keys()].sort());
@@ -32,7 +33,7 @@ describe("built-in copy", () => {
   });
 
   it("is written in each language, not left in English", () => {
-    for (const language of LANGUAGES.filter((l) => l !== "en")) {
+    for (const language of COPY_LANGUAGES.filter((l) => l !== "en")) {
       const same = leaves(BUILTIN_COPY[language]).filter(
         ([key, text]) => english.get(key) === text && String(text).replace(/\{\{\w+\}\}/g, "").length > 12,
       );
@@ -41,13 +42,14 @@ describe("built-in copy", () => {
   });
 
   it("tells every text message how to opt out", () => {
-    for (const language of LANGUAGES) expect(BUILTIN_COPY[language].smsStop).toContain("STOP");
+    for (const language of COPY_LANGUAGES) expect(BUILTIN_COPY[language].smsStop).toContain("STOP");
   });
 });
 
 describe("choosing a language", () => {
   it("reads Accept-Language best first, among the site's languages, with the shopper's region for formats", () => {
-    expect(chooseLanguage("es-MX,es;q=0.9,en;q=0.8", ["en", "es"], "en")).toEqual({ language: "es", locale: "es-MX" });
+    // A Mexican browser is written to in Latin America's Spanish (issue 20; was "es", Spain's).
+    expect(chooseLanguage("es-MX,es;q=0.9,en;q=0.8", ["en", "es"], "en")).toEqual({ language: "es-419", locale: "es-MX" });
     expect(chooseLanguage("en;q=0.5, fr-CA", [...LANGUAGES], "en")).toEqual({ language: "fr", locale: "fr-CA" });
     expect(chooseLanguage("ja-JP,de;q=0.4", ["es"], "es")).toEqual({ language: "es", locale: "es" });
     expect(chooseLanguage("ja-JP", [...LANGUAGES], "es")).toEqual({ language: "es", locale: "es" });
@@ -93,7 +95,7 @@ describe("every template in every language", () => {
 
   it("renders with a hostile cart and 0-, 2- and 3-decimal currencies: in the language, formatted for the locale, escaped", () => {
     let rendered = 0;
-    for (const language of LANGUAGES) {
+    for (const language of COPY_LANGUAGES) {
       for (const reason of REASONS) {
         for (const { currency, price, digits } of CURRENCIES) {
           const cart: Cart = {
@@ -128,10 +130,12 @@ describe("every template in every language", () => {
           expect(mail.html, where).not.toMatch(left);
           expect(mail.text, where).not.toMatch(left);
           expect(mail.subject, where).not.toMatch(/\{\{|[<>]/);
-          expect(mail.text, where).toContain(`${words.total}: `);
-          expect(mail.text, where).toContain(`${words.unsubscribe}: https://c.example/u/t`);
+          // "Label: value", with the colon spaced as the language spaces it (French: "Total\u202f: ").
+          const label = (name: string) => `${typeset(`${name}:`, language)} `;
+          expect(mail.text, where).toContain(label(words.total));
+          expect(mail.text, where).toContain(`${label(words.unsubscribe)}https://c.example/u/t`);
           const cta = words.templates[reason].cta;
-          expect(mail.text, where).toContain(`${cta}: https://c.example/r/t`);
+          expect(mail.text, where).toContain(`${label(cta)}https://c.example/r/t`);
           // The line's total and the cart's, as the locale writes them, with the currency's decimals.
           const total = formatMoney(price * 2 * CORPUS.length, currency, language);
           expect(mail.text, where).toContain(total);
@@ -144,7 +148,7 @@ describe("every template in every language", () => {
         }
       }
     }
-    expect(rendered).toBe(LANGUAGES.length * REASONS.length * CURRENCIES.length);
+    expect(rendered).toBe(COPY_LANGUAGES.length * REASONS.length * CURRENCIES.length);
   });
 
   it("formats money and the offer's end for the shopper's locale and zone", () => {
@@ -203,7 +207,7 @@ describe("every template in every language", () => {
 
 describe("link pages", () => {
   it("speak each language, with the language on the page and everything escaped", () => {
-    for (const language of LANGUAGES) {
+    for (const language of COPY_LANGUAGES) {
       const w = BUILTIN_COPY[language];
       const pages = [
         [linkExpiredPage(7, language), w.expiredHeading],
@@ -231,5 +235,114 @@ describe("language settings", () => {
     expect(DEFAULT_SETTINGS.languages).toEqual([...LANGUAGES]);
     expect(DEFAULT_SETTINGS.quietHours).toEqual({ start: "21:00", end: "08:00" });
     expect(DEFAULT_SETTINGS.timeZone).toBe("UTC");
+  });
+});
+
+describe("words a native speaker would write (issue 20)", () => {
+  const base = {
+    to: "ana@example.com",
+    from: "shop@example.com",
+    messageId: "m-1",
+    shop: "Tienda",
+    origins: ["https://shop.example"],
+    step: 2,
+    cart: { currency: "EUR", lines: [{ id: "a", name: "Té", price: 1250, quantity: 1 }] },
+    restoreUrl: "https://c.example/r/t",
+    unsubscribeUrl: "https://c.example/u/t",
+  };
+
+  it("writes Spain's Spanish to Spain and Latin America's to Latin America; a bare es gets the site's own Spanish, else Spain's", () => {
+    const variant = (tag: string, fallback: "en" | "es" | "es-419" = "en") => chooseLanguage(tag, [...LANGUAGES], fallback).language;
+    for (const tag of ["es-ES", "es-es", "es-IC", "es"]) expect(variant(tag), tag).toBe("es");
+    for (const tag of ["es-MX", "es-AR", "es-CL", "es-CO", "es-419", "es-US", "es-PE"]) expect(variant(tag), tag).toBe("es-419");
+    expect(variant("es", "es-419")).toBe("es-419");
+    expect(variant("es-ES", "es-419")).toBe("es");
+    expect(chooseLanguage(undefined, ["es"], "es-419")).toEqual({ language: "es-419", locale: "es-419" });
+  });
+
+  it("keeps each Spanish in its own register, in every string, the texts as the emails", () => {
+    // Spain's present perfect and words; Latin America's preterite and words. Each in the other is a slip.
+    const spain =
+      /\b(has|ha|hemos) (dejado|quedado|elegido|empezado|hecho|podido|completado|habido|caducado|dado)\b|\bgastos\b|\bcaducad|\bvosotros\b/i;
+    const america = /\b(dejaste|quedó|elegiste|empezaste|iniciaste|hiciste|pudimos|completó|venció|cancelaste)\b|\bcostos\b/i;
+    const strings = (copy: unknown): string[] =>
+      typeof copy === "string" ? [copy] : typeof copy === "object" && copy ? Object.values(copy).flatMap(strings) : [];
+    expect(strings(BUILTIN_COPY.es).filter((t) => america.test(t))).toEqual([]);
+    expect(strings(BUILTIN_COPY["es-419"]).filter((t) => spain.test(t))).toEqual([]);
+    // The same fact in the same tense, in the email and in its text.
+    expect(BUILTIN_COPY.es.templates.payment_failed.subject).toContain("no hemos podido");
+    expect(BUILTIN_COPY.es.smsText.payment_failed).toContain("No hemos podido");
+    expect(BUILTIN_COPY["es-419"].templates.payment_failed.subject).toContain("no pudimos");
+    expect(BUILTIN_COPY["es-419"].smsText.payment_failed).toContain("No pudimos");
+  });
+
+  it("capitalises the first letter after ¿ or ¡, and keeps French's narrow no-break space before ? and !", () => {
+    const settings = readSettings("{}");
+    const subject = (language: "es" | "es-419" | "fr", name?: string) =>
+      renderRecovery({ ...base, settings, reason: "question", language, name }).subject;
+    expect(subject("es")).toBe("¿Te ha quedado alguna duda?");
+    expect(subject("es", "Ana")).toBe("Ana, ¿te ha quedado alguna duda?");
+    expect(subject("es-419")).toBe("¿Te quedó alguna duda?");
+    expect(subject("fr")).toBe("Une question avant de commander\u202f?");
+    expect(subject("fr", "Ana")).toBe("Ana, une question avant de commander\u202f?");
+  });
+
+  it("makes the merchant's offer a sentence, and ends a date in an abbreviation with one stop", () => {
+    const settings = readSettings(
+      JSON.stringify({ incentive: { code: "TEA10", description: "un 10 % de descuento", expiresInHours: 48 } }),
+    );
+    const mail = renderRecovery({
+      ...base,
+      settings,
+      reason: "extra_costs",
+      language: "es-419",
+      locale: "es-MX",
+      timeZone: "America/Mexico_City",
+      now: Date.UTC(2026, 11, 1, 14, 26),
+    });
+    expect(mail.text).toContain(
+      "Un 10 % de descuento. Usa el código TEA10 al finalizar tu compra. Válido por 48 horas, hasta el 3 dic 2026, 8:26",
+    );
+    expect(mail.text).toMatch(/8:26\sa\.\s?m\.\n/);
+    expect(mail.text).not.toMatch(/m\.\./);
+  });
+
+  it("names nothing a shop may not sell, and promises a reply only when the site has a Reply-To", () => {
+    for (const language of COPY_LANGUAGES) {
+      const words = BUILTIN_COPY[language];
+      const render = (replyTo?: string) =>
+        renderRecovery({
+          ...base,
+          settings: readSettings(JSON.stringify({ chatUrl: "https://shop.example/chat", ...(replyTo && { replyTo }) })),
+          reason: "question",
+          language,
+        });
+      const without = render();
+      expect(without.text, language).not.toContain(words.reply);
+      expect(without.html, language).not.toContain(words.chatOr.slice(0, 10));
+      expect(without.replyTo, language).toBeUndefined();
+      const withReply = render("owner@shop.example");
+      expect(withReply.text, language).toContain(words.reply.slice(0, 20));
+      expect(withReply.html, language).toContain(words.chatOr.slice(0, 10));
+      expect(withReply.replyTo, language).toBe("owner@shop.example");
+      expect(without.text, language).not.toMatch(/ingredient|Inhaltsstoffe|composition|ingrediënt/i);
+    }
+  });
+
+  it("shows no bidi control from a product or shop name, in the email's HTML and text or on a page", () => {
+    const bidi = /[\u202a-\u202e\u2066-\u2069]/;
+    const mail = renderRecovery({
+      ...base,
+      shop: "\u202eTienda\u202c",
+      settings: readSettings("{}"),
+      reason: "reminder",
+      language: "es",
+      cart: { currency: "EUR", lines: [{ id: "a", name: "\u202eexe.Té\u202c", variant: "\u2066verde\u2069", price: 1250, quantity: 1 }] },
+    });
+    expect(mail.html).not.toMatch(bidi);
+    expect(mail.text).not.toMatch(bidi);
+    expect(mail.text).toContain("- exe.Té (verde): 1 × ");
+    expect(alreadyOrderedPage("\u202eTienda\u202c", "es").toString()).not.toMatch(bidi);
+    expect(unsubscribePage("ana@example.com", "\u2067Tienda\u2069", "es").toString()).not.toMatch(bidi);
   });
 });

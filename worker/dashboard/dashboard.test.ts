@@ -59,11 +59,11 @@ describe("signing in", () => {
 
   it("does not accept a forged or cross-site cookie", async () => {
     const mine = await signIn(site.key);
-    const [, expires, mac] = mine.split("=")[1]?.split(".") ?? [];
+    const [, expires, sid, mac] = mine.split("=")[1]?.split(".") ?? [];
     // Site A's signature on site B's key: B's secret would have made another signature.
-    const forged = `cb_session=${other.key}.${expires}.${mac}`;
+    const forged = `cb_session=${other.key}.${expires}.${sid}.${mac}`;
     expect(await (await get("/dashboard", forged)).text()).toContain("Merchant secret");
-    const expired = `cb_session=${site.key}.1000.${mac}`;
+    const expired = `cb_session=${site.key}.1000.${sid}.${mac}`;
     expect(await (await get("/dashboard", expired)).text()).toContain("Merchant secret");
   });
 });
@@ -199,6 +199,29 @@ describe("forms need the session's CSRF token", () => {
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
   });
+
+  it("ends the session on the collector: a copy of the cookie kept from before the sign-out opens nothing", async () => {
+    const cookie = await signIn(site.key);
+    const other = await signIn(site.key); // the same merchant on another device
+    const copy = cookie;
+    expect(await (await get("/dashboard", copy)).text()).toContain('data-figure="abandoned"');
+    expect((await post("/dashboard/logout", { _csrf: await csrfOf(cookie) }, cookie)).status).toBe(303);
+    expect(await (await get("/dashboard", copy)).text()).toContain("Merchant secret");
+    expect((await get("/dashboard/orders.csv", copy)).status).toBe(303);
+    expect((await get("/dashboard/preview", copy)).status).toBe(401);
+    // Its forms die with it, the sign-out of another session does not end this one.
+    expect((await post("/dashboard/settings", { _csrf: "x".repeat(64) }, copy)).status).toBe(303);
+    expect(await (await get("/dashboard", other)).text()).toContain('data-figure="abandoned"');
+  });
+
+  it("a changed secret ends every session of the site", async () => {
+    const rotating = await seedSite(env.DB, ["https://rotate.example"]);
+    const cookie = await signIn(rotating.key);
+    expect(await (await get("/dashboard", cookie)).text()).toContain(rotating.key);
+    await env.DB.prepare("UPDATE sites SET secret = ? WHERE id = ?").bind(`sk_new_${rotating.key}`, rotating.id).run();
+    expect(await (await get("/dashboard", cookie)).text()).toContain("Merchant secret");
+    expect(await (await get("/dashboard", await signIn(rotating.key, `sk_new_${rotating.key}`))).text()).toContain(rotating.key);
+  });
 });
 
 describe("preview and test email", () => {
@@ -326,5 +349,17 @@ describe("the page", () => {
     const page = await (await get("/dashboard", cookie)).text();
     expect(page).not.toContain("<script>alert(1)");
     expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;@x.com");
+  });
+});
+
+describe("Latin America's Spanish in the dashboard (issue 20)", () => {
+  it("shows a site's es-419 default as selected, so saving the form keeps it, and previews in it", async () => {
+    const mine = await seedSite(env.DB, [ORIGIN], { defaultLanguage: "es-419" });
+    const cookie = await signIn(mine.key);
+    const page = await (await get("/dashboard", cookie)).text();
+    expect(page).toMatch(/<select id="defaultLanguage" name="defaultLanguage">.*<option value="es-419" selected>es-419<\/option>/s);
+    const preview = await (await get("/dashboard/preview?reason=reminder&step=0&language=es-419", cookie)).text();
+    expect(preview).toContain('<html lang="es-419">');
+    expect(preview).toContain("dejaste algo en tu carrito");
   });
 });

@@ -1,4 +1,4 @@
-import { LANGUAGES } from "../copy/builtin";
+import { COPY_LANGUAGES } from "../copy/builtin";
 import type { ImageDropRow } from "../db/images";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
 import { REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
@@ -145,7 +145,7 @@ ${settingsForm(d.site, settings, csrf)}
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <label style="display:inline">Reason <select name="reason">${REASONS.map((r) => html`<option value="${r}" ${r === d.preview.reason ? "selected" : ""}>${r.replace("_", " ")}</option>`)}</select></label>
 <label style="display:inline">Step <select name="step">${settings.steps.map((_, i) => html`<option value="${i}" ${i === d.preview.step ? "selected" : ""}>${i + 1}</option>`)}</select></label>
-<label style="display:inline">Language <select name="language">${LANGUAGES.map((l) => html`<option value="${l}" ${l === d.preview.language ? "selected" : ""}>${l}</option>`)}</select></label>
+<label style="display:inline">Language <select name="language">${COPY_LANGUAGES.map((l) => html`<option value="${l}" ${l === d.preview.language ? "selected" : ""}>${l}</option>`)}</select></label>
 <button class="secondary" type="submit">Preview</button></form>
 <p class="muted">Rendered from the most recent cart captured on this site (a sample cart if there is none yet).</p>
 <iframe title="Email preview" sandbox src="/dashboard/preview?reason=${d.preview.reason}&amp;step=${d.preview.step}&amp;language=${d.preview.language}"></iframe>
@@ -187,7 +187,7 @@ ${[0, 1, 2, 3, 4].map(
 <label style="font-weight:normal"><input type="checkbox" name="requireConsent" ${s.requireConsent ? "checked" : ""}> Store nothing without the shopper's consent (the script tag then needs <code>data-consent="required"</code>)</label>
 <label for="origins">Allowed origins (one per line)</label><textarea id="origins" name="origins" rows="3">${site.origins.join("\n")}</textarea>
 <label for="imageHosts">Image hosts, besides the origins' (one per line, e.g. <code>cdn.shop.example</code>)</label><textarea id="imageHosts" name="imageHosts" rows="2">${s.imageHosts.join("\n")}</textarea>
-<label for="defaultLanguage">Default language (shoppers whose browser prefers another of the built-in languages get theirs)</label><select id="defaultLanguage" name="defaultLanguage">${LANGUAGES.map((l) => html`<option value="${l}" ${l === s.defaultLanguage ? "selected" : ""}>${l}</option>`)}</select>
+<label for="defaultLanguage">Default language (shoppers whose browser prefers another of the built-in languages get theirs)</label><select id="defaultLanguage" name="defaultLanguage">${COPY_LANGUAGES.map((l) => html`<option value="${l}" ${l === s.defaultLanguage ? "selected" : ""}>${l}</option>`)}</select>
 <label>Quiet hours, in the shopper's time zone (both empty: send at any hour)</label><input name="quietStart" type="time" value="${s.quietHours?.start ?? ""}"> to <input name="quietEnd" type="time" value="${s.quietHours?.end ?? ""}">
 <label for="timeZone">Shop's time zone, for shoppers whose zone is unknown</label><input id="timeZone" name="timeZone" value="${s.timeZone}" placeholder="Europe/Madrid">
 </div></div>

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
-import { BUILTIN_COPY, LANGUAGES, type Language } from "../copy/builtin";
+import { BUILTIN_COPY, COPY_LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
 import { addCodes } from "../db/codes";
 import { savePlatformSecret } from "../db/platforms";
@@ -91,7 +91,7 @@ async function previewCart(db: D1Database, site: number): Promise<Cart> {
 
 /** The preview's language: any built-in one the merchant picks, the site's default otherwise. */
 const previewLanguage = (value: string | undefined, site: Site): Language =>
-  (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : site.settings.defaultLanguage;
+  (COPY_LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : site.settings.defaultLanguage;
 
 function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: number, to: string, language: Language) {
   return renderRecovery({
@@ -207,7 +207,7 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/logout", async (c) => {
     const session = await readSession(c);
     if (session && !(await formIsGenuine(c, session, await formOf(c)))) return errorPage(c, 403, "This form has expired; reload the page.");
-    endSession(c);
+    await endSession(c, session);
     return c.redirect("/dashboard", 303);
   })
   .get("/dashboard/orders.csv", dashboardSession({ signedOut: toDashboard }), async (c) => {

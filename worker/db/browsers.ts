@@ -2,10 +2,12 @@
 // `events` (each event once) and `orders`. Ingest writes them; recovery, links, mail, the merchant
 // API and the dashboard read them through the functions here.
 
+import { readLines, writeLines } from "../../protocol/cart-changes";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import { refKey } from "../../protocol/refs";
-import type { Cart, CartbackEvent, Line, MomentKind } from "../../protocol/types";
+import type { Cart, CartbackEvent, MomentKind } from "../../protocol/types";
+import { type CartHeads, cartEventStatements, purchaseHead } from "./cart-events";
 import { lateRefStatement, refStatement } from "./platforms";
 import { recountOrderDay } from "./rollups";
 import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS, PHONE_KEY } from "./schema";
@@ -19,8 +21,11 @@ export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
 const cartValue = (cart: Cart): [items: number, value: number] =>
   cart.lines.reduce(([items, value], l) => [items + l.quantity, value + l.price * l.quantity], [0, 0]);
 
-/** The statements that store one accepted batch. They run in one D1 batch, so all or none land. */
-export function statementsFor(db: D1Database, message: IngestMessage): D1PreparedStatement[] {
+/**
+ * The statements that store one accepted batch. They run in one D1 batch, so all or none land.
+ * `heads` (cart-events.ts `cartHeads`) are the browser's `carts` rows its cart changes are stored against.
+ */
+export function statementsFor(db: D1Database, message: IngestMessage, heads: CartHeads): D1PreparedStatement[] {
   const { site, aid, receivedAt, ttlDays } = message;
   const times = message.events.map((e) => correctedAt(message, e));
   const statements = [
@@ -40,6 +45,10 @@ export function statementsFor(db: D1Database, message: IngestMessage): D1Prepare
   ];
   message.events.forEach((event, i) => {
     const at = times[i] as number;
+    if (event.type === "cart") {
+      statements.push(...cartEventStatements(db, message, event, at, heads));
+      return;
+    }
     statements.push(
       db
         .prepare(
@@ -48,47 +57,22 @@ export function statementsFor(db: D1Database, message: IngestMessage): D1Prepare
         )
         .bind(site, event.id, aid, event.type, at, event.at, receivedAt, JSON.stringify(event)),
     );
-    statements.push(...effectOf(db, message, event, at, ttlDays));
+    statements.push(...effectOf(db, message, event, at, ttlDays, heads));
   });
   return statements;
 }
 
-/** What an event changes beyond its own row. */
-function effectOf(db: D1Database, message: IngestMessage, event: CartbackEvent, at: number, ttlDays: number): D1PreparedStatement[] {
+/** What an event other than a cart change changes beyond its own row. */
+function effectOf(
+  db: D1Database,
+  message: IngestMessage,
+  event: Exclude<CartbackEvent, { type: "cart" }>,
+  at: number,
+  ttlDays: number,
+  heads: CartHeads,
+): D1PreparedStatement[] {
   const { site, aid } = message;
   switch (event.type) {
-    case "cart": {
-      const [items, value] = cartValue(event.cart);
-      return [
-        db
-          .prepare(
-            // A checkout already stored for a time after this cart (it arrived first) counts for it.
-            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, checkout_started_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-               (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout' AND client_at >= ?9))
-             ON CONFLICT (site_id, aid) DO UPDATE SET
-               status = excluded.status, currency = excluded.currency, lines = excluded.lines,
-               item_count = excluded.item_count, value = excluded.value, updated_at = excluded.updated_at,
-               client_at = excluded.client_at, version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
-               checkout_started_at = CASE WHEN carts.status = 'active'
-                 THEN coalesce(carts.checkout_started_at, excluded.checkout_started_at) ELSE excluded.checkout_started_at END
-             WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
-          )
-          .bind(
-            site,
-            aid,
-            items ? "active" : "empty",
-            event.cart.currency,
-            JSON.stringify(event.cart.lines),
-            items,
-            value,
-            at,
-            event.at,
-            event.id,
-            at + ttlDays * DAY_MS,
-          ),
-      ];
-    }
     case "identify":
       return [
         db
@@ -125,7 +109,9 @@ function effectOf(db: D1Database, message: IngestMessage, event: CartbackEvent, 
     case "purchase": {
       // An upsert, not an update: a purchase that arrives before its cart (a retried batch, or
       // events out of time order) must still win over that older cart when it comes.
-      const [items, value] = event.cart ? cartValue(event.cart) : [0, 0];
+      const cart = event.cart ?? { currency: event.currency, lines: [] };
+      const [items, value] = cartValue(cart);
+      purchaseHead(message, event, cart, heads);
       return [
         db
           .prepare(
@@ -134,8 +120,9 @@ function effectOf(db: D1Database, message: IngestMessage, event: CartbackEvent, 
           .bind(site, event.orderId, aid, event.total, event.currency, at),
         db
           .prepare(
-            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, order_id)
-             VALUES (?1, ?2, 'purchased', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            // A row it makes holds its cart, labelled by it; one it closes keeps its lines and label.
+            `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, order_id, lines_of)
+             VALUES (?1, ?2, 'purchased', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?9)
              ON CONFLICT (site_id, aid) DO UPDATE SET
                status = 'purchased', order_id = excluded.order_id, updated_at = excluded.updated_at,
                client_at = excluded.client_at, version = excluded.version
@@ -144,8 +131,8 @@ function effectOf(db: D1Database, message: IngestMessage, event: CartbackEvent, 
           .bind(
             site,
             aid,
-            event.cart?.currency ?? event.currency,
-            JSON.stringify(event.cart?.lines ?? []),
+            cart.currency,
+            writeLines(cart.lines),
             items,
             value,
             at,
@@ -230,8 +217,9 @@ SELECT s.aid, coalesce(s.email, (SELECT o.email FROM shoppers o WHERE o.site_id 
            AND o.email IS NOT NULL ORDER BY o.identified_at DESC LIMIT 1)) AS email,
        s.name, s.user_id, s.last_seen, s.locale, s.time_zone, s.phone_tie, c.currency, c.expires_at, c.status, c.value, c.updated_at,
        (SELECT json_group_array(json_array(at, v)) FROM (
-          SELECT e.at, (SELECT coalesce(sum(json_extract(l.value, '$.price') * json_extract(l.value, '$.quantity')), 0)
-                        FROM json_each(e.data, '$.cart.lines') l) AS v
+          SELECT e.at, coalesce(json_extract(e.data, '$.v'),
+                   (SELECT coalesce(sum(json_extract(l.value, '$.price') * json_extract(l.value, '$.quantity')), 0)
+                    FROM json_each(e.data, '$.cart.lines') l)) AS v
           FROM events e WHERE e.site_id = ?1 AND e.aid = ?2 AND e.type = 'cart' ORDER BY e.at DESC, e.id DESC LIMIT ${KEEP_POINTS})) AS points,
        (SELECT json_group_array(json_array(at, json_extract(data, '$.kind'), json_extract(data, '$.code'), json_extract(data, '$.value'))) FROM (
           SELECT at, data FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'moment' ORDER BY at DESC LIMIT ${KEEP_MOMENTS})) AS moments,
@@ -350,7 +338,7 @@ export interface StoredCart extends Cart {
 }
 
 const toCart = (row: { currency: string; lines: string; expires_at: number } | null): StoredCart | null =>
-  row && { currency: row.currency, lines: JSON.parse(row.lines) as Line[], expiresAt: row.expires_at };
+  row && { currency: row.currency, lines: readLines(row.lines), expiresAt: row.expires_at };
 
 /** A browser's latest cart, expired or not (null when there is none). */
 export const cartOf = (db: D1Database, site: number, aid: string) =>

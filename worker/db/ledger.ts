@@ -87,6 +87,21 @@ export const claimStatement = (db: D1Database, site: number, email: string, c: C
     )
     .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel ?? "email", c.phone ?? null);
 
+/**
+ * Where each of these messages stands; a claimed id with no row is null.
+ *
+ * @example
+ * await claimStates(env.DB, ["seq-0", "seq-1"]); // { "seq-0": "sent", "seq-1": null }
+ */
+export async function claimStates(db: D1Database, ids: string[]): Promise<Record<string, MessageStatus | null>> {
+  const { results } = await db
+    .prepare("SELECT id, status FROM messages WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(ids))
+    .all<{ id: string; status: MessageStatus }>();
+  const found = new Map(results.map((r) => [r.id, r.status]));
+  return Object.fromEntries(ids.map((id) => [id, found.get(id) ?? null]));
+}
+
 /** Where a message stands, or null when there is no such message. */
 export const messageState = (db: D1Database, id: string) =>
   db

@@ -1,7 +1,9 @@
 // What one shopper is, across the tables, for a privacy export or erasure: every browser, address,
 // consented number and account found by email, user id or number, and the statements that read or
 // remove their rows.
+import { readLines } from "../../protocol/cart-changes";
 import { normalEmail } from "../../protocol/email";
+import { asSent } from "./cart-events";
 import { erasureRollups, orderDaysOf } from "./rollups";
 import { PHONE_KEY } from "./schema";
 
@@ -83,7 +85,7 @@ export async function exportRows(db: D1Database, site: number, who: Identity) {
     db.prepare(`SELECT * FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`SELECT * FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db
-      .prepare(`SELECT id, aid, type, at, data FROM events WHERE site_id = ? AND aid IN (${marks(aids)}) ORDER BY at`)
+      .prepare(`SELECT id, aid, type, at, client_at, data FROM events WHERE site_id = ? AND aid IN (${marks(aids)}) ORDER BY at`)
       .bind(site, ...list(aids)),
     db.prepare(`SELECT * FROM orders WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`SELECT * FROM sequences WHERE site_id = ? AND lower(email) IN (${marks(keys)})`).bind(site, ...list(keys)),
@@ -101,10 +103,12 @@ export async function exportRows(db: D1Database, site: number, who: Identity) {
       .bind(site, ...list(aids)),
     db.prepare(`SELECT phone, at, why FROM sms_suppressions WHERE site_id = ? AND phone IN (${marks(phones)})`).bind(site, ...list(phones)),
   ]);
+  // Carts as the shopper had them: the stored changes rebuilt, and lines read whatever form they were stored in.
+  const cartRows = (carts?.results ?? []) as { aid: string; lines_of: string | null; currency: string; lines: string }[];
   return {
     shoppers: shoppers?.results,
-    carts: carts?.results,
-    events: (events?.results as { data: string }[] | undefined)?.map((e) => ({ ...e, data: JSON.parse(e.data) })),
+    carts: cartRows.map((c) => ({ ...c, lines: JSON.stringify(readLines(c.lines)) })),
+    events: asSent((events?.results ?? []) as Parameters<typeof asSent>[0], cartRows),
     orders: orders?.results,
     sequences: sequences?.results,
     messages: messages?.results,

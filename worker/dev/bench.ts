@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { CartbackEvent } from "../../protocol/types";
 import { type IngestMessage, statementsFor } from "../db/browsers";
+import { cartHeads } from "../db/cart-events";
 import { claimStatement, clickStatement, creditStatement, sentStatement, sequenceRow, startStatement } from "../db/ledger";
 import { purgeSite } from "../db/retention";
 import { withSequenceStatements, withShopperRollups } from "../db/rollups";
@@ -71,8 +72,11 @@ export const bench = new Hono<Dev>()
     const carts = Array.from({ length: count }, (_, k) => benchCart(from + k, start));
     // As the ingest consumer stores a queue batch: each message's statements with their rollups, ~400 a D1 batch.
     let statements: D1PreparedStatement[] = [];
-    for (const cart of carts) {
-      statements.push(...withShopperRollups(db, { ...cart.message, site: site.id }, statementsFor(db, { ...cart.message, site: site.id })));
+    const messages = carts.map((cart) => ({ ...cart.message, site: site.id }));
+    // Each bench cart is a new browser: its cart changes are stored against the heads read once.
+    const heads = await cartHeads(db, messages);
+    for (const message of messages) {
+      statements.push(...withShopperRollups(db, message, statementsFor(db, message, heads)));
       if (statements.length >= 400) {
         await db.batch(statements);
         statements = [];

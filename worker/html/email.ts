@@ -111,6 +111,7 @@ ${emailTable(mailHtml`<tr><td align="center" style="padding:24px 12px">\n${card}
  *
  * @example
  * plainEmail(mailHtml`<p>${summary}</p><ul>${items.map((i) => mailHtml`<li>${i}</li>`)}</ul>`);
+ * plainEmail(mailHtml`<p>${resumen}</p>`, "es"); // in the merchant's language
  */
-export const plainEmail = (body: HtmlEscapedString): string =>
-  mailHtml`<!doctype html><html lang="en"><body style="font:15px/1.5 ${FONT};color:#1d1d1f">${body}</body></html>`.toString();
+export const plainEmail = (body: HtmlEscapedString, lang = "en"): string =>
+  mailHtml`<!doctype html><html lang="${lang}"><body style="font:15px/1.5 ${FONT};color:#1d1d1f">${body}</body></html>`.toString();

@@ -2,9 +2,10 @@
 // dashboard (a signed session cookie, and a CSRF token on every form).
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { closeSession, openSession, sessionIsLive } from "../db/sessions";
 import { secretOf } from "../db/sites";
 import { findSite, type Site } from "../sites/sites";
-import { hmacHex, isLocalHost, sameText } from "./crypto";
+import { hex, hmacHex, isLocalHost, sameText } from "./crypto";
 import { ApiError } from "./errors";
 
 export type Merchant = { Bindings: Env; Variables: { site: Site } };
@@ -33,38 +34,58 @@ export interface Session {
   site: Site;
   /** The token every form of this session must carry. */
   csrf: string;
+  /** The SHA-256 of the session's id: its row in `dashboard_sessions`. */
+  id: string;
 }
 
 const isLocal = (c: Context) => isLocalHost(c.req.url);
 
+const sha256 = async (text: string): Promise<string> => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+
+const signed = (secret: string, key: string, expires: string | number, sid: string) => hmacHex(secret, `session:${key}.${expires}.${sid}`);
+
 /**
- * Starts a merchant session: a cookie `<site key>.<expiry>.<HMAC>` signed with the site's own
- * secret, so changing the secret ends every session. HttpOnly, SameSite=Strict, Secure except on
- * a local collector.
+ * Starts a merchant session: a cookie `<site key>.<expiry>.<session id>.<HMAC>` signed with the
+ * site's own secret, so changing the secret ends every session, and recorded server-side, so
+ * signing out ends it on every copy of the cookie (`endSession`). HttpOnly, SameSite=Strict,
+ * Secure except on a local collector.
  *
  * @example
  * await startSession(c, site, secret);
  */
 export async function startSession(c: Context, site: Site, secret: string): Promise<void> {
-  const expires = Math.floor(Date.now() / 1000) + LIFETIME_S;
-  const value = `${site.key}.${expires}.${await hmacHex(secret, `session:${site.key}.${expires}`)}`;
+  const now = Date.now();
+  const expires = Math.floor(now / 1000) + LIFETIME_S;
+  const sid = hex(crypto.getRandomValues(new Uint8Array(16)).buffer);
+  await openSession((c.env as Env).DB, site.id, await sha256(sid), now, expires * 1000);
+  const value = `${site.key}.${expires}.${sid}.${await signed(secret, site.key, expires, sid)}`;
   setCookie(c, COOKIE, value, { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: LIFETIME_S });
 }
 
-export function endSession(c: Context): void {
+/**
+ * Ends the session (when there is one) for good, whoever holds a copy of its cookie, and clears
+ * the cookie in this browser.
+ *
+ * @example
+ * await endSession(c, await readSession(c));
+ */
+export async function endSession(c: Context, session: Session | null): Promise<void> {
+  if (session) await closeSession((c.env as Env).DB, session.id);
   setCookie(c, COOKIE, "", { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: 0 });
 }
 
-/** The session of this request, or null (none, forged, expired, or the secret changed since). */
+/** The session of this request, or null (none, forged, expired, signed out, or the secret changed since). */
 export async function readSession(c: Context): Promise<Session | null> {
   const db = (c.env as Env).DB;
   const value = getCookie(c, COOKIE);
-  const [key, expires, mac] = value?.split(".") ?? [];
-  if (!key || !expires || !mac || Number(expires) * 1000 < Date.now()) return null;
+  const [key, expires, sid, mac, extra] = value?.split(".") ?? [];
+  if (!key || !expires || !sid || !mac || extra !== undefined || Number(expires) * 1000 < Date.now()) return null;
   const site = await findSite(db, key);
   const secret = site && (await secretOf(db, site));
-  if (!site || !secret || !(await sameText(mac, await hmacHex(secret, `session:${key}.${expires}`)))) return null;
-  return { site, csrf: await hmacHex(secret, `csrf:${value}`) };
+  if (!site || !secret || !(await sameText(mac, await signed(secret, key, expires, sid)))) return null;
+  const id = await sha256(sid);
+  if (!(await sessionIsLive(db, site.id, id, Date.now()))) return null;
+  return { site, id, csrf: await hmacHex(secret, `csrf:${value}`) };
 }
 
 /** A form post is genuine when it carries the session's token and comes from this collector's own pages. */

@@ -1,5 +1,6 @@
 import type { IngestMessage } from "../db/browsers";
 import { statementsFor } from "../db/browsers";
+import { cartHeads, isHeadMoved } from "../db/cart-events";
 import { withShopperRollups } from "../db/rollups";
 import { retryDelay } from "../queue/retry";
 import { observeBatches } from "../recovery/observe";
@@ -11,7 +12,15 @@ import { observeBatches } from "../recovery/observe";
  * Both are rare next to cart changes, so the ingest path stays a queue hand-off for the rest.
  */
 export async function storeNow(env: Env, message: IngestMessage): Promise<void> {
-  await env.DB.batch(withShopperRollups(env.DB, message, statementsFor(env.DB, message)));
+  // Stored again with fresh heads when another writer moved this browser's cart in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await env.DB.batch(withShopperRollups(env.DB, message, statementsFor(env.DB, message, await cartHeads(env.DB, [message]))));
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !isHeadMoved(e)) throw e;
+    }
+  }
   await observeBatches(env, [message]);
 }
 
@@ -37,10 +46,14 @@ const MAX_STATEMENTS = 400;
  * goes to the dead-letter queue rather than blocking the rest.
  */
 export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+  // The browsers' latest carts, which their cart changes are stored against; a chunk that fails
+  // leaves them behind what later chunks expect, which those then store whole (cart-events.ts).
+  const heads = await readHeads(env, batch);
+  if (!heads) return;
   let chunk: { messages: Message<IngestMessage>[]; statements: D1PreparedStatement[] } = { messages: [], statements: [] };
   const chunks = [chunk];
   for (const message of batch.messages) {
-    const statements = withShopperRollups(env.DB, message.body, statementsFor(env.DB, message.body));
+    const statements = withShopperRollups(env.DB, message.body, statementsFor(env.DB, message.body, heads));
     if (chunk.statements.length && chunk.statements.length + statements.length > MAX_STATEMENTS) {
       chunk = { messages: [], statements: [] };
       chunks.push(chunk);
@@ -61,5 +74,19 @@ export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env)
       console.error("storing events failed; will retry", e);
       for (const m of messages) m.retry({ delaySeconds: retryDelay(m.attempts, 2, 300) });
     }
+  }
+}
+
+/** The batch's cart heads, or null when they could not be read (then every message is retried). */
+async function readHeads(env: Env, batch: MessageBatch<IngestMessage>) {
+  try {
+    return await cartHeads(
+      env.DB,
+      batch.messages.map((m) => m.body),
+    );
+  } catch (e) {
+    console.error("reading carts failed; will retry", e);
+    for (const m of batch.messages) m.retry({ delaySeconds: retryDelay(m.attempts, 2, 300) });
+    return null;
   }
 }

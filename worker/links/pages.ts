@@ -1,4 +1,5 @@
-import { BUILTIN_COPY, fillCopy, LANGUAGES, type Language } from "../copy/builtin";
+import { BUILTIN_COPY, COPY_LANGUAGES, type Copy, fillCopy, type Language } from "../copy/builtin";
+import { plainText, typeset } from "../copy/typography";
 import { formatUnit, type Html, html, layout } from "../html";
 
 // The pages a shopper sees after following a link from an email, in the language of that email.
@@ -22,11 +23,17 @@ export const LINK_PAGE_HEADERS = {
  * A stored language (a message's, a site's), as one with built-in copy: English for anything else.
  *
  * @example
- * pageLanguage("es"); // "es"
+ * pageLanguage("es-419"); // "es-419"
  * pageLanguage(null); // "en"
  */
 export const pageLanguage = (value: string | null | undefined): Language =>
-  (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : "en";
+  (COPY_LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : "en";
+
+/** The page's words in a language, each spaced as the language spaces punctuation. */
+const wordsOf = (language: Language): Copy =>
+  Object.fromEntries(Object.entries(BUILTIN_COPY[language]).map(([k, v]) => [k, typeof v === "string" ? typeset(v, language) : v])) as Copy;
+/** A shop's name as a page shows it: one line, no controls, nothing that turns the text around. */
+const shopShown = (shop: string | undefined, language: Language) => plainText(shop ?? "") || BUILTIN_COPY[language].theShop;
 
 const notice = (language: Language, title: string, body: Html): Html => layout(title, body, { kind: "notice", lang: language });
 
@@ -38,7 +45,7 @@ const notice = (language: Language, title: string, body: Html): Html => layout(t
  * c.html(linkExpiredPage(site?.settings.cartTtlDays ?? CART_TTL_DAYS, "es"), 410, LINK_PAGE_HEADERS);
  */
 export const linkExpiredPage = (days: number, language: Language = "en"): Html => {
-  const w = BUILTIN_COPY[language];
+  const w = wordsOf(language);
   const body = fillCopy(w.expiredBody, { duration: formatUnit(days, "day", language) });
   return notice(language, w.expiredTitle, html`<h1>${w.expiredHeading}</h1><p>${body}</p>`);
 };
@@ -50,8 +57,12 @@ export const linkExpiredPage = (days: number, language: Language = "en"): Html =
  * c.html(alreadyOrderedPage(site?.settings.shopName ?? site?.name, "es"), 200, LINK_PAGE_HEADERS);
  */
 export const alreadyOrderedPage = (shop: string | undefined, language: Language = "en"): Html => {
-  const w = BUILTIN_COPY[language];
-  return notice(language, w.orderedTitle, html`<h1>${w.orderedHeading}</h1><p>${fillCopy(w.orderedBody, { shop: shop ?? w.theShop })}</p>`);
+  const w = wordsOf(language);
+  return notice(
+    language,
+    w.orderedTitle,
+    html`<h1>${w.orderedHeading}</h1><p>${fillCopy(w.orderedBody, { shop: shopShown(shop, language) })}</p>`,
+  );
 };
 
 /**
@@ -63,7 +74,7 @@ export const alreadyOrderedPage = (shop: string | undefined, language: Language 
  * c.html(cartWaitingPage("es"), 200, LINK_PAGE_HEADERS);
  */
 export const cartWaitingPage = (language: Language = "en"): Html => {
-  const w = BUILTIN_COPY[language];
+  const w = wordsOf(language);
   return notice(
     language,
     w.waitingTitle,
@@ -79,11 +90,11 @@ export const cartWaitingPage = (language: Language = "en"): Html => {
  * c.html(unsubscribePage(link.email, site?.settings.shopName ?? site?.name, "es"), 200, LINK_PAGE_HEADERS);
  */
 export const unsubscribePage = (email: string, shop: string | undefined, language: Language = "en"): Html => {
-  const w = BUILTIN_COPY[language];
+  const w = wordsOf(language);
   return notice(
     language,
     w.unsubscribeTitle,
-    html`<h1>${w.unsubscribeHeading}</h1><p>${fillCopy(w.unsubscribeBody, { email, shop: shop ?? w.theShop })}</p><form method="post"><button type="submit">${w.unsubscribeButton}</button></form>`,
+    html`<h1>${w.unsubscribeHeading}</h1><p>${fillCopy(w.unsubscribeBody, { email, shop: shopShown(shop, language) })}</p><form method="post"><button type="submit">${w.unsubscribeButton}</button></form>`,
   );
 };
 
@@ -94,7 +105,7 @@ export const unsubscribePage = (email: string, shop: string | undefined, languag
  * c.html(unsubscribedPage(link.email, "es"), 200, LINK_PAGE_HEADERS);
  */
 export const unsubscribedPage = (email: string, language: Language = "en"): Html => {
-  const w = BUILTIN_COPY[language];
+  const w = wordsOf(language);
   return notice(language, w.unsubscribedTitle, html`<h1>${w.unsubscribedHeading}</h1><p>${fillCopy(w.unsubscribedBody, { email })}</p>`);
 };
 
@@ -105,6 +116,6 @@ export const unsubscribedPage = (email: string, language: Language = "en"): Html
  * c.html(unknownLinkPage(), 404, LINK_PAGE_HEADERS);
  */
 export const unknownLinkPage = (language: Language = "en"): Html => {
-  const w = BUILTIN_COPY[language];
+  const w = wordsOf(language);
   return notice(language, w.unknownTitle, html`<h1>${w.unknownHeading}</h1>`);
 };

@@ -4,7 +4,8 @@ import { normalEmail } from "../../protocol/email";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { RandomId } from "../../protocol/schema";
 import type { Language } from "../copy/builtin";
-import { browsersOf, cartOf, tieBrowser } from "../db/browsers";
+import { browsersOf, cartOf } from "../db/browsers";
+import { noteClick } from "../db/click-ties";
 import { codeOfSequence } from "../db/codes";
 import { linkBought, messageLanguage, messageStep, messageTemplate, recordClick, suppress } from "../db/ledger";
 import { messageChannel } from "../db/sms";
@@ -120,8 +121,8 @@ export const links = new Hono<Links>()
   })
   /**
    * POST /v1/restore?site=KEY `{ token, aid }`: the restored page saw a person's first input. The
-   * click is counted (once per message), and the browser is tied to the person: from now on it is
-   * one of theirs, so its activity means they came back and its purchase ends their intent.
+   * click is counted (once per message) and the person came back; the browser's orders from now on
+   * are credited to the message and end the intent. It becomes theirs only by identifying there.
    */
   .post("/v1/restore", linkSite(true), jsonBody(OpenedSchema, "invalid_open", "send { token, aid }", "schema"), async (c) => {
     const { site } = c.var;
@@ -130,11 +131,21 @@ export const links = new Hono<Links>()
     if (!link || link.site_id !== site.id) throw unknownToken();
     const now = Date.now();
     const first = await recordClick(c.env.DB, link.message_id, now);
-    // Tied by the email, or (a text's link) by the number: its later batches reach the person too.
-    await tieBrowser(c.env.DB, site.id, aid, link.email, now).run();
     if (link.sequence_id) {
-      const [tied] = await browsersOf(c.env.DB, site.id, [aid]);
-      await shopperStub(c.env, site.id, link.email).opened(site.id, link.email, link.sequence_id, aid, now, tied?.browser);
+      // Opening a link makes no one who they did not say they are (a forwarded link): a browser
+      // already the person's is looked at as theirs; any other only notes the click, so its
+      // orders are credited to the message (observe.ts) while it, and its carts, stay its own.
+      const [known] = await browsersOf(c.env.DB, site.id, [aid]);
+      const own = known?.key !== undefined && known.key === normalEmail(link.email);
+      if (!own) await noteClick(c.env.DB, site.id, aid, link.sequence_id, now);
+      await shopperStub(c.env, site.id, link.email).opened(
+        site.id,
+        link.email,
+        link.sequence_id,
+        aid,
+        now,
+        own ? known.browser : undefined,
+      );
       if (first) {
         await sendWebhook(c.env, site.id, site.settings, "click", {
           messageId: link.message_id,

@@ -16,7 +16,8 @@ import { smsProviderFor } from "../sms/providers";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
-import { droppedImages, fromHeader, renderMerchantNotice, renderPoolLow, renderRecovery } from "./render";
+import { merchantLanguage } from "./merchant";
+import { droppedImages, renderMerchantNotice, renderPoolLow, renderRecovery, siteFrom } from "./render";
 
 const YEAR = 365 * DAY_MS;
 /** How long one delivery holds the right to call the provider for a message (`leaseSend`). */
@@ -60,7 +61,7 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
   const site = await siteById(env.DB, job.site);
   if (!site) throw new PermanentMailError(`site ${job.site} no longer exists`);
   const shop = site.settings.shopName ?? site.name;
-  const from = fromHeader(site.settings.fromName, env.MAIL_FROM);
+  const from = siteFrom(site, env.MAIL_FROM);
 
   if (job.kind === "sms") {
     const codeFor = async (reason: Reason, step: number, sequenceId: string) =>
@@ -79,6 +80,7 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
       shopper: job.about,
       reason: cart?.reason,
       cart: cart ? { currency: cart.currency, lines: cart.lines } : undefined,
+      language: await merchantLanguage(env.DB, site),
     });
     await mailerFor(env, site.id).send(mail);
     return;
@@ -172,7 +174,16 @@ async function withOwnCode(env: Env, site: Site, reason: Reason, step: number, s
     console.warn(`site ${site.id}: ${available} incentive codes left`);
     if (notifyEmail) {
       try {
-        await mailerFor(env, site.id).send(renderPoolLow({ id: `pool-low-${site.id}-${now}`, to: notifyEmail, from, shop, available }));
+        await mailerFor(env, site.id).send(
+          renderPoolLow({
+            id: `pool-low-${site.id}-${now}`,
+            to: notifyEmail,
+            from,
+            shop,
+            available,
+            language: await merchantLanguage(env.DB, site),
+          }),
+        );
       } catch (e) {
         // Recorded only once sent: unrecorded, the next claim that sees the pool low tries again.
         console.error(`site ${site.id}: pool-low notice not sent, will retry:`, e instanceof Error ? e.message : e);

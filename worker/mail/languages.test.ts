@@ -52,9 +52,9 @@ const mailTo = async (email: string) => {
     return results;
   }, 15_000);
   await deliver(rows.map((m) => ({ kind: "recovery" as const, id: m.id, site: m.site_id, email: m.email })));
-  return env.DB.prepare(`SELECT subject, html, text FROM dev_outbox WHERE "to" = ?`)
+  return env.DB.prepare(`SELECT subject, html, text, "from" FROM dev_outbox WHERE "to" = ?`)
     .bind(email)
-    .first<{ subject: string; html: string; text: string }>();
+    .first<{ subject: string; html: string; text: string; from: string }>();
 };
 
 const linkOf = (text: string, path: "r" | "u") => new RegExp(`https?://[^\\s]+/${path}/[\\w-]+`).exec(text)?.[0] as string;
@@ -108,7 +108,8 @@ describe("the shopper's language, from the browser to the pages", () => {
     expect(mail?.subject).toBe("Ana, te has dejado algo en el carrito");
     expect(mail?.html).toContain('<html lang="es">');
     expect(mail?.text).toContain("Té verde: 1 × 1234,56\u00a0€");
-    expect(mail?.text).toContain("Recibes este correo porque empezaste un pedido en Té & Tetera.");
+    // Spain's Spanish: the present perfect for what just happened (issue 20; was "empezaste", Latin America's preterite).
+    expect(mail?.text).toContain("Recibes este correo porque has empezado un pedido en Té & Tetera.");
     expect(await env.DB.prepare("SELECT language FROM messages WHERE email = ?").bind(email).first("language")).toBe("es");
     // The message_sent webhook says by which channel and in which language.
     const sent = webhooks.mock.calls
@@ -177,16 +178,72 @@ describe("the shopper's language, from the browser to the pages", () => {
   });
 });
 
-describe("language settings through the merchant API", () => {
-  const patch = (key: string, body: unknown) =>
-    exports.default.fetch(
-      new Request(`https://collector.test/v1/sites/${key}/settings`, {
-        method: "PATCH",
-        headers: { authorization: `Bearer sk_${key}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }),
+describe("Spain's and Latin America's Spanish, and the merchant's language (issue 20)", () => {
+  it("a Mexican browser gets Latin America's Spanish in the email, its link pages and the stored language; the From is the shop's name", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "ana.mx@example.com";
+    await abandonAs(site.key, email, { language: "es-MX,es;q=0.9", timeZone: "America/Mexico_City" });
+    const mail = await mailTo(email);
+    expect(mail?.subject).toBe("Ana, dejaste algo en tu carrito");
+    expect(mail?.html).toContain('<html lang="es-419">');
+    expect(mail?.text).toContain("Recibes este correo porque iniciaste un pedido en Té & Tetera. Cancelar la suscripción: http");
+    // No fromName set: the shop's name, not the collector's ("Cartback").
+    expect(mail?.from).toMatch(/^"Té & Tetera" </);
+    expect(await env.DB.prepare("SELECT language FROM messages WHERE email = ?").bind(email).first("language")).toBe("es-419");
+    const unsubscribe = await page(linkOf(mail?.text ?? "", "u"));
+    const html = await unsubscribe.text();
+    expect(html).toContain('<html lang="es-419">');
+    expect(html).toContain("¿Quieres cancelar la suscripción?");
+  });
+
+  it("tells the merchant in the shop's most common shopper language, or in the merchantLanguage setting, and refuses an unknown one by name", async () => {
+    const owner = `owner-${randomId()}@shop.example`;
+    const site = await seedSite(env.DB, [ORIGIN], { ...settings, notifyEmail: owner });
+    const shoppers = ["uno", "dos", "tres"].map((n) => `${n}.${randomId()}@example.com`);
+    await abandonAs(site.key, shoppers[0] as string, { language: "es-ES,es" });
+    await abandonAs(site.key, shoppers[1] as string, { language: "es-ES" });
+    await abandonAs(site.key, shoppers[2] as string, { language: "en-US,en" });
+    const notice = async (about: string) => {
+      const [message] = (
+        await eventually(async () => {
+          const rows = await messagesOf(about);
+          expect(rows.results.length).toBeGreaterThanOrEqual(1);
+          return rows;
+        })
+      ).results;
+      await deliver([{ kind: "merchant_notice", id: `${message?.sequence_id}-notice`, site: site.id, email: owner, about }]);
+      return env.DB.prepare(`SELECT subject, text, html FROM dev_outbox WHERE "to" = ? AND text LIKE ?`)
+        .bind(owner, `%${about}%`)
+        .first<{ subject: string; text: string; html: string }>();
+    };
+    const spanish = await notice(shoppers[2] as string);
+    expect(spanish?.subject).toBe(`Pedido interrumpido en Té & Tetera: ${shoppers[2]} (1234,56\u00a0€)`);
+    expect(spanish?.text).toContain(`${shoppers[2]} ha dejado un pedido a medias en Té & Tetera`);
+    expect(spanish?.html).toContain('<html lang="es">');
+
+    const set = await patch(site.key, { merchantLanguage: "de" });
+    expect(set.status).toBe(200);
+    expect((await notice(shoppers[0] as string))?.subject).toBe(
+      `Abgebrochene Bestellung bei Té & Tetera: ${shoppers[0]} (1.234,56\u00a0€)`,
     );
 
+    const refused = await patch(site.key, { merchantLanguage: "ja" });
+    expect(refused.status).toBe(422);
+    const { issues } = ((await refused.json()) as { error: { issues: { path: string; message: string }[] } }).error;
+    expect(issues).toEqual([expect.objectContaining({ path: "merchantLanguage", message: expect.stringContaining("es-419") })]);
+  });
+});
+
+const patch = (key: string, body: unknown) =>
+  exports.default.fetch(
+    new Request(`https://collector.test/v1/sites/${key}/settings`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer sk_${key}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+
+describe("language settings through the merchant API", () => {
   it("keeps languages, copy, a zone and quiet hours, and refuses bad ones by name", async () => {
     const site = await seedSite(env.DB, [ORIGIN], settings);
     const good = {

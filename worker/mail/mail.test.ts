@@ -50,6 +50,45 @@ describe("the Resend adapter", () => {
   });
 });
 
+/**
+ * Resend's send-email endpoint as its docs describe idempotency
+ * (https://resend.com/docs/dashboard/emails/idempotency-keys): a key seen in the last 24 hours with
+ * the same body answers the first email's id and sends nothing more. `hangOnce`: the first request
+ * is taken (the email goes) but its answer never comes, as on a connection that stalls.
+ */
+function simulatedResend(hangOnce: boolean) {
+  const sent = new Map<string, { id: string; body: string }>();
+  let hang = hangOnce;
+  const fetcher = (_url: string, init: RequestInit): Promise<Response> => {
+    const key = new Headers(init.headers).get("idempotency-key") ?? crypto.randomUUID();
+    const body = String(init.body);
+    const known = sent.get(key);
+    if (!known) sent.set(key, { id: `re_${sent.size + 1}`, body });
+    else if (known.body !== body) return Promise.resolve(Response.json({ name: "invalid_idempotent_request" }, { status: 409 }));
+    if (hang) {
+      hang = false;
+      // Never answers, and ignores the signal: the client must give up by itself.
+      return new Promise<Response>(() => undefined);
+    }
+    return Promise.resolve(Response.json({ id: sent.get(key)?.id }));
+  };
+  return { sent, fetcher };
+}
+
+describe("a Resend that does not answer", () => {
+  it("is given up within the timeout as a passing failure, and the retry sends nothing twice", async () => {
+    const resend = simulatedResend(true);
+    const mailer = resendMailer("re_test", resend.fetcher, 50);
+    const error = await mailer.send(mail).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PermanentMailError);
+    expect((error as Error).message).toMatch(/did not answer within 50 ms/);
+    // The queue's retry: the same id, the same email.
+    expect(await mailer.send(mail)).toEqual({ providerId: "resend:re_1" });
+    expect(resend.sent.size).toBe(1);
+  });
+});
+
 describe("MIME for the send_email binding", () => {
   it("encodes non-ASCII headers, keeps bodies in base64, and lets no line break into a header", () => {
     const raw = toMime({ ...mail, subject: "Hola\r\nBcc: victim@example.com" });

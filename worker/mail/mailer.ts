@@ -1,5 +1,6 @@
 import { EmailMessage } from "cloudflare:email";
 import { keepMail } from "../db/outbox";
+import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../http/outbound";
 
 /** A message ready to send. `id` is the idempotency key: sending the same id twice sends once. */
 export interface Mail {
@@ -51,27 +52,42 @@ export const headersOf = (mail: Mail): Record<string, string> => ({
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
+/** Resend's send-email request for a message. */
+const request = (apiKey: string, mail: Mail): RequestInit => ({
+  method: "POST",
+  headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": mail.id },
+  body: JSON.stringify({
+    from: mail.from,
+    to: [mail.to],
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    headers: mail.headers,
+    ...(mail.replyTo && { reply_to: mail.replyTo }),
+  }),
+});
+
 /**
  * Resend (https://resend.com/docs/api-reference/emails/send-email), with our message id as its
- * `Idempotency-Key`, so a retried send is delivered once.
+ * `Idempotency-Key`, so a retried send is delivered once: a request given up after `timeoutMs`
+ * may have reached Resend, and its retry (same key, same body, within Resend's 24 hours, see
+ * https://resend.com/docs/dashboard/emails/idempotency-keys) gets the first one's answer.
  */
-export function resendMailer(apiKey: string, fetcher: Fetch = (input, init) => fetch(input, init)): Mailer {
+export function resendMailer(
+  apiKey: string,
+  fetcher: Fetch = (input, init) => fetch(input, init),
+  timeoutMs = OUTBOUND_TIMEOUT_MS,
+): Mailer {
   return {
     async send(mail) {
-      const res = await fetcher("https://api.resend.com/emails", {
-        method: "POST",
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": mail.id },
-        body: JSON.stringify({
-          from: mail.from,
-          to: [mail.to],
-          subject: mail.subject,
-          html: mail.html,
-          text: mail.text,
-          headers: mail.headers,
-          ...(mail.replyTo && { reply_to: mail.replyTo }),
-        }),
-      });
-      const body = await res.text();
+      const { res, body } = await withTimeout(
+        async (signal) => {
+          const res = await fetcher("https://api.resend.com/emails", { ...request(apiKey, mail), signal });
+          return { res, body: await res.text() };
+        },
+        timeoutMs,
+        "Resend",
+      );
       if (res.ok) return { providerId: `resend:${(JSON.parse(body) as { id: string }).id}` };
       const problem = `Resend answered ${res.status}: ${body.slice(0, 300)}`;
       // 429 and 5xx pass; 409 is an idempotency conflict still in flight; other 4xx will not.

@@ -1,7 +1,8 @@
 import type { Cart } from "../../protocol/types";
 import { BUILTIN_COPY, fillCopy, type Language } from "../copy/builtin";
+import { capitalise, plainText, sentence, tidy, typeset } from "../copy/typography";
 import type { ImageDrop } from "../db/schema";
-import { emailLayout, emailTable, formatDateTime, formatMoney, formatUnit, mailHtml, plainEmail, EMAIL_STYLE as s } from "../html";
+import { emailLayout, emailTable, formatDateTime, formatMoney, formatUnit, mailHtml, EMAIL_STYLE as s } from "../html";
 import { hostAllowed, originHost } from "../sites/hosts";
 import type { Reason, SiteSettings } from "../sites/settings";
 import { offersIncentive, templateFor } from "../sites/settings";
@@ -73,33 +74,29 @@ export function droppedImages(input: Pick<RecoveryInput, "origins" | "settings" 
   return [...counts.values()];
 }
 
-/** Fills `{{name}}`, `{{shop}}`, `{{code}}`; a separator left dangling by an unknown name goes too. */
-export function fill(template: string, vars: Record<string, string | undefined>): string {
-  const filled = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => vars[key] ?? "");
-  const tidy = filled
-    .replace(/^[\s,;:!-]+/, "")
-    .replace(/\s+([,.!?;:])/g, "$1")
-    .replace(/,\s*,/g, ",")
-    .replace(/\s{2,}/g, " ")
-    .trim();
-  return tidy.charAt(0).toUpperCase() + tidy.slice(1);
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-/** Bidi embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), LRM, RLM and the
- * Arabic letter mark: invisible, they reorder what a mail client shows, so "\u202eAna" can make a
- * subject read backwards or hide where a shopper's text ends and the shop's begins. */
-const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /**
- * A name from a browser or a setting, fit for one line of a subject or a greeting: bidi controls
- * removed, C0 and C1 controls and line separators turned into spaces, spaces collapsed.
+ * Fills `{{name}}`, `{{shop}}`, `{{code}}` into a template's line; a separator left dangling by an
+ * unknown name goes too. The first letter is a capital, past any opening "¿" or "¡", and the
+ * spacing before punctuation is the language's (French keeps a narrow no-break space before ? !).
  *
  * @example
- * plainText("\u202eTea\r\nShop "); // "Tea Shop"
+ * fill("{{name}}, ¿te ha quedado alguna duda?", {}, "es"); // "¿Te ha quedado alguna duda?"
+ * fill("{{name}}, une question ?", { name: "Ana" }, "fr"); // "Ana, une question\u202f?"
  */
-export const plainText = (value: string): string => value.replace(BIDI_CONTROLS, "").replace(CONTROLS, " ").replace(/\s+/g, " ").trim();
+export function fill(template: string, vars: Record<string, string | undefined>, language = "en"): string {
+  const filled = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => vars[key] ?? "");
+  const trimmed = filled
+    .replace(/^[\s,;:!-]+/, "")
+    .replace(/,[\s\u00a0\u202f]*,/g, ",")
+    .replace(/\s{2,}/g, " ")
+    .trim();
+  return capitalise(tidy(typeset(trimmed, language)));
+}
+
+/** The merchant's emails (mail/merchant.ts), where the mail path has always found them. */
+export { renderMerchantNotice, renderPoolLow } from "./merchant";
+/** A name from a browser or a setting, fit for one line (copy/typography.ts). */
+export { plainText };
 
 /** The first word of a name, without control, bidi or markup characters: it goes into a
  * subject line, where nothing would escape it. */
@@ -127,6 +124,16 @@ export function fromHeader(name: string | undefined, mailFrom: string): string {
   const address = /<([^>]+)>/.exec(mailFrom)?.[1]?.trim() ?? mailFrom.trim();
   return `"${display.replace(/[\\"]/g, "\\$&")}" <${address}>`;
 }
+
+/**
+ * The From header of a site's emails: under its `fromName`, else under the shop's own name (its
+ * `shopName`, else the site's `name`), never under the collector's.
+ *
+ * @example
+ * siteFrom({ settings: {}, name: "Té y Tetera" }, "Cartback <recovery@shop.example>"); // "\"Té y Tetera\" <recovery@shop.example>"
+ */
+export const siteFrom = (site: { name: string; settings: Pick<SiteSettings, "fromName" | "shopName"> }, mailFrom: string): string =>
+  fromHeader(site.settings.fromName ?? site.settings.shopName ?? site.name, mailFrom);
 
 export interface RecoveryInput {
   to: string;
@@ -162,34 +169,44 @@ export function renderRecovery(input: RecoveryInput): Mail {
   const language = input.language ?? settings.defaultLanguage;
   const locale = input.locale ?? language;
   const words = BUILTIN_COPY[language];
+  // Copy words as the language spaces them (fill does the template's own).
+  const say = (text: string) => tidy(typeset(text, language));
   const shop = plainText(input.shop);
   const template = templateFor(settings, reason, language);
   const vars = { name: firstName(input.name), shop, code: settings.incentive?.code };
-  const subject = fill(template.subject, vars);
-  const heading = fill(template.heading, vars);
-  const body = fill(template.body, vars);
-  const cta = fill(template.cta, vars);
+  const subject = fill(template.subject, vars, language);
+  const heading = fill(template.heading, vars, language);
+  // A reply is promised only where one is read: the built-in question adds the promise when the
+  // site has a Reply-To (without one, a reply goes to the sending address).
+  const promise = settings.replyTo && template === BUILTIN_COPY[language].templates[reason] && reason === "question";
+  const body = fill(promise ? `${template.body} ${words.reply}` : template.body, vars, language);
+  const cta = fill(template.cta, vars, language);
   const money = (minor: number) => formatMoney(minor, cart.currency, locale);
   const total = cart.lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
   const incentive = offersIncentive(settings, reason, input.step) ? settings.incentive : undefined;
   const hours = incentive?.expiresInHours;
   const incentiveText = incentive
-    ? [
-        fillCopy(words.offer, { description: plainText(incentive.description), code: incentive.code }),
-        ...(hours
-          ? [
-              fillCopy(words.offerValid, {
-                duration: formatUnit(hours, "hour", locale),
-                until: formatDateTime((input.now ?? Date.now()) + hours * 3_600_000, locale, input.timeZone ?? settings.timeZone),
-              }),
-            ]
-          : []),
-      ].join(" ")
+    ? say(
+        [
+          // The merchant's words stand as a sentence of their own, whatever was typed.
+          fillCopy(words.offer, { description: sentence(incentive.description), code: incentive.code }),
+          ...(hours
+            ? [
+                fillCopy(words.offerValid, {
+                  duration: formatUnit(hours, "hour", locale),
+                  until: formatDateTime((input.now ?? Date.now()) + hours * 3_600_000, locale, input.timeZone ?? settings.timeZone),
+                }),
+              ]
+            : []),
+        ].join(" "),
+      )
     : undefined;
   const quantity = (n: number) => fillCopy(words.quantity, { quantity: String(n) });
   const chat = reason === "question" ? siteUrl(settings.chatUrl, input.origins) : undefined;
+  const chatOr = settings.replyTo ? say(words.chatOr) : "";
   const imageHosts = imageHostsOf(input);
-  const lines = cart.lines.map((line) => {
+  const shown = cart.lines.map((line) => ({ ...line, name: plainText(line.name), variant: line.variant && plainText(line.variant) }));
+  const lines = shown.map((line) => {
     const image = emailImage(line.image, imageHosts).url;
     const href = siteUrl(line.url, input.origins) ?? input.restoreUrl;
     return mailHtml`<tr>
@@ -199,7 +216,10 @@ export function renderRecovery(input: RecoveryInput): Mail {
 </tr>
 `;
   });
-  const footer = fillCopy(words.footer, { shop });
+  const footer = say(fillCopy(words.footer, { shop }));
+  const unsubscribeAfter = words.unsubscribeAfter && say(words.unsubscribeAfter);
+  // "Label: value" in the plain text, spaced as the language spaces a colon.
+  const label = (name: string, value: string) => `${typeset(`${name}:`, language)} ${value}`;
   const cartTable = emailTable(
     mailHtml`
 ${lines}<tr><td></td><td style="${s.totalCell}">${words.total}</td><td align="right" style="${s.totalCell}">${money(total)}</td></tr>
@@ -217,8 +237,8 @@ ${lines}<tr><td></td><td style="${s.totalCell}">${words.total}</td><td align="ri
 ${incentiveText ? mailHtml`<tr><td style="${s.block}">${emailTable(mailHtml`<tr><td style="${s.offer}">${incentiveText}</td></tr>`)}</td></tr>` : ""}
 <tr><td style="${s.block}">${cartTable}</td></tr>
 <tr><td align="center" style="${s.buttonCell}"><a href="${input.restoreUrl}" style="${s.button}">${cta}</a></td></tr>
-${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" style="${s.link}">${words.chat}</a> ${words.chatOr}</td></tr>` : ""}
-<tr><td style="${s.footer}">${footer} <a href="${input.unsubscribeUrl}" style="${s.footerLink}">${words.unsubscribe}</a>${words.unsubscribeAfter}</td></tr>`,
+${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" style="${s.link}">${words.chat}</a>${chatOr ? ` ${chatOr}` : ""}</td></tr>` : ""}
+<tr><td style="${s.footer}">${footer} <a href="${input.unsubscribeUrl}" style="${s.footerLink}">${words.unsubscribe}</a>${unsubscribeAfter}</td></tr>`,
   });
 
   const text = [
@@ -227,15 +247,15 @@ ${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" st
     body,
     ...(incentiveText ? ["", incentiveText] : []),
     "",
-    ...cart.lines.map(
+    ...shown.map(
       (l) => `- ${l.name}${l.variant ? ` (${l.variant})` : ""}: ${l.quantity} × ${money(l.price)} = ${money(l.price * l.quantity)}`,
     ),
-    `${words.total}: ${money(total)}`,
+    label(words.total, money(total)),
     "",
-    `${cta}: ${input.restoreUrl}`,
-    ...(chat ? [`${words.chat}: ${chat}`] : []),
+    label(cta, input.restoreUrl),
+    ...(chat ? [label(words.chat, chat)] : []),
     "",
-    `${footer} ${words.unsubscribe}: ${input.unsubscribeUrl}`,
+    `${footer} ${label(words.unsubscribe, input.unsubscribeUrl)}`,
   ].join("\n");
 
   return {
@@ -251,47 +271,4 @@ ${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" st
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     },
   };
-}
-
-/** The merchant's notice of an interrupted order. */
-export function renderMerchantNotice(input: {
-  id: string;
-  to: string;
-  from: string;
-  shop: string;
-  shopper: string;
-  /** The stall reason, e.g. card_declined. */
-  reason?: string;
-  cart?: Cart;
-}): Mail {
-  const shop = plainText(input.shop);
-  const shopper = plainText(input.shopper);
-  const lines = input.cart?.lines ?? [];
-  const money = (minor: number) => formatMoney(minor, input.cart?.currency ?? "EUR");
-  const total = lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
-  const list = lines.map((l) => `${l.quantity} × ${l.name}${l.variant ? ` (${l.variant})` : ""}: ${money(l.price * l.quantity)}`);
-  const subject = `Interrupted order at ${shop}: ${shopper} (${money(total)})`;
-  const text = [
-    `${shopper} left an order at ${shop}${input.reason ? ` (reason: ${input.reason.replaceAll("_", " ")})` : ""}.`,
-    "",
-    ...list,
-    `Total: ${money(total)}`,
-  ].join("\n");
-  const html = plainEmail(
-    mailHtml`<p>${text.split("\n")[0]}</p><ul>${list.map((l) => mailHtml`<li>${l}</li>`)}</ul><p><strong>Total: ${money(total)}</strong></p>`,
-  );
-  return { id: input.id, to: input.to, from: input.from, subject, html, text, headers: {} };
-}
-
-/**
- * The merchant's notice that the incentive's code pool runs low (sent once until it is filled).
- *
- * @example
- * renderPoolLow({ id: "pool-low-1-…", to: "owner@shop.example", from, shop: "Tea & Kettle", available: 19 });
- */
-export function renderPoolLow(input: { id: string; to: string; from: string; shop: string; available: number }): Mail {
-  const shop = plainText(input.shop);
-  const subject = `${shop}: ${input.available} incentive codes left`;
-  const text = `${input.available} single-use incentive codes are left in ${shop}'s pool. Upload more in the dashboard or with POST /v1/sites/KEY/codes; when none are left, messages use the fallback the settings name (whenPoolEmpty).`;
-  return { id: input.id, to: input.to, from: input.from, subject, html: plainEmail(mailHtml`<p>${text}</p>`), text, headers: {} };
 }

@@ -1,5 +1,6 @@
 import type { IngestMessage } from "../db/browsers";
 import { browsersOf, siblingsOf } from "../db/browsers";
+import { clickTies } from "../db/click-ties";
 import { accountStub } from "../sync/account";
 import { type Browser, type Handed, PHONE_KEY } from "./person";
 import { personStub } from "./shopper";
@@ -38,6 +39,11 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
             ? [accountStub(env, site, userId).ordered(Math.max(...browser.orders.map((o) => o.at)))]
             : [],
         ),
+      );
+      await creditClicks(
+        env,
+        site,
+        found.filter((f) => !f.key && buyers.has(f.browser.aid)),
       );
       const identified = new Set(identifying.filter((m) => m.site === site).map((m) => m.aid));
       const handing = new Map<string, { phone: string; aids: string[] }[]>();
@@ -78,4 +84,22 @@ export async function observeBatches(env: Env, messages: Pick<IngestMessage, "si
       );
     }),
   );
+}
+
+/**
+ * Orders paid on browsers nobody identified, on which a recovery link was opened: each reaches the
+ * person of the link's sequence as an order (credited to the message, ending the intent), paid
+ * at or after the click. The browser itself is not handed to them (links/routes.ts).
+ */
+async function creditClicks(env: Env, site: number, anonymous: { browser: Browser }[]): Promise<void> {
+  if (!anonymous.length) return;
+  const ties = await clickTies(
+    env.DB,
+    site,
+    anonymous.map((a) => a.browser.aid),
+  );
+  for (const { aid, key, at } of ties) {
+    const orders = anonymous.find((a) => a.browser.aid === aid)?.browser.orders.filter((o) => o.at >= at) ?? [];
+    for (const order of orders) await personStub(env, site, key).order(site, key, order, aid);
+  }
 }

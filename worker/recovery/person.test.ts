@@ -228,6 +228,37 @@ describe("a link opened on another device", () => {
     expect((await opened(site.key, "x".repeat(43), tablet)).status).toBe(404);
     expect((await opened(site.key, token, "bad id")).status).toBe(422);
   });
+
+  it("a forwarded link makes the opener no one: their later cart is in neither the owner's export nor the owner's person", async () => {
+    const site = await seedSite(env.DB, [ORIGIN], settings);
+    const email = "forwarded.owner@example.com";
+    const { token } = await sentStep0(site.key, site.id, email);
+    // A friend the owner forwarded the email to: the restore replaces their cart, then they click.
+    const friend = randomId();
+    await send(site.key, friend, [cart(Date.now() - 500)]);
+    expect((await opened(site.key, token, friend)).status).toBe(200);
+    expect((await messagesOf(email))[0]?.clicked_at).toBeGreaterThan(0);
+    // Later, their own shopping, on their own browser.
+    const kettle = [{ id: "kettle", name: "Friend's own kettle", price: 6900, quantity: 1 }];
+    await send(site.key, friend, [cart(Date.now(), kettle)]);
+    await eventually(async () =>
+      expect(await count(env.DB, "SELECT count(*) AS n FROM carts WHERE aid = ? AND lines LIKE '%kettle%'", friend)).toBe(1),
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // room for the batch to reach any person
+    const exported = await exports.default.fetch(`https://collector.test/v1/sites/${site.key}/shoppers?email=${email}`, {
+      headers: { authorization: `Bearer sk_${site.key}` },
+    });
+    expect(exported.status).toBe(200);
+    const text = await exported.text();
+    expect(text).toContain(email);
+    expect(text).not.toContain(friend);
+    expect(text).not.toContain("kettle");
+    // The owner's person holds none of the friend's carts: nothing to remind the owner of.
+    const person = await runInDurableObject(shopperStub(env, site.id, email), (_o, state) =>
+      state.storage.get<{ browsers: Record<string, { points: { value: number }[] }> }>("person"),
+    );
+    expect(person?.browsers[friend]?.points ?? []).toEqual([]);
+  });
 });
 
 describe("attribution opens at the send", () => {

@@ -6,6 +6,7 @@ export type { Browser, CartPoint, PaidOrder } from "../db/schema";
 
 import { awake } from "./quiet";
 import { deriveReason, type StallReason, type TemplateName, templateOf } from "./reasons";
+import { awaitSent, type ClaimStates, nextRescue, rescue, settled, type Unconfirmed } from "./rescue";
 
 // The recovery decisions, as a pure function of what a person's object knows, the site's
 // settings, the time and what just happened. The Durable Object (shopper.ts) only loads the
@@ -76,6 +77,8 @@ export type Effect =
   | { do: "stop"; sequenceId: string; why: StopReason; at: number }
   | { do: "complete"; sequenceId: string }
   | { do: "claim"; claim: Claim; at: number }
+  /** A claim not known to be sent a while after: its job is queued again (rescue.ts). */
+  | { do: "requeue"; claim: Claim; at: number }
   | { do: "notify_merchant"; sequenceId: string }
   | { do: "credit"; sequenceId: string; order: PaidOrder };
 
@@ -96,6 +99,8 @@ export interface PersonState {
   /** The latest activity on a device that gave only this person's number (its phone-keyed person
    * tells it, shopper.ts): the shopper is back there, so they are back. */
   elsewhere?: number;
+  /** Claims not yet known to be sent, which the alarm queues again if their job was lost (rescue.ts). */
+  unconfirmed?: Unconfirmed[];
 }
 
 /** What happened. */
@@ -139,6 +144,8 @@ export interface Facts {
   phoneSuppressed?: boolean;
   /** The number said STOP: an unsubscribe, which stops every channel. */
   phoneStopped?: boolean;
+  /** For an alarm: where D1 says each claim due for a rescue stands (rescue.ts `dueForRescue`). */
+  claims?: ClaimStates;
 }
 
 export type Verdict =
@@ -373,6 +380,8 @@ function absorb(state: PersonState, browser: Browser): void {
   };
 }
 
+const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+
 /** When the object must look again. */
 function nextAlarm(state: PersonState, settings: SiteSettings, now: number): number | null {
   const active = activeSequence(state);
@@ -528,6 +537,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
       break;
     }
     case "sent": {
+      state.unconfirmed = settled(state.unconfirmed, input.messageId);
       const sequence = state.sequences.find((s) => input.messageId.startsWith(`${s.id}-`));
       if (sequence && sequence.status !== "moved" && !sequence.sent.includes(input.messageId)) {
         sequence.sent.push(input.messageId);
@@ -581,9 +591,15 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
         ...(input.channel === "sms" && { phone }),
       };
     }
+    // Refused for good: the consumer cancels it, so there is nothing left to rescue. A message
+    // moved to another person may still go: this object waits for its `sent` as before.
+    if (!verdict.send && verdict.why !== "moved") state.unconfirmed = settled(state.unconfirmed, input.messageId);
   }
 
   if (input.type === "alarm") {
+    const rescued = rescue(state.unconfirmed, now, facts.claims ?? {});
+    state.unconfirmed = rescued.list;
+    for (const claim of rescued.requeue) effects.push({ do: "requeue", claim, at: now });
     if (!activeSequence(state)) maybeStart(state, settings, now, facts, effects);
     const sequence = activeSequence(state);
     // Steps that cannot reach the person (no email, no number, a suppressed number) are passed over.
@@ -595,20 +611,18 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
         break;
       }
       if (channel) {
-        effects.push({
-          do: "claim",
-          at: now,
-          claim: {
-            id: `${sequence.id}-${step}`,
-            sequenceId: sequence.id,
-            step,
-            template: templateOf(sequence.reason),
-            dueAt: dueAt(state, sequence, step, settings),
-            abandonedAt: sequence.basedOn,
-            channel,
-            ...(channel === "sms" && { phone: phoneOf(state) }),
-          },
-        });
+        const claim: Claim = {
+          id: `${sequence.id}-${step}`,
+          sequenceId: sequence.id,
+          step,
+          template: templateOf(sequence.reason),
+          dueAt: dueAt(state, sequence, step, settings),
+          abandonedAt: sequence.basedOn,
+          channel,
+          ...(channel === "sms" && { phone: phoneOf(state) }),
+        };
+        effects.push({ do: "claim", at: now, claim });
+        state.unconfirmed = awaitSent(state.unconfirmed, claim, now);
       }
       sequence.step = step + 1;
       if (sequence.step >= settings.steps.length) {
@@ -619,5 +633,5 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
       if (channel) break;
     }
   }
-  return { state, effects, alarm: nextAlarm(state, settings, now), verdict };
+  return { state, effects, alarm: earliest(nextAlarm(state, settings, now), nextRescue(state.unconfirmed)), verdict };
 }

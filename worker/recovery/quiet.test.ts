@@ -114,8 +114,13 @@ function claims(person: PersonState, config: SiteSettings, until: number): numbe
   const at: number[] = [];
   for (let i = 0; i < 20 && alarm !== null && alarm <= until; i++) {
     const d = decide(state, config, alarm, { type: "alarm" }, facts("seq"));
-    for (const e of d.effects) if (e.do === "claim") at.push(alarm);
     state = d.state;
+    for (const e of d.effects)
+      if (e.do === "claim") {
+        at.push(alarm);
+        // The consumer sends it and tells the object, as it does (the object stops waiting for it).
+        state = decide(state, config, alarm, { type: "sent", messageId: e.claim.id, at: alarm }, facts("seq")).state;
+      }
     alarm = d.alarm;
   }
   return at;

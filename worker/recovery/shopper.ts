@@ -1,7 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
-import { claimMessage, completeSequence, creditSequence, isSuppressed, recoverySentSince, startSequence, stopSequence } from "../db/ledger";
+import {
+  claimMessage,
+  claimStates,
+  completeSequence,
+  creditSequence,
+  isSuppressed,
+  recoverySentSince,
+  startSequence,
+  stopSequence,
+} from "../db/ledger";
 import { emailsWithPhone, moveSequences, phoneSuppression } from "../db/sms";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
@@ -10,6 +19,7 @@ import { sendWebhook } from "../webhooks/send";
 import {
   type Browser,
   type Channel,
+  type Claim,
   type Decision,
   decide,
   type Effect,
@@ -28,6 +38,7 @@ import {
   type Sequence,
   type Verdict,
 } from "./person";
+import { dueForRescue } from "./rescue";
 
 export type { StopReason, Verdict } from "./person";
 
@@ -114,7 +125,9 @@ export class Shopper extends DurableObject<Env> {
         to,
       );
       await this.ctx.storage.put("person", state);
-      if (!state.sequences.some((s) => s.status === "active") && !Object.keys(state.browsers).length) await this.ctx.storage.deleteAlarm();
+      // A claim still unconfirmed keeps the alarm: it is this object's to queue again.
+      if (!state.sequences.some((s) => s.status === "active") && !Object.keys(state.browsers).length && !state.unconfirmed?.length)
+        await this.ctx.storage.deleteAlarm();
       return handed;
     });
   }
@@ -214,8 +227,17 @@ export class Shopper extends DurableObject<Env> {
     facts.phoneStopped = why === "stop";
     if (input.type !== "alarm") return facts;
     facts.siteSentToday = await recoverySentSince(this.env.DB, person.site, now - DAY_MS);
+    const due = dueForRescue(person.unconfirmed, now);
+    if (due.length) facts.claims = await claimStates(this.env.DB, due);
     facts.holdout = await inHoldout(person.site, person.email, settings.holdoutPercent);
     return facts;
+  }
+
+  /** Writes a claim (a rescue too, should the first write have died) and hands its job to the mail queue. */
+  private async queueClaim({ site, email }: PersonState, claim: Claim, at: number): Promise<void> {
+    await claimMessage(this.env.DB, site, email, claim, at);
+    const job: MailJob = { kind: claim.channel === "sms" ? "sms" : "recovery", id: claim.id, site, email };
+    await this.env.MAIL.send(job, { contentType: "json" });
   }
 
   /** Carries out each effect; every one is idempotent, so a retry after a crash repeats none. */
@@ -242,11 +264,10 @@ export class Shopper extends DurableObject<Env> {
           await completeSequence(db, effect.sequenceId);
           break;
         case "claim":
-          await claimMessage(db, site, email, effect.claim, effect.at);
-          await this.env.MAIL.send(
-            { kind: effect.claim.channel === "sms" ? "sms" : "recovery", id: effect.claim.id, site, email } satisfies MailJob,
-            { contentType: "json" },
-          );
+          await this.queueClaim(person, effect.claim, effect.at);
+          break;
+        case "requeue":
+          await this.queueClaim(person, effect.claim, effect.at);
           break;
         case "notify_merchant":
           if (settings.notifyEmail) {

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
-import { BUILTIN_COPY, LANGUAGES, type Language, validTimeZone } from "../copy/builtin";
+import { BUILTIN_COPY, COPY_LANGUAGES, LANGUAGES, type Language, primaryOf, validTimeZone } from "../copy/builtin";
 import { ImageHostsSchema } from "./hosts";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
@@ -37,6 +37,8 @@ const TemplatesSchema = v.partial(
   v.object(Object.fromEntries(REASONS.map((r) => [r, TemplateSchema])) as Record<Reason, typeof TemplateSchema>),
 );
 const LanguageSchema = v.picklist(LANGUAGES, `must be one of ${LANGUAGES.join(", ")}`);
+/** A language with built-in copy, a variant included (`es-419`, Latin America's Spanish). */
+const VariantSchema = v.picklist(COPY_LANGUAGES, `must be one of ${COPY_LANGUAGES.join(", ")}`);
 /** A wall-clock time, `HH:MM` on a 24-hour clock. */
 const clock = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time like 21:00"));
 /**
@@ -139,6 +141,8 @@ export const SettingsSchema = v.object({
   incentive: v.optional(
     v.object({
       code: v.pipe(text(40), v.regex(/^[\w-]+$/, "letters, digits, - and _ only")),
+      /** What the offer is, as a sentence ("Free shipping on your order."): shown before the
+       * code's sentence, it is made one if it is not (capitalised, a full stop added). */
       description: text(200),
       /** The code's validity, stated in the email. */
       expiresInHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24 * 30))),
@@ -153,16 +157,21 @@ export const SettingsSchema = v.object({
   ),
   /** The merchant's own copy in the site's default language (a reason without one gets the built-in copy). */
   templates: v.optional(TemplatesSchema, {}),
-  /** The language a shopper is written to when theirs is not among `languages` (or not known). */
-  defaultLanguage: v.optional(LanguageSchema, "en"),
+  /** The language a shopper is written to when theirs is not among `languages` (or not known):
+   * a variant (`es-419`) too, which a bare `es` browser then gets as well. */
+  defaultLanguage: v.optional(VariantSchema, "en"),
   /** The languages the site writes in, besides its default: a shopper whose browser prefers one
    * of them gets it. Every built-in language unless the site says otherwise. */
   languages: v.optional(v.pipe(v.array(LanguageSchema), v.maxLength(LANGUAGES.length)), [...LANGUAGES]),
-  /** The merchant's copy per language (`{ es: { reminder: {…} } }`), over the built-in copy of that language. */
+  /** The merchant's copy per language (`{ es: { reminder: {…} } }`), over the built-in copy of that
+   * language; `es-419` over `es` for Latin American shoppers. */
   copy: v.optional(
-    v.partial(v.object(Object.fromEntries(LANGUAGES.map((l) => [l, TemplatesSchema])) as Record<Language, typeof TemplatesSchema>)),
+    v.partial(v.object(Object.fromEntries(COPY_LANGUAGES.map((l) => [l, TemplatesSchema])) as Record<Language, typeof TemplatesSchema>)),
     {},
   ),
+  /** The language of the emails to the merchant (an interrupted order, a code pool running low);
+   * unset, the most common language of the shop's shoppers, else English (mail/merchant.ts). */
+  merchantLanguage: v.optional(VariantSchema),
   /** The shop's IANA time zone: the quiet hours of a shopper whose zone is not known are read in it. */
   timeZone: v.optional(
     v.pipe(
@@ -217,13 +226,16 @@ export function readSettings(json: string): SiteSettings {
 }
 
 /**
- * The template for a reason in a language: the merchant's copy in that language, else (in the
- * default language) the site's `templates`, else the built-in copy of that language.
+ * The template for a reason in a language variant: the merchant's copy in that variant, else in
+ * its language (`es` for `es-419`), else (in the default language) the site's `templates`, else
+ * the built-in copy of that variant.
  *
  * @example
  * templateFor(settings, "reminder", "es").subject; // "{{name}}, te has dejado algo en el carrito"
+ * templateFor(settings, "reminder", "es-419").subject; // "{{name}}, dejaste algo en tu carrito"
  */
 export const templateFor = (settings: SiteSettings, reason: Reason, language: Language = settings.defaultLanguage): Template =>
   settings.copy[language]?.[reason] ??
-  (language === settings.defaultLanguage ? settings.templates[reason] : undefined) ??
+  settings.copy[primaryOf(language)]?.[reason] ??
+  (primaryOf(language) === primaryOf(settings.defaultLanguage) ? settings.templates[reason] : undefined) ??
   BUILTIN_COPY[language].templates[reason];

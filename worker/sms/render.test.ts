@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_COPY, LANGUAGES } from "../copy/builtin";
+import { BUILTIN_COPY, COPY_LANGUAGES as LANGUAGES } from "../copy/builtin";
 import { DEFAULT_SETTINGS, REASONS, readSettings } from "../sites/settings";
 import { MAX_SEGMENTS, renderText, segmentsOf } from "./render";
 

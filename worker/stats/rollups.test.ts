@@ -3,11 +3,13 @@
 // write functions (the ones the queue consumer, the person's object, the mail and SMS consumers,
 // the link route, the orders API and the platforms call), then every figure of /v1/stats from the
 // rollups compared with the same figures recomputed from the raw rows (worker/test/raw-stats.ts).
+
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
 import type { CartbackEvent } from "../../protocol/types";
 import { type IngestMessage, recordServerOrder, statementsFor } from "../db/browsers";
+import { cartHeads } from "../db/cart-events";
 import { claimMessage, creditSequence, markSent, recordClick, startSequence } from "../db/ledger";
 import { linkOrder } from "../db/platforms";
 import { eraseRows } from "../db/privacy";
@@ -109,7 +111,7 @@ async function run(site: number, ops: Op[]) {
   let ids = 0;
   let purges = 0;
   const store = async (message: IngestMessage) => {
-    await db.batch(withShopperRollups(db, message, statementsFor(db, message)));
+    await db.batch(withShopperRollups(db, message, statementsFor(db, message, await cartHeads(db, [message]))));
     await db
       .prepare("INSERT OR IGNORE INTO shadow_events SELECT site_id, id, aid, type, at, data FROM events WHERE site_id = ?")
       .bind(site)

@@ -1,5 +1,6 @@
 import { recordAttempt, wasDelivered } from "../db/webhooks";
 import { hmacHex } from "../http/crypto";
+import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../http/outbound";
 import { retryDelay } from "../queue/retry";
 import { siteById } from "../sites/sites";
 import type { WebhookJob } from "./send";
@@ -15,11 +16,16 @@ export async function signWebhook(secret: string, body: string, timestamp: numbe
   return `t=${timestamp},v1=${await hmacHex(secret, `${timestamp}.${body}`)}`;
 }
 
-/** The webhook queue's consumer: POSTs each event, signed; a non-2xx answer is retried with backoff. */
+/**
+ * The webhook queue's consumer: POSTs each event, signed; a non-2xx answer, or none within
+ * `timeoutMs`, is retried with backoff. A request given up may have reached the receiver: the
+ * retry carries the same event `id`, by which receivers de-duplicate (README, Merchant notice and webhooks).
+ */
 export async function deliverWebhooks(
   batch: MessageBatch<WebhookJob>,
   env: Env,
   fetcher = (url: string, init: RequestInit) => fetch(url, init),
+  timeoutMs = OUTBOUND_TIMEOUT_MS,
 ): Promise<void> {
   for (const message of batch.messages) {
     const job = message.body;
@@ -38,14 +44,13 @@ export async function deliverWebhooks(
     let status = 0;
     let error: string | null = null;
     try {
-      const res = await fetcher(hook.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "cartback-signature": await signWebhook(hook.secret, body, Math.floor(Date.now() / 1000)),
-        },
-        body,
-      });
+      const signature = await signWebhook(hook.secret, body, Math.floor(Date.now() / 1000));
+      const headers = { "content-type": "application/json", "cartback-signature": signature };
+      const res = await withTimeout(
+        (signal) => fetcher(hook.url, { method: "POST", headers, body, signal }),
+        timeoutMs,
+        "the webhook endpoint",
+      );
       status = res.status;
       if (!res.ok) error = `answered ${res.status}`;
     } catch (e) {

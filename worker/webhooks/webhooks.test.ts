@@ -53,3 +53,30 @@ it("posts signed JSON (HMAC-SHA256 over timestamp and body) and retries a failin
     last_status: 204,
   });
 });
+
+it("gives up on an endpoint that never answers and retries the same event id, once it answers", async () => {
+  const site = await seedSite(env.DB, [ORIGIN], { webhook: { url: "https://hooks.example/slow", secret: SECRET } });
+  const job: WebhookJob = { id: "wh_slow", site: site.id, type: "click", createdAt: Date.now(), data: { email: "ana@example.com" } };
+  const ids: string[] = [];
+  let hang = true;
+  // Takes the event, then never answers (and ignores the signal): the consumer must give up itself.
+  const endpoint = (_url: string, init: RequestInit): Promise<Response> => {
+    ids.push((JSON.parse(init.body as string) as { id: string }).id);
+    return hang ? new Promise<Response>(() => undefined) : Promise.resolve(new Response(null, { status: 200 }));
+  };
+  const first = createMessageBatch<WebhookJob>("cartback-webhooks", [{ id: "q1", timestamp: new Date(), attempts: 1, body: job }]);
+  const retried: string[] = [];
+  for (const m of first.messages) m.retry = () => void retried.push(m.id);
+  await deliverWebhooks(first, env, endpoint, 50);
+  expect(retried).toEqual(["q1"]);
+  expect(await env.DB.prepare("SELECT error FROM webhook_deliveries WHERE id = 'wh_slow'").first("error")).toMatch(/did not answer/);
+
+  hang = false;
+  const second = createMessageBatch<WebhookJob>("cartback-webhooks", [{ id: "q1", timestamp: new Date(), attempts: 2, body: job }]);
+  const acked: string[] = [];
+  for (const m of second.messages) m.ack = () => void acked.push(m.id);
+  await deliverWebhooks(second, env, endpoint, 50);
+  expect(acked).toEqual(["q1"]);
+  // The receiver saw the event twice under one id: that id is what it de-duplicates by.
+  expect(ids).toEqual(["wh_slow", "wh_slow"]);
+});
