@@ -2,15 +2,19 @@
 // (docs/capacity.md). A small site's `GET /v1/stats` (90 days) alone, and while a busy site's
 // ingest writes batches through the collector's write path (POST /dev/bench/seed, the consumer's
 // statements with their rollups), each against `GET /health` measured in the same round. Rounds
-// interleave the three; the busy site keeps growing from round to round.
+// interleave the three; the busy site keeps growing from round to round. The same three against a
+// per-site SQLite Durable Object prototype (worker/test/site-store/, test-only, on --store-port):
+// the busy and the small site in objects of their own.
+import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { setupLocal } from "./setup-local.mjs";
 import { createSite } from "./site.mjs";
-import { root, startCollector } from "./wrangler.mjs";
+import { offlineEnv, root, startCollector } from "./wrangler.mjs";
 
 const { values } = parseArgs({
   options: {
     port: { type: "string", default: "8819" },
+    "store-port": { type: "string", default: "8809" },
     rounds: { type: "string", default: "6" },
     requests: { type: "string", default: "20" },
     "busy-carts": { type: "string", default: "20000" },
@@ -39,6 +43,37 @@ for (const [name, s] of Object.entries(sites))
     where: ["--local", "--persist-to", STATE],
   });
 const { stop } = await startCollector({ port: PORT, persistTo: STATE });
+const STORE = `http://127.0.0.1:${values["store-port"]}`;
+const storeDev = spawn(
+  `${root}node_modules/.bin/wrangler`,
+  [
+    "dev",
+    "-c",
+    "worker/test/site-store/wrangler.toml",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    values["store-port"],
+    "--persist-to",
+    `${STATE}-store`,
+    "--log-level",
+    "warn",
+  ],
+  { cwd: root, env: offlineEnv, stdio: ["ignore", "ignore", "inherit"], detached: true },
+);
+const stopStore = () => {
+  try {
+    process.kill(-storeDev.pid, "SIGTERM");
+  } catch {}
+};
+process.on("exit", stopStore);
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${STORE}/health`)).ok) break;
+  } catch {}
+  if (i > 120) throw new Error("the site-store prototype did not start");
+  await new Promise((r) => setTimeout(r, 500));
+}
 
 function summary(list) {
   const s = [...list].sort((a, b) => a - b);
@@ -56,6 +91,18 @@ async function timed(url, init) {
   return performance.now() - t;
 }
 
+/** A write of seed carts, sent again when the local server drops it (seeding is idempotent). */
+async function write(url) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await timed(url, { method: "POST" });
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      log(`  ${e.message.slice(0, 120)}; again`);
+    }
+  }
+}
+
 async function medianOf(url, init) {
   await timed(url, init);
   const ms = [];
@@ -64,14 +111,40 @@ async function medianOf(url, init) {
 }
 
 const start = Date.now() - 85 * DAY;
-const seeded = { small: 0, busy: 0 };
-/** `count` more carts of a site through the collector's write path, 500 a request. */
+const seeded = { small: 0, busy: 0, storeSmall: 0, storeBusy: 0 };
+const seedUrl = {
+  small: (from, n) => `${ORIGIN}/dev/bench/seed?site=${sites.small.key}&from=${from}&count=${n}&start=${start}`,
+  busy: (from, n) => `${ORIGIN}/dev/bench/seed?site=${sites.busy.key}&from=${from}&count=${n}&start=${start}`,
+  storeSmall: (from, n) => `${STORE}/seed?site=small&from=${from}&count=${n}&start=${start}`,
+  storeBusy: (from, n) => `${STORE}/seed?site=busy&from=${from}&count=${n}&start=${start}`,
+};
+/** `count` more carts of a site through its write path, 500 a request. */
 async function seed(name, count) {
   for (let left = count; left > 0; left -= 500) {
     const n = Math.min(500, left);
-    await timed(`${ORIGIN}/dev/bench/seed?site=${sites[name].key}&from=${seeded[name]}&count=${n}&start=${start}`, { method: "POST" });
+    await write(seedUrl[name](seeded[name], n));
     seeded[name] += n;
   }
+}
+
+/** The median of the small site's stats while two writers add the busy site's carts; its carts a second. */
+async function whileBusy(busy, url, init, perSecond) {
+  let done = false;
+  const before = seeded[busy];
+  const t = performance.now();
+  const writers = [0, 1].map(async () => {
+    while (!done) {
+      const at = seeded[busy];
+      seeded[busy] += 200;
+      await write(seedUrl[busy](at, 200));
+    }
+  });
+  await new Promise((r) => setTimeout(r, 300)); // the writers under way
+  const ms = await medianOf(url, init);
+  done = true;
+  await Promise.all(writers);
+  perSecond.push(((seeded[busy] - before) * 1000) / (performance.now() - t));
+  return ms;
 }
 
 const today = new Date().toISOString().slice(0, 10);
@@ -83,54 +156,56 @@ try {
   log("Seeding: small site 200 carts, busy site", values["busy-carts"], "carts");
   await seed("small", 200);
   await seed("busy", Number(values["busy-carts"]));
-  const figures = { aloneOverHealth: [], busyIngestOverHealth: [], busyIngestOverAlone: [], busyCartsPerSecond: [] };
+  await seed("storeSmall", 200);
+  await seed("storeBusy", Number(values["busy-carts"]));
+  const storeStats = `${STORE}/stats?site=small`;
+  const figures = {
+    d1: { alone: [], busy: [], busyOverAlone: [], perSecond: [] },
+    store: { alone: [], busy: [], busyOverAlone: [], perSecond: [] },
+  };
   const measures = {
     health: () => medianOf(`${ORIGIN}/health`),
     alone: () => medianOf(statsUrl, statsInit),
-    busy: async () => {
-      // Two writers of the busy site for as long as the small site's stats are read.
-      let done = false;
-      const before = seeded.busy;
-      const t = performance.now();
-      const writers = [0, 1].map(async () => {
-        while (!done) {
-          const n = 200;
-          const at = seeded.busy;
-          seeded.busy += n;
-          await timed(`${ORIGIN}/dev/bench/seed?site=${sites.busy.key}&from=${at}&count=${n}&start=${start}`, { method: "POST" });
-        }
-      });
-      await new Promise((r) => setTimeout(r, 300)); // the writers under way
-      const ms = await medianOf(statsUrl, statsInit);
-      done = true;
-      await Promise.all(writers);
-      figures.busyCartsPerSecond.push(((seeded.busy - before) * 1000) / (performance.now() - t));
-      return ms;
-    },
+    busy: () => whileBusy("busy", statsUrl, statsInit, figures.d1.perSecond),
+    storeHealth: () => medianOf(`${STORE}/health`),
+    storeAlone: () => medianOf(storeStats),
+    storeBusy: () => whileBusy("storeBusy", storeStats, undefined, figures.store.perSecond),
   };
   for (let r = 0; r < ROUNDS; r++) {
-    const order = ["health", "alone", "busy"];
-    for (let k = 0; k < r % 3; k++) order.push(order.shift());
+    const order = Object.keys(measures);
+    for (let k = 0; k < r % order.length; k++) order.push(order.shift());
     const ms = {};
     for (const name of order) ms[name] = await measures[name]();
-    figures.aloneOverHealth.push(ms.alone / ms.health);
-    figures.busyIngestOverHealth.push(ms.busy / ms.health);
-    figures.busyIngestOverAlone.push(ms.busy / ms.alone);
+    for (const [arm, health, alone, busy] of [
+      ["d1", ms.health, ms.alone, ms.busy],
+      ["store", ms.storeHealth, ms.storeAlone, ms.storeBusy],
+    ]) {
+      figures[arm].alone.push(alone / health);
+      figures[arm].busy.push(busy / health);
+      figures[arm].busyOverAlone.push(busy / alone);
+    }
     log(
-      `round ${r + 1}: health ${ms.health.toFixed(1)} ms, small stats alone ${ms.alone.toFixed(1)} ms, with the busy site ingesting ${ms.busy.toFixed(1)} ms (busy site: ${seeded.busy} carts)`,
+      `round ${r + 1}: shared D1: health ${ms.health.toFixed(1)} ms, small stats alone ${ms.alone.toFixed(1)} ms, busy site ingesting ${ms.busy.toFixed(1)} ms (${seeded.busy} carts); ` +
+        `per-site objects: health ${ms.storeHealth.toFixed(1)} ms, alone ${ms.storeAlone.toFixed(1)} ms, busy ${ms.storeBusy.toFixed(1)} ms (${seeded.storeBusy} carts)`,
     );
   }
+  const arm = (f) => ({
+    statsAloneOverHealth: summary(f.alone),
+    statsBusyIngestOverHealth: summary(f.busy),
+    statsBusyIngestOverAlone: summary(f.busyOverAlone),
+    busyCartsWrittenPerSecond: summary(f.perSecond),
+  });
   const result = {
     smallCarts: seeded.small,
-    busyCartsAtEnd: seeded.busy,
-    statsAloneOverHealth: summary(figures.aloneOverHealth),
-    statsBusyIngestOverHealth: summary(figures.busyIngestOverHealth),
-    statsBusyIngestOverAlone: summary(figures.busyIngestOverAlone),
-    busyCartsWrittenPerSecond: summary(figures.busyCartsPerSecond),
+    busyCartsAtEnd: { sharedD1: seeded.busy, perSiteObject: seeded.storeBusy },
+    sharedD1: arm(figures.d1),
+    perSiteObject: arm(figures.store),
   };
-  log(`\nSmall site's stats (90 days) ÷ /health, ${ROUNDS} rounds, median (min–max):`);
-  for (const [k, v] of Object.entries(result)) if (typeof v === "object") log(`  ${k}: ${v.median} (${v.min}–${v.max})`);
+  log(`\nSmall site's stats (90 days) ÷ /health of the same worker, ${ROUNDS} rounds, median (min–max):`);
+  for (const name of ["sharedD1", "perSiteObject"])
+    for (const [k, v] of Object.entries(result[name])) log(`  ${name} ${k}: ${v.median} (${v.min}–${v.max})`);
   if (values.json) console.log(JSON.stringify(result));
 } finally {
   stop();
+  stopStore();
 }
