@@ -103,6 +103,7 @@ export async function buildScript({ demo = true } = {}) {
   if (demo) {
     cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
     cpSync(`${root}examples/hand-built`, `${out}/public/hand-built`, { recursive: true });
+    cpSync(`${root}examples/memory-cart`, `${out}/public/memory-cart`, { recursive: true });
   }
 }
 

@@ -165,6 +165,26 @@ describe("identify, checkout and purchase", () => {
     ]);
   });
 
+  it("counts a page where checkout moments fire as a checkout: one checkout event per page visit, none for a refused moment", async () => {
+    const cb = await load();
+    await cb.moment("not_a_kind" as never);
+    expect(await cb.outbox()).toEqual([]);
+    await cb.moment("step", { code: "payment" });
+    await cb.moment("payment_failed", { code: "card_declined" });
+    await cb.moment("idle", { code: "payment", value: 60_000 });
+    vi.resetModules(); // the next page of the visit's checkout, or the same page reloaded
+    const next = await load();
+    await next.moment("payment_failed", { code: "card_declined" });
+    expect((await next.outbox()).map((e) => (e.type === "moment" ? e.kind : e.type))).toEqual([
+      "checkout",
+      "step",
+      "payment_failed",
+      "idle",
+      "checkout",
+      "payment_failed",
+    ]);
+  });
+
   it("reports a purchase with what was bought, then empties the cart", async () => {
     const cb = await load();
     await cb.addLine(mug);

@@ -13,6 +13,11 @@ export type MomentDetail = { code?: string; value?: number };
  * rule), and sent within a second (a burst of moments leaves as one request). Not in the core script, which every page
  * loads: on the script tag it lives in `cartback-checkout.js` with the detectors that report most
  * moments, and a shop's own `cartback("moment", …)` loads that file; the ES module has it built in.
+ * The first moment of a page visit also records a `checkout` event: a page where checkout moments
+ * fire is a checkout, whether or not the shop calls `cartback("checkout")` (README, Checkout
+ * micro-moments). On the moment rather than when the detectors start: they load on any page a
+ * `moment` call comes from, and on pages that are more than a checkout (a shop and its checkout
+ * dialog on one page); a moment is the shopper in a checkout.
  *
  * @example
  * const moment = momentRecorder((event) => transact((s) => emit(s, event)), () => cartback.flush());
@@ -23,6 +28,7 @@ export function momentRecorder(
   flush: () => unknown,
 ): (kind: MomentKind, detail?: MomentDetail) => Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let visit = 0;
   return async (kind, detail) => {
     try {
       const { code, value } = detail || {};
@@ -30,7 +36,8 @@ export function momentRecorder(
       // Not `== null`: a null would reach the collector as null, which it refuses.
       need(code === undefined || isText(code), "moment code");
       need(value === undefined || isInt(value, 0, MAX_TOTAL), "moment value");
-      await record({ type: "moment", kind, code, value });
+      // Both started at once: moments reported in a row are recorded in that order.
+      await Promise.all([!visit++ && record({ type: "checkout" }), record({ type: "moment", kind, code, value })]);
       if (!timer)
         timer = setTimeout(() => {
           timer = undefined;

@@ -124,10 +124,12 @@ describe("moment", () => {
     expect(file.src).toBe("https://collector.test/cartback-checkout.js");
     // Taken, except connect's call, which waits for its own file.
     expect([...file.held]).toEqual([["changed"]]);
-    await vi.waitFor(async () => expect(await outbox()).toHaveLength(2));
-    cartback()("moment", "coupon_failed", { code: "EXPIRED" }); // once loaded, as it comes
+    // The page's first moment counts it as a checkout (once a page visit).
     await vi.waitFor(async () => expect(await outbox()).toHaveLength(3));
+    cartback()("moment", "coupon_failed", { code: "EXPIRED" }); // once loaded, as it comes
+    await vi.waitFor(async () => expect(await outbox()).toHaveLength(4));
     expect((await outbox()).map((e) => (e.type === "moment" ? [e.kind, e.code] : e.type))).toEqual([
+      "checkout",
       ["question", "returns"],
       ["payment_failed", "card_declined"],
       ["coupon_failed", "EXPIRED"],
@@ -139,7 +141,7 @@ describe("moment", () => {
     const bodies = vi.mocked(fetch).mock.calls.map(([, init]) => JSON.parse(String(init?.body)));
     // (At least once: happy-dom has no Web Locks, so two drains may send the same ids; the collector keeps one.)
     const sent = new Map(bodies.flatMap((b) => b.events.map((e: { id: string; type: string }) => [e.id, e.type])));
-    expect([...sent.values()]).toEqual(["moment", "moment", "moment"]);
+    expect([...sent.values()]).toEqual(["checkout", "moment", "moment", "moment"]);
     expect(bodies.at(-1).timeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 });

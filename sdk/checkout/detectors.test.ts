@@ -9,6 +9,15 @@ describe("e164", () => {
     ["(0)6 12 34 56 78", "33", "+33612345678"], // the trunk 0 dropped
     ["347 123 4567", "39", "+393471234567"], // an Italian mobile: no trunk 0 to drop
     ["+1 (415) 555-0100", "34", "+14155550100"], // its own country code wins
+    // Trunk prefixes other than 0 (issue 20): Russia's 8, Hungary's 06, Belarus's 80, the NANP's 1.
+    ["8 912 345-67-89", "7", "+79123456789"],
+    ["912 345-67-89", "7", "+79123456789"],
+    ["812 123 45 67", "7", "+78121234567"], // St Petersburg's 812 typed without the trunk: kept
+    ["06 30 123 4567", "36", "+36301234567"],
+    ["30 123 4567", "36", "+36301234567"],
+    ["8 (029) 123-45-67", "375", "+375291234567"],
+    ["1 415 555 0100", "1", "+14155550100"],
+    ["(415) 555-0100", "1", "+14155550100"],
   ])("%s (country %s) is %s", (typed, country, number) => expect(e164(typed, country)).toBe(number));
 
   it.each([

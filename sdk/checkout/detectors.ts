@@ -22,18 +22,25 @@ const isField = (el: EventTarget | null): el is Field =>
 /** A field's name, id or role: what the field is, never what is in it. */
 const nameOf = (el: Field): string => (el.name || el.id || el.autocomplete || el.type).slice(0, 60);
 
+/** Trunk prefixes other than `0`, by country calling code: what a number typed the national way
+ * starts with (where the prefix could also start a number, only before a full-length one). */
+const TRUNK: Record<string, string> = { 1: "1(?=\\d{10}$)", 7: "8(?=\\d{10}$)", 36: "06", 375: "80" };
+
 /**
  * A typed mobile number in E.164, or undefined: spaces, dots, dashes and brackets dropped, `00`
- * read as `+`, and a number without a country code given `country`, its trunk `0` dropped (no
- * country's mobile numbers keep one: Italy's landlines do, and they take no texts).
+ * read as `+`, and a number without a country code given `country`, its trunk prefix dropped (`0`;
+ * Russia's `8`, Hungary's `06`, Belarus's `80`, the NANP's `1`; no country's mobile numbers keep
+ * one: Italy's landlines do, and they take no texts). The collector checks the number against its
+ * country's numbering plan (worker/sms/numbers.ts).
  *
  * @example
  * e164("600 11 12 22", "34"); // "+34600111222"
+ * e164("06 30 123 4567", "36"); // "+36301234567"
  */
 export function e164(typed: string, country = ""): string | undefined {
   const n = typed.replace(/[\s.()-]/g, "").replace(/^00/, "+");
   // Without a country, digits alone could be any country's: no number.
-  const full = n[0] === "+" ? n : country && `+${country}${n.replace(/^0/, "")}`;
+  const full = n[0] === "+" ? n : country && `+${country}${n.replace(RegExp(`^(${TRUNK[country] || 0})`), "")}`;
   return PHONE_PATTERN.test(full) ? full : undefined;
 }
 

@@ -1,3 +1,5 @@
+import { IDBFactory } from "fake-indexeddb";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Cart, Line } from "../../protocol/types";
 import type { Cartback } from "../index";
@@ -210,9 +212,10 @@ describe("on load", () => {
     const { cb } = await page({}, (cb) => cb.setCart(cartOf(tea, mug)));
     expect(await cb.getCart()).toEqual(cartOf(mug));
     vi.resetModules();
-    localStorage.clear(); // the shop emptied its cart (an order, say) while Cartback still had one
-    const second = await page();
+    localStorage.clear(); // the shop emptied its cart (its server cleared it) while Cartback still had one
+    const second = await page({ emptyIsAuthoritative: true });
     expect(await second.cb.getCart()).toEqual(cartOf());
+    expect(second.restore).not.toHaveBeenCalled();
   });
 
   it("keeps a cart a recovery link restored on this page load, and hands it to the shop", async () => {
@@ -307,5 +310,211 @@ describe("another device's cart", () => {
     expect(restore).toHaveBeenCalledWith(cartOf(tea, jam));
     expect(shopCart().map((l) => l.sku)).toEqual(["tea", "jam"]);
     expect(await cb.getCart()).toEqual(cartOf(tea, jam));
+  });
+});
+
+// A single-page shop whose cart lives only in the page's memory: a browser restart loses it.
+describe("a shop whose cart lives in page memory", () => {
+  /** A page load of that shop: its cart starts empty, `restore` fills it. */
+  async function spa(options: Partial<ConnectOptions<Line>> = {}, settle = true) {
+    const { createCartback } = await import("../index");
+    const { connect } = await import("./index");
+    const cb = createCartback({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+    const memory = { lines: [] as Line[] };
+    const setCart = vi.spyOn(cb, "setCart");
+    const restore = vi.fn((cart: Cart) => {
+      memory.lines = cart.lines.map((l) => ({ ...l }));
+    });
+    const shop = connect(cb, { read: () => memory.lines, restore, currency: "EUR", ...options });
+    connections.push(shop);
+    if (settle) await shop.changed();
+    return { cb, shop, memory, setCart, restore };
+  }
+  /** The shop's add-to-cart (in memory), then its save point. */
+  const add = async (tab: Awaited<ReturnType<typeof spa>>, l: Line) => {
+    tab.memory.lines = [...tab.memory.lines, l];
+    await tab.shop.changed();
+  };
+
+  it("gets the 7-day copy back on the first read after a restart, through restore, and records no empty cart", async () => {
+    const before = await spa();
+    await add(before, tea);
+    await add(before, mug);
+    expect(await before.cb.getCart()).toEqual(cartOf(tea, mug));
+    before.shop.stop();
+    vi.advanceTimersByTime(6 * 86_400_000); // six days later, the browser restarted
+    vi.resetModules();
+    const after = await spa();
+    expect(after.restore).toHaveBeenCalledExactlyOnceWith(cartOf(tea, mug));
+    expect(after.memory.lines).toEqual([tea, mug]);
+    expect(after.setCart).not.toHaveBeenCalled();
+    expect(await after.cb.getCart()).toEqual(cartOf(tea, mug));
+  });
+
+  it("later reads: the shop wins, an empty cart included", async () => {
+    const before = await spa();
+    await add(before, tea);
+    before.shop.stop();
+    vi.resetModules();
+    const after = await spa();
+    expect(after.memory.lines).toEqual([tea]);
+    after.memory.lines = []; // the shopper removes it
+    await after.shop.changed();
+    expect(await after.cb.getCart()).toEqual(cartOf());
+    expect(after.restore).toHaveBeenCalledTimes(1);
+  });
+
+  it("empties the copy instead when the shop says its empty cart is authoritative", async () => {
+    const before = await spa();
+    await add(before, tea);
+    before.shop.stop();
+    vi.resetModules();
+    const after = await spa({ emptyIsAuthoritative: true });
+    expect(after.restore).not.toHaveBeenCalled();
+    expect(after.memory.lines).toEqual([]);
+    expect(await after.cb.getCart()).toEqual(cartOf());
+  });
+
+  it("puts back nothing from an expired copy", async () => {
+    const before = await spa();
+    await add(before, tea);
+    before.shop.stop();
+    vi.advanceTimersByTime(7 * 86_400_000 + 1);
+    vi.resetModules();
+    const after = await spa();
+    expect(after.restore).not.toHaveBeenCalled();
+    expect(await after.cb.getCart()).toBeUndefined();
+  });
+
+  it("keeps the copy when the shop's restore throws, and does not empty it on later reads", async () => {
+    const before = await spa();
+    await add(before, tea);
+    before.shop.stop();
+    vi.resetModules();
+    const after = await spa({
+      restore: () => {
+        throw new Error("shop bug");
+      },
+    });
+    vi.advanceTimersByTime(8000);
+    await after.shop.changed();
+    expect(String(warn.mock.calls.at(-1))).toContain("the shop's restore failed");
+    expect(await after.cb.getCart()).toEqual(cartOf(tea));
+  });
+
+  it("a bought cart never comes back: a purchase after the copy went back takes those lines out of the shop", async () => {
+    const before = await spa();
+    await add(before, tea);
+    before.shop.stop();
+    vi.resetModules();
+    // The thank-you page: the shop reports the order after Cartback refilled its (in-memory) cart.
+    const after = await spa();
+    expect(after.memory.lines).toEqual([tea]);
+    await after.cb.purchase({ orderId: "o-1", total: 1250 });
+    await vi.waitFor(() => expect(after.memory.lines).toEqual([]));
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(4000);
+      await after.shop.changed();
+    }
+    expect(await after.cb.getCart()).toBeUndefined();
+    expect(after.setCart).not.toHaveBeenCalled();
+    // The shopper shops on: the shop wins again.
+    await add(after, jam);
+    expect(await after.cb.getCart()).toEqual(cartOf(jam));
+  });
+
+  it("a purchase in another tab takes the lines out of a tab that only holds the copy, and leaves a tab the shopper changed", async () => {
+    const before = await spa();
+    await add(before, tea);
+    before.shop.stop();
+    const { createCartback } = await import("../index");
+    const other = createCartback({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" });
+    const tab = await spa(); // a second tab of the restarted browser
+    const changed = await spa(); // and a third, where the shopper adds a line
+    expect(tab.memory.lines).toEqual([tea]);
+    await add(changed, jam);
+    // The copy changed in the third tab: the second, which only holds the copy, follows it.
+    await vi.waitFor(() => expect(tab.memory.lines).toEqual([tea, jam]));
+    await other.purchase({ orderId: "o-2", total: 1850 });
+    await vi.waitFor(() => expect(tab.memory.lines).toEqual([]));
+    await changed.shop.changed();
+    expect(changed.memory.lines).toEqual([tea, jam]); // the shop's own cart: the shop wins there
+    expect(await tab.cb.getCart()).toBeUndefined();
+  });
+
+  // The rule over random histories of three tabs of a restarted browser: adds, emptied carts,
+  // restarts (page memory lost), purchases and thank-you pages in any order, against a model.
+  it("nothing lost on a restart, nothing bought comes back, a tab that only holds the copy follows it (property)", async () => {
+    type Step = { tab: number } & ({ kind: "add"; line: Line } | { kind: "empty" | "reload" | "buy" | "thanks" });
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("add" as const), tab: fc.nat(2), line: fc.constantFrom(tea, mug, jam) }),
+      fc.record({ kind: fc.constantFrom("empty" as const, "reload" as const, "buy" as const, "thanks" as const), tab: fc.nat(2) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps: Step[]) => {
+        globalThis.indexedDB = new IDBFactory();
+        vi.resetModules();
+        const tabs = [await spa(), await spa(), await spa()];
+        // The model: Cartback's copy, each shop's cart, and the tabs that hold the copy lent.
+        let copy: Line[] = [];
+        const shops: Line[][] = [[], [], []];
+        const following = [false, false, false];
+        const recorded = (lines: Line[], from: number): void => {
+          copy = lines;
+          for (const t of [0, 1, 2].filter((t) => t !== from && following[t])) {
+            shops[t] = lines;
+            following[t] = lines.length > 0;
+          }
+        };
+        for (const s of steps) {
+          const tab = tabs[s.tab] as (typeof tabs)[number];
+          if (s.kind === "add" || s.kind === "empty") {
+            const lines = s.kind === "add" ? [...tab.memory.lines.filter((l) => l.id !== s.line.id), s.line] : [];
+            const same = JSON.stringify(lines) === JSON.stringify(tab.memory.lines);
+            tab.memory.lines = lines;
+            await tab.shop.changed();
+            if (!same) {
+              shops[s.tab] = lines;
+              following[s.tab] = false;
+              recorded(lines, s.tab);
+            }
+          } else if (s.kind === "buy") {
+            await tab.cb.purchase({ orderId: "o-1", total: 1 });
+            tab.memory.lines = []; // the shop empties its own cart as it reports the order
+            shops[s.tab] = [];
+            following[s.tab] = false;
+            recorded([], s.tab);
+          } else {
+            // A restart of this tab: its memory lost. The thank-you page reports the order at once.
+            tab.shop.stop();
+            tabs[s.tab] = await spa({}, s.kind === "reload");
+            if (s.kind === "thanks") await tabs[s.tab]?.cb.purchase({ orderId: "o-2", total: 1 });
+            shops[s.tab] = s.kind === "reload" ? copy : [];
+            following[s.tab] = s.kind === "reload" && copy.length > 0;
+            if (s.kind === "thanks") recorded([], s.tab);
+          }
+          await vi.waitFor(async () => {
+            for (const t of tabs) await t.shop.changed();
+            expect((await tabs[0]?.cb.getCart())?.lines ?? []).toEqual(copy);
+            expect(tabs.map((t) => t.memory.lines)).toEqual(shops);
+          });
+        }
+      }),
+      // 14 s on an idle machine; several times that on two cores shared with browser tests.
+      { numRuns: 25 },
+    );
+  }, 180_000);
+
+  it("a recovery link on the first load wins over the copy", async () => {
+    const before = await spa();
+    await add(before, mug);
+    before.shop.stop();
+    vi.resetModules();
+    link(cartOf(tea, jam));
+    const after = await spa();
+    await restored(after.cb, after.shop);
+    expect(after.restore).toHaveBeenLastCalledWith(cartOf(tea, jam));
+    expect(after.memory.lines).toEqual([tea, jam]);
+    expect(await after.cb.getCart()).toEqual(cartOf(tea, jam));
   });
 });

@@ -14,6 +14,7 @@ const client = {
   getCart: () => cartback("getCart") as Promise<Cart | undefined>,
   setCart: (cart: Cart) => cartback("setCart", cart) as Promise<void>,
   onRestore: (listener: (restored: Restored) => void) => void cartback("onRestore", listener),
+  onCart: (listener: (cart?: Cart) => void) => cartback("onCart", listener) as () => boolean,
 };
 
 let connection: Connection | undefined;

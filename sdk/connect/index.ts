@@ -33,6 +33,11 @@ export interface ConnectOptions<L = Line> {
    * or `"merge"`: the link's lines, then the device's lines with other ids (the link's line wins
    * for an id in both, so opening a link twice changes nothing). Overrides the site's setting. */
   restoreMode?: RestoreMode;
+  /** `true` when the shop's empty cart is the truth on this load (the shop's server just cleared
+   * it, say): the first read's empty cart then empties Cartback's copy too. By default an empty
+   * cart on the first read is a cart kept only in page memory, lost when the page closed: the
+   * copy Cartback kept (7 days) goes back to the shop through `restore`. */
+  emptyIsAuthoritative?: boolean;
 }
 
 export interface Connection {
@@ -60,13 +65,27 @@ export function usable<L>(options: ConnectOptions<L> | undefined): options is Co
 const key = (cart?: Cart): string => (cart?.lines.length ? JSON.stringify(cart) : "");
 
 /**
+ * Whether the first read of a page load puts Cartback's copy back into the shop: the shop's cart
+ * is empty (page memory, lost with the page), the copy is not (`getCart` already dropped an
+ * expired or bought one), and the shop did not say its empty cart is the truth.
+ *
+ * @example
+ * refills({ currency: "EUR", lines: [] }, saved, false); // true when `saved` has lines
+ */
+export const refills = (shop: Cart, saved: Cart | undefined, emptyIsAuthoritative?: boolean): saved is Cart =>
+  !shop.lines.length && !!saved?.lines.length && !emptyIsAuthoritative;
+
+/**
  * Keeps Cartback's cart in step with the shop's own. `read()` is called on load, on focus, when
  * the page is shown or hidden, when another tab changes storage, on `changed()` and every 4 s
  * while the page is visible; a change is recorded (`setCart`) only when the cart, mapped to
  * Cartback's shape, really differs from the saved one. On load a shop cart Cartback has no copy of
  * is adopted, and Cartback's copy gives way to the shop's cart, unless a recovery link restored one
  * on this page load: then that cart goes to `restore`, and so does the cart of another device of a
- * signed-in shopper. A `read` or `restore` that throws is warned about and changes nothing.
+ * signed-in shopper. The first read's empty cart beside a saved copy is a cart the page's memory
+ * lost: the copy goes to `restore` (unless `emptyIsAuthoritative`), and the shop's cart follows
+ * the copy until the shop changes it, so a purchase or a sign-out (in any tab) takes those lines
+ * out again. A `read` or `restore` that throws is warned about and changes nothing.
  *
  * @example
  * // Script tag: the shop keeps `[{ sku, title, cents, qty, pid, size }]` in localStorage.cart.
@@ -87,11 +106,19 @@ const key = (cart?: Cart): string => (cart?.lines.length ? JSON.stringify(cart) 
  * const shop = connect(cartback, { read, line, currency: "EUR", restore });
  * shop.changed();
  */
-export function connect<L = Line>(cartback: Pick<Cartback, "getCart" | "setCart" | "onRestore">, options: ConnectOptions<L>): Connection {
+export function connect<L = Line>(
+  cartback: Pick<Cartback, "getCart" | "setCart" | "onRestore" | "onCart">,
+  options: ConnectOptions<L>,
+): Connection {
   if (!usable(options)) return { changed: () => Promise.resolve(), stop() {} };
-  const { read, line, currency, restore, restoreMode } = options;
+  const { read, line, currency, restore, restoreMode, emptyIsAuthoritative } = options;
   // The shop's cart as last read (mapped, or why it could not be): an unchanged one costs nothing more.
   let last: string | undefined;
+  // No cart read yet on this page load: the first one may be page memory that was lost.
+  let first = true;
+  // The cart (`key`) the first read put back from Cartback's copy, while the shop still holds it:
+  // it is Cartback's, so it follows the copy (a purchase must not leave it in the shop).
+  let lent: string | undefined;
   // Carts heard (a recovery link's, another device's) and not yet handed to the shop's `restore`.
   let pending = 0;
   let stopped = false;
@@ -131,15 +158,32 @@ export function connect<L = Line>(cartback: Pick<Cartback, "getCart" | "setCart"
     if (now === last) return;
     last = now;
     if (!cart) return warn("connect: reading the shop's cart failed:", error);
+    // The shop changed the cart it was lent: from now on it is the shop's, and the shop wins.
+    if (key(cart) !== lent) lent = undefined;
     if (!save) return;
     const saved = await cartback.getCart();
+    const refill = first && refills(cart, saved, emptyIsAuthoritative);
+    first = false;
     // A cart on its way to the shop is newer than what the shop holds: it must not be overwritten.
     if (pending || key(cart) === key(saved)) return;
+    // Lost with the page's memory, or lent and no longer Cartback's copy (bought, say, or changed
+    // in another tab): the shop gets the copy, or an empty cart.
+    if (refill || lent !== undefined) return put(saved || { ...cart, lines: [] }, undefined, true);
     await cartback.setCart(cart);
   };
 
-  /** Hands `cart` to the shop, merged with the shop's own in "merge" mode, then reads it back. */
-  const put = (cart: Cart, mode?: RestoreMode): void => {
+  /** Cartback's copy changed (here or in another tab): a lent cart is read again, to follow it. */
+  const follow = (saved: Cart | undefined): void => {
+    if (lent !== undefined && key(saved) !== lent)
+      void queue(() => {
+        last = undefined;
+        return look(true);
+      });
+  };
+
+  /** Hands `cart` to the shop, merged with the shop's own in "merge" mode, then reads it back;
+   * `lend`: the cart came from Cartback's copy on load, and follows it while the shop keeps it. */
+  const put = (cart: Cart, mode?: RestoreMode, lend?: boolean): void => {
     pending++;
     queue(async () => {
       let done = false;
@@ -160,6 +204,8 @@ export function connect<L = Line>(cartback: Pick<Cartback, "getCart" | "setCart"
       // Restored: what the shop now holds is recorded if it is not what Cartback has. Failed: what
       // the shop still holds is only remembered, so it does not overwrite the newer cart.
       last = undefined;
+      // Lent before it is read back: a purchase landing meanwhile takes the lines out again.
+      lent = lend && done && cart.lines.length ? key(cart) : undefined;
       await look(done);
     });
   };
@@ -171,6 +217,7 @@ export function connect<L = Line>(cartback: Pick<Cartback, "getCart" | "setCart"
   const poke = (): void => void queue(() => look(true));
   const timer = setInterval(() => document.hidden || poke(), INTERVAL);
   addEventListener(Signal.SYNCED, synced);
+  const unfollow = cartback.onCart(follow);
   addEventListener("focus", poke);
   addEventListener("storage", poke);
   document.addEventListener("visibilitychange", poke);
@@ -181,6 +228,7 @@ export function connect<L = Line>(cartback: Pick<Cartback, "getCart" | "setCart"
       stopped = true;
       clearInterval(timer);
       removeEventListener(Signal.SYNCED, synced);
+      unfollow?.();
       removeEventListener("focus", poke);
       removeEventListener("storage", poke);
       document.removeEventListener("visibilitychange", poke);

@@ -105,6 +105,14 @@ it("a hand-built shop with its own localStorage cart: the collector follows, the
   await expect.poll(() => laptop.page.locator("#declined").isVisible()).toBe(true);
   await laptop.page.evaluate(() => (window as unknown as { cartback: (c: string) => Promise<void> }).cartback("flush"));
   await eventually(() => expect(d1(`SELECT email FROM shoppers WHERE aid = '${aid}'`)[0]?.email).toBe(email), 20_000);
+  // The shop never calls cartback("checkout"): its checkout moments (data-checkout) make this page
+  // visit one checkout, for the funnel, however many moments fired.
+  await eventually(() => expect(d1(`SELECT count(*) AS n FROM events WHERE aid = '${aid}' AND type = 'checkout'`)[0]?.n).toBe(1), 20_000);
+  await eventually(async () => {
+    const stats = await fetch(`${ORIGIN}/v1/stats?site=${DEMO_SITE.key}`, { headers: { authorization: `Bearer ${DEMO_SITE.secret}` } });
+    const { funnel } = (await stats.json()) as { funnel: { stage: string; shoppers: number }[] };
+    expect(funnel.find((f) => f.stage === "checkout")?.shoppers).toBeGreaterThanOrEqual(1);
+  }, 20_000);
   await laptop.context.close();
 
   // One email, about the payment, with the product photos from the CDN.

@@ -112,30 +112,30 @@ ${d.notice ? html`<div class="${d.notice.ok ? "ok" : "errors"}" role="status">${
 </div>
 <section><h2>Per day</h2>${dailyChart(stats, money)}</section>
 <div class="grid2">
-<section><h2>Why carts stalled</h2><table id="reasons"><tr><th>reason</th><th class="n">carts</th><th class="n">value</th><th class="n">recovered</th><th class="n">rate</th></tr>
+<section><h2>Why carts stalled</h2><div class="scroll"><table id="reasons"><tr><th>reason</th><th class="n">carts</th><th class="n">value</th><th class="n">recovered</th><th class="n">rate</th></tr>
 ${stats.reasons.map((r) => html`<tr><td>${r.reason.replaceAll("_", " ")}</td><td class="n">${r.carts}</td><td class="n">${money(r.value)}</td><td class="n">${r.recovered}</td><td class="n">${formatPercent(r.rate)}</td></tr>`)}
-</table></section>
-<section><h2>Checkout funnel</h2><table id="funnel">${stats.funnel.map(
+</table></div></section>
+<section><h2>Checkout funnel</h2><div class="scroll"><table id="funnel">${stats.funnel.map(
       (f) =>
         html`<tr><td>${f.stage.replace("step:", "step: ")}</td><td class="n">${f.shoppers}</td><td style="width:50%"><svg width="100%" height="12" viewBox="0 0 100 12" preserveAspectRatio="none"><rect class="bar" width="${(f.shoppers / funnelTop) * 100}" height="12"></rect></svg></td></tr>`,
-    )}</table></section>
+    )}</table></div></section>
 </div>
-<section><h2>Messages</h2><table id="messages"><tr><th>step</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
+<section><h2>Messages</h2><div class="scroll"><table id="messages"><tr><th>step</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
 ${stats.messages.map((m) => html`<tr><td>${m.step + 1}</td><td class="n">${m.sent}</td><td class="n">${m.clicked}</td><td class="n">${m.converted}</td><td class="n">${money(m.revenue)}</td></tr>`)}
-</table>
+</table></div>
 ${
   stats.channels.length > 1 || stats.channels.some((c) => c.channel !== "email")
-    ? html`<table id="channels"><tr><th>by channel</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
+    ? html`<div class="scroll"><table id="channels"><tr><th>by channel</th><th class="n">sent</th><th class="n">clicked</th><th class="n">converted</th><th class="n">revenue</th></tr>
 ${stats.channels.map((c) => html`<tr><td>${c.channel === "sms" ? "text" : "email"}</td><td class="n">${c.sent}</td><td class="n">${c.clicked}</td><td class="n">${c.converted}</td><td class="n">${money(c.revenue)}</td></tr>`)}
-</table>`
+</table></div>`
     : ""
 }</section>
 <section><h2>Interrupted orders</h2>
 <form method="get" action="/dashboard"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <input type="search" name="q" value="${d.search}" placeholder="Search by email"> <button class="secondary" type="submit">Search</button>
 <a href="/dashboard/orders.csv?${query(d.search ? { q: d.search } : {})}">Export CSV</a></form>
-<table id="orders"><tr><th>abandoned</th><th>email</th><th>reason</th><th class="n">value</th><th>status</th><th class="n">messages</th></tr>
-${d.orders.map((o) => html`<tr><td>${formatMinute(o.abandonedAt)}</td><td>${o.email}</td><td>${o.reason.replaceAll("_", " ")}</td><td class="n">${formatMoney(o.value, o.currency)}</td><td>${o.status}</td><td class="n">${o.messagesSent}</td></tr>`)}
+<table id="orders" class="stack"><tr><th>abandoned</th><th>email</th><th>reason</th><th class="n">value</th><th>status</th><th class="n">messages</th></tr>
+${d.orders.map((o) => html`<tr><td data-label="abandoned">${formatMinute(o.abandonedAt)}</td><td data-label="email">${o.email}</td><td data-label="reason">${o.reason.replaceAll("_", " ")}</td><td class="n" data-label="value">${formatMoney(o.value, o.currency)}</td><td data-label="status">${o.status}</td><td class="n" data-label="messages">${o.messagesSent}</td></tr>`)}
 </table></section>
 ${imageDropsSection(d.imageDrops)}
 ${codesSection(d.pool, settings, csrf)}

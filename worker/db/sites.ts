@@ -38,3 +38,17 @@ export const saveSettings = (db: D1Database, site: number, settings: Record<stri
     .prepare("UPDATE sites SET settings = ?, origins = coalesce(?, origins) WHERE id = ?")
     .bind(JSON.stringify(settings), origins ? JSON.stringify(origins) : null, site)
     .run();
+
+/**
+ * The sites changed (or created) after `version`, newest first, at most `limit`: what a cache of
+ * sites must forget. The version is moved by triggers (migration 0024) at every change.
+ *
+ * @example
+ * const rows = await sitesChangedSince(env.DB, 41, 101); // [{ key: "pk_…", version: 43 }, …]
+ */
+export const sitesChangedSince = (db: D1Database, version: number, limit: number) =>
+  db
+    .prepare("SELECT key, version FROM sites WHERE version > ? ORDER BY version DESC LIMIT ?")
+    .bind(version, limit)
+    .all<{ key: string; version: number }>()
+    .then((r) => r.results);

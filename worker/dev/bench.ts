@@ -71,10 +71,9 @@ export const bench = new Hono<Dev>()
     const db = c.env.DB;
     const carts = Array.from({ length: count }, (_, k) => benchCart(from + k, start));
     // As the ingest consumer stores a queue batch: each message's statements with their rollups, ~400 a D1 batch.
-    let statements: D1PreparedStatement[] = [];
     const messages = carts.map((cart) => ({ ...cart.message, site: site.id }));
-    // Each bench cart is a new browser: its cart changes are stored against the heads read once.
     const heads = await cartHeads(db, messages);
+    let statements: D1PreparedStatement[] = [];
     for (const message of messages) {
       statements.push(...withShopperRollups(db, message, statementsFor(db, message, heads)));
       if (statements.length >= 400) {

@@ -23,7 +23,13 @@ iframe{width:100%;height:640px;border:1px solid #e5e2dc;border-radius:8px;backgr
 iframe.message{height:900px}pre{white-space:pre-wrap;background:#f6f5f2;padding:1rem;border-radius:8px}.failed{color:#8a1c1c}
 body.notice{display:grid;place-items:center;min-height:100vh;font-size:16px}
 .notice main{background:#fff;border-radius:12px;padding:32px;max-width:440px;margin:16px}
-.notice h1{font-size:2em;margin:.67em 0}.notice button{padding:12px 24px;border:0}`;
+.notice h1{font-size:2em;margin:.67em 0}.notice button{padding:12px 24px;border:0}
+.scroll{overflow-x:auto}code{overflow-wrap:anywhere}td.n{white-space:nowrap}textarea,[style*="width:100%"]{box-sizing:border-box}
+@media (max-width:640px){
+header,main{padding:.75rem}section{padding:.8rem}.grid2{grid-template-columns:minmax(0,1fr)}
+table.stack tr:first-child{display:none}table.stack tr{display:block;border-bottom:1px solid #eee;padding:.4rem 0}
+table.stack td{display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:.5rem;border:0;padding:.1rem 0;text-align:left;overflow-wrap:anywhere}
+table.stack td::before{content:attr(data-label);color:#6e6e73;font-size:.85em}}`;
 
 export interface LayoutOptions {
   /** Above `<main>`, full width: the dashboard's site bar. */

@@ -6,6 +6,8 @@ import type { IngestMessage } from "../db/browsers";
 import { ApiError, requireConsent } from "../http/errors";
 import { type SiteEnv, sitePreflight, siteRequest } from "../http/site";
 import { jsonBody } from "../http/validate";
+import { memoize } from "../sites/cache";
+import { screenPhones } from "../sms/numbers";
 import { rateLimited } from "./rate-limit";
 import { isUrgent, storeNow } from "./store";
 
@@ -33,9 +35,13 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
   },
   jsonBody(BatchSchema, "invalid_batch", "the batch does not match the protocol"),
   async (c) => {
-    const batch = c.req.valid("json");
+    // A number not in use in its country is kept out and named in the answer; the rest is kept.
+    const { events, refused } = screenPhones(c.req.valid("json").events);
+    const batch = { ...c.req.valid("json"), events };
+    const answer = { accepted: events.length, ...(refused.length && { refused }) };
     const { site } = c.var;
     if (site.settings.requireConsent && batch.consent !== true) requireConsent();
+    if (!events.length) return c.json(answer, 202);
     const receivedAt = Date.now();
     const message: IngestMessage = {
       site: site.id,
@@ -52,7 +58,7 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
     if (isUrgent(message)) {
       try {
         await storeNow(c.env, message);
-        return c.json({ accepted: batch.events.length }, 202);
+        return c.json(answer, 202);
       } catch (e) {
         console.error("storing an urgent batch failed", e);
         // A purchase is accepted only once the person knows of it; the script sends it again.
@@ -69,9 +75,14 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
       c.header("Retry-After", "5");
       throw new ApiError(503, "unavailable", "the collector could not accept events just now; retry later");
     }
-    return c.json({ accepted: batch.events.length }, 202);
+    return c.json(answer, 202);
   },
 );
+
+// The same few languages and time zones come with batch after batch; Intl's checks of them cost
+// more than validating the whole batch (docs/ingest.md), so each distinct value is checked once.
+const preferences = memoize(parsePreferences, 512);
+const zone = memoize(validTimeZone, 512);
 
 /**
  * Where a batch's shopper is: their languages, best first (the page's or their own choice, which
@@ -83,13 +94,12 @@ export const ingest = new Hono<SiteEnv>().use(sitePreflight(["POST", "OPTIONS"])
  */
 export function whereabouts(request: Request, batch: { locale?: string; timeZone?: string } = {}): { locale?: string; timeZone?: string } {
   // A page's lang="es_ES" reads as es-ES; what is not a tag at all is left out (parsePreferences).
-  const page = parsePreferences(batch.locale?.replaceAll("_", "-"));
-  const preferences = [...new Set([...page, ...parsePreferences(request.headers.get("accept-language") ?? undefined)])].slice(0, 6);
+  const page = preferences(batch.locale?.replaceAll("_", "-"));
+  const ranked = [...new Set([...page, ...preferences(request.headers.get("accept-language") ?? undefined)])].slice(0, 6);
   const cf = (request as { cf?: { timezone?: unknown } }).cf;
   // A local collector's `cf` is a placeholder (wrangler dev gives every request America/Chicago):
   // on loopback no zone is read from it, and the site's applies.
   const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(new URL(request.url).hostname);
-  const timeZone =
-    validTimeZone(batch.timeZone) ?? (local ? undefined : validTimeZone(typeof cf?.timezone === "string" ? cf.timezone : undefined));
-  return { ...(preferences.length && { locale: preferences.join(",") }), ...(timeZone && { timeZone }) };
+  const timeZone = zone(batch.timeZone) ?? (local ? undefined : zone(typeof cf?.timezone === "string" ? cf.timezone : undefined));
+  return { ...(ranked.length && { locale: ranked.join(",") }), ...(timeZone && { timeZone }) };
 }

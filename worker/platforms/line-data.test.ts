@@ -3,6 +3,7 @@
 // address and message, and properties private by Shopify's convention. Real ingest, queue and D1.
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { readLines } from "../../protocol/cart-changes";
 import type { CartbackEvent } from "../../protocol/types";
 import { batchOf, eventually, ORIGIN, postEvents, randomId, seedSite } from "../test/helpers";
 
@@ -51,8 +52,5 @@ it("stores no gift card recipient and no private property of a line, whatever sc
     expect(text).not.toMatch(/ben@example\.com|Ben|birthday|2026-12-24|_uid|__shopify/);
     expect(text).toContain('"p:Message":"Mine"');
   }
-  expect((JSON.parse(stored.lines) as { data?: unknown }[]).map((l) => l.data)).toEqual([
-    { key: "42:9f1c" },
-    { key: "7:ab", "p:Message": "Mine" },
-  ]);
+  expect(readLines(stored.lines).map((l) => l.data)).toEqual([{ key: "42:9f1c" }, { key: "7:ab", "p:Message": "Mine" }]);
 });

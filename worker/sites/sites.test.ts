@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
+import { sitesChangedSince } from "../db/sites";
 import { seedSite } from "../test/helpers";
 import { hostAllowed, normaliseHost, normaliseOrigin, originHost } from "./hosts";
 import { readSettings, SettingsSchema } from "./settings";
@@ -37,6 +38,36 @@ describe("findSite", () => {
 
   it("returns null for an unknown key", async () => {
     expect(await findSite(env.DB, "pk_does_not_exist")).toBeNull();
+  });
+
+  it("moves a site's version at every change of its key, name, origins or settings, whoever writes it (migration 0024)", async () => {
+    const { id, key } = await seedSite(env.DB, ["https://v.example"]);
+    const versionOf = async () => (await env.DB.prepare("SELECT version FROM sites WHERE id = ?").bind(id).first<number>("version")) ?? 0;
+    const created = await versionOf();
+    expect((await sitesChangedSince(env.DB, created - 1, 10)).map((r) => r.key)).toContain(key);
+    const seen: number[] = [created];
+    for (const change of ["settings = '{\"abandonAfterMinutes\":5}'", "origins = '[\"https://w.example\"]'", "name = 'Renamed'"]) {
+      await env.DB.prepare(`UPDATE sites SET ${change} WHERE id = ?`).bind(id).run();
+      seen.push(await versionOf());
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(await sitesChangedSince(env.DB, seen.at(-1) as number, 10)).toEqual([]);
+  });
+
+  it("serves a site changed by another isolate (straight in D1) fresh within 2 s, without waiting for it to expire", async () => {
+    const { id, key } = await seedSite(env.DB, ["https://x.example"]);
+    expect((await findSite(env.DB, key))?.settings.abandonAfterMinutes).toBe(30);
+    await env.DB.prepare("UPDATE sites SET settings = ? WHERE id = ?")
+      .bind(JSON.stringify({ abandonAfterMinutes: 9 }), id)
+      .run();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 2_001);
+      expect((await findSite(env.DB, key))?.settings.abandonAfterMinutes).toBe(9);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { describeIssues } from "../../protocol/schema";
 import { saveSettings, storedSettings } from "../db/sites";
 import { OriginsSchema } from "./hosts";
 import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
-import { forgetSites, originAllowed, type Site } from "./sites";
+import { forgetSite, originAllowed, type Site } from "./sites";
 
 type Issue = { path: string; message: string };
 export type SettingsUpdate = { ok: true; settings: SiteSettings; origins: string[] } | { ok: false; issues: Issue[] };
@@ -67,6 +67,6 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
   const set: Record<string, unknown> = merged;
   const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
   await saveSettings(db, site.id, kept, Object.hasOwn(patch, "origins") ? origins : undefined);
-  forgetSites();
+  forgetSite(site.key);
   return { ok: true, settings: parsed.output, origins };
 }

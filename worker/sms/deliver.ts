@@ -13,6 +13,7 @@ import { personStub } from "../recovery/shopper";
 import { offersIncentive, type Reason, smsQuietHours } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import { sendWebhook } from "../webhooks/send";
+import { dialable } from "./numbers";
 import type { SmsProvider } from "./provider";
 import { renderText } from "./render";
 
@@ -64,7 +65,8 @@ export async function deliverText(
 
   // The last check; the code is taken only after it, so a sequence stopped here keeps none.
   const last = await stub.confirm(job.id, "sms");
-  if (!last.send || !last.phone) return cancel(env, job.id, last.send ? "unreachable" : last.why);
+  // A number stored before the collector checked numbers (sms/numbers.ts) is never texted.
+  if (!last.send || !last.phone || !dialable(last.phone)) return cancel(env, job.id, last.send ? "unreachable" : last.why);
   const code = offersIncentive(site.settings, reason, last.step) ? await deps.codeFor(reason, last.step, row.sequence_id) : undefined;
   // The provider is asked once per id whatever else runs: a twin delivery of this job waits here.
   if (!(await leaseSend(env.DB, job.id, now(), now() + LEASE_MS))) throw new Error("another delivery of this text is sending it");

@@ -3,7 +3,6 @@
 // write functions (the ones the queue consumer, the person's object, the mail and SMS consumers,
 // the link route, the orders API and the platforms call), then every figure of /v1/stats from the
 // rollups compared with the same figures recomputed from the raw rows (worker/test/raw-stats.ts).
-
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
