@@ -87,7 +87,10 @@ SELECT site_id, day, kind, dim, sum(n) * ?1, sum(v) * ?1 FROM (
  * (1 for the step it reached first, …) in its checkout.
  */
 const shopperSql = (aids: string) => `WITH firsts AS (
-  SELECT aid, ${STAGE} AS stage, min(at) AS first_at FROM events
+  -- By the browser's index: left to itself SQLite walks the site's whole primary key (every event
+  -- of the site) to find one browser's, and each visit would cost more than the one before
+  -- (worker/capacity/capacity.test.ts).
+  SELECT aid, ${STAGE} AS stage, min(at) AS first_at FROM events INDEXED BY events_shopper
   WHERE site_id = ?2 AND aid IN (${aids}) AND type IN ('cart', 'checkout', 'moment') GROUP BY aid, stage
 ), steps AS (
   SELECT substr(stage, 6) AS step, first_at, rank() OVER (PARTITION BY aid ORDER BY first_at) AS position FROM firsts WHERE stage LIKE 'step:%'
