@@ -5,6 +5,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs script, no types
+import { LOCAL_PAGES } from "../scripts/local-pages.mjs";
 import { anchorsOf, checkMarkdown, linkedFrom, linksOf, npmRunsOf, slugOf } from "./markdown";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -24,6 +26,19 @@ describe("the README and docs/", () => {
 
   it.each(docs)("%s links back to README.md", (doc) => {
     expect(linkedFrom(root, doc, ["README.md"])).toEqual(["README.md"]);
+  });
+
+  it("README.md's quick start lists every page `npm start` serves, the dashboard included", () => {
+    const readme = readFileSync(`${root}README.md`, "utf8");
+    const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start")));
+    for (const [, path] of LOCAL_PAGES as [string, string][]) expect(quickStart).toContain(`http://127.0.0.1:8787${path}`);
+  });
+
+  it("every example shop the build serves is a page `npm start` lists", () => {
+    const build = readFileSync(`${root}scripts/build.mjs`, "utf8");
+    const served = [...build.matchAll(/cpSync\(`\$\{root\}examples\/[^`]+`,\s*`\$\{out\}\/public(\/[^`]+)`/g)].map((m) => `${m[1]}/`);
+    expect(served).toEqual(["/demo/", "/hand-built/", "/memory-cart/"]);
+    expect((LOCAL_PAGES as [string, string][]).map(([, path]) => path)).toEqual(expect.arrayContaining(served));
   });
 
   it("README.md stays a front door (at most ~400 lines)", () => {
