@@ -1,11 +1,11 @@
-// `npm run bench:reliability`: the figures of the README's "Reliability" section, measured here.
+// `npm run bench:reliability`: the figures of docs/reliability.md, measured here.
 //  1. Fuzzing: the property/fuzz suite against every public endpoint (worker/test/fuzz/), inside workerd:
 //     requests tried, 5xx seen, rows half-written.
 //  2. Load: a fixed rate of batches for a fixed time against a local collector (scripts/load.mjs):
 //     sent, stored, lost, duplicated.
 //  3. Browser faults in Chromium (test/browser/faults.test.ts): each scenario, passed or not.
 // Options: --rate N --seconds N (load; defaults 100 and 30), --url (load an `npm start` already
-// running), --write (put the section into README.md between its reliability markers).
+// running), --write (put the section into docs/reliability.md between its reliability markers).
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -45,7 +45,7 @@ const fuzz = vitest("worker/vitest.config.ts", ["worker/test/fuzz/"], "fuzz");
 const reported = [...fuzz.output.matchAll(/^FUZZ-REPORT (.+)$/gm)].at(-1);
 if (!reported) throw new Error(`the fuzz suite printed no report:\n${fuzz.output.slice(-4000)}`);
 const { groups, total } = JSON.parse(reported[1]);
-say("### Fuzzing every public endpoint");
+say("## Fuzzing every public endpoint");
 say();
 say("| endpoint group | requests | 5xx | rows half-written |");
 say("| --- | --- | --- | --- |");
@@ -62,7 +62,7 @@ const seconds = Number(values.seconds);
 console.error(`load: ${rate} batches/s for ${seconds} s against ${values.url ?? "a local collector started like npm start"} …`);
 const load = await runLoad({ url: values.url, rate, seconds });
 say();
-say(`### Load: ${rate} batches a second for ${seconds} s, on loopback`);
+say(`## Load: ${rate} batches a second for ${seconds} s, on loopback`);
 say();
 say("| batches sent | requests (with replays, late and retried) | events sent | stored | lost | duplicated | stale carts |");
 say("| --- | --- | --- | --- | --- | --- | --- |");
@@ -80,7 +80,7 @@ say(
 console.error("browser faults in Chromium (test/browser/faults.test.ts) …");
 const browser = vitest("test/browser/vitest.config.ts", ["test/browser/faults.test.ts"], "faults");
 say();
-say("### Browser faults, in Chromium");
+say("## Browser faults, in Chromium");
 say();
 say("| scenario | every event stored exactly once, page unbroken |");
 say("| --- | --- |");
@@ -91,17 +91,17 @@ for (const file of browser.report.testResults) {
 }
 
 if (values.write) {
-  const readme = `${root}README.md`;
-  const text = readFileSync(readme, "utf8");
+  const page = `${root}docs/reliability.md`;
+  const text = readFileSync(page, "utf8");
   const start = "<!-- reliability:start -->";
   const end = "<!-- reliability:end -->";
-  if (!text.includes(start) || !text.includes(end)) throw new Error("README.md has no reliability markers");
+  if (!text.includes(start) || !text.includes(end)) throw new Error("docs/reliability.md has no reliability markers");
   const stamp = `Measured by \`npm run bench:reliability\` on ${new Date().toISOString().slice(0, 10)}.`;
   writeFileSync(
-    readme,
+    page,
     `${text.slice(0, text.indexOf(start) + start.length)}\n${stamp}\n\n${lines.join("\n")}\n${text.slice(text.indexOf(end))}`,
   );
-  console.error("README.md updated");
+  console.error("docs/reliability.md updated");
 }
 const failed = total.fiveXx || total.halfWritten || load.lost || load.duplicated || load.staleCarts;
 process.exit(failed || fuzz.report.numFailedTests || browser.report.numFailedTests ? 1 : 0);
