@@ -95,6 +95,11 @@ export function declarationsWithExtensions(dir) {
   }
 }
 
+/** The ES-module demo shop, bundled as a shop's bundler would: "cartback" and "cartback/sync" resolved
+ * through this package's own `exports` (to the modules built above). */
+const moduleShop = { in: `${root}examples/module-shop/shop.js`, out: `${out}/public/module-shop/shop.js` };
+const esmShop = { bundle: true, format: "esm", target: "es2022", minify: true, logLevel: "warning" };
+
 /** Builds everything; `demo: false` leaves the demo shop out (for deploying). */
 export async function buildScript({ demo = true } = {}) {
   rmSync(out, { recursive: true, force: true });
@@ -131,6 +136,8 @@ export async function buildScript({ demo = true } = {}) {
     cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
     cpSync(`${root}examples/hand-built`, `${out}/public/hand-built`, { recursive: true });
     cpSync(`${root}examples/memory-cart`, `${out}/public/memory-cart`, { recursive: true });
+    cpSync(`${root}examples/module-shop/index.html`, `${out}/public/module-shop/index.html`);
+    await build({ ...esmShop, entryPoints: [moduleShop.in], outfile: moduleShop.out });
   }
 }
 
