@@ -2,7 +2,8 @@
 //   node scripts/build.mjs          script + ESM package + demo shop (local development, tests)
 //   node scripts/build.mjs --no-demo  for deploying: the demo shop stays out of production
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { minify } from "terser";
 
@@ -16,6 +17,7 @@ export const entries = {
   checkout: { in: `${root}sdk/checkout/entry.ts`, out: `${out}/public/cartback-checkout.js`, format: "iife" },
   checkoutEsm: { in: `${root}sdk/checkout/index.ts`, out: `${out}/public/cartback-checkout.mjs`, format: "esm" },
   sync: { in: `${root}sdk/sync/entry.ts`, out: `${out}/public/cartback-sync.js`, format: "iife" },
+  syncEsm: { in: `${root}sdk/sync/index.ts`, out: `${out}/public/cartback-sync.mjs`, format: "esm" },
   restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
   identify: { in: `${root}sdk/identify/entry.ts`, out: `${out}/public/cartback-identify.js`, format: "iife" },
   connect: { in: `${root}sdk/connect/entry.ts`, out: `${out}/public/cartback-connect.js`, format: "iife" },
@@ -70,6 +72,34 @@ async function squeeze(code, format) {
 /** For shops' backends, not browsers: `import { signShopperToken } from "cartback/server"`. */
 const serverEntry = { in: `${root}server/token.ts`, out: `${out}/server/token.mjs` };
 
+/**
+ * Gives every relative import in the emitted declarations its file, `./client` → `./client.js`,
+ * `./sync` → `./sync/index.js`: under `moduleResolution: node16/nodenext` an import without one
+ * does not resolve (TS2834), and with `skipLibCheck` the types it names silently become `any`. A
+ * specifier with no declaration beside it fails the build rather than ship an `any`.
+ *
+ * @example
+ * declarationsWithExtensions(`${root}dist/types`);
+ */
+export function declarationsWithExtensions(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8").replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']*)\2/g, (_, before, quote, spec) => {
+      const base = join(dirname(file), spec);
+      if (existsSync(`${base}.d.ts`)) return `${before}${quote}${spec}.js${quote}`;
+      if (existsSync(`${base}/index.d.ts`)) return `${before}${quote}${spec}/index.js${quote}`;
+      throw new Error(`${file}: no declaration for ${spec}`);
+    });
+    writeFileSync(file, text);
+  }
+}
+
+/** The ES-module demo shop, bundled as a shop's bundler would: "cartback" and "cartback/sync" resolved
+ * through this package's own `exports` (to the modules built above). */
+const moduleShop = { in: `${root}examples/module-shop/shop.js`, out: `${out}/public/module-shop/shop.js` };
+const esmShop = { bundle: true, format: "esm", target: "es2022", minify: true, logLevel: "warning" };
+
 /** Builds everything; `demo: false` leaves the demo shop out (for deploying). */
 export async function buildScript({ demo = true } = {}) {
   rmSync(out, { recursive: true, force: true });
@@ -97,14 +127,17 @@ export async function buildScript({ demo = true } = {}) {
     logLevel: "warning",
   });
   await buildPixel();
-  // Type declarations for `import { createCartback } from "cartback"`.
+  // Type declarations for the package's entries: `import { createCartback } from "cartback"`.
   const tsc = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", `${root}sdk/tsconfig.build.json`], { stdio: "inherit" });
   if (tsc.status !== 0) throw new Error("emitting the SDK's type declarations failed");
+  declarationsWithExtensions(`${out}/types`);
   cpSync(`${root}worker/static`, `${out}/public`, { recursive: true });
   if (demo) {
     cpSync(`${root}examples/demo-shop`, `${out}/public/demo`, { recursive: true });
     cpSync(`${root}examples/hand-built`, `${out}/public/hand-built`, { recursive: true });
     cpSync(`${root}examples/memory-cart`, `${out}/public/memory-cart`, { recursive: true });
+    cpSync(`${root}examples/module-shop/index.html`, `${out}/public/module-shop/index.html`);
+    await build({ ...esmShop, entryPoints: [moduleShop.in], outfile: moduleShop.out });
   }
 }
 

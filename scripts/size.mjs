@@ -17,6 +17,7 @@ export const BUDGETS = {
   checkoutEsm: 2048,
   // Raised from 2048 when it took the account's purchase rule in too (README, Size).
   sync: 2304,
+  syncEsm: 2304,
   restore: 1024,
   identify: 1024,
   connect: 2048,
@@ -33,6 +34,7 @@ const LABELS = {
   checkout: "`cartback-checkout.js` (detectors, checkout pages only)",
   checkoutEsm: "`cartback-checkout.mjs` (detectors, ES module)",
   sync: "`cartback-sync.js` (cross-device sync, signed-in shoppers only)",
+  syncEsm: "`cartback-sync.mjs` (cross-device sync, ES module: `createCartback({ sync })`)",
   restore: "`cartback-restore.js` (a recovery link's cart, pages opened from an email only)",
   identify: "`cartback-identify.js` (what `identify` does, pages that call it only)",
   connect: "`cartback-connect.js` (the shop's own cart, pages that call `connect` only)",

@@ -1,6 +1,7 @@
 // `npm test`: lint and format check, type-check (and the bindings' generated types are current),
 // the code's shape (no import cycles, SQL in worker/db/ only), then every test suite — unit
-// (happy-dom), collector (inside workerd), browser (real Chromium against wrangler dev). Stops at
+// (happy-dom), collector (inside workerd), browser (real Chromium against wrangler dev), package
+// (the tarball as an integrator installs it). Stops at
 // the first failing step and ends with one summary line.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -11,6 +12,8 @@ const suites = [
   ["unit", "test/unit.config.ts"],
   ["collector", "worker/vitest.config.ts"],
   ["browser", "test/browser/vitest.config.ts"],
+  // The packed tarball installed into a scratch project: types under every resolver, Node, happy-dom, size.
+  ["package", "test/package/vitest.config.ts"],
 ];
 const only = process.argv.slice(2);
 
