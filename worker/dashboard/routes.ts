@@ -20,7 +20,7 @@ import {
 } from "../http/auth";
 import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
-import { renderRecovery } from "../mail/render";
+import { renderRecovery, siteFrom } from "../mail/render";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
 import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
@@ -97,7 +97,7 @@ function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: num
   return renderRecovery({
     language,
     to,
-    from: env.MAIL_FROM,
+    from: siteFrom(site, env.MAIL_FROM),
     messageId: `test-${crypto.randomUUID()}`,
     shop: site.settings.shopName ?? site.name,
     origins: site.origins,
@@ -279,6 +279,6 @@ export const dashboard = new Hono<Dashboard>()
     const language = previewLanguage(form.language, session.site);
     const cart = await previewCart(c.env.DB, session.site.id);
     const mail = previewMail(c.env, session.site, cart, reason, Number(form.step) || 0, to.output, language);
-    await mailerFor(c.env, session.site.id).send({ ...mail, subject: `[Test] ${mail.subject}` });
+    await mailerFor(c.env, session.site).send({ ...mail, subject: `[Test] ${mail.subject}` });
     return render(c, session, range, { ok: true, text: `Test email sent to ${to.output}.` });
   });

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
 import { BUILTIN_COPY, COPY_LANGUAGES, LANGUAGES, type Language, primaryOf, validTimeZone } from "../copy/builtin";
+import { MAIL_PROVIDERS } from "../mail/provider";
 import { ImageHostsSchema } from "./hosts";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
@@ -116,6 +117,12 @@ export const SettingsSchema = v.object({
       v.regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029<>]*$/, "no line breaks, control characters, < or >"),
     ),
   ),
+  /** The mail provider this site's email goes through (its secrets are the collector's, see
+   * docs/mail-providers.md); unset, the collector's MAIL_PROVIDER. */
+  mailProvider: v.optional(v.picklist(MAIL_PROVIDERS, `must be one of ${MAIL_PROVIDERS.join(", ")}`)),
+  /** The From address: on a domain the sending-domain check passed for this site and provider, or
+   * the provider's verified sender (MAIL_FROM); unset, MAIL_FROM's address. Checked at save (update.ts). */
+  fromAddress: v.optional(email),
   /** Where replies go: the merchant's inbox, for the "question" message. */
   replyTo: v.optional(email),
   /** A chat link offered in the "question" message; must be on one of the site's origins. */
