@@ -1,3 +1,5 @@
+export { MAIL_PROVIDERS, type MailProvider } from "../sites/settings";
+
 // What every mail provider is behind (mailer.ts picks one per site): a message in, the
 // provider's id out, or a failure that says whether a retry can help.
 
@@ -12,10 +14,6 @@ export interface Mail {
   text: string;
   headers: Record<string, string>;
 }
-
-/** The providers a site can send through (docs/mail-providers.md). */
-export const MAIL_PROVIDERS = ["outbox", "resend", "postmark", "ses", "cloudflare"] as const;
-export type MailProvider = (typeof MAIL_PROVIDERS)[number];
 
 /** What a send knows besides the message: the site's key, carried to the provider with the
  * message id so its feedback (bounces, complaints) can name both. */

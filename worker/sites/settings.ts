@@ -2,7 +2,6 @@ import * as v from "valibot";
 import { CART_TTL_DAYS } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
 import { BUILTIN_COPY, COPY_LANGUAGES, LANGUAGES, type Language, primaryOf, validTimeZone } from "../copy/builtin";
-import { MAIL_PROVIDERS } from "../mail/provider";
 import { ImageHostsSchema } from "./hosts";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
@@ -68,6 +67,10 @@ export type QuietHours = v.InferOutput<typeof QuietHoursSchema>;
  */
 export const smsQuietHours = (settings: Pick<SiteSettings, "quietHours">): QuietHours =>
   settings.quietHours ?? { start: "21:00", end: "08:00" };
+
+/** The providers a site's email can go through (docs/mail-providers.md, mail/mailer.ts). */
+export const MAIL_PROVIDERS = ["outbox", "resend", "postmark", "ses", "cloudflare"] as const;
+export type MailProvider = (typeof MAIL_PROVIDERS)[number];
 
 /** The ways a step can go (README, SMS). */
 export const CHANNELS = ["email", "sms", "sms_if_no_email"] as const;
