@@ -221,7 +221,7 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
     const { session, form } = c.var;
     const range = v.parse(RangeQuery, {});
-    const result = await updateSettings(c.env.DB, session.site, settingsPatch(form, session.site));
+    const result = await updateSettings(c.env.DB, session.site, settingsPatch(form, session.site), c.env);
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });

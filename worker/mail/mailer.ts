@@ -1,11 +1,14 @@
 import { keepMail } from "../db/outbox";
-import { MAIL_PROVIDERS, type Mail, type Mailer, type MailProvider, PermanentMailError } from "./provider";
+import { addressOf, isPlaceholder, providerOf } from "../sites/sender";
+import type { MailProvider } from "../sites/settings";
+import { type Mail, type Mailer, PermanentMailError } from "./provider";
 import { cloudflareMailer } from "./providers/cloudflare";
 import type { Fetch } from "./providers/http";
 import { postmarkMailer } from "./providers/postmark";
 import { resendMailer } from "./providers/resend";
 import { sesMailer } from "./providers/ses";
 
+export { addressOf, isPlaceholder, providerOf } from "../sites/sender";
 export { toMime } from "./mime";
 export {
   MAIL_PROVIDERS,
@@ -37,18 +40,6 @@ export const headersOf = (mail: Mail): Record<string, string> => ({
   ...(mail.replyTo && { "Reply-To": mail.replyTo }),
   ...mail.headers,
 });
-
-/** The provider a site sends through: its own setting, else MAIL_PROVIDER, else the outbox. */
-export const providerOf = (env: Env, site?: { settings?: { mailProvider?: MailProvider } }): MailProvider => {
-  const named = site?.settings?.mailProvider ?? env.MAIL_PROVIDER;
-  return (MAIL_PROVIDERS as readonly string[]).includes(named ?? "") ? (named as MailProvider) : "outbox";
-};
-
-/** The address part of a From header. */
-export const addressOf = (from: string): string => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim().toLowerCase();
-
-/** An address no real mailbox can have (RFC 2606's `.invalid`): the collector's placeholder sender. */
-export const isPlaceholder = (address: string): boolean => /\.invalid$/i.test(addressOf(address));
 
 /** A real provider's mailer from the collector's secrets; a missing one is said plainly, for good. */
 function realMailer(env: Env, provider: Exclude<MailProvider, "outbox">, fetcher?: Fetch): Mailer {
@@ -95,7 +86,7 @@ export function mailerFor(
   fetcher?: Fetch,
 ): Mailer {
   const known = typeof site === "number" ? { id: site } : site;
-  const provider = providerOf(env, known);
+  const provider = providerOf(env.MAIL_PROVIDER, known?.settings);
   if (provider === "outbox") return outboxMailer(env.DB, known?.id);
   return {
     async send(mail, opts) {
