@@ -19,6 +19,7 @@ import {
   startSession,
 } from "../http/auth";
 import { isLocalHost, sameText } from "../http/crypto";
+import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck } from "../mail/domain/run";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery, siteFrom } from "../mail/render";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
@@ -78,6 +79,7 @@ async function render(
       imageDrops,
       pool,
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
+      domains: await listDomainChecks(c.env.DB, session.site.id),
     }),
     status,
   );
@@ -164,6 +166,8 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
       : undefined,
     notifyEmail: text("notifyEmail"),
     replyTo: text("replyTo"),
+    ...(form.fromAddress !== undefined && { fromAddress: text("fromAddress") }),
+    ...(form.mailProvider !== undefined && { mailProvider: text("mailProvider") }),
     webhook: text("webhookUrl") ? { url: text("webhookUrl"), secret: form.webhookSecret ?? "" } : undefined,
     templates,
     ...(form.defaultLanguage !== undefined && { defaultLanguage: form.defaultLanguage }),
@@ -225,6 +229,25 @@ export const dashboard = new Hono<Dashboard>()
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
+  })
+  /** The sending-domain check, as the merchant API's: the findings in words, remembered. */
+  .post("/dashboard/sending-domain", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    const selectors = (form.dkimSelectors ?? "").split(/[\s,]+/).filter(Boolean);
+    const asked = v.safeParse(DomainCheckRequest, {
+      domain: form.domain ?? "",
+      provider: form.provider || undefined,
+      dkimSelectors: selectors,
+    });
+    if (!asked.success)
+      return render(c, session, range, { ok: false, text: "Nothing was checked.", issues: describeIssues(asked.issues) }, 422);
+    const provider = checkedProvider(c.env, session.site, asked.output.provider);
+    if (!provider)
+      return render(c, session, range, { ok: false, text: "Choose the provider to check for: this site sends to the outbox." }, 422);
+    const { report, text } = await runDomainCheck(c.env, session.site, asked.output, provider);
+    const issues = report.findings.map((f) => ({ path: `${f.record}: ${f.status}`, message: f.says }));
+    return render(c, session, range, { ok: report.passed, text: report.checked ? (text.split("\n")[0] as string) : text, issues });
   })
   /** Single-use incentive codes, pasted one per line or as CSV: the merchant API's upload. */
   .post("/dashboard/codes", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
