@@ -226,6 +226,11 @@ describe("Cloudflare send_email (https://developers.cloudflare.com/email-service
     expect(sent.map((m) => [m.from, m.to])).toEqual([["recovery@shop.example", "ana@example.com"]]);
   });
 
+  it("gives up a binding that never answers within the timeout, as a retryable failure", async () => {
+    const hanging = { send: () => new Promise(() => undefined) } as unknown as SendEmail;
+    expect(await failureOf(cloudflareMailer(hanging, 30).send(mail))).toBeInstanceOf(OutboundTimeout);
+  });
+
   it("a header the binding refuses fails for good; anything else is retried", async () => {
     const refusing = (message: string) =>
       cloudflareMailer({ send: async () => Promise.reject(new Error(message)) } as unknown as SendEmail);

@@ -1,6 +1,7 @@
 import { EmailMessage } from "cloudflare:email";
+import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../../http/outbound";
 import { parseAddress, toMime } from "../mime";
-import { type Mailer, PermanentMailError, RetryableMailError } from "../provider";
+import { type Mail, type Mailer, PermanentMailError, RetryableMailError } from "../provider";
 
 /** The binding's refusals a retry cannot change: a header outside its list
  * (https://developers.cloudflare.com/email-service/reference/headers/, `E_HEADER_NOT_ALLOWED`), a
@@ -9,7 +10,7 @@ import { type Mailer, PermanentMailError, RetryableMailError } from "../provider
 const PERMANENT = /E_HEADER_NOT_ALLOWED|not allowed|not verified/i;
 
 /** The raw-message route, for a runtime whose binding takes only an `EmailMessage`. */
-async function sendRaw(binding: SendEmail, mail: Parameters<Mailer["send"]>[0]): Promise<string> {
+async function sendRaw(binding: SendEmail, mail: Mail): Promise<string> {
   const from = parseAddress(mail.from).email;
   const result = await binding.send(new EmailMessage(from, mail.to, toMime(mail)));
   return result?.messageId ?? mail.id;
@@ -25,33 +26,36 @@ async function sendRaw(binding: SendEmail, mail: Parameters<Mailer["send"]>[0]):
  * @example
  * const { providerId } = await cloudflareMailer(env.EMAIL).send(mail); // "cloudflare:…"
  */
-export function cloudflareMailer(binding: SendEmail): Mailer {
+export function cloudflareMailer(binding: SendEmail, timeoutMs = OUTBOUND_TIMEOUT_MS): Mailer {
   return {
-    async send(mail) {
-      const { name, email } = parseAddress(mail.from);
-      const replyTo = mail.replyTo && parseAddress(mail.replyTo);
-      let id: string;
-      try {
-        try {
-          const result = await binding.send({
-            from: name ? { name, email } : email,
-            to: mail.to,
-            subject: mail.subject,
-            html: mail.html,
-            text: mail.text,
-            ...(replyTo && { replyTo: replyTo.name ? { name: replyTo.name, email: replyTo.email } : replyTo.email }),
-            headers: mail.headers,
-          });
-          id = result?.messageId ?? mail.id;
-        } catch (e) {
-          if (!(e instanceof TypeError)) throw e;
-          id = await sendRaw(binding, mail);
-        }
-      } catch (e) {
-        const problem = `Cloudflare send_email refused: ${e instanceof Error ? e.message : String(e)}`;
-        throw PERMANENT.test(problem) ? new PermanentMailError(problem) : new RetryableMailError(problem);
-      }
-      return { providerId: `cloudflare:${id}` };
-    },
+    send: (mail) => withTimeout(() => sendOnce(binding, mail), timeoutMs, "Cloudflare send_email"),
   };
+}
+
+/** One send through the binding: structured, or raw MIME on a runtime that takes only that. */
+async function sendOnce(binding: SendEmail, mail: Mail): Promise<{ providerId: string }> {
+  const { name, email } = parseAddress(mail.from);
+  const replyTo = mail.replyTo && parseAddress(mail.replyTo);
+  let id: string;
+  try {
+    try {
+      const result = await binding.send({
+        from: name ? { name, email } : email,
+        to: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        ...(replyTo && { replyTo: replyTo.name ? { name: replyTo.name, email: replyTo.email } : replyTo.email }),
+        headers: mail.headers,
+      });
+      id = result?.messageId ?? mail.id;
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      id = await sendRaw(binding, mail);
+    }
+  } catch (e) {
+    const problem = `Cloudflare send_email refused: ${e instanceof Error ? e.message : String(e)}`;
+    throw PERMANENT.test(problem) ? new PermanentMailError(problem) : new RetryableMailError(problem);
+  }
+  return { providerId: `cloudflare:${id}` };
 }
