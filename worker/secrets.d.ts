@@ -3,6 +3,18 @@ declare namespace Cloudflare {
   interface Env {
     /** With MAIL_PROVIDER=resend. */
     RESEND_API_KEY?: string;
+    /** With the postmark provider: the Server API token (Servers → API Tokens). */
+    POSTMARK_SERVER_TOKEN?: string;
+    /** With the postmark provider, optional: the transactional message stream's id ("outbound" unless set). */
+    POSTMARK_MESSAGE_STREAM?: string;
+    /** With the ses provider: an IAM access key allowed ses:SendEmail, its secret, the SES region
+     * (eu-west-1…), and optionally the configuration set that publishes bounces and complaints. */
+    SES_ACCESS_KEY_ID?: string;
+    SES_SECRET_ACCESS_KEY?: string;
+    SES_REGION?: string;
+    SES_CONFIGURATION_SET?: string;
+    /** The DNS-over-HTTPS JSON resolver the sending-domain check reads (Cloudflare's unless set). */
+    DOH_URL?: string;
     /** With MAIL_PROVIDER=cloudflare: add a [[send_email]] binding named EMAIL to wrangler.toml. */
     EMAIL?: SendEmail;
     /** With SMS_PROVIDER=twilio: the account (AC…) every message belongs to. Collector-wide. */

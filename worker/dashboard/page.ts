@@ -1,7 +1,7 @@
 import { COPY_LANGUAGES } from "../copy/builtin";
 import type { ImageDropRow } from "../db/images";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
-import { REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
+import { MAIL_PROVIDERS, REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
 
@@ -60,6 +60,21 @@ export interface DashboardInput {
   pool: { available: number; claimed: number };
   /** The platform webhooks: whether a secret is set, and the URLs to paste in the platform's admin. */
   platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
+  /** The sending-domain checks remembered for the site (mail/domain/run.ts), newest first. */
+  domains?: { domain: string; provider: string; passed: boolean; checkedAt: string }[];
+}
+
+/** The sending-domain check: which records the shop's domain needs for its provider, in words. */
+function domainSection(s: SiteSettings, domains: NonNullable<DashboardInput["domains"]>, csrf: Html): Html {
+  const domain = s.fromAddress?.split("@")[1] ?? "";
+  return html`<section id="sending-domain"><h2>Sending domain</h2>
+<p class="muted">Mail from your own domain needs SPF, DKIM and DMARC records for your provider; the From address is accepted once its domain passes.</p>
+${domains.length ? html`<ul>${domains.map((d) => html`<li><code>${d.domain}</code> for ${d.provider}: ${d.passed ? "passed" : "records missing"} (${d.checkedAt.slice(0, 16).replace("T", " ")} UTC)</li>`)}</ul>` : ""}
+<form method="post" action="/dashboard/sending-domain">${csrf}
+<label for="check-domain">Domain</label><input id="check-domain" name="domain" value="${domain}" placeholder="shop.example" required>
+<label for="check-provider">Provider</label><select id="check-provider" name="provider"><option value="">this site's</option>${["resend", "postmark", "ses", "cloudflare"].map((p) => html`<option value="${p}" ${s.mailProvider === p ? "selected" : ""}>${p}</option>`)}</select>
+<label for="check-selectors">DKIM selectors, if your provider gave you some (Postmark's dated one, SES's three tokens)</label><input id="check-selectors" name="dkimSelectors" style="width:100%">
+<p><button type="submit">Check the domain</button></p></form></section>`;
 }
 
 /** Where to point Shopify's and WooCommerce's order webhooks, and the secret they sign with. */
@@ -141,6 +156,7 @@ ${imageDropsSection(d.imageDrops)}
 ${codesSection(d.pool, settings, csrf)}
 ${platformSection(d.platform, csrf)}
 ${settingsForm(d.site, settings, csrf)}
+${domainSection(settings, d.domains ?? [], csrf)}
 <section id="preview"><h2>Preview</h2>
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <label style="display:inline">Reason <select name="reason">${REASONS.map((r) => html`<option value="${r}" ${r === d.preview.reason ? "selected" : ""}>${r.replace("_", " ")}</option>`)}</select></label>
@@ -181,7 +197,9 @@ ${[0, 1, 2, 3, 4].map(
 <label style="font-weight:normal"><input type="checkbox" name="incentiveUnique" ${s.incentive?.unique ? "checked" : ""}> A single-use code per shopper from the pool (the code above when it is empty)</label>
 </div><div>
 <label for="notifyEmail">Tell me about each interrupted order at</label><input id="notifyEmail" name="notifyEmail" type="email" value="${s.notifyEmail ?? ""}" style="width:100%">
-<label for="replyTo">Replies go to</label><input id="replyTo" name="replyTo" type="email" value="${s.replyTo ?? ""}" style="width:100%">
+<label for="replyTo">Replies go to (empty: the address above)</label><input id="replyTo" name="replyTo" type="email" value="${s.replyTo ?? ""}" style="width:100%">
+<label for="fromAddress">Send from (on a domain that passed the check below; empty: the collector's sender)</label><input id="fromAddress" name="fromAddress" type="email" value="${s.fromAddress ?? ""}" style="width:100%">
+<label for="mailProvider">Mail provider</label><select id="mailProvider" name="mailProvider"><option value="">the collector's</option>${MAIL_PROVIDERS.map((p) => html`<option value="${p}" ${s.mailProvider === p ? "selected" : ""}>${p}</option>`)}</select>
 <label for="webhookUrl">Webhook URL</label><input id="webhookUrl" name="webhookUrl" type="url" value="${s.webhook?.url ?? ""}" style="width:100%">
 <label for="webhookSecret">Webhook secret (16+ characters)</label><input id="webhookSecret" name="webhookSecret" value="${s.webhook?.secret ?? ""}" style="width:100%">
 <label style="font-weight:normal"><input type="checkbox" name="requireConsent" ${s.requireConsent ? "checked" : ""}> Store nothing without the shopper's consent (the script tag then needs <code>data-consent="required"</code>)</label>

@@ -19,8 +19,9 @@ import {
   startSession,
 } from "../http/auth";
 import { isLocalHost, sameText } from "../http/crypto";
+import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck } from "../mail/domain/run";
 import { mailerFor } from "../mail/mailer";
-import { renderRecovery } from "../mail/render";
+import { renderRecovery, siteFrom } from "../mail/render";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
 import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
@@ -78,6 +79,7 @@ async function render(
       imageDrops,
       pool,
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
+      domains: await listDomainChecks(c.env.DB, session.site.id),
     }),
     status,
   );
@@ -97,7 +99,7 @@ function previewMail(env: Env, site: Site, cart: Cart, reason: Reason, step: num
   return renderRecovery({
     language,
     to,
-    from: env.MAIL_FROM,
+    from: siteFrom(site, env.MAIL_FROM),
     messageId: `test-${crypto.randomUUID()}`,
     shop: site.settings.shopName ?? site.name,
     origins: site.origins,
@@ -164,6 +166,8 @@ function settingsPatch(form: Record<string, string>, site: Site): Record<string,
       : undefined,
     notifyEmail: text("notifyEmail"),
     replyTo: text("replyTo"),
+    ...(form.fromAddress !== undefined && { fromAddress: text("fromAddress") }),
+    ...(form.mailProvider !== undefined && { mailProvider: text("mailProvider") }),
     webhook: text("webhookUrl") ? { url: text("webhookUrl"), secret: form.webhookSecret ?? "" } : undefined,
     templates,
     ...(form.defaultLanguage !== undefined && { defaultLanguage: form.defaultLanguage }),
@@ -221,10 +225,29 @@ export const dashboard = new Hono<Dashboard>()
   .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
     const { session, form } = c.var;
     const range = v.parse(RangeQuery, {});
-    const result = await updateSettings(c.env.DB, session.site, settingsPatch(form, session.site));
+    const result = await updateSettings(c.env.DB, session.site, settingsPatch(form, session.site), c.env);
     if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
     const fresh = await readSession(c);
     return render(c, fresh ?? session, range, { ok: true, text: "Settings saved." });
+  })
+  /** The sending-domain check, as the merchant API's: the findings in words, remembered. */
+  .post("/dashboard/sending-domain", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    const selectors = (form.dkimSelectors ?? "").split(/[\s,]+/).filter(Boolean);
+    const asked = v.safeParse(DomainCheckRequest, {
+      domain: form.domain ?? "",
+      provider: form.provider || undefined,
+      dkimSelectors: selectors,
+    });
+    if (!asked.success)
+      return render(c, session, range, { ok: false, text: "Nothing was checked.", issues: describeIssues(asked.issues) }, 422);
+    const provider = checkedProvider(c.env, session.site, asked.output.provider);
+    if (!provider)
+      return render(c, session, range, { ok: false, text: "Choose the provider to check for: this site sends to the outbox." }, 422);
+    const { report, text } = await runDomainCheck(c.env, session.site, asked.output, provider);
+    const issues = report.findings.map((f) => ({ path: `${f.record}: ${f.status}`, message: f.says }));
+    return render(c, session, range, { ok: report.passed, text: report.checked ? (text.split("\n")[0] as string) : text, issues });
   })
   /** Single-use incentive codes, pasted one per line or as CSV: the merchant API's upload. */
   .post("/dashboard/codes", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
@@ -279,6 +302,6 @@ export const dashboard = new Hono<Dashboard>()
     const language = previewLanguage(form.language, session.site);
     const cart = await previewCart(c.env.DB, session.site.id);
     const mail = previewMail(c.env, session.site, cart, reason, Number(form.step) || 0, to.output, language);
-    await mailerFor(c.env, session.site.id).send({ ...mail, subject: `[Test] ${mail.subject}` });
+    await mailerFor(c.env, session.site).send({ ...mail, subject: `[Test] ${mail.subject}` });
     return render(c, session, range, { ok: true, text: `Test email sent to ${to.output}.` });
   });

@@ -15,7 +15,7 @@ import { PermanentSmsError, type SmsProvider } from "../sms/provider";
 import { smsProviderFor } from "../sms/providers";
 import { sendWebhook } from "../webhooks/send";
 import type { MailJob } from "./job";
-import { mailerFor, PermanentMailError } from "./mailer";
+import { MailFailure, mailerFor, PermanentMailError } from "./mailer";
 import { merchantLanguage } from "./merchant";
 import { droppedImages, renderMerchantNotice, renderPoolLow, renderRecovery, siteFrom } from "./render";
 
@@ -37,7 +37,7 @@ export async function deliverMail(batch: MessageBatch<MailJob>, env: Env, sms?: 
       message.ack();
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      if (e instanceof PermanentMailError || e instanceof PermanentSmsError) {
+      if ((e instanceof MailFailure && !e.retryable) || e instanceof PermanentSmsError) {
         await markFailed(env.DB, message.body.id, error);
         message.ack();
       } else {
@@ -82,7 +82,7 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
       cart: cart ? { currency: cart.currency, lines: cart.lines } : undefined,
       language: await merchantLanguage(env.DB, site),
     });
-    await mailerFor(env, site.id).send(mail);
+    await mailerFor(env, site).send(mail);
     return;
   }
 
@@ -130,7 +130,7 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
     throw new Error("another delivery of this email is sending it");
   let providerId: string;
   try {
-    ({ providerId } = await mailerFor(env, site.id).send(mail));
+    ({ providerId } = await mailerFor(env, site).send(mail));
   } catch (e) {
     await releaseSend(env.DB, job.id);
     throw e;
@@ -174,7 +174,7 @@ async function withOwnCode(env: Env, site: Site, reason: Reason, step: number, s
     console.warn(`site ${site.id}: ${available} incentive codes left`);
     if (notifyEmail) {
       try {
-        await mailerFor(env, site.id).send(
+        await mailerFor(env, site).send(
           renderPoolLow({
             id: `pool-low-${site.id}-${now}`,
             to: notifyEmail,

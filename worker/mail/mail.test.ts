@@ -151,7 +151,8 @@ describe("one provider call per message", () => {
     const email = "twin.delivery@example.com";
     const { id, site } = await claimed(email);
     const email_ = binding(300);
-    const withBinding = { ...env, MAIL_PROVIDER: "cloudflare", EMAIL: email_ } as unknown as Env;
+    // A real provider is never given the placeholder sender (mailerFor): the operator has set MAIL_FROM.
+    const withBinding = { ...env, MAIL_PROVIDER: "cloudflare", MAIL_FROM: "Shop <recovery@shop.example>", EMAIL: email_ } as unknown as Env;
     const job: MailJob = { kind: "recovery", id, site, email };
     const [a, b] = [batchOf(job), batchOf(job)];
     await Promise.all([deliverMail(a, withBinding), deliverMail(b, withBinding)]);
@@ -168,7 +169,8 @@ describe("one provider call per message", () => {
     const email = "failed.once@example.com";
     const { id, site } = await claimed(email);
     const email_ = binding(0, 1);
-    const withBinding = { ...env, MAIL_PROVIDER: "cloudflare", EMAIL: email_ } as unknown as Env;
+    // A real provider is never given the placeholder sender (mailerFor): the operator has set MAIL_FROM.
+    const withBinding = { ...env, MAIL_PROVIDER: "cloudflare", MAIL_FROM: "Shop <recovery@shop.example>", EMAIL: email_ } as unknown as Env;
     const job: MailJob = { kind: "recovery", id, site, email };
     await deliverMail(batchOf(job), withBinding);
     expect((await messagesOf(email)).results[0]).toMatchObject({ status: "queued" });

@@ -1,35 +1,26 @@
-import { EmailMessage } from "cloudflare:email";
 import { keepMail } from "../db/outbox";
-import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../http/outbound";
+import { addressOf, isPlaceholder, providerOf } from "../sites/sender";
+import type { MailProvider } from "../sites/settings";
+import { type Mail, type Mailer, PermanentMailError } from "./provider";
+import { cloudflareMailer } from "./providers/cloudflare";
+import type { Fetch } from "./providers/http";
+import { postmarkMailer } from "./providers/postmark";
+import { resendMailer } from "./providers/resend";
+import { sesMailer } from "./providers/ses";
 
-/** A message ready to send. `id` is the idempotency key: sending the same id twice sends once. */
-export interface Mail {
-  id: string;
-  to: string;
-  from: string;
-  replyTo?: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-}
-
-/** The provider refused the message for good (bad address, rejected content): do not retry.
- * Any other error is taken as passing, and the message is retried with backoff. */
-export class PermanentMailError extends Error {
-  override name = "PermanentMailError";
-}
-
-/**
- * Where mail goes. Three implementations: the local outbox (default for `npm start`), Resend's
- * HTTP API, and Cloudflare's `send_email` binding. Pick one with the MAIL_PROVIDER variable.
- *
- * @example
- * const { providerId } = await mailerFor(env).send(mail);
- */
-export interface Mailer {
-  send(mail: Mail): Promise<{ providerId: string }>;
-}
+export { addressOf, isPlaceholder, providerOf } from "../sites/sender";
+export { toMime } from "./mime";
+export {
+  MAIL_PROVIDERS,
+  type Mail,
+  type Mailer,
+  MailFailure,
+  type MailProvider,
+  PermanentMailError,
+  RetryableMailError,
+  type SendOptions,
+} from "./provider";
+export { cloudflareMailer, postmarkMailer, resendMailer, sesMailer };
 
 /** Stores mail in D1's `dev_outbox`, readable at /dev/outbox. A repeated id is stored once. */
 export function outboxMailer(db: D1Database, site?: number): Mailer {
@@ -50,116 +41,60 @@ export const headersOf = (mail: Mail): Record<string, string> => ({
   ...mail.headers,
 });
 
-type Fetch = (input: string, init: RequestInit) => Promise<Response>;
-
-/** Resend's send-email request for a message. */
-const request = (apiKey: string, mail: Mail): RequestInit => ({
-  method: "POST",
-  headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": mail.id },
-  body: JSON.stringify({
-    from: mail.from,
-    to: [mail.to],
-    subject: mail.subject,
-    html: mail.html,
-    text: mail.text,
-    headers: mail.headers,
-    ...(mail.replyTo && { reply_to: mail.replyTo }),
-  }),
-});
+/** A real provider's mailer from the collector's secrets; a missing one is said plainly, for good. */
+function realMailer(env: Env, provider: Exclude<MailProvider, "outbox">, fetcher?: Fetch): Mailer {
+  const need = (what: string): never => {
+    throw new PermanentMailError(`the ${provider} provider needs ${what}`);
+  };
+  switch (provider) {
+    case "resend":
+      return resendMailer(env.RESEND_API_KEY ?? need("the RESEND_API_KEY secret"), fetcher);
+    case "postmark":
+      return postmarkMailer(
+        env.POSTMARK_SERVER_TOKEN ?? need("the POSTMARK_SERVER_TOKEN secret"),
+        fetcher,
+        undefined,
+        env.POSTMARK_MESSAGE_STREAM,
+      );
+    case "ses":
+      return sesMailer(
+        {
+          accessKeyId: env.SES_ACCESS_KEY_ID ?? need("the SES_ACCESS_KEY_ID secret"),
+          secretAccessKey: env.SES_SECRET_ACCESS_KEY ?? need("the SES_SECRET_ACCESS_KEY secret"),
+          region: env.SES_REGION ?? need("the SES_REGION variable"),
+          configurationSet: env.SES_CONFIGURATION_SET,
+        },
+        fetcher,
+      );
+    case "cloudflare":
+      return cloudflareMailer(env.EMAIL ?? need("a [[send_email]] binding named EMAIL"));
+  }
+}
 
 /**
- * Resend (https://resend.com/docs/api-reference/emails/send-email), with our message id as its
- * `Idempotency-Key`, so a retried send is delivered once: a request given up after `timeoutMs`
- * may have reached Resend, and its retry (same key, same body, within Resend's 24 hours, see
- * https://resend.com/docs/dashboard/emails/idempotency-keys) gets the first one's answer.
+ * The mailer for a site: its `mailProvider` setting, else MAIL_PROVIDER (the outbox when unset).
+ * Every send carries the site's key beside the message id (for the provider's feedback), and a
+ * placeholder sender (`recovery@cartback.invalid`) never reaches a real provider: that send fails
+ * for good, saying what to set. A misconfiguration is a permanent error, said plainly.
+ *
+ * @example
+ * await mailerFor(env, site).send(mail); // Resend, Postmark, SES, Cloudflare or the outbox
  */
-export function resendMailer(
-  apiKey: string,
-  fetcher: Fetch = (input, init) => fetch(input, init),
-  timeoutMs = OUTBOUND_TIMEOUT_MS,
+export function mailerFor(
+  env: Env,
+  site?: number | { id: number; key?: string; settings?: { mailProvider?: MailProvider } },
+  fetcher?: Fetch,
 ): Mailer {
+  const known = typeof site === "number" ? { id: site } : site;
+  const provider = providerOf(env.MAIL_PROVIDER, known?.settings);
+  if (provider === "outbox") return outboxMailer(env.DB, known?.id);
   return {
-    async send(mail) {
-      const { res, body } = await withTimeout(
-        async (signal) => {
-          const res = await fetcher("https://api.resend.com/emails", { ...request(apiKey, mail), signal });
-          return { res, body: await res.text() };
-        },
-        timeoutMs,
-        "Resend",
-      );
-      if (res.ok) return { providerId: `resend:${(JSON.parse(body) as { id: string }).id}` };
-      const problem = `Resend answered ${res.status}: ${body.slice(0, 300)}`;
-      // 429 and 5xx pass; 409 is an idempotency conflict still in flight; other 4xx will not.
-      if (res.status === 429 || res.status === 409 || res.status >= 500) throw new Error(problem);
-      throw new PermanentMailError(problem);
+    async send(mail, opts) {
+      if (isPlaceholder(mail.from))
+        throw new PermanentMailError(
+          `the From address ${addressOf(mail.from)} is a placeholder: set MAIL_FROM to the ${provider} account's verified sender, or the site's fromAddress on a domain the check passed`,
+        );
+      return realMailer(env, provider, fetcher).send(mail, { site: known?.key, ...opts });
     },
   };
-}
-
-const base64 = (text: string): string => {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return (btoa(binary).match(/.{1,76}/g) ?? []).join("\r\n");
-};
-
-/** RFC 2047 for header values that are not plain ASCII. */
-const encodeHeader = (value: string): string =>
-  /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${base64(value).replace(/\r\n/g, "")}?=`;
-
-/** A multipart/alternative MIME message, text and HTML both base64 (safe for any content). */
-export function toMime(mail: Mail, date = new Date()): string {
-  const boundary = `cb_${crypto.randomUUID()}`;
-  const domain = /@([^>\s]+)/.exec(mail.from)?.[1] ?? "cartback.invalid";
-  // No CR or LF from a value reaches the header block: that would be header injection.
-  const headers = Object.entries(headersOf(mail)).map(([k, value]) => {
-    const v = value.replace(/[\r\n]+/g, " ");
-    return `${k}: ${k === "Subject" || k === "From" ? encodeHeader(v) : v}`;
-  });
-  return [
-    ...headers,
-    `Message-ID: <${mail.id}@${domain}>`,
-    `Date: ${date.toUTCString()}`,
-    "MIME-Version: 1.0",
-    `Content-Type: multipart/alternative; boundary="${boundary}"`,
-    "",
-    `--${boundary}`,
-    "Content-Type: text/plain; charset=utf-8",
-    "Content-Transfer-Encoding: base64",
-    "",
-    base64(mail.text),
-    `--${boundary}`,
-    "Content-Type: text/html; charset=utf-8",
-    "Content-Transfer-Encoding: base64",
-    "",
-    base64(mail.html),
-    `--${boundary}--`,
-    "",
-  ].join("\r\n");
-}
-
-/** Cloudflare Email Routing's `send_email` binding (verified destinations, or an onboarded domain). */
-export function cloudflareMailer(binding: SendEmail): Mailer {
-  return {
-    async send(mail) {
-      const address = /<([^>]+)>/.exec(mail.from)?.[1] ?? mail.from;
-      await binding.send(new EmailMessage(address, mail.to, toMime(mail)));
-      return { providerId: `cloudflare:${mail.id}` };
-    },
-  };
-}
-
-/** The mailer MAIL_PROVIDER names; a misconfiguration is a permanent error, said plainly. */
-export function mailerFor(env: Env, site?: number): Mailer {
-  switch (env.MAIL_PROVIDER) {
-    case "resend":
-      if (!env.RESEND_API_KEY) throw new PermanentMailError("MAIL_PROVIDER=resend needs the RESEND_API_KEY secret");
-      return resendMailer(env.RESEND_API_KEY);
-    case "cloudflare":
-      if (!env.EMAIL) throw new PermanentMailError("MAIL_PROVIDER=cloudflare needs a [[send_email]] binding named EMAIL");
-      return cloudflareMailer(env.EMAIL);
-    default:
-      return outboxMailer(env.DB, site);
-  }
 }

@@ -127,13 +127,16 @@ export function fromHeader(name: string | undefined, mailFrom: string): string {
 
 /**
  * The From header of a site's emails: under its `fromName`, else under the shop's own name (its
- * `shopName`, else the site's `name`), never under the collector's.
+ * `shopName`, else the site's `name`), never under the collector's; from its `fromAddress` (a
+ * sender its domain check passed, update.ts), else from MAIL_FROM's address.
  *
  * @example
  * siteFrom({ settings: {}, name: "Té y Tetera" }, "Cartback <recovery@shop.example>"); // "\"Té y Tetera\" <recovery@shop.example>"
  */
-export const siteFrom = (site: { name: string; settings: Pick<SiteSettings, "fromName" | "shopName"> }, mailFrom: string): string =>
-  fromHeader(site.settings.fromName ?? site.settings.shopName ?? site.name, mailFrom);
+export const siteFrom = (
+  site: { name: string; settings: Pick<SiteSettings, "fromName" | "shopName"> & Partial<Pick<SiteSettings, "fromAddress">> },
+  mailFrom: string,
+): string => fromHeader(site.settings.fromName ?? site.settings.shopName ?? site.name, site.settings.fromAddress ?? mailFrom);
 
 export interface RecoveryInput {
   to: string;
@@ -176,9 +179,11 @@ export function renderRecovery(input: RecoveryInput): Mail {
   const vars = { name: firstName(input.name), shop, code: settings.incentive?.code };
   const subject = fill(template.subject, vars, language);
   const heading = fill(template.heading, vars, language);
-  // A reply is promised only where one is read: the built-in question adds the promise when the
-  // site has a Reply-To (without one, a reply goes to the sending address).
-  const promise = settings.replyTo && template === BUILTIN_COPY[language].templates[reason] && reason === "question";
+  // Replies go to the merchant: the site's Reply-To, else the merchant's contact address (the
+  // one the collector notifies). A reply is promised only where one is read: the built-in
+  // question adds the promise when there is a Reply-To (without one, a reply goes to the sender).
+  const replyTo = settings.replyTo ?? settings.notifyEmail;
+  const promise = replyTo && template === BUILTIN_COPY[language].templates[reason] && reason === "question";
   const body = fill(promise ? `${template.body} ${words.reply}` : template.body, vars, language);
   const cta = fill(template.cta, vars, language);
   const money = (minor: number) => formatMoney(minor, cart.currency, locale);
@@ -203,7 +208,7 @@ export function renderRecovery(input: RecoveryInput): Mail {
     : undefined;
   const quantity = (n: number) => fillCopy(words.quantity, { quantity: String(n) });
   const chat = reason === "question" ? siteUrl(settings.chatUrl, input.origins) : undefined;
-  const chatOr = settings.replyTo ? say(words.chatOr) : "";
+  const chatOr = replyTo ? say(words.chatOr) : "";
   const imageHosts = imageHostsOf(input);
   const shown = cart.lines.map((line) => ({ ...line, name: plainText(line.name), variant: line.variant && plainText(line.variant) }));
   const lines = shown.map((line) => {
@@ -262,7 +267,7 @@ ${chat ? mailHtml`<tr><td align="center" style="${s.aside}"><a href="${chat}" st
     id: input.messageId,
     to: input.to,
     from: input.from,
-    replyTo: settings.replyTo,
+    replyTo,
     subject,
     html,
     text,

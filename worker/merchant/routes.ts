@@ -9,6 +9,7 @@ import { platformSecretOf, savePlatformSecret } from "../db/platforms";
 import { type Merchant, merchantOnly } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { jsonBody, valid } from "../http/validate";
+import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck } from "../mail/domain/run";
 import { hookUrls, newPlatformSecret, PlatformSecretBody } from "../platforms/secret";
 import { reportOrder } from "../recovery/orders";
 import { CodesJsonSchema, parseCodes } from "../sites/codes";
@@ -55,10 +56,32 @@ export const merchant = new Hono<Merchant>()
     const patch = await c.req.json().catch(() => undefined);
     if (!patch || typeof patch !== "object" || Array.isArray(patch))
       throw new ApiError(400, "invalid_json", "send a JSON object of settings to change");
-    const result = await updateSettings(c.env.DB, c.var.site, patch as Record<string, unknown>);
+    const result = await updateSettings(c.env.DB, c.var.site, patch as Record<string, unknown>, c.env);
     if (!result.ok) throw new ApiError(422, "invalid_settings", "the settings do not validate", result.issues);
     return c.json({ origins: result.origins, settings: result.settings });
   })
+  /**
+   * The sending-domain check (docs/mail-providers.md): SPF, DKIM and DMARC for the site's provider
+   * (or `provider`), in words, remembered for the From address rule. 503 when DNS could not be read.
+   */
+  .post(
+    "/v1/sites/:key/sending-domain",
+    jsonBody(DomainCheckRequest, "invalid_domain_check", 'send { "domain": "shop.example", "provider"?: "resend", "dkimSelectors"?: [] }'),
+    async (c) => {
+      const input = c.req.valid("json");
+      const provider = checkedProvider(c.env, c.var.site, input.provider);
+      if (!provider)
+        throw new ApiError(
+          400,
+          "no_provider",
+          "this site sends to the outbox: name the provider to check for (resend, postmark, ses, cloudflare)",
+        );
+      const { report, text } = await runDomainCheck(c.env, c.var.site, input, provider);
+      if (!report.checked) throw new ApiError(503, "dns_unreachable", text);
+      return c.json({ ...report, text });
+    },
+  )
+  .get("/v1/sites/:key/sending-domain", async (c) => c.json({ checks: await listDomainChecks(c.env.DB, c.var.site.id) }))
   /** A paid order from the shop's server: stops any recovery for that shopper, on every device. */
   .post("/v1/sites/:key/orders", jsonBody(OrderSchema, "invalid_order", "the order does not validate", "schema"), async (c) => {
     const { site } = c.var;

@@ -50,7 +50,14 @@ async function shopper(channels: Channel[]) {
       return { providerId: `sms:${text.id}` };
     },
   };
-  const consumerEnv = { ...env, MAIL: mailQueue, MAIL_PROVIDER: "resend", RESEND_API_KEY: "re_test" } as Env;
+  // A real provider is never given the placeholder sender (mail/mailer.ts): the operator has set MAIL_FROM.
+  const consumerEnv = {
+    ...env,
+    MAIL: mailQueue,
+    MAIL_PROVIDER: "resend",
+    RESEND_API_KEY: "re_test",
+    MAIL_FROM: "Shop <recovery@shop.example>",
+  } as Env;
   const left = Date.now() - 10 * MINUTE;
   const res = await postEvents(
     site.key,

@@ -68,6 +68,10 @@ export type QuietHours = v.InferOutput<typeof QuietHoursSchema>;
 export const smsQuietHours = (settings: Pick<SiteSettings, "quietHours">): QuietHours =>
   settings.quietHours ?? { start: "21:00", end: "08:00" };
 
+/** The providers a site's email can go through (docs/mail-providers.md, mail/mailer.ts). */
+export const MAIL_PROVIDERS = ["outbox", "resend", "postmark", "ses", "cloudflare"] as const;
+export type MailProvider = (typeof MAIL_PROVIDERS)[number];
+
 /** The ways a step can go (README, SMS). */
 export const CHANNELS = ["email", "sms", "sms_if_no_email"] as const;
 export type StepChannel = (typeof CHANNELS)[number];
@@ -116,6 +120,12 @@ export const SettingsSchema = v.object({
       v.regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029<>]*$/, "no line breaks, control characters, < or >"),
     ),
   ),
+  /** The mail provider this site's email goes through (its secrets are the collector's, see
+   * docs/mail-providers.md); unset, the collector's MAIL_PROVIDER. */
+  mailProvider: v.optional(v.picklist(MAIL_PROVIDERS, `must be one of ${MAIL_PROVIDERS.join(", ")}`)),
+  /** The From address: on a domain the sending-domain check passed for this site and provider, or
+   * the provider's verified sender (MAIL_FROM); unset, MAIL_FROM's address. Checked at save (update.ts). */
+  fromAddress: v.optional(email),
   /** Where replies go: the merchant's inbox, for the "question" message. */
   replyTo: v.optional(email),
   /** A chat link offered in the "question" message; must be on one of the site's origins. */

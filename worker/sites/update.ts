@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import { saveSettings, storedSettings } from "../db/sites";
 import { OriginsSchema } from "./hosts";
+import { type Operator, senderIssues } from "./sender";
 import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSite, originAllowed, type Site } from "./sites";
 
@@ -35,13 +36,20 @@ export function unknownFields(schema: Schema, value: unknown, path: string[] = [
  * Changes a site's settings, and its origins when the patch has `origins`: the top-level fields
  * given replace the stored ones, and the result is validated whole (a field the collector does
  * not know, at any depth, is refused by name) before anything is written, in one statement. The
- * merchant API and the dashboard both change a site through here, so both validate alike.
+ * merchant API and the dashboard both change a site through here, so both validate alike. A
+ * change to the From address or the provider is checked against the site's sending-domain checks
+ * (sender.ts) when the collector's `operator` settings are given.
  *
  * @example
  * const result = await updateSettings(env.DB, site, { abandonAfterMinutes: 45, origins: ["https://shop.example"] });
  * if (!result.ok) console.log(result.issues);
  */
-export async function updateSettings(db: D1Database, site: Site, patch: Record<string, unknown>): Promise<SettingsUpdate> {
+export async function updateSettings(
+  db: D1Database,
+  site: Site,
+  patch: Record<string, unknown>,
+  operator?: Operator,
+): Promise<SettingsUpdate> {
   const { origins: originsGiven, ...changes } = patch;
   const issues: Issue[] = unknownFields(SettingsSchema as Schema, changes);
   let origins = site.origins;
@@ -60,6 +68,8 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
   onOrigins("restoreUrl", parsed.output.restoreUrl);
   onOrigins("chatUrl", parsed.output.chatUrl);
   for (const reason of REASONS) onOrigins(`restoreUrls.${reason}`, parsed.output.restoreUrls[reason]);
+  if (operator && (Object.hasOwn(changes, "fromAddress") || Object.hasOwn(changes, "mailProvider")))
+    issues.push(...(await senderIssues(db, site.id, parsed.output, operator)));
   if (issues.length) return { ok: false, issues };
   // What validated, for the fields the site sets: unknown fields (at any depth) are not stored, so
   // stored fields a later version no longer knows go at the next change; defaults stay unstored
