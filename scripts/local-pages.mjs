@@ -10,6 +10,7 @@ export const LOCAL_PAGES = [
   ["Demo shop", "/demo/", ""],
   ["Hand-built shop", "/hand-built/", "its own cart, connected"],
   ["In-memory shop", "/memory-cart/", "its cart in page memory"],
+  ["ES-module shop", "/module-shop/", "bundled from the npm package, synced"],
   ["Dashboard", "/dashboard", "sign in: pk_demo_local, sk_demo_local_only_not_secret"],
   ["Dev outbox", "/dev/outbox", "the emails and texts it would send"],
   ["Script", "/cartback.js", ""],

@@ -36,8 +36,8 @@ describe("the README and docs/", () => {
 
   it("every example shop the build serves is a page `npm start` lists", () => {
     const build = readFileSync(`${root}scripts/build.mjs`, "utf8");
-    const served = [...build.matchAll(/cpSync\(`\$\{root\}examples\/[^`]+`,\s*`\$\{out\}\/public(\/[^`]+)`/g)].map((m) => `${m[1]}/`);
-    expect(served).toEqual(["/demo/", "/hand-built/", "/memory-cart/"]);
+    const served = [...build.matchAll(/cpSync\(`\$\{root\}examples\/[^`]+`,\s*`\$\{out\}\/public(\/[^/`]+)/g)].map((m) => `${m[1]}/`);
+    expect(served).toEqual(["/demo/", "/hand-built/", "/memory-cart/", "/module-shop/"]);
     expect((LOCAL_PAGES as [string, string][]).map(([, path]) => path)).toEqual(expect.arrayContaining(served));
   });
 

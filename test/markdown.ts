@@ -83,11 +83,15 @@ export function linksOf(markdown: string): { target: string; line: number }[] {
 /**
  * The script names in every `npm run NAME` of a Markdown file, code included (commands are
  * mostly in code), with their lines.
+ * npm's own flags before the name (`npm run -s NAME`) are skipped.
  * @example npmRunsOf("`npm run bench:sync -- --json`") // [{ name: "bench:sync", line: 1 }]
  */
 export function npmRunsOf(markdown: string): { name: string; line: number }[] {
   const text = proseOf(markdown, { fences: true, spans: true });
-  return [...text.matchAll(/\bnpm\s+run\s+([\w:.-]+)/g)].map((m) => ({ name: m[1] ?? "", line: lineAt(text, m.index) }));
+  return [...text.matchAll(/\bnpm\s+run\s+(?:-{1,2}[\w-]+\s+)*([\w:.-]+)/g)].map((m) => ({
+    name: m[1] ?? "",
+    line: lineAt(text, m.index),
+  }));
 }
 
 const lineAt = (text: string, index: number) => text.slice(0, index).split("\n").length;
