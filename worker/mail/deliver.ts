@@ -2,6 +2,7 @@ import { DAY_MS } from "../../protocol/limits";
 import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
 import { claimCode, clearPoolLow, markPoolLow, poolCounts } from "../db/codes";
+import { pauseOf } from "../db/feedback";
 import { countDroppedImages } from "../db/images";
 import { leaseSend, markCancelled, markFailed, markSent, messageState, noteAttempt, releaseSend } from "../db/ledger";
 import { createLink } from "../links/tokens";
@@ -88,6 +89,9 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
 
   const row = await messageState(env.DB, job.id);
   if (row?.status !== "queued") return; // sent, cancelled or failed already: a redelivery
+  // Paused by the complaint rate (mail/feedback/): nothing goes out until the merchant resumes,
+  // and the message says why it did not.
+  if ((await pauseOf(env.DB, site.id))?.paused_at) return void (await markCancelled(env.DB, job.id, "sending_paused"));
 
   // A first look: most stopped sequences end here, before any link is made.
   const stub = shopperStub(env, job.site, job.email);
