@@ -31,7 +31,8 @@ export async function applyFeedback(env: Env, site: Site, events: FeedbackEvent[
     if (!EMAIL_PATTERN.test(email)) continue;
     const ours = e.siteKey === undefined || e.siteKey === site.key ? e.messageId : undefined;
     const message = await feedbackMessage(env.DB, site.id, ours, email);
-    if (message && (await recordOutcome(env.DB, message.id, e.outcome, e.at))) applied.recorded++;
+    const recorded = Boolean(message && (await recordOutcome(env.DB, message.id, e.outcome, e.at)));
+    if (recorded) applied.recorded++;
     const who = message?.email ?? email;
     let source = suppressionFor(e.outcome);
     if (
@@ -40,8 +41,11 @@ export async function applyFeedback(env: Env, site: Site, events: FeedbackEvent[
     ) {
       source = "bounce";
     }
-    if (source && (await suppress(env.DB, site.id, who, source, now)).meta.changes > 0) applied.suppressed++;
-    if (e.outcome === "complained" && (await pauseIfOverLimit(env.DB, site.id, e.at, now))) applied.paused = true;
+    const suppressed = Boolean(source && (await suppress(env.DB, site.id, who, source, now)).meta.changes > 0);
+    if (suppressed) applied.suppressed++;
+    // Only a complaint heard for the first time counts towards a pause: a redelivered one changed nothing.
+    if (e.outcome === "complained" && (recorded || suppressed) && (await pauseIfOverLimit(env.DB, site.id, e.at, now)))
+      applied.paused = true;
   }
   return applied;
 }
