@@ -4,6 +4,7 @@ import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, ht
 import { REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
+import { type MailStatus, mailBanner, mailSection } from "./mail";
 
 /** The step channels (sites/settings.ts CHANNELS) as the settings form names them. */
 const CHANNEL_CHOICES: [StepChannel, string][] = [
@@ -60,6 +61,8 @@ export interface DashboardInput {
   pool: { available: number; claimed: number };
   /** The platform webhooks: whether a secret is set, and the URLs to paste in the platform's admin. */
   platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
+  /** Mail feedback: the pause, the warnings, which providers report back (mail/feedback/). */
+  mail: MailStatus;
 }
 
 /** Where to point Shopify's and WooCommerce's order webhooks, and the secret they sign with. */
@@ -102,6 +105,7 @@ export function dashboardPage(d: DashboardInput): Html {
     `Cartback: ${d.site.name}`,
     html`
 ${d.notice ? html`<div class="${d.notice.ok ? "ok" : "errors"}" role="status">${d.notice.text}${d.notice.issues?.length ? html`<ul>${d.notice.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ""}</div>` : ""}
+${mailBanner(d.mail, csrf)}
 <div class="cards" id="headline">
 <div class="card"><span class="muted">Carts abandoned</span><b data-figure="abandoned">${stats.abandoned.carts}</b><span class="muted">${money(stats.abandoned.value)}</span></div>
 <div class="card"><span class="muted">Recovery rate</span><b data-figure="rate">${formatPercent(stats.treated.rate)}</b><span class="muted">${stats.treated.recovered} of ${stats.treated.carts} messaged</span></div>
@@ -130,6 +134,7 @@ ${stats.channels.map((c) => html`<tr><td>${c.channel === "sms" ? "text" : "email
 </table></div>`
     : ""
 }</section>
+${mailSection(stats.mail, d.mail, query({}))}
 <section><h2>Interrupted orders</h2>
 <form method="get" action="/dashboard"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <input type="search" name="q" value="${d.search}" placeholder="Search by email"> <button class="secondary" type="submit">Search</button>

@@ -10,7 +10,7 @@
 // - ttr [bucket]: treated recoveries by time to recover (TTR_BUCKET), n of them, v the sum of their times
 // - messages [step, channel], by the day the cart went quiet: n recovery messages claimed, v sent
 // - clicked [step, channel]: n messages clicked
-// - outcome [outcome]: n recovery emails whose provider last reported that outcome (delivered,
+// - outcome [outcome]: n recovery emails (channel email) whose provider last reported that outcome (delivered,
 //   delayed, soft_bounce, hard_bounce, complained; issue 22.3), by the day the cart went quiet
 // - converted [step, channel]: recoveries credited to the last message sent before the order (n, v revenue)
 // - stage [stage] (cart, checkout, step:<code>): n shoppers who first reached it that day; [purchase]:
@@ -78,7 +78,7 @@ SELECT site_id, day, kind, dim, sum(n) * ?1, sum(v) * ?1 FROM (
     GROUP BY m.site_id, m.abandoned_at, m.step, m.channel, k.value
   UNION ALL
   SELECT m.site_id, m.abandoned_at / ${DAY}, 'outcome', json_array(m.outcome), count(*), 0
-    FROM messages m WHERE m.sequence_id IN target AND m.kind = 'recovery' AND m.abandoned_at IS NOT NULL AND m.outcome IS NOT NULL
+    FROM messages m WHERE m.sequence_id IN target AND m.kind = 'recovery' AND m.channel = 'email' AND m.abandoned_at IS NOT NULL AND m.outcome IS NOT NULL
     GROUP BY m.site_id, m.abandoned_at / ${DAY}, m.outcome
   UNION ALL
   SELECT s.site_id, s.abandoned_at / ${DAY}, 'converted', json_array(m.step, m.channel), 1, coalesce(s.recovered_value, 0)

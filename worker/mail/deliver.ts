@@ -15,6 +15,7 @@ import { deliverText } from "../sms/deliver";
 import { PermanentSmsError, type SmsProvider } from "../sms/provider";
 import { smsProviderFor } from "../sms/providers";
 import { sendWebhook } from "../webhooks/send";
+import { mailWarnings } from "./feedback/apply";
 import type { MailJob } from "./job";
 import { mailerFor, PermanentMailError } from "./mailer";
 import { merchantLanguage } from "./merchant";
@@ -82,6 +83,7 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
       reason: cart?.reason,
       cart: cart ? { currency: cart.currency, lines: cart.lines } : undefined,
       language: await merchantLanguage(env.DB, site),
+      warnings: await mailWarnings(env.DB, site.id, Date.now()),
     });
     await mailerFor(env, site.id).send(mail);
     return;

@@ -5,7 +5,15 @@ import { EMAIL_PATTERN } from "../../../protocol/limits";
 import { countSoftBounce, dayOf, feedbackMessage, mailHealthRows, pauseOf, pauseSending, recordOutcome } from "../../db/feedback";
 import { suppress } from "../../db/ledger";
 import type { Site } from "../../sites/sites";
-import { type FeedbackEvent, type Health, pausesSending, SOFT_BOUNCE_WINDOW_MS, suppressesAfterSoft, suppressionFor } from "./outcome";
+import {
+  type FeedbackEvent,
+  type Health,
+  pausesSending,
+  SOFT_BOUNCE_WINDOW_MS,
+  suppressesAfterSoft,
+  suppressionFor,
+  warningsFor,
+} from "./outcome";
 
 /** What one delivery of feedback changed, as the route answers it. */
 export interface Applied {
@@ -88,4 +96,18 @@ async function pauseIfOverLimit(db: D1Database, site: number, complainedAt: numb
   if (!pausesSending(week)) return false;
   const rate = ((week.complained / week.sent) * 100).toFixed(2);
   return pauseSending(db, site, now, `spam complaints at ${rate} % of ${week.sent} recovery emails over 7 days (the limit is 0.3 %)`);
+}
+
+/**
+ * What the merchant's notices say first: sending paused, and each warning of the last 7 days.
+ *
+ * @example
+ * renderMerchantNotice({ …, warnings: await mailWarnings(env.DB, site.id, Date.now()) });
+ */
+export async function mailWarnings(db: D1Database, site: number, now: number): Promise<string[]> {
+  const [pause, health] = await Promise.all([pauseOf(db, site), mailHealth(db, site, now)]);
+  const paused = pause?.paused_at
+    ? [`Recovery emails are paused: ${pause.why ?? "too many spam complaints"}. Resume them in the dashboard.`]
+    : [];
+  return [...paused, ...warningsFor(health).map((w) => w.text)];
 }
