@@ -5,6 +5,7 @@ import { EMAIL_PATTERN } from "../../../protocol/limits";
 import { countSoftBounce, dayOf, feedbackMessage, mailHealthRows, pauseOf, pauseSending, recordOutcome } from "../../db/feedback";
 import { suppress } from "../../db/ledger";
 import type { Site } from "../../sites/sites";
+import { notifyPaused } from "./notice";
 import {
   type FeedbackEvent,
   type Health,
@@ -52,8 +53,10 @@ export async function applyFeedback(env: Env, site: Site, events: FeedbackEvent[
     const suppressed = Boolean(source && (await suppress(env.DB, site.id, who, source, now)).meta.changes > 0);
     if (suppressed) applied.suppressed++;
     // Only a complaint heard for the first time counts towards a pause: a redelivered one changed nothing.
-    if (e.outcome === "complained" && (recorded || suppressed) && (await pauseIfOverLimit(env.DB, site.id, e.at, now)))
+    if (e.outcome === "complained" && (recorded || suppressed) && (await pauseIfOverLimit(env.DB, site.id, e.at, now))) {
       applied.paused = true;
+      await notifyPaused(env, site, now);
+    }
   }
   return applied;
 }

@@ -7,7 +7,6 @@ import { hex, sameText } from "../../http/crypto";
 import { ApiError } from "../../http/errors";
 import { findSite, type Site } from "../../sites/sites";
 import { applyFeedback } from "./apply";
-import { notifyPaused } from "./notice";
 import type { FeedbackEvent } from "./outcome";
 import { postmarkEvents, resendEvents, sesEvents } from "./providers";
 import { isSnsUrl, type SnsMessage, snsNetwork, verifySns } from "./sns";
@@ -71,7 +70,6 @@ async function takeOnce(env: Env, site: Site, provider: string, eventId: string,
   const now = Date.now();
   const applied = await applyFeedback(env, site, events, now);
   await keepReceipt(env.DB, provider, eventId, site.id, hash, now);
-  if (applied.paused) await notifyPaused(env, site, now);
   return { ok: true, ...applied };
 }
 
