@@ -28,7 +28,7 @@ export function mailBanner(s: MailStatus, csrf: Html): Html | string {
   return html`<div class="errors" role="alert" id="mail-warning">
 ${
   s.paused
-    ? html`<p><b>Recovery emails are paused.</b> ${s.paused.why ?? ""}. Nothing is sent until you resume.</p>
+    ? html`<p><b>Recovery emails are paused:</b> ${s.paused.why ?? "too many spam complaints"}. Nothing is sent until you resume.</p>
 <form method="post" action="/dashboard/mail-resume">${csrf}<button type="submit">Resume sending</button></form>`
     : ""
 }

@@ -109,7 +109,7 @@ describe("figures and warnings", () => {
     ).first<{ text: string }>();
     expect(told?.text).toContain("spam complaints at 0.50 % of 400 recovery emails");
     const paused = await (await exports.default.fetch(`${BASE}/dashboard`, { headers: { cookie } })).text();
-    expect(paused).toContain("Recovery emails are paused.");
+    expect(paused).toContain("Recovery emails are paused:");
     const csrf = /name="_csrf" value="([0-9a-f]{64})"/.exec(paused)?.[1] as string;
     const resumed = await exports.default.fetch(`${BASE}/dashboard/mail-resume`, {
       method: "POST",
