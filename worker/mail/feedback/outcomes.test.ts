@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pauseOf, resumeSending } from "../../db/feedback";
+import { eraseRows } from "../../db/privacy";
 import { rebuildRollups } from "../../db/rollups";
 import { findSite, type Site } from "../../sites/sites";
 import { count, ORIGIN, seedSite } from "../../test/helpers";
@@ -84,6 +85,10 @@ describe("outcomes on the message, suppressions, idempotence", () => {
     await soft("b"); // a redelivery counts once
     expect(await sourceOf(site.id, email)).toBeNull();
     await soft("c");
+    expect(await sourceOf(site.id, email)).toBe("bounce");
+    // An erasure takes the counted bounces with the person; the suppression stays, as every suppression does.
+    await eraseRows(env.DB, site.id, { aids: ["nobody"], emails: [email], phones: [], userIds: [] });
+    expect(await count(env.DB, "SELECT count(*) AS n FROM mail_soft_bounces WHERE site_id = ? AND email = ?", site.id, email)).toBe(0);
     expect(await sourceOf(site.id, email)).toBe("bounce");
   });
 
