@@ -8,6 +8,8 @@ import { ingest } from "./ingest/route";
 import { storeBatches } from "./ingest/store";
 import { links } from "./links/routes";
 import { deliverMail, recordUndeliverable } from "./mail/deliver";
+import { feedbackMerchant } from "./mail/feedback/merchant";
+import { feedbackHooks } from "./mail/feedback/routes";
 import type { MailJob } from "./mail/job";
 import { merchant } from "./merchant/routes";
 import { hooks } from "./platforms/routes";
@@ -30,6 +32,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", merchant)
   .route("/", hooks)
   .route("/", twilioHooks)
+  .route("/", feedbackHooks)
+  .route("/", feedbackMerchant)
   .route("/", stats)
   .route("/", privacy)
   .route("/", sync)

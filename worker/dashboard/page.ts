@@ -4,6 +4,7 @@ import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, ht
 import { MAIL_PROVIDERS, REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
+import { type MailStatus, mailBanner, mailSection } from "./mail";
 
 /** The step channels (sites/settings.ts CHANNELS) as the settings form names them. */
 const CHANNEL_CHOICES: [StepChannel, string][] = [
@@ -62,6 +63,8 @@ export interface DashboardInput {
   platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
   /** The sending-domain checks remembered for the site (mail/domain/run.ts), newest first. */
   domains?: { domain: string; provider: string; passed: boolean; checkedAt: string }[];
+  /** Mail feedback: the pause, the warnings, which providers report back (mail/feedback/). */
+  mail: MailStatus;
 }
 
 /** The sending-domain check: which records the shop's domain needs for its provider, in words. */
@@ -117,6 +120,7 @@ export function dashboardPage(d: DashboardInput): Html {
     `Cartback: ${d.site.name}`,
     html`
 ${d.notice ? html`<div class="${d.notice.ok ? "ok" : "errors"}" role="status">${d.notice.text}${d.notice.issues?.length ? html`<ul>${d.notice.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ""}</div>` : ""}
+${mailBanner(d.mail, csrf)}
 <div class="cards" id="headline">
 <div class="card"><span class="muted">Carts abandoned</span><b data-figure="abandoned">${stats.abandoned.carts}</b><span class="muted">${money(stats.abandoned.value)}</span></div>
 <div class="card"><span class="muted">Recovery rate</span><b data-figure="rate">${formatPercent(stats.treated.rate)}</b><span class="muted">${stats.treated.recovered} of ${stats.treated.carts} messaged</span></div>
@@ -145,6 +149,7 @@ ${stats.channels.map((c) => html`<tr><td>${c.channel === "sms" ? "text" : "email
 </table></div>`
     : ""
 }</section>
+${mailSection(stats.mail, d.mail, query({}))}
 <section><h2>Interrupted orders</h2>
 <form method="get" action="/dashboard"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
 <input type="search" name="q" value="${d.search}" placeholder="Search by email"> <button class="secondary" type="submit">Search</button>

@@ -5,6 +5,7 @@ import type { Cart } from "../../protocol/types";
 import { BUILTIN_COPY, COPY_LANGUAGES, type Language } from "../copy/builtin";
 import { latestCart } from "../db/browsers";
 import { addCodes } from "../db/codes";
+import { resumeSending } from "../db/feedback";
 import { savePlatformSecret } from "../db/platforms";
 import { secretOf } from "../db/sites";
 import { html, layout } from "../html";
@@ -20,6 +21,7 @@ import {
 } from "../http/auth";
 import { isLocalHost, sameText } from "../http/crypto";
 import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck } from "../mail/domain/run";
+import { feedbackStatus } from "../mail/feedback/merchant";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery, siteFrom } from "../mail/render";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
@@ -28,7 +30,8 @@ import { hostAllowed, originHost } from "../sites/hosts";
 import { REASONS, type Reason, type Template } from "../sites/settings";
 import { findSite, type Site } from "../sites/sites";
 import { updateSettings } from "../sites/update";
-import { dashboardData, interruptedOrders, type Range, toCsv } from "../stats/figures";
+import { computeStats, dashboardData, interruptedOrders, type Range, toCsv } from "../stats/figures";
+import { mailCsv } from "../stats/mail";
 import { RangeQuery } from "../stats/routes";
 import { dashboardPage, signInPage } from "./page";
 
@@ -57,6 +60,7 @@ async function render(
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
   const { stats, orders, drops, pool, platformSecret } = await dashboardData(c.env.DB, session.site.id, range, search || undefined);
+  const mail = await feedbackStatus(c.env, session.site, Date.now());
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
   const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));
@@ -80,6 +84,7 @@ async function render(
       pool,
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
       domains: await listDomainChecks(c.env.DB, session.site.id),
+      mail,
     }),
     status,
   );
@@ -221,6 +226,19 @@ export const dashboard = new Hono<Dashboard>()
     const orders = await interruptedOrders(c.env.DB, session.site.id, range.output, { search: c.req.query("q") || undefined, limit: 500 });
     c.header("Content-Disposition", `attachment; filename="interrupted-orders-${range.output.from}-${range.output.to}.csv"`);
     return c.body(toCsv(orders), 200, { "Content-Type": "text/csv; charset=utf-8" });
+  })
+  /** The mail figures per day (issue 22.3), as the stats API's `mail.daily`. */
+  .get("/dashboard/mail.csv", dashboardSession({ signedOut: toDashboard }), async (c) => {
+    const range = v.safeParse(RangeQuery, { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined });
+    if (!range.success) return errorPage(c, 400, "Bad dates.");
+    const { mail } = await computeStats(c.env.DB, c.var.session.site.id, range.output);
+    c.header("Content-Disposition", `attachment; filename="mail-${range.output.from}-${range.output.to}.csv"`);
+    return c.body(mailCsv(mail), 200, { "Content-Type": "text/csv; charset=utf-8" });
+  })
+  /** The merchant resumes sending after the complaint rate paused it. */
+  .post("/dashboard/mail-resume", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    await resumeSending(c.env.DB, c.var.session.site.id, Date.now());
+    return render(c, c.var.session, v.parse(RangeQuery, {}), { ok: true, text: "Sending resumed." });
   })
   .post("/dashboard/settings", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
     const { session, form } = c.var;

@@ -215,8 +215,12 @@ export const failedMessages = (db: D1Database) =>
 export const isSuppressed = async (db: D1Database, site: number, email: string): Promise<boolean> =>
   (await db.prepare("SELECT 1 AS yes FROM suppressions WHERE site_id = ? AND email = ?").bind(site, email).first()) !== null;
 
-/** Never forgotten: the opt-out outlives every erasure. */
-export const suppress = (db: D1Database, site: number, email: string, source: "link" | "one_click" | "merchant" | "bounce", at: number) =>
+/** Why an address is suppressed: the shopper's link or one-click unsubscribe, the merchant, or the
+ * mail provider's hard bounce (or three soft ones) or spam complaint (worker/mail/feedback/). */
+export type SuppressionSource = "link" | "one_click" | "merchant" | "bounce" | "complaint";
+
+/** Never forgotten: the opt-out outlives every erasure. The first source stays. */
+export const suppress = (db: D1Database, site: number, email: string, source: SuppressionSource, at: number) =>
   db
     .prepare("INSERT OR IGNORE INTO suppressions (site_id, email, created_at, source) VALUES (?, ?, ?, ?)")
     .bind(site, email, at, source)

@@ -140,6 +140,8 @@ export async function eraseRows(db: D1Database, site: number, who: Identity) {
     db.prepare(`DELETE FROM sequences WHERE site_id = ? AND lower(email) IN (${marks(keys)})`).bind(site, ...list(keys)),
     db.prepare(`DELETE FROM links WHERE site_id = ? AND lower(email) IN (${marks(keys)})`).bind(site, ...list(keys)),
     db.prepare(`DELETE FROM dev_outbox WHERE site_id = ? AND lower("to") IN (${marks(emails)})`).bind(site, ...list(emails)),
+    // The soft bounces counted for the address go with it; a suppression they made stays (issue 22).
+    db.prepare(`DELETE FROM mail_soft_bounces WHERE site_id = ? AND email IN (${marks(emails)})`).bind(site, ...list(emails)),
     // The number and its consent go with the browser; a STOP or a withdrawal stays (sms_suppressions).
     db.prepare(`DELETE FROM sms_consents WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     // What the provider said of each text, then the record of the sends themselves, and the local SMS outbox.

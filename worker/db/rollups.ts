@@ -10,6 +10,8 @@
 // - ttr [bucket]: treated recoveries by time to recover (TTR_BUCKET), n of them, v the sum of their times
 // - messages [step, channel], by the day the cart went quiet: n recovery messages claimed, v sent
 // - clicked [step, channel]: n messages clicked
+// - outcome [outcome]: n recovery emails (channel email) whose provider last reported that outcome (delivered,
+//   delayed, soft_bounce, hard_bounce, complained; issue 22.3), by the day the cart went quiet
 // - converted [step, channel]: recoveries credited to the last message sent before the order (n, v revenue)
 // - stage [stage] (cart, checkout, step:<code>): n shoppers who first reached it that day; [purchase]:
 //   n distinct buyers that day (a browser id, or the order itself when it has none)
@@ -27,7 +29,7 @@ import { DAY_MS } from "../../protocol/limits";
 
 const DAY = DAY_MS;
 
-export type RollupKind = "abandoned" | "recovered" | "ttr" | "messages" | "clicked" | "converted" | "stage" | "rank";
+export type RollupKind = "abandoned" | "recovered" | "ttr" | "messages" | "clicked" | "converted" | "outcome" | "stage" | "rank";
 
 /** One row of `rollups` as the stats read it. */
 export interface RollupRow {
@@ -74,6 +76,10 @@ SELECT site_id, day, kind, dim, sum(n) * ?1, sum(v) * ?1 FROM (
     iif(k.value = 'messages', count(*), count(m.clicked_at)), iif(k.value = 'messages', count(m.sent_at), 0)
     FROM messages m, json_each('["messages","clicked"]') k WHERE m.sequence_id IN target AND m.kind = 'recovery' AND m.abandoned_at IS NOT NULL
     GROUP BY m.site_id, m.abandoned_at, m.step, m.channel, k.value
+  UNION ALL
+  SELECT m.site_id, m.abandoned_at / ${DAY}, 'outcome', json_array(m.outcome), count(*), 0
+    FROM messages m WHERE m.sequence_id IN target AND m.kind = 'recovery' AND m.channel = 'email' AND m.abandoned_at IS NOT NULL AND m.outcome IS NOT NULL
+    GROUP BY m.site_id, m.abandoned_at / ${DAY}, m.outcome
   UNION ALL
   SELECT s.site_id, s.abandoned_at / ${DAY}, 'converted', json_array(m.step, m.channel), 1, coalesce(s.recovered_value, 0)
     FROM sequences s JOIN messages m ON m.id = (SELECT x.id FROM messages x WHERE x.sequence_id = s.id AND x.kind = 'recovery'

@@ -2,6 +2,7 @@ import { DAY_MS } from "../../protocol/limits";
 import { chooseLanguage } from "../copy/builtin";
 import { cartOf, sequenceCart } from "../db/browsers";
 import { claimCode, clearPoolLow, markPoolLow, poolCounts } from "../db/codes";
+import { pauseOf } from "../db/feedback";
 import { countDroppedImages } from "../db/images";
 import { leaseSend, markCancelled, markFailed, markSent, messageState, noteAttempt, releaseSend } from "../db/ledger";
 import { createLink } from "../links/tokens";
@@ -14,6 +15,7 @@ import { deliverText } from "../sms/deliver";
 import { PermanentSmsError, type SmsProvider } from "../sms/provider";
 import { smsProviderFor } from "../sms/providers";
 import { sendWebhook } from "../webhooks/send";
+import { mailWarnings } from "./feedback/apply";
 import type { MailJob } from "./job";
 import { MailFailure, mailerFor, PermanentMailError } from "./mailer";
 import { merchantLanguage } from "./merchant";
@@ -81,6 +83,7 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
       reason: cart?.reason,
       cart: cart ? { currency: cart.currency, lines: cart.lines } : undefined,
       language: await merchantLanguage(env.DB, site),
+      warnings: await mailWarnings(env.DB, site.id, Date.now()),
     });
     await mailerFor(env, site).send(mail);
     return;
@@ -88,6 +91,9 @@ async function deliver(env: Env, job: MailJob, sms?: SmsProvider): Promise<void>
 
   const row = await messageState(env.DB, job.id);
   if (row?.status !== "queued") return; // sent, cancelled or failed already: a redelivery
+  // Paused by the complaint rate (mail/feedback/): nothing goes out until the merchant resumes,
+  // and the message says why it did not.
+  if ((await pauseOf(env.DB, site.id))?.paused_at) return void (await markCancelled(env.DB, job.id, "sending_paused"));
 
   // A first look: most stopped sequences end here, before any link is made.
   const stub = shopperStub(env, job.site, job.email);

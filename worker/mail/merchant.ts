@@ -58,6 +58,8 @@ export function renderMerchantNotice(input: {
   reason?: string;
   cart?: Cart;
   language?: Language;
+  /** Mail health warnings to put first (mail/feedback/outcome.ts warningsFor; English for now). */
+  warnings?: string[];
 }): Mail {
   const language = input.language ?? "en";
   const words = MERCHANT_COPY[language];
@@ -78,9 +80,10 @@ export function renderMerchantNotice(input: {
   const subject = say(words.noticeSubject, vars);
   const summary = say(input.reason ? words.noticeBodyReason : words.noticeBody, vars);
   const totalLine = `${say(`${words.total}:`, vars)} ${money(total)}`;
-  const text = [summary, "", ...list, totalLine].join("\n");
+  const warnings = input.warnings ?? [];
+  const text = [...warnings.flatMap((w) => [`⚠ ${w}`, ""]), summary, "", ...list, totalLine].join("\n");
   const html = plainEmail(
-    mailHtml`<p>${summary}</p><ul>${list.map((l) => mailHtml`<li>${l}</li>`)}</ul><p><strong>${totalLine}</strong></p>`,
+    mailHtml`${warnings.map((w) => mailHtml`<p style="background:#fde8e8;color:#8a1c1c;padding:8px"><strong>⚠ ${w}</strong></p>`)}<p>${summary}</p><ul>${list.map((l) => mailHtml`<li>${l}</li>`)}</ul><p><strong>${totalLine}</strong></p>`,
     language,
   );
   return { id: input.id, to: input.to, from: input.from, subject, html, text, headers: {} };

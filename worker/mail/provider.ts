@@ -1,3 +1,5 @@
+import { MESSAGE_TAG, SITE_TAG } from "./feedback/ids";
+
 export { MAIL_PROVIDERS, type MailProvider } from "../sites/settings";
 
 // What every mail provider is behind (mailer.ts picks one per site): a message in, the
@@ -70,9 +72,9 @@ export interface Mailer {
 }
 
 /** The names under which every send carries our message id and the site key to the provider
- * (Resend tags, Postmark Metadata, SES EmailTags), for feedback to find the message. Shared with
- * the feedback routes (feedback22 defines the same two names; keep one copy when merging). */
-export const FEEDBACK_TAG = { message: "cartback_message", site: "cartback_site" } as const;
+ * (Resend tags, Postmark Metadata, SES EmailTags), for feedback to find the message; the names
+ * themselves live with the feedback side (feedback/ids.ts) so the two can never split. */
+export const FEEDBACK_TAG = { message: MESSAGE_TAG, site: SITE_TAG } as const;
 
 /** Tag values as the strictest provider takes them (Resend: ASCII letters, digits, `_` and `-`). */
 const tagValue = (value: string): string => value.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 256);

@@ -3,6 +3,7 @@ import { majorText } from "../../protocol/money";
 import { dashboardRows } from "../db/dashboard";
 import { type RollupRow, rollupRows } from "../db/rollups";
 import { type InterruptedOrder, interruptedOrderRows } from "../db/stats";
+import { type MailFigures, mailFigures } from "./mail";
 
 export type { InterruptedOrder };
 
@@ -39,6 +40,8 @@ export interface Stats {
   messages: { step: number; sent: number; clicked: number; converted: number; revenue: number }[];
   /** The same by the channel the messages went by (a recovery counts for its last message's). */
   channels: { channel: Channel; sent: number; clicked: number; converted: number; revenue: number }[];
+  /** Recovery emails sent and what the providers reported of them (delivered, bounced, complained), with the rates, per day. */
+  mail: MailFigures;
 }
 
 const rate = (part: number, whole: number): number | null => (whole ? part / whole : null);
@@ -273,6 +276,7 @@ function statsOf(rows: RollupRow[], range: Range): Stats {
       })),
     messages: stepNumbers.map((step) => ({ step, ...total((r) => r.step === step) })),
     channels: channels.map((channel) => ({ channel, ...total((r) => r.channel === channel) })),
+    mail: mailFigures(rows),
   };
 }
 

@@ -9,12 +9,14 @@ import { beforeAll, expect, it } from "vitest";
 import type { CartbackEvent } from "../../protocol/types";
 import { type IngestMessage, recordServerOrder, statementsFor } from "../db/browsers";
 import { cartHeads } from "../db/cart-events";
+import { recordOutcome } from "../db/feedback";
 import { claimMessage, creditSequence, markSent, recordClick, startSequence } from "../db/ledger";
 import { linkOrder } from "../db/platforms";
 import { eraseRows } from "../db/privacy";
 import { purgeSite } from "../db/retention";
 import { withShopperRollups } from "../db/rollups";
 import { markTextSent } from "../db/sms";
+import type { Outcome } from "../mail/feedback/outcome";
 import type { Sequence } from "../recovery/person";
 import { ORIGIN, seedSite } from "../test/helpers";
 import { rawStats } from "../test/raw-stats";
@@ -81,6 +83,15 @@ const op = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("click" as const), seq: seqIx, step: stepIx }) },
   {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant("outcome" as const),
+      /** Which of the messages claimed so far the report is about. */
+      claimed: fc.nat(),
+      outcome: fc.constantFrom<Outcome>("delayed", "delivered", "soft_bounce", "hard_bounce", "complained"),
+    }),
+  },
+  {
     weight: 2,
     arbitrary: fc.record({
       op: fc.constant("credit" as const),
@@ -107,6 +118,7 @@ async function run(site: number, ops: Op[]) {
   const seqId = (i: number) => `q${site}-${i}`;
   const owner = new Map<number, { aid: number; at: number }>();
   const messages: IngestMessage[] = [];
+  const claimed: string[] = [];
   let ids = 0;
   let purges = 0;
   const store = async (message: IngestMessage) => {
@@ -172,6 +184,7 @@ async function run(site: number, ops: Op[]) {
           abandonedAt: s.at,
         };
         await claimMessage(db, site, email(s.aid), { ...claim, ...(o.sms && { channel: "sms", phone: "+34600111222" }) } as never, s.at);
+        claimed.push(claim.id);
         break;
       }
       case "send": {
@@ -183,6 +196,10 @@ async function run(site: number, ops: Op[]) {
       }
       case "click":
         await recordClick(db, `${seqId(o.seq)}-${o.step}`, D0 + 4 * DAY);
+        break;
+      case "outcome":
+        // A provider's report, in any order and again: kept by rank (worker/mail/feedback/), counted by outcome.
+        if (claimed.length) await recordOutcome(db, claimed[o.claimed % claimed.length] as string, o.outcome, D0 + 4 * DAY);
         break;
       case "credit": {
         const s = owner.get(o.seq);
@@ -231,6 +248,9 @@ async function run(site: number, ops: Op[]) {
 async function compare(site: number, range: Range) {
   const fromRollups = await computeStats(env.DB, site, range);
   const fromRows = await rawStats(env.DB, site, range);
+  // The mail figures on their own as well: seen, with the `outcome` rollup rows broken, to pass the
+  // whole-object comparison below while differing here (not investigated further: issue 22 session).
+  expect(fromRollups.mail).toEqual(fromRows.mail);
   expect({ ...fromRollups, medianTimeToRecoverMs: null }).toEqual({ ...fromRows, medianTimeToRecoverMs: null });
   const [a, b] = [fromRollups.medianTimeToRecoverMs, fromRows.medianTimeToRecoverMs];
   expect(a === null).toBe(b === null);

@@ -4,6 +4,7 @@ import { DAY_MS } from "../../protocol/limits";
 import { type Merchant, merchantOnly } from "../http/auth";
 import { parse, valid } from "../http/validate";
 import { computeStats, interruptedOrders, type Range, toCsv } from "./figures";
+import { mailCsv } from "./mail";
 
 const DAY = DAY_MS;
 const MAX_DAYS = 366;
@@ -50,6 +51,16 @@ export const stats = new Hono<Merchant>()
   .get("/v1/stats", valid("query", RangeQuery, "invalid_range", BAD_RANGE, 400), async (c) =>
     c.json(await computeStats(c.env.DB, c.var.site.id, c.req.valid("query"))),
   )
+  /** The mail figures per day (sent, delivered, bounced hard/soft, complained, rates): JSON, or `?format=csv`. */
+  .get("/v1/stats/mail", async (c) => {
+    const range = parse(RangeQuery, { from: c.req.query("from"), to: c.req.query("to") }, 400, "invalid_range", BAD_RANGE);
+    const { mail } = await computeStats(c.env.DB, c.var.site.id, range);
+    if (c.req.query("format") === "csv") {
+      c.header("Content-Disposition", `attachment; filename="mail-${range.from}-${range.to}.csv"`);
+      return c.body(mailCsv(mail), 200, { "Content-Type": "text/csv; charset=utf-8" });
+    }
+    return c.json({ range, mail });
+  })
   .get("/v1/stats/orders", async (c) => {
     const query = c.req.query();
     const range = parse(RangeQuery, { from: query.from, to: query.to }, 400, "invalid_range", BAD_RANGE);

@@ -5,6 +5,7 @@
 import { DAY_MS } from "../../protocol/limits";
 import { STAGE } from "../db/rollups";
 import { lift, median, type Range, rangeMs, type Stats } from "../stats/figures";
+import { mailFiguresOf } from "../stats/mail";
 
 const DAY = DAY_MS;
 type Channel = "email" | "sms";
@@ -47,6 +48,12 @@ function rawRows(db: D1Database, site: number, from: number, to: number) {
           SELECT step, count(*) AS shoppers, count(*) AS ranked, sum(position) AS positions FROM (
             SELECT substr(stage, 6) AS step, first_at, rank() OVER (PARTITION BY aid ORDER BY first_at) AS position FROM firsts WHERE stage LIKE 'step:%'
           ) WHERE first_at >= ?2 AND first_at < ?3 GROUP BY step`),
+    // Mail feedback (issue 22.3): recovery emails by the day their cart went quiet, sent and by outcome.
+    bind(`SELECT m.abandoned_at / ${DAY} AS day, count(m.sent_at) AS sent,
+            count(*) FILTER (WHERE m.outcome IN ('delivered', 'complained')) AS delivered, count(*) FILTER (WHERE m.outcome = 'hard_bounce') AS hard,
+            count(*) FILTER (WHERE m.outcome = 'soft_bounce') AS soft, count(*) FILTER (WHERE m.outcome = 'complained') AS complained
+          FROM messages m WHERE m.site_id = ?1 AND m.kind = 'recovery' AND m.channel = 'email' AND m.abandoned_at >= ?2 AND m.abandoned_at < ?3
+          GROUP BY day`),
   ]);
 }
 
@@ -75,7 +82,7 @@ function inCheckoutOrder(steps: StepRow[]): StepRow[] {
 
 export async function rawStats(db: D1Database, site: number, range: Range): Promise<Stats> {
   const [from, to] = rangeMs(range);
-  const [cube, times, sends, conversions, funnel, steps] = await rawRows(db, site, from, to);
+  const [cube, times, sends, conversions, funnel, steps, mail] = await rawRows(db, site, from, to);
   type Cell = {
     day: number;
     reason: string;
@@ -171,5 +178,12 @@ export async function rawStats(db: D1Database, site: number, range: Range): Prom
       })),
     messages: stepNumbers.map((step) => ({ step, ...total((r) => r.step === step) })),
     channels: channels.map((channel) => ({ channel, ...total((r) => r.channel === channel) })),
+    mail: mailFiguresOf(
+      new Map(
+        rows<{ day: number; sent: number; delivered: number; hard: number; soft: number; complained: number }>(mail).map(
+          ({ day, ...c }) => [day, c],
+        ),
+      ),
+    ),
   };
 }
