@@ -1,4 +1,5 @@
 import { EmailMessage } from "cloudflare:email";
+import { base64, utf8 } from "../../protocol/crypto";
 import { keepMail } from "../db/outbox";
 import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../http/outbound";
 
@@ -97,16 +98,12 @@ export function resendMailer(
   };
 }
 
-const base64 = (text: string): string => {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return (btoa(binary).match(/.{1,76}/g) ?? []).join("\r\n");
-};
+// MIME wraps base64 at 76 characters (RFC 2045 §6.8).
+const wrapped64 = (text: string): string => (base64(utf8(text)).match(/.{1,76}/g) ?? []).join("\r\n");
 
 /** RFC 2047 for header values that are not plain ASCII. */
 const encodeHeader = (value: string): string =>
-  /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${base64(value).replace(/\r\n/g, "")}?=`;
+  /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${wrapped64(value).replace(/\r\n/g, "")}?=`;
 
 /** A multipart/alternative MIME message, text and HTML both base64 (safe for any content). */
 export function toMime(mail: Mail, date = new Date()): string {
@@ -128,12 +125,12 @@ export function toMime(mail: Mail, date = new Date()): string {
     "Content-Type: text/plain; charset=utf-8",
     "Content-Transfer-Encoding: base64",
     "",
-    base64(mail.text),
+    wrapped64(mail.text),
     `--${boundary}`,
     "Content-Type: text/html; charset=utf-8",
     "Content-Transfer-Encoding: base64",
     "",
-    base64(mail.html),
+    wrapped64(mail.html),
     `--${boundary}--`,
     "",
   ].join("\r\n");

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import { saveSettings, storedSettings } from "../db/sites";
+import { rotated } from "../webhooks/rotation";
 import { OriginsSchema } from "./hosts";
 import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSite, originAllowed, type Site } from "./sites";
@@ -29,6 +30,14 @@ export function unknownFields(schema: Schema, value: unknown, path: string[] = [
       ? unknownFields(entries[key] as Schema, (value as Record<string, unknown>)[key], [...path, key])
       : [{ path: [...path, key].join("."), message: path.length ? "unknown field" : "unknown setting" }],
   );
+}
+
+type Hook = NonNullable<SiteSettings["webhook"]>;
+
+/** The webhook to store: the stored one (as far as it still reads) decides what keeps signing. */
+function rotatedHook(stored: unknown, next: Hook): Hook {
+  const before = v.safeParse(SettingsSchema.entries.webhook, stored);
+  return rotated(before.success ? before.output : undefined, next, Date.now());
 }
 
 /**
@@ -61,12 +70,13 @@ export async function updateSettings(db: D1Database, site: Site, patch: Record<s
   onOrigins("chatUrl", parsed.output.chatUrl);
   for (const reason of REASONS) onOrigins(`restoreUrls.${reason}`, parsed.output.restoreUrls[reason]);
   if (issues.length) return { ok: false, issues };
+  const output = { ...parsed.output, ...(parsed.output.webhook && { webhook: rotatedHook(stored.webhook, parsed.output.webhook) }) };
   // What validated, for the fields the site sets: unknown fields (at any depth) are not stored, so
   // stored fields a later version no longer knows go at the next change; defaults stay unstored
   // and follow changes to them.
   const set: Record<string, unknown> = merged;
-  const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
+  const kept = Object.fromEntries(Object.entries(output).filter(([key]) => set[key] !== undefined));
   await saveSettings(db, site.id, kept, Object.hasOwn(patch, "origins") ? origins : undefined);
   forgetSite(site.key);
-  return { ok: true, settings: parsed.output, origins };
+  return { ok: true, settings: output, origins };
 }
