@@ -191,7 +191,7 @@ export const SettingsSchema = v.object({
   notifyEmail: v.optional(email),
   /** Signed JSON posts for abandonment, message sent, click and recovery (Standard Webhooks, docs/webhooks.md).
    * `previous`: the secret before the last change, which signs too until `until` (ms); the
-   * collector sets it (webhooks/rotation.ts), whatever a patch says. */
+   * collector sets it (sites/webhook-rotation.ts), whatever a patch says. */
   webhook: v.optional(
     v.object({
       url: httpUrl,

@@ -1,10 +1,10 @@
 import * as v from "valibot";
 import { describeIssues } from "../../protocol/schema";
 import { saveSettings, storedSettings } from "../db/sites";
-import { rotated } from "../webhooks/rotation";
 import { OriginsSchema } from "./hosts";
 import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSite, originAllowed, type Site } from "./sites";
+import { rotated } from "./webhook-rotation";
 
 type Issue = { path: string; message: string };
 export type SettingsUpdate = { ok: true; settings: SiteSettings; origins: string[] } | { ok: false; issues: Issue[] };

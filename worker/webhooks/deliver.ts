@@ -4,7 +4,7 @@ import { recordAttempt, wasDelivered } from "../db/webhooks";
 import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../http/outbound";
 import { retryDelay } from "../queue/retry";
 import { siteById } from "../sites/sites";
-import { signingSecrets } from "./rotation";
+import { signingSecrets } from "../sites/webhook-rotation";
 import type { WebhookJob } from "./send";
 
 /**

@@ -1,4 +1,4 @@
-import type { SiteSettings } from "../sites/settings";
+import type { SiteSettings } from "./settings";
 
 type Hook = NonNullable<SiteSettings["webhook"]>;
 
