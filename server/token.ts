@@ -7,7 +7,7 @@ import { decode, sign, verify } from "hono/jwt";
 import { base64url, fromBase64, hmac, sameText, utf8 } from "../protocol/crypto";
 
 export type { WebhookHeaders } from "./webhooks";
-export { signWebhook, verifyWebhook, WebhookVerificationError } from "./webhooks";
+export { newWebhookSecret, signWebhook, standardSecret, verifyWebhook, WebhookVerificationError } from "./webhooks";
 
 export interface ShopperClaims {
   /** The site key, `pk_…` (the JWT's `aud`). */

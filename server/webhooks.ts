@@ -7,11 +7,12 @@
 
 import { base64, fromBase64, hmac, sameText, utf8 } from "../protocol/crypto";
 
-export interface WebhookHeaders {
+// A type, not an interface: it must pass where Node's header objects (index signatures) go.
+export type WebhookHeaders = {
   "webhook-id": string;
   "webhook-timestamp": string;
   "webhook-signature": string;
-}
+};
 
 const PREFIX = "whsec_";
 
