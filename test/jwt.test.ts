@@ -19,6 +19,15 @@ const has = (command: string): boolean => {
     return false;
   }
 };
+/** Whether the command runs and exits 0. */
+function run(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const now = () => Math.floor(Date.now() / 1000);
 const SECRET = "sk_live_0123456789abcdefghijklmnop";
 
@@ -44,6 +53,42 @@ describe.each(languages)("signed with $name's standard library", ({ name, comman
   test(`still signs the collector test's fixture byte for byte${why}`, () => {
     expect(run(FIXTURE_ARGS), `${name} no longer signs worker/sync/jwt.test.ts's fixture`).toBe(FIXTURE.token);
   }, 30_000);
+});
+
+// docs/tokens.md's snippets for the JWT libraries, run where the library is installed (Debian:
+// python3-jwt, ruby-jwt); each prints a token for pk_shop, user 42, signed with SECRET.
+const libraries = [
+  {
+    name: "PyJWT",
+    command: "/usr/bin/python3",
+    args: [
+      "-c",
+      `import time, jwt
+now = int(time.time())
+print(jwt.encode({"sub": str(42), "aud": "pk_shop", "iat": now, "exp": now + 3600}, "${SECRET}", algorithm="HS256"))`,
+    ],
+    present: has("/usr/bin/python3") && run("/usr/bin/python3", ["-c", "import jwt"]),
+  },
+  {
+    name: "ruby-jwt",
+    command: "ruby",
+    args: [
+      "-e",
+      `require "jwt"; now = Time.now.to_i; puts JWT.encode({ sub: 42.to_s, aud: "pk_shop", iat: now, exp: now + 3600 }, "${SECRET}", "HS256")`,
+    ],
+    present: has("ruby") && run("ruby", ["-e", 'require "jwt"']),
+  },
+];
+
+describe.each(libraries)("signed with $name, as docs/tokens.md shows", ({ command, args, present }) => {
+  it.skipIf(!present)(
+    `is accepted${present ? "" : ` (skipped: no ${command} with the library on this machine)`}`,
+    async () => {
+      const token = execFileSync(command, args, { encoding: "utf8" }).trim();
+      expect(await verifyShopperToken(token, "pk_shop", SECRET)).toMatchObject({ site: "pk_shop", userId: "42" });
+    },
+    30_000,
+  );
 });
 
 /** A JWT with any header, signed (or not) as the header says would be wrong. */
