@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
+import { sameText } from "../../protocol/crypto";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { BUILTIN_COPY, COPY_LANGUAGES, type Language } from "../copy/builtin";
@@ -19,7 +20,7 @@ import {
   type Session,
   startSession,
 } from "../http/auth";
-import { isLocalHost, sameText } from "../http/crypto";
+import { isLocalHost } from "../http/local";
 import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck } from "../mail/domain/run";
 import { feedbackStatus } from "../mail/feedback/merchant";
 import { mailerFor } from "../mail/mailer";

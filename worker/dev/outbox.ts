@@ -3,8 +3,8 @@ import { failedMessages } from "../db/ledger";
 import { latestMails, mailById } from "../db/outbox";
 import { latestSms, type OutboxSms } from "../db/sms-outbox";
 import { html, layout } from "../html";
-import { isLocalHost } from "../http/crypto";
 import { ApiError } from "../http/errors";
+import { isLocalHost } from "../http/local";
 import { usesSmsOutbox } from "../sms/providers";
 
 type Dev = { Bindings: Env };

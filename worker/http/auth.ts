@@ -2,11 +2,12 @@
 // dashboard (a signed session cookie, and a CSRF token on every form).
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { hex, hmacHex, sameText, sha256 } from "../../protocol/crypto";
 import { closeSession, openSession, sessionIsLive } from "../db/sessions";
 import { secretOf } from "../db/sites";
 import { findSite, type Site } from "../sites/sites";
-import { hex, hmacHex, isLocalHost, sameText } from "./crypto";
 import { ApiError } from "./errors";
+import { isLocalHost } from "./local";
 
 export type Merchant = { Bindings: Env; Variables: { site: Site } };
 
@@ -40,8 +41,6 @@ export interface Session {
 
 const isLocal = (c: Context) => isLocalHost(c.req.url);
 
-const sha256 = async (text: string): Promise<string> => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-
 const signed = (secret: string, key: string, expires: string | number, sid: string) => hmacHex(secret, `session:${key}.${expires}.${sid}`);
 
 /**
@@ -56,8 +55,8 @@ const signed = (secret: string, key: string, expires: string | number, sid: stri
 export async function startSession(c: Context, site: Site, secret: string): Promise<void> {
   const now = Date.now();
   const expires = Math.floor(now / 1000) + LIFETIME_S;
-  const sid = hex(crypto.getRandomValues(new Uint8Array(16)).buffer);
-  await openSession((c.env as Env).DB, site.id, await sha256(sid), now, expires * 1000);
+  const sid = hex(crypto.getRandomValues(new Uint8Array(16)));
+  await openSession((c.env as Env).DB, site.id, hex(await sha256(sid)), now, expires * 1000);
   const value = `${site.key}.${expires}.${sid}.${await signed(secret, site.key, expires, sid)}`;
   setCookie(c, COOKIE, value, { httpOnly: true, sameSite: "Strict", secure: !isLocal(c), path: "/dashboard", maxAge: LIFETIME_S });
 }
@@ -83,7 +82,7 @@ export async function readSession(c: Context): Promise<Session | null> {
   const site = await findSite(db, key);
   const secret = site && (await secretOf(db, site));
   if (!site || !secret || !(await sameText(mac, await signed(secret, key, expires, sid)))) return null;
-  const id = await sha256(sid);
+  const id = hex(await sha256(sid));
   if (!(await sessionIsLive(db, site.id, id, Date.now()))) return null;
   return { site, id, csrf: await hmacHex(secret, `csrf:${value}`) };
 }

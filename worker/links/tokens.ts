@@ -1,20 +1,10 @@
+import { hex, randomToken, sha256 } from "../../protocol/crypto";
 import { insertLink, type Link, type LinkKind, linkByHash } from "../db/links";
-import { hex } from "../http/crypto";
 
 export type { Link, LinkKind } from "../db/links";
 
 // The token travels in the email; only its hash is stored, so a leaked table opens no link.
-export const hashToken = async (token: string): Promise<string> =>
-  hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-
-/** An unguessable token (256 random bits, or `bytes` × 8) for a new link. */
-function newToken(bytes = 32): string {
-  const random = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...random))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
+export const hashToken = async (token: string): Promise<string> => hex(await sha256(token));
 
 /**
  * Stores a link and returns its token.
@@ -24,7 +14,7 @@ function newToken(bytes = 32): string {
  * const short = await createLink(env.DB, link, 16); // a text's: 128 bits, 22 characters
  */
 export async function createLink(db: D1Database, link: Link, bytes = 32): Promise<string> {
-  const token = newToken(bytes);
+  const token = randomToken(bytes); // 256 random bits, or `bytes` × 8
   await insertLink(db, await hashToken(token), link);
   return token;
 }

@@ -3,6 +3,7 @@
 // encoded words, each at most 75 characters and each holding whole characters (RFC 2047 §2, §5),
 // folded so no header line passes 76 characters.
 
+import { base64 as base64Bytes } from "../../protocol/crypto";
 import type { Mail } from "./provider";
 
 /** RFC 2047 §2: an encoded word is at most 75 characters, `=?UTF-8?B?` and `?=` included. */
@@ -13,12 +14,6 @@ const CLOSE = "?=";
 const MAX_LINE = 76;
 
 const utf8 = new TextEncoder();
-
-const base64Bytes = (bytes: Uint8Array): string => {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-};
 
 /** Base64 of UTF-8 text in 76-character lines, for bodies. */
 export const base64Lines = (text: string): string => (base64Bytes(utf8.encode(text)).match(/.{1,76}/g) ?? []).join("\r\n");

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { MAX_ID_LENGTH, MAX_TOTAL } from "../../protocol/limits";
 import { Currency, EmailAddress, RandomId, text } from "../../protocol/schema";
+import { newWebhookSecret, standardSecret } from "../../server/webhooks";
 import { emailOfBrowser } from "../db/browsers";
 import { addCodes, poolCounts } from "../db/codes";
 import { recentMessages } from "../db/ledger";
@@ -13,7 +14,9 @@ import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck }
 import { hookUrls, newPlatformSecret, PlatformSecretBody } from "../platforms/secret";
 import { reportOrder } from "../recovery/orders";
 import { CodesJsonSchema, parseCodes } from "../sites/codes";
+import type { SiteSettings } from "../sites/settings";
 import { updateSettings } from "../sites/update";
+import { signingSecrets } from "../sites/webhook-rotation";
 import { accountStub } from "../sync/account";
 
 // An empty `?status=` lists every status, as no status does.
@@ -31,6 +34,12 @@ const OrderSchema = v.pipe(
   }),
   v.check((o) => Boolean(o.email || o.aid), "an order needs the shopper's email or the script's shopper id (aid)"),
 );
+
+/** What the webhook-secret routes answer: the secret to give a Standard Webhooks library. */
+function webhookSecretAnswer(hook: NonNullable<SiteSettings["webhook"]>, now: number) {
+  const overlap = signingSecrets(hook, now).length > 1 ? hook.previous?.until : undefined;
+  return { secret: standardSecret(hook.secret), ...(overlap && { previousSignsUntil: overlap }) };
+}
 
 /**
  * The merchant API: `/v1/sites/:key/…`, authenticated with the site's secret as a bearer token.
@@ -111,6 +120,22 @@ export const merchant = new Hono<Merchant>()
       return c.json({ set: true, urls: hookUrls(c.env.PUBLIC_URL, c.var.site.key) });
     },
   )
+  /** The webhook's secret as Standard Webhooks libraries take it (`whsec_…`, also for a secret set
+   * before those), and until when the one before it still signs. */
+  .get("/v1/sites/:key/webhook-secret", (c) => {
+    const hook = c.var.site.settings.webhook;
+    if (!hook) throw new ApiError(404, "no_webhook", "this site has no webhook: set settings.webhook { url, secret }");
+    return c.json(webhookSecretAnswer(hook, Date.now()));
+  })
+  /** A new random `whsec_` secret, answered this once; the one it replaces keeps signing for a day. */
+  .post("/v1/sites/:key/webhook-secret", async (c) => {
+    const hook = c.var.site.settings.webhook;
+    if (!hook) throw new ApiError(404, "no_webhook", "this site has no webhook: set settings.webhook { url, secret }");
+    const result = await updateSettings(c.env.DB, c.var.site, { webhook: { url: hook.url, secret: newWebhookSecret() } });
+    if (!result.ok || !result.settings.webhook)
+      throw new ApiError(409, "invalid_settings", "the site's settings no longer validate", result.ok ? [] : result.issues);
+    return c.json(webhookSecretAnswer(result.settings.webhook, Date.now()), 201);
+  })
   /** A signed-in shopper's devices, most recently seen first. */
   .get("/v1/sites/:key/users/:userId/devices", async (c) => {
     const devices = await accountStub(c.env, c.get("site").id, c.req.param("userId")).devices();

@@ -1,3 +1,4 @@
+import { base64url, sha256 } from "../../protocol/crypto";
 import type { CartbackEvent, Platform } from "../../protocol/types";
 import { browsersWithRefs, latestBrowserOf, linkOrder, recordPlatformOrder } from "../db/platforms";
 import { storeNow } from "../ingest/store";
@@ -14,10 +15,7 @@ export interface Applied {
 
 /** An event id fixed by the delivery, so a redelivered failure is one moment, not two. */
 async function momentId(site: number, platform: Platform, delivery: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${platform}:${site}:${delivery}`));
-  return btoa(String.fromCharCode(...new Uint8Array(hash).slice(0, 18)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
+  return base64url((await sha256(`${platform}:${site}:${delivery}`)).slice(0, 18));
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { randomToken } from "../../protocol/crypto";
 
 /**
  * A platform webhook secret the merchant sets (Shopify's signing key, or an app's client secret):
@@ -20,11 +21,7 @@ export const PlatformSecretBody = v.strictObject({ secret: PlatformSecret });
  * newPlatformSecret(); // "pws_3q2-7wE…" (47 characters)
  */
 export function newPlatformSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `pws_${btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "")}`;
+  return `pws_${randomToken(32)}`;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import * as v from "valibot";
+import { base64, hmac, sameText } from "../../protocol/crypto";
 import { SiteKey } from "../../protocol/schema";
 import type { Platform } from "../../protocol/types";
 import { platformSecretOf } from "../db/platforms";
 import { decode, readBytes } from "../http/body";
-import { sameText } from "../http/crypto";
 import { ApiError } from "../http/errors";
 import { findSite, type Site } from "../sites/sites";
 
@@ -21,8 +21,7 @@ export const MAX_HOOK_BYTES = 1024 * 1024;
  * await bodySignature("pws_…", new TextEncoder().encode('{"id":1}')); // "q3R…=" (44 characters)
  */
 export async function bodySignature(secret: string, body: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, body))));
+  return base64(await hmac(secret, body));
 }
 
 /**

@@ -10,6 +10,9 @@ export type Reason = (typeof REASONS)[number];
 
 const text = (max: number) => v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(max));
 const email = EmailAddress;
+// Any string of 16 to 200 characters, as before `whsec_` secrets: those keep working (server/webhooks.ts).
+const webhookSecret = v.pipe(v.string(), v.minLength(16), v.maxLength(200));
+
 const httpUrl = v.pipe(
   v.string(),
   v.maxLength(2048),
@@ -196,8 +199,16 @@ export const SettingsSchema = v.object({
   quietHours: v.optional(v.nullable(QuietHoursSchema), { start: "21:00", end: "08:00" }),
   /** The merchant is emailed when an order is interrupted. */
   notifyEmail: v.optional(email),
-  /** Signed JSON posts for abandonment, message sent, click and recovery. */
-  webhook: v.optional(v.object({ url: httpUrl, secret: v.pipe(v.string(), v.minLength(16), v.maxLength(200)) })),
+  /** Signed JSON posts for abandonment, message sent, click and recovery (Standard Webhooks, docs/webhooks.md).
+   * `previous`: the secret before the last change, which signs too until `until` (ms); the
+   * collector sets it (sites/webhook-rotation.ts), whatever a patch says. */
+  webhook: v.optional(
+    v.object({
+      url: httpUrl,
+      secret: webhookSecret,
+      previous: v.optional(v.object({ secret: webhookSecret, until: v.pipe(v.number(), v.integer()) })),
+    }),
+  ),
 });
 
 export type SiteSettings = v.InferOutput<typeof SettingsSchema>;

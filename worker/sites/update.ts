@@ -5,6 +5,7 @@ import { OriginsSchema } from "./hosts";
 import { type Operator, senderIssues } from "./sender";
 import { REASONS, SettingsSchema, type SiteSettings } from "./settings";
 import { forgetSite, originAllowed, type Site } from "./sites";
+import { rotated } from "./webhook-rotation";
 
 type Issue = { path: string; message: string };
 export type SettingsUpdate = { ok: true; settings: SiteSettings; origins: string[] } | { ok: false; issues: Issue[] };
@@ -30,6 +31,14 @@ export function unknownFields(schema: Schema, value: unknown, path: string[] = [
       ? unknownFields(entries[key] as Schema, (value as Record<string, unknown>)[key], [...path, key])
       : [{ path: [...path, key].join("."), message: path.length ? "unknown field" : "unknown setting" }],
   );
+}
+
+type Hook = NonNullable<SiteSettings["webhook"]>;
+
+/** The webhook to store: the stored one (as far as it still reads) decides what keeps signing. */
+function rotatedHook(stored: unknown, next: Hook): Hook {
+  const before = v.safeParse(SettingsSchema.entries.webhook, stored);
+  return rotated(before.success ? before.output : undefined, next, Date.now());
 }
 
 /**
@@ -71,12 +80,13 @@ export async function updateSettings(
   if (operator && (Object.hasOwn(changes, "fromAddress") || Object.hasOwn(changes, "mailProvider")))
     issues.push(...(await senderIssues(db, site.id, parsed.output, operator)));
   if (issues.length) return { ok: false, issues };
+  const output = { ...parsed.output, ...(parsed.output.webhook && { webhook: rotatedHook(stored.webhook, parsed.output.webhook) }) };
   // What validated, for the fields the site sets: unknown fields (at any depth) are not stored, so
   // stored fields a later version no longer knows go at the next change; defaults stay unstored
   // and follow changes to them.
   const set: Record<string, unknown> = merged;
-  const kept = Object.fromEntries(Object.entries(parsed.output).filter(([key]) => set[key] !== undefined));
+  const kept = Object.fromEntries(Object.entries(output).filter(([key]) => set[key] !== undefined));
   await saveSettings(db, site.id, kept, Object.hasOwn(patch, "origins") ? origins : undefined);
   forgetSite(site.key);
-  return { ok: true, settings: parsed.output, origins };
+  return { ok: true, settings: output, origins };
 }

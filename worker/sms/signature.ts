@@ -2,7 +2,7 @@
 // HMAC-SHA1, keyed with the account's Auth Token, over the full URL Twilio called followed by each
 // POST parameter's name and value, sorted by name; base64 in X-Twilio-Signature.
 
-import { sameText } from "../http/crypto";
+import { base64, hmac, sameText } from "../../protocol/crypto";
 
 /**
  * The signature Twilio sends for a form-encoded POST to `url` with `params`.
@@ -16,9 +16,7 @@ export async function twilioSignature(authToken: string, url: string, params: It
   // By name, then by value for a repeated name, in code-unit order as Twilio's own libraries sort.
   const sorted = [...params].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
   const data = url + sorted.map(([name, value]) => name + value).join("");
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)));
-  return btoa(String.fromCharCode(...mac));
+  return base64(await hmac(authToken, data, "SHA-1"));
 }
 
 /**

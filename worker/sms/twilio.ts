@@ -8,6 +8,7 @@
 // creates it again: Twilio's list of messages to that number, matched on the exact body, which
 // carries the text's own restore link.
 
+import { base64, utf8 } from "../../protocol/crypto";
 import { claimSmsSend, reclaimSmsSend, recordSmsSent, releaseSmsSend, smsSendOf, smsTextOf } from "../db/sms-sends";
 import { type SuppressWhy, suppressPhone } from "../db/suppressions";
 import { PermanentSmsError, type Sms, type SmsProvider } from "./provider";
@@ -145,7 +146,7 @@ export function matchListed(messages: ListedMessage[], sms: Sms, since: number):
  */
 export function twilioSms(config: TwilioConfig, fetcher: Fetch = (input, init) => fetch(input, init)): SmsProvider {
   const base = `${config.apiBase ?? "https://api.twilio.com"}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`;
-  const authorization = `Basic ${btoa(`${config.username}:${config.password}`)}`;
+  const authorization = `Basic ${base64(utf8(`${config.username}:${config.password}`))}`; // as UTF-8 (RFC 7617): btoa throws on a character past Latin-1
   const now = config.now ?? Date.now;
   const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const timeoutMs = config.timeoutMs ?? 10_000;

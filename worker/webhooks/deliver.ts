@@ -1,25 +1,44 @@
+import { hmacHex } from "../../protocol/crypto";
+import { signWebhook } from "../../server/webhooks";
 import { recordAttempt, wasDelivered } from "../db/webhooks";
-import { hmacHex } from "../http/crypto";
 import { OUTBOUND_TIMEOUT_MS, withTimeout } from "../http/outbound";
 import { retryDelay } from "../queue/retry";
 import { siteById } from "../sites/sites";
+import { signingSecrets } from "../sites/webhook-rotation";
 import type { WebhookJob } from "./send";
 
 /**
- * The signature header, Stripe-style: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
- * Receivers recompute it with the site's webhook secret and reject old timestamps.
+ * The deprecated `Cartback-Signature` header, Stripe-style: `t=<unix seconds>,v1=<hex HMAC-SHA256
+ * of "t.body">` keyed with the secret's text, exactly as before Standard Webhooks, with the current
+ * secret only (receivers parse one `v1`). Sent beside the Standard Webhooks headers for one release.
  *
  * @example
- * const header = await signWebhook(secret, body, Math.floor(Date.now() / 1000));
+ * const header = await legacySignature(secret, body, Math.floor(Date.now() / 1000));
  */
-export async function signWebhook(secret: string, body: string, timestamp: number): Promise<string> {
+export async function legacySignature(secret: string, body: string, timestamp: number): Promise<string> {
   return `t=${timestamp},v1=${await hmacHex(secret, `${timestamp}.${body}`)}`;
+}
+
+/** The headers of one attempt: Standard Webhooks' (every live secret signs), and the deprecated one. */
+async function deliveryHeaders(
+  hook: { secret: string; previous?: { secret: string; until: number } },
+  id: string,
+  body: string,
+  now: number,
+) {
+  const timestamp = Math.floor(now / 1000);
+  return {
+    "content-type": "application/json",
+    ...(await signWebhook({ id, timestamp, body, secrets: signingSecrets(hook, now) })),
+    "cartback-signature": await legacySignature(hook.secret, body, timestamp),
+  };
 }
 
 /**
  * The webhook queue's consumer: POSTs each event, signed; a non-2xx answer, or none within
  * `timeoutMs`, is retried with backoff. A request given up may have reached the receiver: the
- * retry carries the same event `id`, by which receivers de-duplicate (README, Merchant notice and webhooks).
+ * retry carries the same event `id` (in the body and as `webhook-id`), by which receivers
+ * de-duplicate (docs/webhooks.md).
  */
 export async function deliverWebhooks(
   batch: MessageBatch<WebhookJob>,
@@ -44,8 +63,8 @@ export async function deliverWebhooks(
     let status = 0;
     let error: string | null = null;
     try {
-      const signature = await signWebhook(hook.secret, body, Math.floor(Date.now() / 1000));
-      const headers = { "content-type": "application/json", "cartback-signature": signature };
+      // The event id is the webhook-id: a retry of one event carries the same one.
+      const headers = await deliveryHeaders(hook, job.id, body, Date.now());
       const res = await withTimeout(
         (signal) => fetcher(hook.url, { method: "POST", headers, body, signal }),
         timeoutMs,

@@ -2,14 +2,14 @@ import { createMessageBatch } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { ORIGIN, seedSite } from "../test/helpers";
-import { deliverWebhooks, signWebhook } from "./deliver";
+import { deliverWebhooks, legacySignature } from "./deliver";
 import type { WebhookJob } from "./send";
 
 const SECRET = "whsec_0123456789abcdef";
 
 async function verify(secret: string, header: string, body: string): Promise<boolean> {
   const [, t] = /t=(\d+)/.exec(header) ?? [];
-  return header === (await signWebhook(secret, body, Number(t)));
+  return header === (await legacySignature(secret, body, Number(t)));
 }
 
 it("posts signed JSON (HMAC-SHA256 over timestamp and body) and retries a failing endpoint", async () => {

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
+import { randomToken } from "../../../protocol/crypto";
 import { feedbackKeys, pauseOf, resumeSending, saveFeedbackKeys } from "../../db/feedback";
 import { type Merchant, merchantOnly } from "../../http/auth";
 import { jsonBody } from "../../http/validate";
@@ -26,12 +27,6 @@ export function feedbackUrls(publicUrl: string, key: string): { resend: string; 
 /** Postmark's webhook URL with its Basic auth credentials in it, as Postmark's form takes it. */
 const postmarkUrl = (url: string, user: string, password: string): string =>
   url.replace(/^(https?:\/\/)/, `$1${encodeURIComponent(user)}:${encodeURIComponent(password)}@`);
-
-const randomToken = (bytes: number): string =>
-  btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(bytes))))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
 
 /** `PUT /v1/sites/:key/mail-feedback`: any of the keys; a field left out keeps what was stored. */
 const KeysBody = v.strictObject({

@@ -1,9 +1,9 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
+import { fromBase64, hex, sameText } from "../../../protocol/crypto";
 import { describeIssues, SiteKey } from "../../../protocol/schema";
 import { type FeedbackKeys, feedbackKeys, keepReceipt, receiptOf } from "../../db/feedback";
 import { readText } from "../../http/body";
-import { hex, sameText } from "../../http/crypto";
 import { ApiError } from "../../http/errors";
 import { findSite, type Site } from "../../sites/sites";
 import { applyFeedback } from "./apply";
@@ -79,7 +79,7 @@ async function basicAuthorised(header: string | undefined, user: string, passwor
   if (!given) return false;
   let decoded: string;
   try {
-    decoded = new TextDecoder().decode(Uint8Array.from(atob(given), (ch) => ch.charCodeAt(0)));
+    decoded = new TextDecoder().decode(fromBase64(given));
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@
 // SHA256 for 2, with the public key of the X.509 certificate at SigningCertURL. That URL, and the
 // SubscribeURL a confirmation is visited at, are trusted only on https://sns.<region>.amazonaws.com:
 // a certificate from anywhere else would let anyone sign.
+import { fromBase64 } from "../../../protocol/crypto";
 
 /** The fields of an SNS HTTP(S) delivery that the collector reads. */
 export interface SnsMessage {
@@ -115,7 +116,7 @@ export async function verifySns(m: SnsMessage): Promise<SnsProblem | null> {
   }
   let signature: Uint8Array;
   try {
-    signature = Uint8Array.from(atob(m.Signature), (c) => c.charCodeAt(0));
+    signature = fromBase64(m.Signature);
   } catch {
     return "invalid_signature";
   }
@@ -128,7 +129,7 @@ export async function verifySns(m: SnsMessage): Promise<SnsProblem | null> {
 export function pemBytes(pem: string): Uint8Array {
   const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
   if (!body) throw new Error("no certificate in the PEM");
-  return Uint8Array.from(atob(body.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  return fromBase64(body.replace(/\s+/g, ""));
 }
 
 /** One DER element: its tag, where its content starts and where it ends. */

@@ -4,7 +4,10 @@
 // `${id}.${timestamp}.${body}`, the key the base64 after `whsec_`, the header a space-separated list
 // of `v1,<base64 HMAC-SHA256>` (several while a secret is rotated).
 
-import { sameText } from "../../http/crypto";
+import { sameText } from "../../../protocol/crypto";
+import { standardSignature } from "../../../server/webhooks";
+
+export { standardSignature };
 
 /** How far a signed timestamp may be from the collector's clock, either way (the spec's default). */
 export const TOLERANCE_S = 5 * 60;
@@ -17,23 +20,6 @@ export function webhookHeaders(headers: Headers): { id: string; timestamp: strin
   const get = (name: string) => headers.get(`svix-${name}`) ?? headers.get(`webhook-${name}`);
   const [id, timestamp, signature] = [get("id"), get("timestamp"), get("signature")];
   return id && timestamp && signature ? { id, timestamp, signature } : null;
-}
-
-const base64Bytes = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-/**
- * The `v1,…` signature of a body, as the sender computes it.
- *
- * @example
- * await standardSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", '{"test": 2432232314}');
- * // "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" (the spec's test vector)
- */
-export async function standardSignature(secret: string, id: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", base64Bytes(secret.replace(/^whsec_/, "")), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`)));
-  return `v1,${btoa(String.fromCharCode(...mac))}`;
 }
 
 /**
