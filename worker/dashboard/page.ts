@@ -4,6 +4,7 @@ import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, ht
 import { REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
+import { audienceSection, excludedCard } from "./audience";
 
 /** The step channels (sites/settings.ts CHANNELS) as the settings form names them. */
 const CHANNEL_CHOICES: [StepChannel, string][] = [
@@ -60,6 +61,8 @@ export interface DashboardInput {
   pool: { available: number; claimed: number };
   /** The platform webhooks: whether a secret is set, and the URLs to paste in the platform's admin. */
   platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
+  /** How many addresses and numbers the site suppresses (db/audience.ts). */
+  suppressed: number;
 }
 
 /** Where to point Shopify's and WooCommerce's order webhooks, and the secret they sign with. */
@@ -109,6 +112,7 @@ ${d.notice ? html`<div class="${d.notice.ok ? "ok" : "errors"}" role="status">${
 <div class="card"><span class="muted">Lift over holdout</span><b data-figure="lift">${stats.lift ? `${stats.lift.points >= 0 ? "+" : ""}${stats.lift.points.toFixed(1)} pts` : "–"}</b>
 <span class="muted">${stats.lift ? `95% CI ${stats.lift.ci95[0].toFixed(1)} to ${stats.lift.ci95[1].toFixed(1)}; holdout ${formatPercent(stats.holdout.rate)} of ${stats.holdout.carts}` : "needs shoppers in the holdout group"}</span></div>
 <div class="card"><span class="muted">Median time to recover</span><b data-figure="median">${formatDuration(stats.medianTimeToRecoverMs)}</b></div>
+${excludedCard(stats, money)}
 </div>
 <section><h2>Per day</h2>${dailyChart(stats, money)}</section>
 <div class="grid2">
@@ -140,6 +144,7 @@ ${d.orders.map((o) => html`<tr><td data-label="abandoned">${formatMinute(o.aband
 ${imageDropsSection(d.imageDrops)}
 ${codesSection(d.pool, settings, csrf)}
 ${platformSection(d.platform, csrf)}
+${audienceSection(settings, d.suppressed, csrf)}
 ${settingsForm(d.site, settings, csrf)}
 <section id="preview"><h2>Preview</h2>
 <form method="get" action="/dashboard#preview"><input type="hidden" name="from" value="${d.range.from}"><input type="hidden" name="to" value="${d.range.to}">
