@@ -87,7 +87,8 @@ function effectOf(
                user_id = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?4, user_id) ELSE coalesce(user_id, ?4) END,
                name = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?5, name) ELSE coalesce(name, ?5) END,
                excluded = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?7, excluded) ELSE coalesce(excluded, ?7) END,
-               customer = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?8, customer) ELSE coalesce(customer, ?8) END,
+               -- Having bought is not undone: a yes stays whatever a later identify says.
+               customer = CASE WHEN ?8 = 1 OR customer = 1 THEN 1 ELSE coalesce(customer, ?8) END,
                identified_at = max(coalesce(identified_at, 0), ?6)
              WHERE site_id = ?1 AND aid = ?2`,
           )

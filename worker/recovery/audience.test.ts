@@ -88,7 +88,9 @@ describe("customers only", () => {
     const order = { orderId: "old-1", email: "regular@example.com", total: 4200, currency: "EUR", paidAt };
     expect((await api(site.key, `/v1/sites/${site.key}/orders`, { method: "POST", body: order })).status).toBe(201);
     await abandon(site.key, "regular@example.com");
-    await abandon(site.key, "told@example.com", { extra: [identify({ customer: true })] });
+    // The shop's yes stays: a later identify saying no does not undo having bought.
+    const no = { ...identify({ customer: false }), at: Date.now() - 8 * 60_000 } as CartbackEvent;
+    await abandon(site.key, "told@example.com", { extra: [identify({ customer: true }), no] });
     await abandon(site.key, "stranger@example.com");
     await claimed("regular@example.com");
     await claimed("told@example.com");
