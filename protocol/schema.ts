@@ -151,11 +151,23 @@ export const EventSchema = v.variant("type", [
       locale: v.optional(Locale),
       phone: v.optional(v.pipe(v.string(), v.regex(PHONE_PATTERN, "must be a phone number in E.164 form, like +34600111222"))),
       smsConsent: v.optional(v.boolean()),
+      exclude: v.optional(v.boolean()),
+      customer: v.optional(v.boolean()),
     }),
     // A phone alone is a shopper recovered by text only; a locale or a consent alone, a change of either.
     v.check(
-      (e) => Boolean(e.email || e.userId || e.name || e.phone || e.locale || e.smsConsent !== undefined),
-      "identify needs an email, a userId, a name, a phone, a locale or smsConsent",
+      (e) =>
+        Boolean(
+          e.email ||
+            e.userId ||
+            e.name ||
+            e.phone ||
+            e.locale ||
+            e.smsConsent !== undefined ||
+            e.exclude !== undefined ||
+            e.customer !== undefined,
+        ),
+      "identify needs an email, a userId, a name, a phone, a locale, smsConsent, exclude or customer",
     ),
     // A number is kept only with the shopper's explicit yes to texts (README, SMS).
     v.check((e) => e.phone === undefined || e.smsConsent === true, "a phone needs smsConsent: true"),

@@ -64,6 +64,10 @@ export interface IdentifyEvent extends EventBase {
   phone?: string;
   /** The shopper's explicit yes to recovery texts (with `phone`), or a no that withdraws it. */
   smsConsent?: boolean;
+  /** The shop wants no recovery for this shopper (`true`), or lifts that (`false`). */
+  exclude?: boolean;
+  /** The shop says this shopper bought from it before (the customers-only audience, docs/audience.md). */
+  customer?: boolean;
 }
 
 export interface CheckoutEvent extends EventBase {

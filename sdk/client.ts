@@ -41,6 +41,10 @@ export interface Shopper {
   phone?: string;
   /** The shopper's explicit yes to recovery texts; `false` withdraws it. */
   smsConsent?: boolean;
+  /** No recovery messages for this shopper (staff, wholesale, a test account); `false` lifts it. */
+  exclude?: boolean;
+  /** The shopper bought from the shop before: the customers-only audience writes to them (docs/audience.md). */
+  customer?: boolean;
 }
 
 export interface Order {

@@ -93,6 +93,7 @@ describe("the cart API", () => {
     ],
     ["an identify without anything", (cb) => cb.identify({})],
     ["an identify with a bad email", (cb) => cb.identify({ email: "ana@" })],
+    ["an identify with exclude not a yes or no", (cb) => cb.identify({ email: "ana@example.com", exclude: "yes" as never })],
     ["a purchase without an order id", (cb) => cb.purchase({ orderId: "", total: 100 })],
     ["a purchase with a fractional total", (cb) => cb.purchase({ orderId: "o1", total: 1.5 })],
     ["line data nested", (cb) => cb.addLine({ ...tea, data: { size: { eu: 42 } } as never })],
@@ -155,6 +156,16 @@ describe("the cart API", () => {
 });
 
 describe("identify, checkout and purchase", () => {
+  it("passes the shop's word about the shopper: exclude and customer (docs/audience.md)", async () => {
+    const cb = await load();
+    await cb.identify({ email: "ana@example.com", customer: true });
+    await cb.identify({ exclude: false });
+    expect((await cb.outbox()).map(({ id, at, ...rest }) => rest)).toEqual([
+      { type: "identify", email: "ana@example.com", customer: true },
+      { type: "identify", exclude: false },
+    ]);
+  });
+
   it("records who the shopper is and that checkout started", async () => {
     const cb = await load();
     await cb.identify({ email: "ana@example.com", name: "Ana" });

@@ -13,6 +13,8 @@ const checks = (smsConsent: unknown): Record<string, (value: never) => unknown> 
   // A number only with the shopper's yes to texts (README, SMS).
   phone: (number) => smsConsent === true && PHONE_PATTERN.test(number),
   smsConsent: (yes) => yes === !!yes,
+  exclude: (yes) => yes === !!yes,
+  customer: (yes) => yes === !!yes,
 });
 
 /**
@@ -24,7 +26,7 @@ const checks = (smsConsent: unknown): Record<string, (value: never) => unknown> 
  * await transact((s) => identifyShopper(s, { email: "ana@example.com" }, emitter(false)));
  */
 export function identifyShopper(s: State, shopper: unknown, emit: ReturnType<typeof emitter>): void {
-  const { email, userId, name, token, locale, phone, smsConsent } = (shopper || {}) as Shopper;
+  const { email, userId, name, token, locale, phone, smsConsent, exclude, customer } = (shopper || {}) as Shopper;
   const rules = checks(smsConsent);
   let given: unknown;
   for (const k in rules) {
@@ -37,5 +39,5 @@ export function identifyShopper(s: State, shopper: unknown, emit: ReturnType<typ
   need(token == null || (userId && isText(token, 2048)), "identify token");
   if (token) s.account = { userId: userId as string, token };
   s.locale = locale || s.locale;
-  emit(s, { type: "identify", email, userId, name, locale, phone, smsConsent });
+  emit(s, { type: "identify", email, userId, name, locale, phone, smsConsent, exclude, customer });
 }

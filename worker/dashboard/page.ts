@@ -4,6 +4,7 @@ import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, ht
 import { MAIL_PROVIDERS, REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
+import { audienceSection, excludedCard } from "./audience";
 import { type MailStatus, mailBanner, mailSection } from "./mail";
 
 /** The step channels (sites/settings.ts CHANNELS) as the settings form names them. */
@@ -65,6 +66,8 @@ export interface DashboardInput {
   domains?: { domain: string; provider: string; passed: boolean; checkedAt: string }[];
   /** Mail feedback: the pause, the warnings, which providers report back (mail/feedback/). */
   mail: MailStatus;
+  /** How many addresses and numbers the site suppresses (db/audience.ts). */
+  suppressed: number;
 }
 
 /** The sending-domain check: which records the shop's domain needs for its provider, in words. */
@@ -128,6 +131,7 @@ ${mailBanner(d.mail, csrf)}
 <div class="card"><span class="muted">Lift over holdout</span><b data-figure="lift">${stats.lift ? `${stats.lift.points >= 0 ? "+" : ""}${stats.lift.points.toFixed(1)} pts` : "–"}</b>
 <span class="muted">${stats.lift ? `95% CI ${stats.lift.ci95[0].toFixed(1)} to ${stats.lift.ci95[1].toFixed(1)}; holdout ${formatPercent(stats.holdout.rate)} of ${stats.holdout.carts}` : "needs shoppers in the holdout group"}</span></div>
 <div class="card"><span class="muted">Median time to recover</span><b data-figure="median">${formatDuration(stats.medianTimeToRecoverMs)}</b></div>
+${excludedCard(stats, money)}
 </div>
 <section><h2>Per day</h2>${dailyChart(stats, money)}</section>
 <div class="grid2">
@@ -160,6 +164,7 @@ ${d.orders.map((o) => html`<tr><td data-label="abandoned">${formatMinute(o.aband
 ${imageDropsSection(d.imageDrops)}
 ${codesSection(d.pool, settings, csrf)}
 ${platformSection(d.platform, csrf)}
+${audienceSection(settings, d.suppressed, csrf)}
 ${settingsForm(d.site, settings, csrf)}
 ${domainSection(settings, d.domains ?? [], csrf)}
 <section id="preview"><h2>Preview</h2>

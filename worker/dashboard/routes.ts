@@ -4,6 +4,7 @@ import { sameText } from "../../protocol/crypto";
 import { describeIssues } from "../../protocol/schema";
 import type { Cart } from "../../protocol/types";
 import { BUILTIN_COPY, COPY_LANGUAGES, type Language } from "../copy/builtin";
+import { liftMerchantSuppressions, suppressForMerchant, suppressionCount } from "../db/audience";
 import { latestCart } from "../db/browsers";
 import { addCodes } from "../db/codes";
 import { resumeSending } from "../db/feedback";
@@ -25,6 +26,7 @@ import { checkedProvider, DomainCheckRequest, listDomainChecks, runDomainCheck }
 import { feedbackStatus } from "../mail/feedback/merchant";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery, siteFrom } from "../mail/render";
+import { csvPeople } from "../merchant/people";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
 import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
@@ -34,6 +36,7 @@ import { updateSettings } from "../sites/update";
 import { computeStats, dashboardData, interruptedOrders, type Range, toCsv } from "../stats/figures";
 import { mailCsv } from "../stats/mail";
 import { RangeQuery } from "../stats/routes";
+import { audiencePatch } from "./audience";
 import { dashboardPage, signInPage } from "./page";
 
 type Dashboard = DashboardEnv;
@@ -60,8 +63,11 @@ async function render(
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
-  const { stats, orders, drops, pool, platformSecret } = await dashboardData(c.env.DB, session.site.id, range, search || undefined);
-  const mail = await feedbackStatus(c.env, session.site, Date.now());
+  const [{ stats, orders, drops, pool, platformSecret }, suppressed, mail] = await Promise.all([
+    dashboardData(c.env.DB, session.site.id, range, search || undefined),
+    suppressionCount(c.env.DB, session.site.id),
+    feedbackStatus(c.env, session.site, Date.now()),
+  ]);
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
   const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));
@@ -86,6 +92,7 @@ async function render(
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
       domains: await listDomainChecks(c.env.DB, session.site.id),
       mail,
+      suppressed,
     }),
     status,
   );
@@ -276,6 +283,44 @@ export const dashboard = new Hono<Dashboard>()
     if (!codes.ok) return render(c, session, range, { ok: false, text: "No codes were added.", issues: codes.issues }, 422);
     const { added } = await addCodes(c.env.DB, session.site.id, codes.codes, Date.now(), session.site.settings.incentive?.lowAt ?? 20);
     return render(c, session, range, { ok: true, text: `${added} codes added (${codes.codes.length - added} already in the pool).` });
+  })
+  /** The audience mode and the exclusion rules (docs/audience.md), validated like the merchant API's settings. */
+  .post("/dashboard/audience", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    const read = audiencePatch(form);
+    if (!read.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: read.issues }, 422);
+    const result = await updateSettings(c.env.DB, session.site, read.patch);
+    if (!result.ok) return render(c, session, range, { ok: false, text: "Nothing was saved.", issues: result.issues }, 422);
+    return render(c, (await readSession(c)) ?? session, range, { ok: true, text: "Audience saved." });
+  })
+  /** Suppresses (or lifts the merchant's own suppressions of) a pasted list or an uploaded CSV, all or nothing. */
+  .post("/dashboard/suppressions", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {
+    const { session, form } = c.var;
+    const range = v.parse(RangeQuery, {});
+    // The CSRF check read the text fields; the file is read from the same parsed body.
+    const file = (await c.req.parseBody()).file;
+    const texts = [form.list ?? "", file instanceof File && file.size ? await file.text() : ""].filter((t) => t.trim());
+    if (file instanceof File && file.size > 5_000_000)
+      return render(c, session, range, { ok: false, text: "A file is at most 5 MB; upload a bigger one in parts." }, 422);
+    if (!texts.length) return render(c, session, range, { ok: false, text: "Paste addresses or choose a CSV file." }, 422);
+    const lists = texts.map(csvPeople);
+    const issues = lists.flatMap((l) => (l.ok ? [] : l.issues));
+    if (issues.length) return render(c, session, range, { ok: false, text: "Nothing was changed.", issues }, 422);
+    const emails = lists.flatMap((l) => (l.ok ? l.emails : []));
+    const phones = lists.flatMap((l) => (l.ok ? l.phones : []));
+    if (form.action === "lift") {
+      const { removed, kept } = await liftMerchantSuppressions(c.env.DB, session.site.id, emails, phones);
+      const stays = kept.length
+        ? ` ${kept.length} stay suppressed: the shopper unsubscribed or the provider reported them, which only they can undo.`
+        : "";
+      return render(c, session, range, { ok: true, text: `${removed} of your suppressions lifted.${stays}` });
+    }
+    const added = await suppressForMerchant(c.env.DB, session.site.id, emails, phones, Date.now());
+    return render(c, session, range, {
+      ok: true,
+      text: `${added.emails + added.phones} suppressed (${emails.length + phones.length - added.emails - added.phones} already were).`,
+    });
   })
   /** Generates a platform webhook secret (shown once, in the notice) or sets the platform's own (Shopify's signing key). */
   .post("/dashboard/platform-secret", dashboardSession({ form: true, signedOut: toDashboard, forged: expired }), async (c) => {

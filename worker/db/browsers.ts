@@ -18,6 +18,9 @@ export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
 // cart row only moves forward in (browser time, event id), values fixed per event. So a redelivered message, or batches that
 // arrive out of order, leave the same rows as one clean delivery.
 
+/** A yes/no of an identify as a column: 1, 0, or NULL when it said nothing. */
+const flag = (yes: boolean | undefined): number | null => (yes === undefined ? null : Number(yes));
+
 const cartValue = (cart: Cart): [items: number, value: number] =>
   cart.lines.reduce(([items, value], l) => [items + l.quantity, value + l.price * l.quantity], [0, 0]);
 
@@ -83,10 +86,22 @@ function effectOf(
                email = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?3, email) ELSE coalesce(email, ?3) END,
                user_id = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?4, user_id) ELSE coalesce(user_id, ?4) END,
                name = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?5, name) ELSE coalesce(name, ?5) END,
+               excluded = CASE WHEN coalesce(identified_at, 0) <= ?6 THEN coalesce(?7, excluded) ELSE coalesce(excluded, ?7) END,
+               -- Having bought is not undone: a yes stays whatever a later identify says.
+               customer = CASE WHEN ?8 = 1 OR customer = 1 THEN 1 ELSE coalesce(customer, ?8) END,
                identified_at = max(coalesce(identified_at, 0), ?6)
              WHERE site_id = ?1 AND aid = ?2`,
           )
-          .bind(site, aid, event.email === undefined ? null : normalEmail(event.email), event.userId ?? null, event.name ?? null, at),
+          .bind(
+            site,
+            aid,
+            event.email === undefined ? null : normalEmail(event.email),
+            event.userId ?? null,
+            event.name ?? null,
+            at,
+            flag(event.exclude),
+            flag(event.customer),
+          ),
         ...consentStatements(db, message, event, at),
       ];
     case "checkout":
@@ -208,6 +223,9 @@ interface BrowserRow {
   phone: string | null;
   phone_at: number | null;
   phone_tie: string | null;
+  lines: string | null;
+  excluded: number | null;
+  customer: number | null;
 }
 
 // One statement per browser, everything the person's object needs: it reads what is stored, not
@@ -215,7 +233,8 @@ interface BrowserRow {
 const BROWSER_SQL = `
 SELECT s.aid, coalesce(s.email, (SELECT o.email FROM shoppers o WHERE o.site_id = s.site_id AND o.user_id = s.user_id
            AND o.email IS NOT NULL ORDER BY o.identified_at DESC LIMIT 1)) AS email,
-       s.name, s.user_id, s.last_seen, s.locale, s.time_zone, s.phone_tie, c.currency, c.expires_at, c.status, c.value, c.updated_at,
+       s.name, s.user_id, s.last_seen, s.locale, s.time_zone, s.phone_tie, s.excluded, s.customer,
+       c.currency, c.expires_at, c.status, c.value, c.updated_at, c.lines,
        (SELECT json_group_array(json_array(at, v)) FROM (
           SELECT e.at, coalesce(json_extract(e.data, '$.v'),
                    (SELECT coalesce(sum(json_extract(l.value, '$.price') * json_extract(l.value, '$.quantity')), 0)
@@ -256,6 +275,9 @@ function toBrowser(row: BrowserRow): Browser {
     .reverse()
     .map(([at, kind, code, value]) => ({ at, kind, ...(code !== null && { code }), ...(value !== null && { value }) }));
   const orders = (JSON.parse(row.orders) as [string, number, number][]).map(([orderId, total, at]) => ({ orderId, total, at }));
+  // What the exclusion rules read of the cart now (recovery/audience.ts), not the whole line.
+  const lines =
+    row.lines && row.status === "active" ? readLines(row.lines).map((l) => ({ id: l.id, ...(l.data && { data: l.data }) })) : [];
   return {
     aid: row.aid,
     points,
@@ -268,6 +290,9 @@ function toBrowser(row: BrowserRow): Browser {
     ...(row.locale && { locale: row.locale }),
     ...(row.time_zone && { timeZone: row.time_zone }),
     sms: row.phone ? { phone: row.phone, at: row.phone_at ?? 0 } : null,
+    ...(lines.length > 0 && { lines }),
+    ...(row.excluded !== null && { excluded: row.excluded === 1 }),
+    ...(row.customer !== null && { customer: row.customer === 1 }),
   };
 }
 

@@ -29,10 +29,24 @@ export interface MessageRow {
 export const startStatement = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
   db
     .prepare(
-      `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout, stop_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(s.id, site, email, s.aid, s.basedOn, at, s.value, s.currency, s.reason, s.status, s.status === "holdout" ? 1 : 0);
+    // An excluded cart keeps why in stop_reason: the stats count it by rule (rollups.ts).
+    .bind(
+      s.id,
+      site,
+      email,
+      s.aid,
+      s.basedOn,
+      at,
+      s.value,
+      s.currency,
+      s.reason,
+      s.status,
+      s.status === "holdout" ? 1 : 0,
+      s.excluded ?? null,
+    );
 
 /** A new sequence (a holdout one too: it is the baseline of the lift). */
 export const startSequence = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>

@@ -6,6 +6,9 @@
 //
 // Kinds (`dim` is a JSON array, the figure's key within its kind; `day` is days since 1970-01-01 UTC):
 // - abandoned [reason, holdout, currency], by the day the cart went quiet: n sequences, v their value
+//   (an excluded cart is not one of them: it counts only as excluded)
+// - excluded [why, currency], by the day the cart went quiet: n carts the site's rules or audience
+//   gave no recovery (recovery/audience.ts EXCLUDED_WHY), v their value
 // - recovered [reason, holdout, currency]: n recovered sequences, v their recovered revenue
 // - ttr [bucket]: treated recoveries by time to recover (TTR_BUCKET), n of them, v the sum of their times
 // - messages [step, channel], by the day the cart went quiet: n recovery messages claimed, v sent
@@ -29,7 +32,17 @@ import { DAY_MS } from "../../protocol/limits";
 
 const DAY = DAY_MS;
 
-export type RollupKind = "abandoned" | "recovered" | "ttr" | "messages" | "clicked" | "converted" | "outcome" | "stage" | "rank";
+export type RollupKind =
+  | "abandoned"
+  | "excluded"
+  | "recovered"
+  | "ttr"
+  | "messages"
+  | "clicked"
+  | "converted"
+  | "outcome"
+  | "stage"
+  | "rank";
 
 /** One row of `rollups` as the stats read it. */
 export interface RollupRow {
@@ -65,12 +78,14 @@ const sequenceSql = (target: string) => `WITH target(id) AS (${target})
 INSERT INTO rollups (site_id, day, kind, dim, n, v)
 SELECT site_id, day, kind, dim, sum(n) * ?1, sum(v) * ?1 FROM (
   SELECT s.site_id, s.abandoned_at / ${DAY} AS day, k.value AS kind,
-    CASE k.value WHEN 'ttr' THEN json_array(${TTR_BUCKET("(s.recovered_at - s.abandoned_at)")}) ELSE json_array(s.reason, s.holdout, s.currency) END AS dim,
-    CASE k.value WHEN 'abandoned' THEN 1 WHEN 'recovered' THEN s.recovered_order_id IS NOT NULL
-      ELSE s.holdout = 0 AND s.recovered_at IS NOT NULL END AS n,
-    CASE k.value WHEN 'abandoned' THEN s.value WHEN 'recovered' THEN iif(s.recovered_order_id IS NOT NULL, coalesce(s.recovered_value, 0), 0)
+    CASE k.value WHEN 'ttr' THEN json_array(${TTR_BUCKET("(s.recovered_at - s.abandoned_at)")})
+      WHEN 'excluded' THEN json_array(s.stop_reason, s.currency) ELSE json_array(s.reason, s.holdout, s.currency) END AS dim,
+    CASE WHEN (k.value = 'excluded') <> (s.status = 'excluded') THEN 0 WHEN k.value IN ('abandoned', 'excluded') THEN 1
+      WHEN k.value = 'recovered' THEN s.recovered_order_id IS NOT NULL ELSE s.holdout = 0 AND s.recovered_at IS NOT NULL END AS n,
+    CASE WHEN (k.value = 'excluded') <> (s.status = 'excluded') THEN 0 WHEN k.value IN ('abandoned', 'excluded') THEN s.value
+      WHEN k.value = 'recovered' THEN iif(s.recovered_order_id IS NOT NULL, coalesce(s.recovered_value, 0), 0)
       ELSE iif(s.holdout = 0 AND s.recovered_at IS NOT NULL, s.recovered_at - s.abandoned_at, 0) END AS v
-    FROM sequences s, json_each('["abandoned","recovered","ttr"]') k WHERE s.id IN target
+    FROM sequences s, json_each('["abandoned","recovered","ttr","excluded"]') k WHERE s.id IN target
   UNION ALL
   SELECT m.site_id, m.abandoned_at / ${DAY}, k.value, json_array(m.step, m.channel),
     iif(k.value = 'messages', count(*), count(m.clicked_at)), iif(k.value = 'messages', count(m.sent_at), 0)
@@ -84,7 +99,7 @@ SELECT site_id, day, kind, dim, sum(n) * ?1, sum(v) * ?1 FROM (
   SELECT s.site_id, s.abandoned_at / ${DAY}, 'converted', json_array(m.step, m.channel), 1, coalesce(s.recovered_value, 0)
     FROM sequences s JOIN messages m ON m.id = (SELECT x.id FROM messages x WHERE x.sequence_id = s.id AND x.kind = 'recovery'
       AND x.sent_at IS NOT NULL AND x.sent_at <= s.recovered_at ORDER BY x.step DESC LIMIT 1)
-    WHERE s.id IN target AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL
+    WHERE s.id IN target AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL AND s.status <> 'excluded'
 ) WHERE n <> 0 OR v <> 0 GROUP BY site_id, day, kind, dim ${ADD}`;
 
 /**

@@ -1,7 +1,7 @@
 // The shapes that cross the data layer without being tables: a batch on its way to D1, and what
 // a browser's rows tell the person's object. No D1 here, so the pure recovery code (and its
 // tests in Node) can import them.
-import type { CartbackEvent } from "../../protocol/types";
+import type { CartbackEvent, LineData } from "../../protocol/types";
 import type { Moment } from "../recovery/reasons";
 
 /** One accepted request, as it travels from the ingest route to the consumer. */
@@ -57,6 +57,12 @@ export interface Browser {
   /** The number this browser consented to texts with (its latest consent not withdrawn since), and
    * when. A snapshot read from D1 always says, so a withdrawal clears what an older one said. */
   sms?: { phone: string; at: number } | null;
+  /** The cart's lines as the exclusion rules read them (recovery/audience.ts): id and `data`. */
+  lines?: { id: string; data?: LineData }[];
+  /** What the shop said at identify on this browser: no recovery for this shopper (`exclude`),
+   * or they bought before (`customer`); absent when it said nothing. */
+  excluded?: boolean;
+  customer?: boolean;
 }
 
 /** What a snapshot keeps of a browser: enough for the reason window, bounded whatever a page sends. */

@@ -36,7 +36,7 @@ export function interruptedOrdersStatement(
     .prepare(
       `SELECT s.id AS sequenceId, s.email, s.abandoned_at AS abandonedAt, s.value, s.currency, s.reason,
          CASE WHEN s.recovered_order_id IS NOT NULL THEN 'recovered' WHEN s.holdout = 1 THEN 'holdout'
-              WHEN s.status = 'stopped' THEN 'stopped: ' || s.stop_reason ELSE s.status END AS status,
+              WHEN s.status IN ('stopped', 'excluded') THEN s.status || ': ' || s.stop_reason ELSE s.status END AS status,
          (SELECT count(*) FROM messages m WHERE m.sequence_id = s.id AND m.sent_at IS NOT NULL) AS messagesSent,
          s.recovered_order_id AS recoveredOrderId, s.recovered_value AS recoveredValue
        FROM sequences s WHERE s.site_id = ?1 AND s.abandoned_at >= ?2 AND s.abandoned_at < ?3 AND (?4 IS NULL OR s.email LIKE ?4 ESCAPE '\\')

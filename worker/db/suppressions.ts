@@ -1,9 +1,9 @@
 // `sms_suppressions`: numbers a site never texts again. Written by the opt-out webhook and by a
 // withdrawn consent; read before every text.
 
-/** Why a number is suppressed: the phone said STOP, the shopper withdrew consent, or the provider
- * said the number cannot take texts. */
-export type SuppressWhy = "stop" | "withdrawn" | "undeliverable";
+/** Why a number is suppressed: the phone said STOP, the shopper withdrew consent, the provider
+ * said the number cannot take texts, or the merchant listed it (db/audience.ts). */
+export type SuppressWhy = "stop" | "withdrawn" | "undeliverable" | "merchant";
 
 /**
  * Suppresses a number for a site, for good. The first reason stays: a STOP is never relabelled.

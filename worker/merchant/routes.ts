@@ -18,6 +18,7 @@ import type { SiteSettings } from "../sites/settings";
 import { updateSettings } from "../sites/update";
 import { signingSecrets } from "../sites/webhook-rotation";
 import { accountStub } from "../sync/account";
+import { audience } from "./audience";
 
 // An empty `?status=` lists every status, as no status does.
 const MessagesQuery = v.object({ status: v.optional(v.union([v.literal(""), v.picklist(["queued", "sent", "cancelled", "failed"])])) });
@@ -178,4 +179,6 @@ export const merchant = new Hono<Merchant>()
     "/v1/sites/:key/messages",
     valid("query", MessagesQuery, "invalid_status", "status must be queued, sent, cancelled or failed", 400),
     async (c) => c.json({ messages: await recentMessages(c.env.DB, c.var.site.id, c.req.valid("query").status || undefined) }),
-  );
+  )
+  // Suppressions and excluded shoppers (audience.ts), behind the same secret.
+  .route("/", audience);

@@ -4,6 +4,7 @@ import { type SiteSettings, type StepChannel, smsQuietHours } from "../sites/set
 
 export type { Browser, CartPoint, PaidOrder } from "../db/schema";
 
+import { type ExcludedWhy, exclusionOf, shopSaid } from "./audience";
 import { awake } from "./quiet";
 import { deriveReason, type StallReason, type TemplateName, templateOf } from "./reasons";
 import { awaitSent, type ClaimStates, nextRescue, rescue, settled, type Unconfirmed } from "./rescue";
@@ -14,8 +15,9 @@ import { awaitSent, type ClaimStates, nextRescue, rescue, settled, type Unconfir
 
 export type StopReason = "purchased" | "returned" | "emptied" | "unsubscribed" | "expired" | "site_cap" | "merged";
 /** `moved`: handed to the person the shopper's email makes them (see `handOver`); kept so a late
- * job of it can be sent on to them. */
-type SequenceStatus = "active" | "completed" | "stopped" | "holdout" | "moved";
+ * job of it can be sent on to them. `excluded`: the site's rules or audience gave it no recovery
+ * (audience.ts); it only stands for the intent in the stats. */
+type SequenceStatus = "active" | "completed" | "stopped" | "holdout" | "moved" | "excluded";
 
 /** The channel a message goes by. */
 export type Channel = "email" | "sms";
@@ -55,6 +57,8 @@ export interface Sequence {
   recoveredOrderId?: string;
   /** With status `moved`: the key of the person who carries it on. */
   movedTo?: string;
+  /** With status `excluded`: the rule that excluded it. */
+  excluded?: ExcludedWhy;
 }
 
 /** A message claimed for sending, with what its `messages` row needs. */
@@ -146,6 +150,10 @@ export interface Facts {
   phoneStopped?: boolean;
   /** For an alarm: where D1 says each claim due for a rescue stands (rescue.ts `dueForRescue`). */
   claims?: ClaimStates;
+  /** The merchant suppressed the address (their list, not the shopper's opt-out): no email, other channels go on. */
+  emailSuppressed?: boolean;
+  /** The person is on the merchant's list of excluded shoppers (merchant API). */
+  listed?: boolean;
 }
 
 export type Verdict =
@@ -161,7 +169,7 @@ export type Verdict =
       /** For a text: the number to send it to, as the freshest consent gave it. */
       phone?: string;
     }
-  | { send: false; why: StopReason | "unknown" | "unreachable" }
+  | { send: false; why: StopReason | "unknown" | "unreachable" | "excluded" }
   /** The sequence went to another person (the email the shopper gave later): ask them. */
   | { send: false; why: "moved"; movedTo: string };
 
@@ -281,14 +289,14 @@ export function phoneOf(state: PersonState): string | undefined {
 
 /**
  * How a step reaches the person now, or undefined when it cannot (skipped, not failed): `email`
- * needs an email, `sms` a consented number not suppressed, `sms_if_no_email` is email for a
- * person with one and a text for a person without.
+ * needs an email the merchant did not suppress, `sms` a consented number not suppressed,
+ * `sms_if_no_email` is email for a person with one and a text for a person without.
  *
  * @example
  * channelOf(phoneOnly, "sms_if_no_email", false); // "sms"
  */
-export function channelOf(state: PersonState, wanted: StepChannel, phoneSuppressed = false): Channel | undefined {
-  const email = !isPhoneKey(state.email);
+export function channelOf(state: PersonState, wanted: StepChannel, phoneSuppressed = false, emailSuppressed = false): Channel | undefined {
+  const email = !isPhoneKey(state.email) && !emailSuppressed;
   const sms = phoneOf(state) !== undefined && !phoneSuppressed;
   if (wanted === "email") return email ? "email" : undefined;
   if (wanted === "sms") return sms ? "sms" : undefined;
@@ -329,8 +337,8 @@ function stopReason(state: PersonState, sequence: Sequence, now: number, suppres
 
 /** Whether some step of the site could reach the person at all: a person known only by a number
  * on a site whose steps all go by email starts no sequence it could never send. */
-const reachable = (state: PersonState, settings: SiteSettings): boolean =>
-  settings.steps.some((s) => channelOf(state, s.channel) !== undefined);
+const reachable = (state: PersonState, settings: SiteSettings, facts: Pick<Facts, "phoneSuppressed" | "emailSuppressed">): boolean =>
+  settings.steps.some((s) => channelOf(state, s.channel, facts.phoneSuppressed, facts.emailSuppressed) !== undefined);
 
 /**
  * Credits a paid order to the sequence whose message (or click) came last before it, within the
@@ -377,6 +385,9 @@ function absorb(state: PersonState, browser: Browser): void {
     timeZone: browser.timeZone ?? known?.timeZone,
     // A snapshot from D1 says (null: none, or withdrawn); only a stub, opened on a link, does not.
     sms: browser.sms === undefined ? known?.sms : browser.sms,
+    lines: browser.points.length || !known ? browser.lines : known.lines,
+    excluded: browser.excluded ?? known?.excluded,
+    customer: browser.customer ?? known?.customer,
   };
 }
 
@@ -405,7 +416,7 @@ function maybeStart(state: PersonState, settings: SiteSettings, now: number, fac
   const cart = carts[0];
   const lastActivity = lastActivityOf(state);
   // The latest activity on any device: a shopper busy on their phone has not abandoned.
-  if (!cart || lastActivity + quietMs(settings) > now || !reachable(state, settings)) return;
+  if (!cart || lastActivity + quietMs(settings) > now || !reachable(state, settings, {})) return;
   state.starts = state.starts.filter((t) => t > now - DAY_MS);
   state.sends = state.sends.filter((t) => t > now - 30 * DAY_MS);
   const refused =
@@ -414,7 +425,10 @@ function maybeStart(state: PersonState, settings: SiteSettings, now: number, fac
     facts.suppressed ||
     facts.phoneStopped ||
     state.suppressed ||
-    facts.siteSentToday >= settings.maxEmailsPerDay;
+    facts.siteSentToday >= settings.maxEmailsPerDay ||
+    // The merchant suppressed the address and no other channel of the steps is left: refused,
+    // not looked at again at every alarm.
+    (Boolean(facts.emailSuppressed) && !reachable(state, settings, facts));
   const moments = Object.values(state.browsers).flatMap((b) => b.moments.filter((m) => m.at > intent));
   const checkoutStarted = Object.values(state.browsers).some((b) => (b.checkoutAt ?? 0) > intent);
   const detectedAt = lastActivity + quietMs(settings);
@@ -433,6 +447,20 @@ function maybeStart(state: PersonState, settings: SiteSettings, now: number, fac
     touches: facts.holdout ? [detectedAt] : [],
     sent: [],
   };
+  // Before the caps and the holdout: an excluded cart is in neither arm of the lift, and counted
+  // as excluded (rollups.ts), never as abandoned. Decided once per intent, like a refusal.
+  const said = shopSaid(Object.values(state.browsers));
+  const excluded = exclusionOf(
+    { value: sequence.value, currency: sequence.currency, lines: cart.lines ?? [] },
+    { excluded: Boolean(facts.listed) || said.excluded, customer: said.customer || ordersOf(state).length > 0 },
+    settings,
+  );
+  if (excluded) {
+    const record: Sequence = { ...sequence, status: "excluded", excluded, touches: [] };
+    state.sequences = [...state.sequences, record].slice(-KEEP_SEQUENCES);
+    effects.push({ do: "start", sequence: { ...record }, at: now });
+    return;
+  }
   if (refused) {
     // A cap that refuses a sequence refuses it for this intent: remembered, not retried.
     const refusal: Sequence = { ...sequence, status: "stopped", stopReason: "site_cap" };
@@ -572,11 +600,12 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
     if (sequence && late) stop(sequence, late, now, effects);
     const phone = phoneOf(state);
     if (!sequence || sequence.status === "holdout") verdict = { send: false, why: "unknown" };
+    else if (sequence.status === "excluded") verdict = { send: false, why: "excluded" };
     else if (sequence.status === "moved" && sequence.movedTo) verdict = { send: false, why: "moved", movedTo: sequence.movedTo };
     else if (sequence.status === "stopped") verdict = { send: false, why: sequence.stopReason ?? "unknown" };
     // A text needs a number that may still be texted: a withdrawal or a STOP since the claim ends it.
     else if (input.channel === "sms" && (!phone || facts.phoneSuppressed)) verdict = { send: false, why: "unreachable" };
-    else if (input.channel !== "sms" && isPhoneKey(state.email)) verdict = { send: false, why: "unreachable" };
+    else if (input.channel !== "sms" && (isPhoneKey(state.email) || facts.emailSuppressed)) verdict = { send: false, why: "unreachable" };
     else {
       const step = Number(input.messageId.slice(sequence.id.length + 1));
       const live = liveCarts(state, intentAt(boundaries(state), sequence.basedOn)?.at ?? 0, now);
@@ -605,7 +634,7 @@ export function decide(person: PersonState, settings: SiteSettings, now: number,
     // Steps that cannot reach the person (no email, no number, a suppressed number) are passed over.
     while (sequence?.status === "active" && now >= dueAt(state, sequence, sequence.step, settings)) {
       const step = sequence.step;
-      const channel = channelOf(state, settings.steps[step]?.channel ?? "email", facts.phoneSuppressed);
+      const channel = channelOf(state, settings.steps[step]?.channel ?? "email", facts.phoneSuppressed, facts.emailSuppressed);
       if (channel && facts.siteSentToday >= settings.maxEmailsPerDay) {
         stop(sequence, "site_cap", now, effects);
         break;

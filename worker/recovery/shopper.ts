@@ -1,16 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
-import {
-  claimMessage,
-  claimStates,
-  completeSequence,
-  creditSequence,
-  isSuppressed,
-  recoverySentSince,
-  startSequence,
-  stopSequence,
-} from "../db/ledger";
+import { audienceFacts } from "../db/audience";
+import { claimMessage, claimStates, completeSequence, creditSequence, recoverySentSince, startSequence, stopSequence } from "../db/ledger";
 import { emailsWithPhone, moveSequences, phoneSuppression } from "../db/sms";
 import type { MailJob } from "../mail/job";
 import type { SiteSettings } from "../sites/settings";
@@ -220,7 +212,11 @@ export class Shopper extends DurableObject<Env> {
   private async facts(person: PersonState, settings: SiteSettings, now: number, input: Input): Promise<Facts> {
     const facts: Facts = { suppressed: false, siteSentToday: 0, holdout: false, newId: crypto.randomUUID() };
     if (input.type !== "alarm" && input.type !== "confirm") return facts;
-    facts.suppressed = !isPhoneKey(person.email) && (await isSuppressed(this.env.DB, person.site, person.email));
+    const { source, listed } = await audienceFacts(this.env.DB, person.site, person.email);
+    // The merchant's suppression closes email only; the shopper's own opt-out (or a provider's word) stops everything.
+    facts.suppressed = !isPhoneKey(person.email) && source !== null && source !== "merchant";
+    facts.emailSuppressed = !isPhoneKey(person.email) && source === "merchant";
+    facts.listed = listed;
     const phone = phoneOf(person);
     const why = phone ? await phoneSuppression(this.env.DB, person.site, phone) : null;
     facts.phoneSuppressed = why !== null;
@@ -248,6 +244,8 @@ export class Shopper extends DurableObject<Env> {
       switch (effect.do) {
         case "start":
           await startSequence(db, site, email, effect.sequence, effect.at);
+          // An excluded cart is the shop's own "no recovery": nothing goes out about it.
+          if (effect.sequence.status === "excluded") break;
           await sendWebhook(
             this.env,
             site,

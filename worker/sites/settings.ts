@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { CART_TTL_DAYS } from "../../protocol/limits";
-import { EmailAddress } from "../../protocol/schema";
+import { CART_TTL_DAYS, MAX_ID_LENGTH, MAX_TOTAL } from "../../protocol/limits";
+import { Currency, EmailAddress } from "../../protocol/schema";
 import { BUILTIN_COPY, COPY_LANGUAGES, LANGUAGES, type Language, primaryOf, validTimeZone } from "../copy/builtin";
 import { ImageHostsSchema } from "./hosts";
 
@@ -88,6 +88,35 @@ const StepSchema = v.object({
    * (email, or a text to a shopper who gave no email). A step with no way to reach them is skipped. */
   channel: v.optional(v.picklist(CHANNELS, `must be one of ${CHANNELS.join(", ")}`), "email"),
 });
+
+/** Amounts in the currency's minor units, by ISO 4217 code: `{ "EUR": 1500 }`. */
+const PerCurrency = v.pipe(
+  v.record(Currency, v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_TOTAL))),
+  v.check((r) => Object.keys(r).length <= 50, "at most 50 currencies"),
+);
+
+/** A line `data` field that marks a cart for no recovery: the key, and the value when it must be one. */
+const LineDataRule = v.object({
+  key: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  value: v.optional(v.union([v.pipe(v.string(), v.maxLength(256)), v.pipe(v.number(), v.finite()), v.boolean()])),
+});
+
+/** Carts that get no recovery (docs/audience.md): counted as excluded, never as abandoned. */
+const ExclusionsSchema = v.object({
+  /** A cart worth less than this, in its currency; a currency not listed has no minimum. */
+  minValue: v.optional(PerCurrency, {}),
+  /** A cart worth more than this (it deserves a call, not an email). */
+  maxValue: v.optional(PerCurrency, {}),
+  /** A cart with a line whose `id`, or whose `data.productId`, is one of these. */
+  productIds: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID_LENGTH))), v.maxLength(1000)), []),
+  /** A cart with a line whose `data` has this key (with this value, when given). */
+  lineData: v.optional(v.pipe(v.array(LineDataRule), v.maxLength(50)), []),
+});
+export type Exclusions = v.InferOutput<typeof ExclusionsSchema>;
+
+/** Who recovery writes to: everyone who gave an address (`everyone`), or only people who bought
+ * from the shop before (`customers_only`: the ePrivacy soft opt-in, docs/audience.md). */
+export const AUDIENCES = ["everyone", "customers_only"] as const;
 
 export const SettingsSchema = v.object({
   /** Days a cart is kept after its last change. */
@@ -199,6 +228,11 @@ export const SettingsSchema = v.object({
   quietHours: v.optional(v.nullable(QuietHoursSchema), { start: "21:00", end: "08:00" }),
   /** The merchant is emailed when an order is interrupted. */
   notifyEmail: v.optional(email),
+  /** Carts that get no recovery (by value, product, line data); the shopper list is the merchant API's. */
+  exclusions: v.optional(ExclusionsSchema, {}),
+  /** `customers_only`: recovery only to people with an order on record or whom the shop identified
+   * with `customer: true`. */
+  audience: v.optional(v.picklist(AUDIENCES, 'must be "everyone" or "customers_only"'), "everyone"),
   /** Signed JSON posts for abandonment, message sent, click and recovery (Standard Webhooks, docs/webhooks.md).
    * `previous`: the secret before the last change, which signs too until `until` (ms); the
    * collector sets it (sites/webhook-rotation.ts), whatever a patch says. */

@@ -30,6 +30,9 @@ export interface Stats {
   range: Range;
   currency: string | null;
   abandoned: { carts: number; value: number };
+  /** Carts the site's exclusion rules or its audience gave no recovery (docs/audience.md), by
+   * rule: not in `abandoned`, nor in either arm of the lift. */
+  excluded: { carts: number; value: number; reasons: { why: string; carts: number; value: number }[] };
   treated: { carts: number; recovered: number; rate: number | null; revenue: number };
   holdout: { carts: number; recovered: number; rate: number | null };
   lift: Lift | null;
@@ -145,6 +148,21 @@ export async function dashboardData(db: D1Database, site: number, range: Range, 
   return { stats: statsOf(rollups, range), ...rest };
 }
 
+/**
+ * The excluded carts' figure from its rows by rule: totals, and the rules by carts (most first).
+ *
+ * @example
+ * excludedFigure([{ why: "not_customer", carts: 2, value: 5000 }]); // { carts: 2, value: 5000, reasons: [...] }
+ */
+export function excludedFigure(reasons: { why: string; carts: number; value: number }[]): Stats["excluded"] {
+  const listed = reasons.filter((r) => r.carts || r.value).sort((a, b) => b.carts - a.carts || a.why.localeCompare(b.why));
+  return {
+    carts: listed.reduce((n, r) => n + r.carts, 0),
+    value: listed.reduce((n, r) => n + r.value, 0),
+    reasons: listed,
+  };
+}
+
 /** Every figure of a range from its rollup rows. */
 function statsOf(rows: RollupRow[], range: Range): Stats {
   type Sums = Record<string, number>;
@@ -154,13 +172,15 @@ function statsOf(rows: RollupRow[], range: Range): Stats {
   const stages = new Map<string, Sums>();
   const ranks = new Map<string, Sums>();
   const ttr = new Map<number, Sums>();
+  const excluded = new Map<string, Sums>(); // [why]
   for (const r of rows) {
     const dim = JSON.parse(r.dim) as (string | number)[];
     const holdout = dim[1] === 1;
     if (r.kind === "abandoned") {
       addTo(cube, r.dim, { carts: r.n, value: r.v });
       addTo(days, r.day, { abandoned: r.n, value: r.v });
-    } else if (r.kind === "recovered") {
+    } else if (r.kind === "excluded") addTo(excluded, String(dim[0]), { carts: r.n, value: r.v });
+    else if (r.kind === "recovered") {
       addTo(cube, r.dim, { recovered: r.n, revenue: r.v });
       if (!holdout) addTo(days, r.day, { recovered: r.n, revenue: r.v });
     } else if (r.kind === "messages") addTo(sends, r.dim, { messages: r.n, sent: r.v });
@@ -245,6 +265,7 @@ function statsOf(rows: RollupRow[], range: Range): Stats {
     range,
     currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0) || a[0].localeCompare(b[0]))[0]?.[0] ?? null,
     abandoned: { carts: t.carts + h.carts, value: t.value + h.value },
+    excluded: excludedFigure([...excluded].map(([why, e]) => ({ why, carts: e.carts ?? 0, value: e.value ?? 0 }))),
     treated: { carts: t.carts, recovered: t.recovered, rate: rate(t.recovered, t.carts), revenue: t.revenue },
     holdout: { carts: h.carts, recovered: h.recovered, rate: rate(h.recovered, h.carts) },
     lift: lift(t.recovered, t.carts, h.recovered, h.carts),

@@ -1,4 +1,5 @@
-// The rollups equal the raw rows (issue 21): random histories of events, sequences, claims, sends,
+// The rollups equal the raw rows (issue 21): random histories of events, sequences (excluded carts
+// too, issue 22), claims, sends,
 // clicks, credits, orders, redeliveries, erasures and purges, written through the collector's
 // write functions (the ones the queue consumer, the person's object, the mail and SMS consumers,
 // the link route, the orders API and the platforms call), then every figure of /v1/stats from the
@@ -17,6 +18,7 @@ import { purgeSite } from "../db/retention";
 import { withShopperRollups } from "../db/rollups";
 import { markTextSent } from "../db/sms";
 import type { Outcome } from "../mail/feedback/outcome";
+import { EXCLUDED_WHY } from "../recovery/audience";
 import type { Sequence } from "../recovery/person";
 import { ORIGIN, seedSite } from "../test/helpers";
 import { rawStats } from "../test/raw-stats";
@@ -72,6 +74,19 @@ const op = fc.oneof(
       at,
       reason: fc.constantFrom("reminder", "payment_failed", "extra_costs"),
       holdout: fc.boolean(),
+      currency: fc.constantFrom("EUR", "USD"),
+      value: fc.integer({ min: 0, max: 9000 }),
+    }),
+  },
+  {
+    // A cart the site's rules or audience excluded (issue 22): recorded as a sequence of its own status.
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("exclude" as const),
+      seq: seqIx,
+      aid: aidIx,
+      at,
+      why: fc.constantFrom(...EXCLUDED_WHY),
       currency: fc.constantFrom("EUR", "USD"),
       value: fc.integer({ min: 0, max: 9000 }),
     }),
@@ -169,6 +184,12 @@ async function run(site: number, ops: Op[]) {
           status: o.holdout ? "holdout" : "active",
         };
         await startSequence(db, site, email(o.aid), s as unknown as Sequence, o.at);
+        if (!owner.has(o.seq)) owner.set(o.seq, { aid: o.aid, at: o.at });
+        break;
+      }
+      case "exclude": {
+        const s = { id: seqId(o.seq), aid: aid(o.aid), basedOn: o.at, value: o.value, currency: o.currency, reason: "reminder" };
+        await startSequence(db, site, email(o.aid), { ...s, status: "excluded", excluded: o.why } as unknown as Sequence, o.at);
         if (!owner.has(o.seq)) owner.set(o.seq, { aid: o.aid, at: o.at });
         break;
       }

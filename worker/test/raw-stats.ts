@@ -4,7 +4,7 @@
 // `shadow_events`, which the property keeps as every event ever stored, less what an erasure took.
 import { DAY_MS } from "../../protocol/limits";
 import { STAGE } from "../db/rollups";
-import { lift, median, type Range, rangeMs, type Stats } from "../stats/figures";
+import { excludedFigure, lift, median, type Range, rangeMs, type Stats } from "../stats/figures";
 import { mailFiguresOf } from "../stats/mail";
 
 const DAY = DAY_MS;
@@ -19,9 +19,9 @@ function rawRows(db: D1Database, site: number, from: number, to: number) {
   return db.batch([
     bind(`SELECT s.abandoned_at / ${DAY} AS day, s.reason, s.holdout, s.currency, count(*) AS carts, coalesce(sum(s.value), 0) AS value,
             count(s.recovered_order_id) AS recovered, coalesce(sum(s.recovered_value), 0) AS revenue
-          FROM sequences s WHERE ${inRange} GROUP BY day, s.reason, s.holdout, s.currency`),
+          FROM sequences s WHERE ${inRange} AND s.status <> 'excluded' GROUP BY day, s.reason, s.holdout, s.currency`),
     bind(
-      `SELECT s.recovered_at - s.abandoned_at AS t FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_at IS NOT NULL ORDER BY t`,
+      `SELECT s.recovered_at - s.abandoned_at AS t FROM sequences s WHERE ${inRange} AND s.status <> 'excluded' AND s.holdout = 0 AND s.recovered_at IS NOT NULL ORDER BY t`,
     ),
     // Each recovery message carries its sequence's abandonment time (migration 0006): one index range.
     bind(`SELECT m.step, m.channel, count(m.sent_at) AS sent, count(m.clicked_at) AS clicked FROM messages m
@@ -33,7 +33,7 @@ function rawRows(db: D1Database, site: number, from: number, to: number) {
               (SELECT m.channel FROM messages m WHERE m.sequence_id = s.id AND m.kind = 'recovery' AND m.sent_at IS NOT NULL AND m.sent_at <= s.recovered_at
                 ORDER BY m.step DESC LIMIT 1) AS channel,
               s.recovered_value AS revenue
-            FROM sequences s WHERE ${inRange} AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL)
+            FROM sequences s WHERE ${inRange} AND s.status <> 'excluded' AND s.holdout = 0 AND s.recovered_order_id IS NOT NULL)
           GROUP BY step, channel`),
     // Funnel (issue 21): a shopper (a browser, and again after a purge removed its events: the
     // shadow table renames those) counts on the day they first reached a stage; buyers per day.
@@ -54,6 +54,9 @@ function rawRows(db: D1Database, site: number, from: number, to: number) {
             count(*) FILTER (WHERE m.outcome = 'soft_bounce') AS soft, count(*) FILTER (WHERE m.outcome = 'complained') AS complained
           FROM messages m WHERE m.site_id = ?1 AND m.kind = 'recovery' AND m.channel = 'email' AND m.abandoned_at >= ?2 AND m.abandoned_at < ?3
           GROUP BY day`),
+    // Carts the site's rules or audience excluded (issue 22): counted by rule, in no other figure.
+    bind(`SELECT s.stop_reason AS why, count(*) AS carts, coalesce(sum(s.value), 0) AS value FROM sequences s
+          WHERE ${inRange} AND s.status = 'excluded' GROUP BY s.stop_reason`),
   ]);
 }
 
@@ -82,7 +85,7 @@ function inCheckoutOrder(steps: StepRow[]): StepRow[] {
 
 export async function rawStats(db: D1Database, site: number, range: Range): Promise<Stats> {
   const [from, to] = rangeMs(range);
-  const [cube, times, sends, conversions, funnel, steps, mail] = await rawRows(db, site, from, to);
+  const [cube, times, sends, conversions, funnel, steps, mail, excluded] = await rawRows(db, site, from, to);
   type Cell = {
     day: number;
     reason: string;
@@ -148,6 +151,7 @@ export async function rawStats(db: D1Database, site: number, range: Range): Prom
     range,
     currency: [...byCurrency].sort((a, b) => (b[1].carts ?? 0) - (a[1].carts ?? 0) || a[0].localeCompare(b[0]))[0]?.[0] ?? null,
     abandoned: { carts: t.carts + h.carts, value: t.value + h.value },
+    excluded: excludedFigure(rows<{ why: string; carts: number; value: number }>(excluded)),
     treated: { carts: t.carts, recovered: t.recovered, rate: rate(t.recovered, t.carts), revenue: t.revenue },
     holdout: { carts: h.carts, recovered: h.recovered, rate: rate(h.recovered, h.carts) },
     lift: lift(t.recovered, t.carts, h.recovered, h.carts),
