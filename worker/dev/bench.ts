@@ -31,6 +31,8 @@ const SeedQuery = v.object({
   from: v.pipe(v.string(), v.transform(Number), v.integer()),
   count: v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(5000)),
   start: v.pipe(v.string(), v.transform(Number), v.integer()),
+  /** "0": the browsers' events only (the retention bench), no sequences. */
+  sequences: v.optional(v.picklist(["0", "1"]), "1"),
 });
 
 /** Cart `i` of the bench: when it went quiet, and what the shopper did before (deterministic). */
@@ -82,7 +84,7 @@ const localOnly = (env: Env, url: string) => {
 };
 
 /**
- * `POST /dev/bench/seed?site=&from=&count=&start=`: carts `from` … `from + count - 1`; `GET
+ * `POST /dev/bench/seed?site=&from=&count=&start=[&sequences=0]`: carts `from` … `from + count - 1`; `GET
  * /dev/bench/anchor?id=`: one sequence by primary key; `POST /dev/bench/retention?site=&now=`: the
  * retention job over that site as if the clock said `now`, with its longest statement.
  *
@@ -95,7 +97,7 @@ export const bench = new Hono<Dev>()
     await next();
   })
   .post("/dev/bench/seed", valid("query", SeedQuery, "invalid_query", "site, from, count (1-5000), start", 400), async (c) => {
-    const { site: key, from, count, start } = c.req.valid("query");
+    const { site: key, from, count, start, sequences } = c.req.valid("query");
     const site = await findSite(c.env.DB, key);
     if (!site) throw new ApiError(404, "not_found", "no such site");
     const db = c.env.DB;
@@ -111,7 +113,7 @@ export const bench = new Hono<Dev>()
     // As the person's object, the mail consumer and the link route write a sequence's life (their
     // statements), with the rollups kept once for a batch of carts.
     const email = (aid: string) => `${aid}@example.com`;
-    for (let k = 0; k < carts.length; k += INGEST_BATCH) {
+    for (let k = 0; sequences === "1" && k < carts.length; k += INGEST_BATCH) {
       const batch = carts.slice(k, k + INGEST_BATCH);
       const ids = batch.map((cart) => `seq-${cart.aid}`);
       const writes = mergedStatements(
