@@ -10,80 +10,45 @@
 // With --json the last line printed is one JSON object:
 //   { "levels": [{ "carts", "statsOverIndexed", "dashboardOverIndexed", "retentionLongestStatementMs" }] }
 // each figure { "median", "min", "max", "runs" }.
-import { parseArgs } from "node:util";
-import { DEMO_SITE, setupLocal } from "./setup-local.mjs";
-import { root, startCollector } from "./wrangler.mjs";
+import { benchArgs, freshCollector, medianOf, postAgain, summary } from "./bench-common.mjs";
+import { DEMO_SITE } from "./setup-local.mjs";
 
-const { values } = parseArgs({
-  options: {
-    carts: { type: "string", default: "100000" },
-    port: { type: "string", default: "8790" },
-    rounds: { type: "string", default: "6" },
-    requests: { type: "string", default: "5" },
-    json: { type: "boolean", default: false },
-  },
+const { values, ORIGIN, ROUNDS, log, progress, ...bench } = benchArgs("bench-stats", {
+  port: 8790,
+  options: { carts: { type: "string", default: "100000" }, requests: { type: "string", default: "5" } },
 });
 const LEVELS = values.carts.split(",").map(Number);
-const PORT = Number(values.port);
-const ROUNDS = Math.max(6, Number(values.rounds));
 const REQUESTS = Number(values.requests);
-const ORIGIN = `http://127.0.0.1:${PORT}`;
-const STATE = `${root}.wrangler/bench-stats-state-${PORT}`;
 const DAY = 86_400_000;
 const end = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
 const start = end - 89 * DAY;
 const from = new Date(start).toISOString().slice(0, 10);
 const to = new Date(end).toISOString().slice(0, 10);
-const log = (...a) => console.log(...a);
 
-/** { median, min, max, runs } of a list of numbers. */
-function summary(list) {
-  const s = [...list].sort((a, b) => a - b);
-  const mid = s.length / 2;
-  const median = s.length % 2 ? s[Math.floor(mid)] : (s[mid - 1] + s[mid]) / 2;
-  const round = (n) => Math.round(n * 100) / 100;
-  return { median: round(median), min: round(s[0]), max: round(s.at(-1)), runs: s.length };
-}
-
-/** Milliseconds of one request, the body read, refusing anything but a 2xx. */
-async function timed(url, init) {
-  const t = performance.now();
-  const res = await fetch(url, init);
-  const body = await res.text();
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${body.slice(0, 200)}`);
-  return performance.now() - t;
-}
-
-/** The median of `REQUESTS` requests, after one to warm up. */
-async function medianOf(url, init) {
-  await timed(url, init);
-  const ms = [];
-  for (let i = 0; i < REQUESTS; i++) ms.push(await timed(url, init));
-  return summary(ms).median;
-}
-
+/** Carts `already` … `carts - 1` through the collector's write path, in chunks, with progress. */
 async function seed(carts, already) {
   const t = performance.now();
-  const CHUNK = 2000;
+  const CHUNK = 5000;
+  let ingestMs = 0;
+  let sequencesMs = 0;
   for (let i = already; i < carts; i += CHUNK) {
     const count = Math.min(CHUNK, carts - i);
     // Seeding is idempotent (every write is), so a chunk the local server dropped is sent again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await timed(`${ORIGIN}/dev/bench/seed?site=${DEMO_SITE.key}&from=${i}&count=${count}&start=${start}`, { method: "POST" });
-        break;
-      } catch (e) {
-        if (attempt >= 5) throw e;
-        log(`  chunk at ${i} failed (${e.message.slice(0, 80)}); again`);
-      }
-    }
-    if ((i / CHUNK) % 25 === 0) log(`  ${i + count} carts seeded (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+    const done = await postAgain(`${ORIGIN}/dev/bench/seed?site=${DEMO_SITE.key}&from=${i}&count=${count}&start=${start}`, {
+      onRetry: (e) => progress(`chunk at ${i} failed (${e.message.slice(0, 80)}); again`),
+    });
+    ingestMs += done.ingestMs;
+    sequencesMs += done.sequencesMs;
+    const s = (performance.now() - t) / 1000;
+    if (((i - already) / CHUNK) % 10 === 0 || i + count >= carts)
+      progress(
+        `${i + count} carts seeded (${((i + count - already) / s).toFixed(0)} carts/s; ingest ${ingestMs} ms, sequences ${sequencesMs} ms)`,
+      );
   }
   log(`Seeded ${carts - already} carts in ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
 
-await setupLocal({ port: PORT, persistTo: STATE, fresh: true });
-const { stop } = await startCollector({ port: PORT, persistTo: STATE });
+const { stop } = await freshCollector(bench);
 const login = await fetch(`${ORIGIN}/dashboard/login`, {
   method: "POST",
   redirect: "manual",
@@ -106,10 +71,10 @@ try {
     const ratios = { stats: [], dashboard: [], anchor: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const anchorUrl = `${ORIGIN}/dev/bench/anchor?id=seq-bench-${(r * 7919) % carts}`;
-      const anchor = await medianOf(anchorUrl);
-      const stats = await medianOf(statsUrl, statsInit);
-      const dashboard = await medianOf(dashboardUrl, { headers: { cookie } });
-      const anchorAfter = await medianOf(anchorUrl);
+      const anchor = await medianOf(anchorUrl, undefined, REQUESTS);
+      const stats = await medianOf(statsUrl, statsInit, REQUESTS);
+      const dashboard = await medianOf(dashboardUrl, { headers: { cookie } }, REQUESTS);
+      const anchorAfter = await medianOf(anchorUrl, undefined, REQUESTS);
       const a = (anchor + anchorAfter) / 2;
       ratios.anchor.push(a);
       ratios.stats.push(stats / a);

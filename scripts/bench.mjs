@@ -14,57 +14,44 @@
 import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { parseArgs } from "node:util";
-import { DEMO_SITE, setupLocal } from "./setup-local.mjs";
+import { benchArgs, freshCollector, summary } from "./bench-common.mjs";
+import { DEMO_SITE } from "./setup-local.mjs";
 import { measure, sizeTable } from "./size.mjs";
-import { d1Rows, root, startCollector, wrangler } from "./wrangler.mjs";
+import { d1Rows, wrangler } from "./wrangler.mjs";
 
-const { values } = parseArgs({
+const { values, ORIGIN, ROUNDS, progress, ...bench } = benchArgs("bench", {
+  port: 8807,
   options: {
-    port: { type: "string", default: "8807" },
-    json: { type: "boolean", default: false },
     seconds: { type: "string", default: "4" },
-    rounds: { type: "string", default: "6" },
     concurrency: { type: "string", default: "16" },
     shoppers: { type: "string", default: "100" },
     sites: { type: "string", default: "20000" },
   },
 });
 const SECONDS = Number(values.seconds);
-const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
 const SHOPPERS = Math.min(100, Number(values.shoppers));
 const SITES = Number(values.sites);
-const PORT = Number(values.port);
-const ORIGIN = `http://127.0.0.1:${PORT}`;
-const STATE = `${root}.wrangler/bench-state-${PORT}`;
+const { STATE } = bench;
 const WHERE = ["--local", "--persist-to", STATE];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const began = Date.now();
-const elapsed = () => `${Math.round((Date.now() - began) / 1000)} s`;
 
 console.log("## Script size\n");
 console.log(sizeTable(await measure()));
 
-await setupLocal({ port: PORT, persistTo: STATE, fresh: true });
-console.error(`[bench] ${elapsed()}: local D1 migrated`);
-seedSites(SITES);
-console.error(`[bench] ${elapsed()}: ${SITES} sites seeded`);
-const { stop } = await startCollector({ port: PORT, persistTo: STATE });
+const { stop } = await freshCollector(bench, () => {
+  progress("local D1 migrated");
+  seedSites(SITES);
+  progress(`${SITES} sites seeded`);
+});
 // wrangler dev may reload the worker once in its first seconds (it watches the assets just built).
 await sleep(5_000);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const id = () => randomBytes(16).toString("base64url");
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const spread = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-  const round = (x) => Math.round(x * 1000) / 1000;
-  return { median: round(median), min: round(sorted[0]), max: round(sorted.at(-1)), runs: xs.length };
-};
+const spread = (xs) => summary(xs, 3);
 
 /** The bench's sites, written before the collector starts (a second process must not open its D1 while it runs). */
 function seedSites(n) {

@@ -7,9 +7,10 @@ import { normalEmail } from "../../protocol/email";
 import { DAY_MS } from "../../protocol/limits";
 import { refKey } from "../../protocol/refs";
 import type { Cart, CartbackEvent, MomentKind } from "../../protocol/types";
-import { type CartHeads, cartEventStatements, purchaseHead } from "./cart-events";
+import { type CartHeads, cartEventSteps, purchaseHead } from "./cart-events";
 import { lateRefStatement, refStatement } from "./platforms";
 import { recountOrderDay } from "./rollups";
+import { mergedStatements, row, rowSql, type Step } from "./rows";
 import { type Browser, correctedAt, type IngestMessage, KEEP_MOMENTS, KEEP_POINTS, PHONE_KEY } from "./schema";
 
 export type { Browser, CartPoint, IngestMessage, PaidOrder } from "./schema";
@@ -24,45 +25,67 @@ const flag = (yes: boolean | undefined): number | null => (yes === undefined ? n
 const cartValue = (cart: Cart): [items: number, value: number] =>
   cart.lines.reduce(([items, value], l) => [items + l.quantity, value + l.price * l.quantity], [0, 0]);
 
+// The statements every batch of every browser has, as row statements (rows.ts): a queue batch of
+// a hundred browsers runs each of them once over all its rows.
+const SHOPPER = rowSql(
+  // The latest batch's language and zone win; an older batch arriving late fills only what
+  // is still unknown, so the row is the same whatever order batches are stored in.
+  `INSERT INTO shoppers (site_id, aid, first_seen, last_seen, locale, time_zone) SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM ROWS WHERE true
+   ON CONFLICT (site_id, aid) DO UPDATE SET
+     locale = CASE WHEN excluded.last_seen >= shoppers.last_seen THEN coalesce(excluded.locale, shoppers.locale)
+       ELSE coalesce(shoppers.locale, excluded.locale) END,
+     time_zone = CASE WHEN excluded.last_seen >= shoppers.last_seen THEN coalesce(excluded.time_zone, shoppers.time_zone)
+       ELSE coalesce(shoppers.time_zone, excluded.time_zone) END,
+     first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+);
+const EVENT = rowSql(
+  "INSERT OR IGNORE INTO events (site_id, id, aid, type, at, client_at, received_at, data) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM ROWS",
+);
+const CHECKOUT = rowSql(
+  `UPDATE carts SET checkout_started_at = max(coalesce(checkout_started_at, 0), ?3) FROM ROWS
+   WHERE site_id = ?1 AND aid = ?2 AND status = 'active' AND client_at <= ?4`,
+);
+
 /**
  * The statements that store one accepted batch. They run in one D1 batch, so all or none land.
  * `heads` (cart-events.ts `cartHeads`) are the browser's `carts` rows its cart changes are stored against.
  */
-export function statementsFor(db: D1Database, message: IngestMessage, heads: CartHeads): D1PreparedStatement[] {
+export const statementsFor = (db: D1Database, message: IngestMessage, heads: CartHeads): D1PreparedStatement[] =>
+  mergedStatements(db, [stepsFor(db, message, heads)]);
+
+/**
+ * The statements that store many accepted batches (a queue batch), in one D1 batch: each
+ * browser's in the order of its messages, the same statement of different browsers run once over
+ * all their rows (rows.ts), so their number follows the kinds of events, not their count.
+ *
+ * @example
+ * await env.DB.batch(batchStatementsFor(env.DB, messages, await cartHeads(env.DB, messages)));
+ */
+export function batchStatementsFor(db: D1Database, messages: IngestMessage[], heads: CartHeads): D1PreparedStatement[] {
+  const browsers = new Map<string, Step[]>();
+  for (const message of messages) {
+    const key = `${message.site}:${message.aid}`;
+    browsers.set(key, [...(browsers.get(key) ?? []), ...stepsFor(db, message, heads)]);
+  }
+  return mergedStatements(db, [...browsers.values()]);
+}
+
+/** One message's steps, in order (`heads` follows them, for the browser's next message). */
+function stepsFor(db: D1Database, message: IngestMessage, heads: CartHeads): Step[] {
   const { site, aid, receivedAt, ttlDays } = message;
   const times = message.events.map((e) => correctedAt(message, e));
-  const statements = [
-    db
-      .prepare(
-        // The latest batch's language and zone win; an older batch arriving late fills only what
-        // is still unknown, so the row is the same whatever order batches are stored in.
-        `INSERT INTO shoppers (site_id, aid, first_seen, last_seen, locale, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (site_id, aid) DO UPDATE SET
-           locale = CASE WHEN excluded.last_seen >= shoppers.last_seen THEN coalesce(excluded.locale, shoppers.locale)
-             ELSE coalesce(shoppers.locale, excluded.locale) END,
-           time_zone = CASE WHEN excluded.last_seen >= shoppers.last_seen THEN coalesce(excluded.time_zone, shoppers.time_zone)
-             ELSE coalesce(shoppers.time_zone, excluded.time_zone) END,
-           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
-      )
-      .bind(site, aid, Math.min(...times), Math.max(...times), message.locale ?? null, message.timeZone ?? null),
-  ];
+  const steps: Step[] = [row(SHOPPER, site, aid, Math.min(...times), Math.max(...times), message.locale ?? null, message.timeZone ?? null)];
   message.events.forEach((event, i) => {
     const at = times[i] as number;
     if (event.type === "cart") {
-      statements.push(...cartEventStatements(db, message, event, at, heads));
+      steps.push(...cartEventSteps(message, event, at, heads));
       return;
     }
-    statements.push(
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO events (site_id, id, aid, type, at, client_at, received_at, data)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
-        )
-        .bind(site, event.id, aid, event.type, at, event.at, receivedAt, JSON.stringify(event)),
-    );
-    statements.push(...effectOf(db, message, event, at, ttlDays, heads));
+    steps.push(row(EVENT, site, event.id, aid, event.type, at, event.at, receivedAt, JSON.stringify(event)));
+    if (event.type === "checkout") steps.push(row(CHECKOUT, site, aid, at, event.at));
+    else steps.push(...effectOf(db, message, event, at, ttlDays, heads));
   });
-  return statements;
+  return steps;
 }
 
 /** What an event other than a cart change changes beyond its own row. */
@@ -105,14 +128,7 @@ function effectOf(
         ...consentStatements(db, message, event, at),
       ];
     case "checkout":
-      return [
-        db
-          .prepare(
-            `UPDATE carts SET checkout_started_at = max(coalesce(checkout_started_at, 0), ?3)
-             WHERE site_id = ?1 AND aid = ?2 AND status = 'active' AND client_at <= ?4`,
-          )
-          .bind(site, aid, at, event.at),
-      ];
+      return []; // a row statement of stepsFor
     case "moment":
       return []; // kept in events; the shopper's Durable Object derives the reason from it
     case "ref":

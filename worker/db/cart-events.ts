@@ -12,6 +12,7 @@ import {
 } from "../../protocol/cart-changes";
 import { DAY_MS } from "../../protocol/limits";
 import type { Cart, CartEvent, PurchaseEvent } from "../../protocol/types";
+import { type Row, row, rowSql } from "./rows";
 import type { IngestMessage } from "./schema";
 
 /** A browser's `carts` row as a change is made against it: its label, its order key and its cart. */
@@ -41,8 +42,8 @@ interface HeadRow {
 }
 
 /**
- * Reads the `carts` rows the cart events of these messages will be stored against, in one round
- * trip (none when no message has a cart event). Read before the write, outside its transaction: a
+ * Reads the `carts` rows the cart events of these messages will be stored against, in one
+ * statement (none when no message has a cart event). Read before the write, outside its transaction: a
  * row another writer changes in between costs bytes, never correctness (see `cartEventStatements`).
  *
  * @example
@@ -54,10 +55,15 @@ export async function cartHeads(db: D1Database, messages: Pick<IngestMessage, "s
   for (const m of messages) if (m.events.some((e) => e.type === "cart")) pairs.set(headKey(m.site, m.aid), [m.site, m.aid]);
   const heads: CartHeads = new Map();
   if (!pairs.size) return heads;
-  const read = db.prepare("SELECT site_id, aid, lines_of, client_at, version, currency, lines FROM carts WHERE site_id = ? AND aid = ?");
-  const results = await db.batch<HeadRow>([...pairs.values()].map(([site, aid]) => read.bind(site, aid)));
-  for (const r of results.map((x) => x.results[0])) {
-    if (!r) continue;
+  // One statement for the whole batch, each row by its primary key.
+  const { results } = await db
+    .prepare(
+      `SELECT c.site_id, c.aid, c.lines_of, c.client_at, c.version, c.currency, c.lines FROM json_each(?1) p
+       JOIN carts c ON c.site_id = (p.value ->> 0) AND c.aid = (p.value ->> 1)`,
+    )
+    .bind(JSON.stringify([...pairs.values()]))
+    .all<HeadRow>();
+  for (const r of results) {
     heads.set(headKey(r.site_id, r.aid), {
       label: r.lines_of,
       clientAt: r.client_at,
@@ -71,73 +77,70 @@ export async function cartHeads(db: D1Database, messages: Pick<IngestMessage, "s
 const newer = (event: { at: number; id: string }, head: CartHead) =>
   event.at > head.clientAt || (event.at === head.clientAt && event.id > head.version);
 
-const INSERT_EVENT = "INSERT OR IGNORE INTO events (site_id, id, aid, type, at, client_at, received_at, data)";
+// A cart event's row statements (rows.ts), in this order: its row as a change against the head it
+// was read with, only if the `carts` row still carries that label; the refusal when it does not; the `carts` row.
+const CART_EVENT = rowSql(
+  `INSERT OR IGNORE INTO events (site_id, id, aid, type, at, client_at, received_at, data)
+   SELECT ?1, ?2, ?3, 'cart', ?4, ?5, ?6, ?7 FROM ROWS WHERE (SELECT lines_of FROM carts WHERE site_id = ?1 AND aid = ?3) IS ?8`,
+);
+const HEAD_MOVED = rowSql(
+  // The head moved since it was read: a row with no data, refused by its NOT NULL, fails the batch.
+  `INSERT INTO events (site_id, id, aid, type, at, client_at, received_at, data) SELECT ?1, ?2, ?3, 'cart', 0, 0, 0, NULL FROM ROWS
+   WHERE (SELECT lines_of FROM carts WHERE site_id = ?1 AND aid = ?3) IS NOT ?4 AND NOT EXISTS (SELECT 1 FROM events WHERE site_id = ?1 AND id = ?2)`,
+);
+const CART_ROW = rowSql(
+  // A checkout already stored for a time after this cart (it arrived first) counts for it.
+  `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, checkout_started_at, lines_of)
+   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+     (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout' AND client_at >= ?9), ?10 FROM ROWS WHERE true
+   ON CONFLICT (site_id, aid) DO UPDATE SET
+     status = excluded.status, currency = excluded.currency, lines = excluded.lines,
+     item_count = excluded.item_count, value = excluded.value, updated_at = excluded.updated_at,
+     client_at = excluded.client_at, version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
+     lines_of = excluded.lines_of,
+     checkout_started_at = CASE WHEN carts.status = 'active'
+       THEN coalesce(carts.checkout_started_at, excluded.checkout_started_at) ELSE excluded.checkout_started_at END
+   WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
+);
 
 /**
- * A cart event's statements: its row as a change against the head it was read with, and only if
- * the `carts` row still carries that label when the batch runs. If another writer moved it in
+ * A cart event's steps (rows.ts): its row as a change against the head it was read with, and only
+ * if the `carts` row still carries that label when the batch runs. If another writer moved it in
  * between, the batch fails (`isHeadMoved`) and is stored again with the heads read afresh: so each
  * label is reached from the one before by a stored change, and a purge of older events never cuts
  * a newer one off from the head (docs/cart-changes.md). Then the `carts` row, which only moves
  * forward in (browser time, event id). `heads` follows what the statements do, for the batch's next event.
+ *
+ * @example
+ * steps.push(...cartEventSteps(message, event, at, heads));
  */
-export function cartEventStatements(
-  db: D1Database,
-  message: IngestMessage,
-  event: CartEvent,
-  at: number,
-  heads: CartHeads,
-): D1PreparedStatement[] {
+export function cartEventSteps(message: IngestMessage, event: CartEvent, at: number, heads: CartHeads): Row[] {
   const { site, aid, receivedAt, ttlDays } = message;
   const key = headKey(site, aid);
   const head = heads.get(key);
   const base: CartHeadLabel | null = head?.label ? { label: head.label, cart: head.cart } : null;
-  const label = "(SELECT lines_of FROM carts WHERE site_id = ?1 AND aid = ?3)";
-  const statements = [
-    db
-      .prepare(`${INSERT_EVENT} SELECT ?1, ?2, ?3, 'cart', ?4, ?5, ?6, ?7 WHERE ${label} IS ?8`)
-      .bind(site, event.id, aid, at, event.at, receivedAt, storedCartChange(event, base), base?.label ?? null),
-    db
-      // The head moved since it was read: a row with no data, refused by its NOT NULL, fails the batch.
-      .prepare(
-        `INSERT INTO events (site_id, id, aid, type, at, client_at, received_at, data) SELECT ?1, ?2, ?3, 'cart', 0, 0, 0, NULL
-         WHERE ${label} IS NOT ?4 AND NOT EXISTS (SELECT 1 FROM events WHERE site_id = ?1 AND id = ?2)`,
-      )
-      .bind(site, event.id, aid, base?.label ?? null),
-  ];
+  const label = base?.label ?? null;
   const items = event.cart.lines.reduce((n, l) => n + l.quantity, 0);
-  statements.push(
-    db
-      .prepare(
-        // A checkout already stored for a time after this cart (it arrived first) counts for it.
-        `INSERT INTO carts (site_id, aid, status, currency, lines, item_count, value, updated_at, client_at, version, expires_at, checkout_started_at, lines_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-           (SELECT max(at) FROM events WHERE site_id = ?1 AND aid = ?2 AND type = 'checkout' AND client_at >= ?9), ?10)
-         ON CONFLICT (site_id, aid) DO UPDATE SET
-           status = excluded.status, currency = excluded.currency, lines = excluded.lines,
-           item_count = excluded.item_count, value = excluded.value, updated_at = excluded.updated_at,
-           client_at = excluded.client_at, version = excluded.version, expires_at = excluded.expires_at, order_id = NULL,
-           lines_of = excluded.lines_of,
-           checkout_started_at = CASE WHEN carts.status = 'active'
-             THEN coalesce(carts.checkout_started_at, excluded.checkout_started_at) ELSE excluded.checkout_started_at END
-         WHERE (excluded.client_at, excluded.version) > (carts.client_at, carts.version)`,
-      )
-      .bind(
-        site,
-        aid,
-        items ? "active" : "empty",
-        event.cart.currency,
-        writeLines(event.cart.lines),
-        items,
-        cartValue(event.cart),
-        at,
-        event.at,
-        event.id,
-        at + ttlDays * DAY_MS,
-      ),
-  );
+  const steps = [
+    row(CART_EVENT, site, event.id, aid, at, event.at, receivedAt, storedCartChange(event, base), label),
+    row(HEAD_MOVED, site, event.id, aid, label),
+    row(
+      CART_ROW,
+      site,
+      aid,
+      items ? "active" : "empty",
+      event.cart.currency,
+      writeLines(event.cart.lines),
+      items,
+      cartValue(event.cart),
+      at,
+      event.at,
+      event.id,
+      at + ttlDays * DAY_MS,
+    ),
+  ];
   if (!head || newer(event, head)) heads.set(key, { label: event.id, clientAt: event.at, version: event.id, cart: event.cart });
-  return statements;
+  return steps;
 }
 
 /**

@@ -3,6 +3,7 @@
 // click; the rest only read. Each write is idempotent, so a retried effect changes nothing twice.
 import type { Claim, PaidOrder, Sequence, StopReason } from "../recovery/person";
 import { withSequenceRollups } from "./rollups";
+import { oneRow, row, rowSql } from "./rows";
 
 export type MessageStatus = "queued" | "sent" | "cancelled" | "failed";
 
@@ -25,28 +26,53 @@ export interface MessageRow {
   subject: string | null;
 }
 
+// A sequence's writes as row statements (rows.ts): one write runs them over one row, the stats
+// bench's seed over a batch of sequences, the same SQL.
+const START = rowSql(
+  `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout, stop_reason)
+   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM ROWS`,
+);
+const CREDIT = rowSql(
+  `UPDATE sequences SET recovered_order_id = ?1, recovered_value = ?2, recovered_at = ?3 FROM ROWS WHERE sequences.id = ?4 AND recovered_order_id IS NULL
+     AND NOT EXISTS (SELECT 1 FROM sequences s WHERE s.site_id = sequences.site_id AND s.recovered_order_id = ?1)`,
+);
+const CLAIM = rowSql(
+  `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at, channel, phone)
+   SELECT ?1, ?2, ?3, ?4, ?5, 'recovery', ?6, 'queued', ?7, ?8, ?9, ?10, ?11 FROM ROWS`,
+);
+const SENT = rowSql(
+  `UPDATE messages SET status = 'sent', sent_at = ?1, provider_id = ?2, subject = ?3, language = ?4, error = NULL FROM ROWS
+   WHERE messages.id = ?5 AND status = 'queued'`,
+);
+const CLICK = rowSql("UPDATE messages SET clicked_at = ?1 FROM ROWS WHERE messages.id = ?2 AND clicked_at IS NULL");
+
+/**
+ * The row of `startSequence` (rows.ts), for many sequences in one statement.
+ *
+ * @example
+ * await db.batch(withSequencesStatements(db, ids, mergedStatements(db, ids.map((id, i) => [startRow(db, site, emails[i], sequences[i], at)]))));
+ */
+export const startRow = (site: number, email: string, s: Sequence, at: number) =>
+  // An excluded cart keeps why in stop_reason: the stats count it by rule (rollups.ts).
+  row(
+    START,
+    s.id,
+    site,
+    email,
+    s.aid,
+    s.basedOn,
+    at,
+    s.value,
+    s.currency,
+    s.reason,
+    s.status,
+    s.status === "holdout" ? 1 : 0,
+    s.excluded ?? null,
+  );
+
 /** The statement of `startSequence`, for a batch that adds its rollups (rollups.ts withSequenceStatements). */
 export const startStatement = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
-  db
-    .prepare(
-      `INSERT OR IGNORE INTO sequences (id, site_id, email, aid, abandoned_at, started_at, value, currency, reason, status, holdout, stop_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    // An excluded cart keeps why in stop_reason: the stats count it by rule (rollups.ts).
-    .bind(
-      s.id,
-      site,
-      email,
-      s.aid,
-      s.basedOn,
-      at,
-      s.value,
-      s.currency,
-      s.reason,
-      s.status,
-      s.status === "holdout" ? 1 : 0,
-      s.excluded ?? null,
-    );
+  oneRow(db, startRow(site, email, s, at));
 
 /** A new sequence (a holdout one too: it is the baseline of the lift). */
 export const startSequence = (db: D1Database, site: number, email: string, s: Sequence, at: number) =>
@@ -71,14 +97,11 @@ export async function creditSequence(db: D1Database, id: string, order: PaidOrde
   return result.meta.changes > 0;
 }
 
+/** The row of `creditSequence` (see `startRow`). */
+export const creditRow = (id: string, order: PaidOrder) => row(CREDIT, order.orderId, order.total, order.at, id);
+
 /** The statement of `creditSequence`. */
-export const creditStatement = (db: D1Database, id: string, order: PaidOrder) =>
-  db
-    .prepare(
-      `UPDATE sequences SET recovered_order_id = ?1, recovered_value = ?2, recovered_at = ?3 WHERE id = ?4 AND recovered_order_id IS NULL
-         AND NOT EXISTS (SELECT 1 FROM sequences s WHERE s.site_id = sequences.site_id AND s.recovered_order_id = ?1)`,
-    )
-    .bind(order.orderId, order.total, order.at, id);
+export const creditStatement = (db: D1Database, id: string, order: PaidOrder) => oneRow(db, creditRow(id, order));
 
 /**
  * One sequence by its primary key, or null (the stats bench's anchor read).
@@ -92,14 +115,13 @@ export const sequenceRow = (db: D1Database, id: string) => db.prepare("SELECT * 
 export const claimMessage = (db: D1Database, site: number, email: string, c: Claim, at: number) =>
   withSequenceRollups(db, { sequence: c.sequenceId }, claimStatement(db, site, email, c, at));
 
+/** The row of `claimMessage` (see `startRow`). */
+export const claimRow = (site: number, email: string, c: Claim, at: number) =>
+  row(CLAIM, c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel ?? "email", c.phone ?? null);
+
 /** The statement of `claimMessage`. */
 export const claimStatement = (db: D1Database, site: number, email: string, c: Claim, at: number) =>
-  db
-    .prepare(
-      `INSERT OR IGNORE INTO messages (id, sequence_id, site_id, email, step, kind, template, status, due_at, queued_at, abandoned_at, channel, phone)
-       VALUES (?, ?, ?, ?, ?, 'recovery', ?, 'queued', ?, ?, ?, ?, ?)`,
-    )
-    .bind(c.id, c.sequenceId, site, email, c.step, c.template, c.dueAt, at, c.abandonedAt, c.channel ?? "email", c.phone ?? null);
+  oneRow(db, claimRow(site, email, c, at));
 
 /**
  * Where each of these messages stands; a claimed id with no row is null.
@@ -131,13 +153,13 @@ export const messageTemplate = (db: D1Database, id: string) =>
 export const markSent = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string, language?: string) =>
   withSequenceRollups(db, { message: id }, sentStatement(db, id, at, providerId, subject, language));
 
+/** The row of `markSent` (see `startRow`). */
+export const sentRow = (id: string, at: number, providerId: string | undefined, subject: string, language?: string) =>
+  row(SENT, at, providerId ?? null, subject, language ?? null, id);
+
 /** The statement of `markSent`. */
 export const sentStatement = (db: D1Database, id: string, at: number, providerId: string | undefined, subject: string, language?: string) =>
-  db
-    .prepare(
-      "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, subject = ?, language = ?, error = NULL WHERE id = ? AND status = 'queued'",
-    )
-    .bind(at, providerId ?? null, subject, language ?? null, id);
+  oneRow(db, sentRow(id, at, providerId, subject, language));
 
 /**
  * The language a message was written in, or null (sent before languages, or not sent).
@@ -187,9 +209,11 @@ export async function recordClick(db: D1Database, id: string | null, at: number)
   return result.meta.changes > 0;
 }
 
+/** The row of `recordClick` (see `startRow`). */
+export const clickRow = (id: string | null, at: number) => row(CLICK, at, id);
+
 /** The statement of `recordClick`. */
-export const clickStatement = (db: D1Database, id: string | null, at: number) =>
-  db.prepare("UPDATE messages SET clicked_at = ? WHERE id = ? AND clicked_at IS NULL").bind(at, id);
+export const clickStatement = (db: D1Database, id: string | null, at: number) => oneRow(db, clickRow(id, at));
 
 /** Recovery messages a site queued since `since`, all addresses together (the site's daily cap). */
 export const recoverySentSince = async (db: D1Database, site: number, since: number): Promise<number> =>

@@ -129,7 +129,7 @@ SELECT ?1, d.day, 'stage', '["purchase"]', (SELECT count(DISTINCT coalesce(o.aid
 FROM (${days}) d WHERE d.day IS NOT NULL
 ON CONFLICT (site_id, day, kind, dim) DO UPDATE SET n = excluded.n`;
 
-const ONE_SEQUENCE = "SELECT ?2";
+const SEQUENCES = "SELECT value FROM json_each(?2)";
 const MESSAGE_SEQUENCE = "SELECT sequence_id FROM messages WHERE id = ?2";
 
 /**
@@ -144,9 +144,23 @@ export function withSequenceStatements(
   which: { sequence: string } | { message: string | null },
   write: D1PreparedStatement,
 ): D1PreparedStatement[] {
-  const [target, id] = "sequence" in which ? [ONE_SEQUENCE, which.sequence] : [MESSAGE_SEQUENCE, which.message];
-  const sql = sequenceSql(target);
-  return [db.prepare(sql).bind(-1, id), write, db.prepare(sql).bind(1, id)];
+  if ("sequence" in which) return withSequencesStatements(db, [which.sequence], [write]);
+  const sql = sequenceSql(MESSAGE_SEQUENCE);
+  return [db.prepare(sql).bind(-1, which.message), write, db.prepare(sql).bind(1, which.message)];
+}
+
+/**
+ * Writes to many sequences (and their messages) with their rollups kept at a cost that follows the
+ * batch: one statement retracts what all of `sequences` contribute, the writes run, one adds it
+ * back. Inside one D1 batch this nets the same as retracting and adding around each write.
+ *
+ * @example
+ * await db.batch(withSequencesStatements(db, [a, b], [startA, claimA, startB]));
+ */
+export function withSequencesStatements(db: D1Database, sequences: string[], writes: D1PreparedStatement[]): D1PreparedStatement[] {
+  const sql = sequenceSql(SEQUENCES);
+  const list = JSON.stringify([...new Set(sequences)]);
+  return [db.prepare(sql).bind(-1, list), ...writes, db.prepare(sql).bind(1, list)];
 }
 
 /**
@@ -170,24 +184,55 @@ export async function withSequenceRollups(
  * platform token (which can tie an earlier order to the browser).
  *
  * @example
- * await env.DB.batch(withShopperRollups(env.DB, message, statementsFor(env.DB, message)));
+ * await env.DB.batch(withShopperRollups(env.DB, message, statementsFor(env.DB, message, heads)));
  */
 export function withShopperRollups(
   db: D1Database,
   message: { site: number; aid: string; events: { type: string }[] },
   statements: D1PreparedStatement[],
 ): D1PreparedStatement[] {
-  const { site, aid } = message;
-  const funnel = shopperSql("?3");
-  const orders = message.events.some((e) => e.type === "purchase" || e.type === "ref");
-  return [
-    db.prepare(funnel).bind(-1, site, aid),
-    ...statements,
-    db.prepare(funnel).bind(1, site, aid),
-    ...(orders
-      ? [db.prepare(purchaseSql(`SELECT DISTINCT at / ${DAY} AS day FROM orders WHERE site_id = ?1 AND aid = ?2`)).bind(site, aid)]
-      : []),
-  ];
+  return withShoppersRollups(db, [message], statements);
+}
+
+/**
+ * Many ingest messages' statements (one D1 batch) with the funnel kept, at a cost that follows the
+ * batch, not its messages: per site, one statement retracts every browser's contribution before
+ * them all and one adds it back after (a browser named twice counts once: `IN` keeps a set), and
+ * one recounts the purchase days of the browsers with an order or a platform token. Inside one
+ * transaction this nets the same as retracting and adding around each message.
+ *
+ * @example
+ * await env.DB.batch(withShoppersRollups(env.DB, messages, messages.flatMap((m) => statementsFor(env.DB, m, heads))));
+ */
+export function withShoppersRollups(
+  db: D1Database,
+  messages: { site: number; aid: string; events: { type: string }[] }[],
+  statements: D1PreparedStatement[],
+): D1PreparedStatement[] {
+  const sites = new Map<number, { aids: Set<string>; buyers: Set<string> }>();
+  for (const { site, aid, events } of messages) {
+    const of = sites.get(site) ?? { aids: new Set(), buyers: new Set() };
+    of.aids.add(aid);
+    if (events.some((e) => e.type === "purchase" || e.type === "ref")) of.buyers.add(aid);
+    sites.set(site, of);
+  }
+  const funnel = shopperSql("SELECT value FROM json_each(?3)");
+  const before: D1PreparedStatement[] = [];
+  const after: D1PreparedStatement[] = [];
+  for (const [site, { aids, buyers }] of sites) {
+    const list = JSON.stringify([...aids]);
+    before.push(db.prepare(funnel).bind(-1, site, list));
+    after.push(db.prepare(funnel).bind(1, site, list));
+    if (buyers.size)
+      after.push(
+        db
+          .prepare(
+            purchaseSql(`SELECT DISTINCT at / ${DAY} AS day FROM orders WHERE site_id = ?1 AND aid IN (SELECT value FROM json_each(?2))`),
+          )
+          .bind(site, JSON.stringify([...buyers])),
+      );
+  }
+  return [...before, ...statements, ...after];
 }
 
 /**

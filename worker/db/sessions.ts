@@ -21,10 +21,16 @@ export const openSession = (db: D1Database, site: number, id: string, now: numbe
  * if (!(await sessionIsLive(env.DB, site.id, idHash, Date.now()))) return signedOut(c);
  */
 export const sessionIsLive = async (db: D1Database, site: number, id: string, now: number): Promise<boolean> =>
-  (await db
-    .prepare("SELECT 1 AS live FROM dashboard_sessions WHERE id = ? AND site_id = ? AND expires_at > ?")
-    .bind(id, site, now)
-    .first()) !== null;
+  (await liveSessionStatement(db, site, id, now).first()) !== null;
+
+/**
+ * The statement of `sessionIsLive` (a row when the session is live), for a batch with the site's secret.
+ *
+ * @example
+ * const [secret, live] = await env.DB.batch([secretStatement(env.DB, site), liveSessionStatement(env.DB, site.id, idHash, Date.now())]);
+ */
+export const liveSessionStatement = (db: D1Database, site: number, id: string, now: number) =>
+  db.prepare("SELECT 1 AS live FROM dashboard_sessions WHERE id = ? AND site_id = ? AND expires_at > ?").bind(id, site, now);
 
 /**
  * Ends one session: every copy of its cookie stops working.

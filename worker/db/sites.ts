@@ -25,8 +25,15 @@ export const allSiteRows = (db: D1Database) =>
     .then((r) => r.results);
 
 /** The site's secret (never cached, never sent anywhere). */
-export const secretOf = (db: D1Database, site: { id: number }) =>
-  db.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id).first<string>("secret");
+export const secretOf = (db: D1Database, site: { id: number }) => secretStatement(db, site).first<string>("secret");
+
+/**
+ * The statement of `secretOf`, for a batch that reads a merchant's data with it (one round trip).
+ *
+ * @example
+ * const [secret, rows] = await env.DB.batch([secretStatement(env.DB, site), read]);
+ */
+export const secretStatement = (db: D1Database, site: { id: number }) => db.prepare("SELECT secret FROM sites WHERE id = ?").bind(site.id);
 
 /** A site's stored settings as written (defaults not filled in), for a change to merge into. */
 export const storedSettings = async (db: D1Database, site: number): Promise<Record<string, unknown>> =>

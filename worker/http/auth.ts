@@ -3,13 +3,14 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { hex, hmacHex, sameText, sha256 } from "../../protocol/crypto";
-import { closeSession, openSession, sessionIsLive } from "../db/sessions";
-import { secretOf } from "../db/sites";
+import { closeSession, liveSessionStatement, openSession } from "../db/sessions";
+import { secretStatement } from "../db/sites";
 import { findSite, type Site } from "../sites/sites";
 import { ApiError } from "./errors";
 import { isLocalHost } from "./local";
 
-export type Merchant = { Bindings: Env; Variables: { site: Site } };
+/** A merchant API request: `site` is the site its secret opened, `bearer` the secret it sent. */
+export type Merchant = { Bindings: Env; Variables: { site: Site; bearer: string } };
 
 /**
  * `Authorization: Bearer <site secret>` for the site in the path (or `?site=`); one site's secret
@@ -19,14 +20,47 @@ export type Merchant = { Bindings: Env; Variables: { site: Site } };
  * new Hono<Merchant>().use("/v1/stats", merchantOnly).get("/v1/stats", (c) => c.json(c.var.site.key));
  */
 export const merchantOnly: MiddlewareHandler<Merchant> = async (c, next) => {
+  await merchantBearer(c, async () => {
+    await readAsMerchant(c, []);
+  });
+  await next();
+};
+
+export type MerchantBearer = Merchant;
+
+/**
+ * `merchantOnly` but for the secret's check, which the route makes with its own reads in one D1
+ * batch (`readAsMerchant`): one round trip for a read route. Sets `c.var.site` and `c.var.bearer`.
+ *
+ * @example
+ * new Hono<MerchantBearer>().use("/v1/stats", merchantBearer).get("/v1/stats", async (c) => c.json((await readAsMerchant(c, [read]))[0]));
+ */
+export const merchantBearer: MiddlewareHandler<MerchantBearer> = async (c, next) => {
   const site = await findSite(c.env.DB, c.req.param("key") ?? c.req.query("site") ?? "");
   const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!bearer) throw new ApiError(401, "unauthorized", "send the site's secret as `Authorization: Bearer sk_…`");
-  const secret = site && (await secretOf(c.env.DB, site));
-  if (!site || !secret || !(await sameText(bearer, secret))) throw new ApiError(403, "forbidden", "this secret does not open this site");
+  if (!site) throw FORBIDDEN();
   c.set("site", site);
+  c.set("bearer", bearer);
   await next();
 };
+
+const FORBIDDEN = () => new ApiError(403, "forbidden", "this secret does not open this site");
+
+/**
+ * Runs `reads` in one D1 batch with the site's secret, and returns their results only if the
+ * bearer is that secret (compared in constant time; read at every request, never cached, so a
+ * changed secret takes effect at once). A wrong secret's reads are dropped unseen.
+ *
+ * @example
+ * const [rows] = await readAsMerchant(c, [rollupStatement(c.env.DB, c.var.site.id, from, to)]);
+ */
+export async function readAsMerchant(c: Context<MerchantBearer>, reads: D1PreparedStatement[]): Promise<D1Result[]> {
+  const [secret, ...results] = await c.env.DB.batch([secretStatement(c.env.DB, c.var.site), ...reads]);
+  const value = (secret?.results[0] as { secret?: string } | undefined)?.secret;
+  if (!value || !(await sameText(c.var.bearer, value))) throw FORBIDDEN();
+  return results;
+}
 
 const COOKIE = "cb_session";
 const LIFETIME_S = 12 * 3600;
@@ -80,10 +114,13 @@ export async function readSession(c: Context): Promise<Session | null> {
   const [key, expires, sid, mac, extra] = value?.split(".") ?? [];
   if (!key || !expires || !sid || !mac || extra !== undefined || Number(expires) * 1000 < Date.now()) return null;
   const site = await findSite(db, key);
-  const secret = site && (await secretOf(db, site));
-  if (!site || !secret || !(await sameText(mac, await signed(secret, key, expires, sid)))) return null;
+  if (!site) return null;
   const id = hex(await sha256(sid));
-  if (!(await sessionIsLive(db, site.id, id, Date.now()))) return null;
+  // The secret and the session's row in one round trip; both must hold.
+  const [secretRow, live] = await db.batch([secretStatement(db, site), liveSessionStatement(db, site.id, id, Date.now())]);
+  const secret = (secretRow?.results[0] as { secret?: string } | undefined)?.secret;
+  if (!secret || !(await sameText(mac, await signed(secret, key, expires, sid)))) return null;
+  if (!live?.results.length) return null;
   return { site, id, csrf: await hmacHex(secret, `csrf:${value}`) };
 }
 

@@ -1,7 +1,7 @@
 import type { IngestMessage } from "../db/browsers";
-import { statementsFor } from "../db/browsers";
-import { cartHeads, isHeadMoved } from "../db/cart-events";
-import { withShopperRollups } from "../db/rollups";
+import { batchStatementsFor, statementsFor } from "../db/browsers";
+import { type CartHeads, cartHeads, isHeadMoved } from "../db/cart-events";
+import { withShopperRollups, withShoppersRollups } from "../db/rollups";
 import { retryDelay } from "../queue/retry";
 import { observeBatches } from "../recovery/observe";
 
@@ -36,33 +36,64 @@ export const isUrgent = (message: IngestMessage): boolean =>
       (e.type === "identify" && (e.email !== undefined || e.userId !== undefined || e.smsConsent !== undefined)),
   );
 
-/** Keep one D1 batch to a size D1 takes in one round trip. */
-const MAX_STATEMENTS = 400;
+/** Keep one D1 batch to what D1 takes in one round trip: statements written (a bound, as a row
+ * statement may carry many events) and bytes of events (a statement's value is at most 2 MB). */
+const MAX_EVENTS = 400;
+const MAX_BYTES = 512 * 1024;
+
+/**
+ * The D1 batches that store these messages (each a transaction), at a cost that follows the
+ * batch: as few as MAX_EVENTS and MAX_BYTES allow, each running the same statement of all its
+ * browsers once (browsers.ts `batchStatementsFor`) with the funnel rollups kept once for all of
+ * them (rollups.ts `withShoppersRollups`). `body` reads a message out of an item (a queue message,
+ * or the message itself). The bench's seed runs exactly these.
+ *
+ * @example
+ * for (const { statements } of storeChunks(env.DB, messages, (m) => m, await cartHeads(env.DB, messages))) await env.DB.batch(statements);
+ */
+export function storeChunks<T>(
+  db: D1Database,
+  items: T[],
+  body: (item: T) => IngestMessage,
+  heads: CartHeads,
+): { items: T[]; statements: D1PreparedStatement[] }[] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let events = 0;
+  let bytes = 0;
+  for (const item of items) {
+    const message = body(item);
+    const size = JSON.stringify(message.events).length;
+    if (chunk.length && (events + message.events.length > MAX_EVENTS || bytes + size > MAX_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      events = 0;
+      bytes = 0;
+    }
+    chunk.push(item);
+    events += message.events.length;
+    bytes += size;
+  }
+  if (chunk.length) chunks.push(chunk);
+  // Built in order, chunk by chunk: `heads` follows each browser's cart from one chunk to the next.
+  return chunks.map((c) => {
+    const messages = c.map(body);
+    return { items: c, statements: withShoppersRollups(db, messages, batchStatementsFor(db, messages, heads)) };
+  });
+}
 
 /**
  * The ingest queue's consumer: stores each message's events in D1, then tells the shoppers' objects.
- * A message's statements go in one D1 batch (a transaction); when that or the telling fails, the
- * message is retried with backoff (every step is idempotent), and after the queue's max_retries it
- * goes to the dead-letter queue rather than blocking the rest.
+ * The batch's statements go in as few D1 batches as they fit (each a transaction); when one fails,
+ * its messages are retried with backoff (every step is idempotent), and after the queue's
+ * max_retries they go to the dead-letter queue rather than blocking the rest.
  */
 export async function storeBatches(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   // The browsers' latest carts, which their cart changes are stored against; a chunk that fails
   // leaves them behind what later chunks expect, which those then store whole (cart-events.ts).
   const heads = await readHeads(env, batch);
   if (!heads) return;
-  let chunk: { messages: Message<IngestMessage>[]; statements: D1PreparedStatement[] } = { messages: [], statements: [] };
-  const chunks = [chunk];
-  for (const message of batch.messages) {
-    const statements = withShopperRollups(env.DB, message.body, statementsFor(env.DB, message.body, heads));
-    if (chunk.statements.length && chunk.statements.length + statements.length > MAX_STATEMENTS) {
-      chunk = { messages: [], statements: [] };
-      chunks.push(chunk);
-    }
-    chunk.messages.push(message);
-    chunk.statements.push(...statements);
-  }
-  for (const { messages, statements } of chunks) {
-    if (!statements.length) continue;
+  for (const { items: messages, statements } of storeChunks(env.DB, [...batch.messages], (m) => m.body, heads)) {
     try {
       await env.DB.batch(statements);
       await observeBatches(

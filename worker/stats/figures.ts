@@ -1,7 +1,7 @@
 import { DAY_MS } from "../../protocol/limits";
 import { majorText } from "../../protocol/money";
 import { dashboardRows } from "../db/dashboard";
-import { type RollupRow, rollupRows } from "../db/rollups";
+import { type RollupRow, rollupRows, rollupStatement } from "../db/rollups";
 import { type InterruptedOrder, interruptedOrderRows } from "../db/stats";
 import { type MailFigures, mailFigures } from "./mail";
 
@@ -135,6 +135,20 @@ function addTo<K>(map: Map<K, Record<string, number>>, key: K, fields: Record<st
 export async function computeStats(db: D1Database, site: number, range: Range): Promise<Stats> {
   const [from, to] = rangeMs(range);
   return statsOf(await rollupRows(db, site, from / DAY, to / DAY), range);
+}
+
+/**
+ * `computeStats` as a read for a batch (`statement`) and what makes the stats of its result (`stats`).
+ *
+ * @example
+ * const read = statsRead(env.DB, site.id, range); const [result] = await env.DB.batch([read.statement]); read.stats(result);
+ */
+export function statsRead(db: D1Database, site: number, range: Range) {
+  const [from, to] = rangeMs(range);
+  return {
+    statement: rollupStatement(db, site, from / DAY, to / DAY),
+    stats: (result: D1Result | undefined): Stats => statsOf((result?.results ?? []) as RollupRow[], range),
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import { eraseRows } from "../db/privacy";
 import { purgeSite } from "../db/retention";
 import { withShopperRollups } from "../db/rollups";
 import { markTextSent } from "../db/sms";
+import { storeChunks } from "../ingest/store";
 import type { Outcome } from "../mail/feedback/outcome";
 import { EXCLUDED_WHY } from "../recovery/audience";
 import type { Sequence } from "../recovery/person";
@@ -120,6 +121,19 @@ const op = fc.oneof(
     arbitrary: fc.record({ op: fc.constant("order" as const), order: fc.integer({ min: 0, max: 4 }), aid: fc.option(aidIx), at }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("link" as const), order: fc.integer({ min: 0, max: 4 }), aid: aidIx }) },
+  {
+    // A queue batch: several browsers' messages (a browser twice, a redelivery among them) stored
+    // as the consumer stores them, each statement once over all their rows (ingest/store.ts storeChunks).
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("batch" as const),
+      messages: fc.array(fc.record({ aid: aidIx, events: fc.array(event, { minLength: 1, maxLength: 3 }) }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      redeliver: fc.option(fc.nat()),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("erase" as const), aid: aidIx }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("purge" as const), now: fc.integer({ min: 7, max: 14 }).map((d) => D0 + d * DAY) }) },
 );
@@ -138,31 +152,52 @@ async function run(site: number, ops: Op[]) {
   let purges = 0;
   const store = async (message: IngestMessage) => {
     await db.batch(withShopperRollups(db, message, statementsFor(db, message, await cartHeads(db, [message]))));
+    await shadow();
+  };
+  const shadow = async () => {
     await db
       .prepare("INSERT OR IGNORE INTO shadow_events SELECT site_id, id, aid, type, at, data FROM events WHERE site_id = ?")
       .bind(site)
       .run();
   };
+  const toEvents = (list: Extract<Op, { op: "events" }>["events"]) =>
+    list.map((e): CartbackEvent => {
+      const id = `e${site}-${++ids}`;
+      if (e.type === "cart")
+        return {
+          id,
+          at: e.at,
+          type: "cart",
+          action: "set",
+          cart: { currency: "EUR", lines: e.empty ? [] : [{ id: "tea", name: "Tea", price: 500, quantity: 1 }] },
+        };
+      if (e.type === "step") return { id, at: e.at, type: "moment", kind: "step", code: e.code } as CartbackEvent;
+      if (e.type === "purchase") return { id, at: e.at, type: "purchase", orderId: `o${e.order}`, total: 700, currency: "EUR" };
+      return { id, at: e.at, type: "checkout" } as CartbackEvent;
+    });
   for (const o of ops) {
     switch (o.op) {
       case "events": {
-        const events = o.events.map((e): CartbackEvent => {
-          const id = `e${site}-${++ids}`;
-          if (e.type === "cart")
-            return {
-              id,
-              at: e.at,
-              type: "cart",
-              action: "set",
-              cart: { currency: "EUR", lines: e.empty ? [] : [{ id: "tea", name: "Tea", price: 500, quantity: 1 }] },
-            };
-          if (e.type === "step") return { id, at: e.at, type: "moment", kind: "step", code: e.code } as CartbackEvent;
-          if (e.type === "purchase") return { id, at: e.at, type: "purchase", orderId: `o${e.order}`, total: 700, currency: "EUR" };
-          return { id, at: e.at, type: "checkout" } as CartbackEvent;
-        });
+        const events = toEvents(o.events);
         const message: IngestMessage = { site, aid: aid(o.aid), receivedAt: D0 + 5 * DAY, skew: 0, ttlDays: 7, events };
         messages.push(message);
         await store(message);
+        break;
+      }
+      case "batch": {
+        const batch: IngestMessage[] = o.messages.map((m) => ({
+          site,
+          aid: aid(m.aid),
+          receivedAt: D0 + 5 * DAY,
+          skew: 0,
+          ttlDays: 7,
+          events: toEvents(m.events),
+        }));
+        const again = o.redeliver === null ? undefined : messages[o.redeliver % Math.max(1, messages.length)];
+        messages.push(...batch);
+        if (again) batch.push(again);
+        for (const { statements } of storeChunks(db, batch, (m) => m, await cartHeads(db, batch))) await db.batch(statements);
+        await shadow();
         break;
       }
       case "redeliver": {
