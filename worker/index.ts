@@ -14,6 +14,7 @@ import { hooks } from "./platforms/routes";
 import { privacy } from "./privacy/routes";
 import { wakeForgottenShoppers } from "./recovery/sweep";
 import { purgeExpired } from "./retention/purge";
+import { segments } from "./segments/routes";
 import { twilioHooks } from "./sms/routes";
 import { stats } from "./stats/routes";
 import { sync } from "./sync/route";
@@ -32,6 +33,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", twilioHooks)
   .route("/", stats)
   .route("/", privacy)
+  .route("/", segments)
   .route("/", sync)
   .route("/", dashboard)
   .route("/", devOutbox)

@@ -3,6 +3,7 @@ import { CART_TTL_DAYS } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
 import { BUILTIN_COPY, COPY_LANGUAGES, LANGUAGES, type Language, primaryOf, validTimeZone } from "../copy/builtin";
 import { ImageHostsSchema } from "./hosts";
+import { SegmentSettingsSchema } from "./segments";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
 export const REASONS = ["payment_failed", "extra_costs", "question", "reminder"] as const;
@@ -186,6 +187,8 @@ export const SettingsSchema = v.object({
   quietHours: v.optional(v.nullable(QuietHoursSchema), { start: "21:00", end: "08:00" }),
   /** The merchant is emailed when an order is interrupted. */
   notifyEmail: v.optional(email),
+  /** What the built-in segments count as upsell-ready and high-value (docs/segments.md). */
+  segments: v.optional(SegmentSettingsSchema, {}),
   /** Signed JSON posts for abandonment, message sent, click and recovery. */
   webhook: v.optional(v.object({ url: httpUrl, secret: v.pipe(v.string(), v.minLength(16), v.maxLength(200)) })),
 });
