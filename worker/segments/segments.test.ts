@@ -41,7 +41,7 @@ const personArb = fc.record({
   // Browser 2 was never identified: its orders are nobody's.
   categories: fc.array(fc.constantFrom("shoes", " Shoes ", "hats", "hats,shoes", null), { minLength: 3, maxLength: 3 }),
 });
-type Person = fc.infer<typeof personArb>;
+type Person = typeof personArb extends fc.Arbitrary<infer T> ? T : never;
 const historyArb = fc.array(personArb, { minLength: 1, maxLength: 6 });
 
 const emailOf = (i: number) => `p${i}@example.com`;
@@ -115,13 +115,12 @@ async function store(site: number, people: Person[]): Promise<void> {
         );
       });
     });
-    p.orders.forEach((o, k) =>
+    for (const [k, o] of p.orders.entries())
       statements.push(
         db
           .prepare("INSERT INTO orders (site_id, order_id, aid, total, currency, at, source) VALUES (?, ?, ?, ?, 'EUR', ?, 'script')")
           .bind(site, `order-${i}-${k}`, aidOf(site, i, o.browser), o.total, NOW - o.daysAgo * DAY - 1000),
-      ),
-    );
+      );
   });
   if (statements.length > 0) await db.batch(statements);
 }
