@@ -14,6 +14,7 @@ import { hooks } from "./platforms/routes";
 import { privacy } from "./privacy/routes";
 import { wakeForgottenShoppers } from "./recovery/sweep";
 import { purgeExpired } from "./retention/purge";
+import { segmentDownloads } from "./segments/dashboard";
 import { segments } from "./segments/routes";
 import { twilioHooks } from "./sms/routes";
 import { stats } from "./stats/routes";
@@ -34,6 +35,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", stats)
   .route("/", privacy)
   .route("/", segments)
+  .route("/", segmentDownloads)
   .route("/", sync)
   .route("/", dashboard)
   .route("/", devOutbox)

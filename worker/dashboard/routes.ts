@@ -22,6 +22,7 @@ import { isLocalHost, sameText } from "../http/crypto";
 import { mailerFor } from "../mail/mailer";
 import { renderRecovery } from "../mail/render";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
+import { peopleOf, summaryOf } from "../segments/segments";
 import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
 import { REASONS, type Reason, type Template } from "../sites/settings";
@@ -56,6 +57,7 @@ async function render(
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
   const { stats, orders, drops, pool, platformSecret } = await dashboardData(c.env.DB, session.site.id, range, search || undefined);
+  const segments = summaryOf(session.site, await peopleOf(c.env.DB, session.site, Date.now()));
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
   const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));
@@ -77,6 +79,7 @@ async function render(
       preview: { reason, step, language },
       imageDrops,
       pool,
+      segments,
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
     }),
     status,

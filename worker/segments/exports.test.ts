@@ -208,3 +208,32 @@ describe("the cost of a segment", () => {
     expect(plans.orders?.join(" ")).toContain("orders_day");
   });
 });
+
+describe("the dashboard's segments card", () => {
+  const BASE = "https://collector.test";
+  const get = (path: string, cookie = "") => exports.default.fetch(`${BASE}${path}`, { headers: { cookie }, redirect: "manual" });
+
+  it("shows each segment's count with its downloads, for the signed-in merchant only", async () => {
+    const login = await exports.default.fetch(`${BASE}/dashboard/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+      body: new URLSearchParams({ site: site.key, secret: `sk_${site.key}` }).toString(),
+      redirect: "manual",
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const page = await (await get("/dashboard", cookie)).text();
+    expect(page).toContain('<section id="segments">');
+    expect(page).toMatch(/data-segment="repeat-abandoners">7</);
+    expect(page).toMatch(/data-segment="upsell-ready">0</);
+    expect(page).toContain('href="/dashboard/audiences/repeat-abandoners.csv?format=meta"');
+    const csv = await get("/dashboard/segments/repeat-abandoners.csv", cookie);
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toBe(await (await call("/segments/repeat-abandoners.csv")).text());
+    const meta = await get("/dashboard/audiences/repeat-abandoners.csv?format=meta", cookie);
+    expect(await meta.text()).toBe(await (await call("/audiences/repeat-abandoners.csv?format=meta")).text());
+    // Signed out: back to the sign-in page, nothing listed.
+    const signedOut = await get("/dashboard/segments/repeat-abandoners.csv");
+    expect(signedOut.status).toBe(303);
+    expect(await signedOut.text()).not.toContain("ana@example.com");
+  });
+});

@@ -1,13 +1,12 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import * as v from "valibot";
 import { PHONE_PATTERN } from "../../protocol/limits";
 import { EmailAddress } from "../../protocol/schema";
 import { type AdConsent, saveAdConsents } from "../db/segments";
 import { type Merchant, merchantOnly } from "../http/auth";
-import { ApiError } from "../http/errors";
 import { jsonBody, valid } from "../http/validate";
 import { FORMATS } from "./audiences";
-import { SEGMENTS, type SegmentName } from "./rules";
+import { asCsv, segmentIn } from "./http";
 import { audienceCsv, peopleOf, segmentCsv, summaryOf } from "./segments";
 
 const FormatQuery = v.object({ format: v.picklist(FORMATS, 'format must be "meta" or "google"') });
@@ -24,26 +23,6 @@ const ConsentSchema = v.pipe(
   v.check((c) => Boolean(c.email || c.phone), "a consent needs the shopper's email or phone"),
 );
 const ConsentsBody = v.object({ consents: v.pipe(v.array(ConsentSchema), v.minLength(1), v.maxLength(1000)) });
-
-/** `upsell-ready.csv` → the segment's name, or a 404 naming the segments there are. */
-function segmentIn(c: Context): SegmentName {
-  const file = c.req.param("file") ?? "";
-  const name = file.endsWith(".csv") ? file.slice(0, -4) : "";
-  if (!(SEGMENTS as readonly string[]).includes(name))
-    throw new ApiError(
-      404,
-      "unknown_segment",
-      `no segment ${JSON.stringify(file)}; there are ${SEGMENTS.map((s) => `${s}.csv`).join(", ")}`,
-    );
-  return name as SegmentName;
-}
-
-const asCsv = (c: Context, body: string, file: string) => {
-  c.header("Content-Type", "text/csv; charset=utf-8");
-  c.header("Content-Disposition", `attachment; filename="${file}"`);
-  c.header("Cache-Control", "no-store");
-  return c.body(body);
-};
 
 /**
  * Segments and ad audiences (docs/segments.md), on the merchant API with the site's secret.
