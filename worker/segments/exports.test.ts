@@ -237,3 +237,17 @@ describe("the dashboard's segments card", () => {
     expect(await signedOut.text()).not.toContain("ana@example.com");
   });
 });
+
+describe("an ad consent is the shopper's data", () => {
+  it("is in their privacy export and goes with their erasure", async () => {
+    const body = { consents: [{ email: "gus@example.com", phone: "+34600999888", ads: true }] };
+    expect((await call("/ad-consents", { method: "POST", body })).status).toBe(201);
+    const exported = (await (await call("/shoppers?email=gus@example.com")).json()) as { adConsents: unknown[] };
+    expect(exported.adConsents).toEqual([expect.objectContaining({ person: "gus@example.com", phone: "+34600999888", ads: 1 })]);
+    expect((await call("/shoppers?email=gus@example.com", { method: "DELETE" })).status).toBe(200);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM ad_consents WHERE site_id = ? AND person = 'gus@example.com'")
+      .bind(site.id)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+  });
+});
