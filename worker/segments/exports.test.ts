@@ -251,3 +251,18 @@ describe("an ad consent is the shopper's data", () => {
     expect(left?.n).toBe(0);
   });
 });
+
+describe("segment settings", () => {
+  it("are validated with the rest: a bad one is a 422 naming it, and changes nothing", async () => {
+    const patch = (body: unknown) => call("/settings", { method: "PATCH", body });
+    const bad = await patch({ segments: { windowDays: 0, upsellCategories: [""], highValueMin: -1 } });
+    expect(bad.status).toBe(422);
+    const paths = ((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(["segments.windowDays", "segments.upsellCategories.0", "segments.highValueMin"]));
+    expect((await patch({ segments: { windowDays: 30, upsellCategories: [" Shoes "], upsellMinOrder: 15000 } })).status).toBe(200);
+    const { segments } = (await (await call("/segments")).json()) as { segments: { name: string; definition: string }[] };
+    expect(segments.find((s) => s.name === "upsell-ready")?.definition).toBe(
+      "buyers in the last 30 days (a recovered cart, or two paid orders or more) whose carts held a line of category shoes, or who paid at least 15000 (minor units) in one order",
+    );
+  });
+});
