@@ -16,6 +16,8 @@ import { hooks } from "./platforms/routes";
 import { privacy } from "./privacy/routes";
 import { wakeForgottenShoppers } from "./recovery/sweep";
 import { purgeExpired } from "./retention/purge";
+import { segmentDownloads } from "./segments/dashboard";
+import { segments } from "./segments/routes";
 import { twilioHooks } from "./sms/routes";
 import { stats } from "./stats/routes";
 import { sync } from "./sync/route";
@@ -36,6 +38,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", feedbackMerchant)
   .route("/", stats)
   .route("/", privacy)
+  .route("/", segments)
+  .route("/", segmentDownloads)
   .route("/", sync)
   .route("/", dashboard)
   .route("/", devOutbox)

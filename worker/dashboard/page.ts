@@ -1,6 +1,7 @@
 import { COPY_LANGUAGES } from "../copy/builtin";
 import type { ImageDropRow } from "../db/images";
 import { formatDuration, formatMinute, formatMoney, formatPercent, type Html, html, layout } from "../html";
+import { type SegmentSummary, segmentsSection } from "../segments/dashboard";
 import { MAIL_PROVIDERS, REASONS, type SiteSettings, type StepChannel, templateFor } from "../sites/settings";
 import type { Site } from "../sites/sites";
 import type { InterruptedOrder, Range, Stats } from "../stats/figures";
@@ -60,6 +61,8 @@ export interface DashboardInput {
   imageDrops: ImageDropRow[];
   /** The incentive's single-use code pool (db/codes.ts). */
   pool: { available: number; claimed: number };
+  /** The built-in segments' counts (segments/segments.ts); no card without them. */
+  segments?: SegmentSummary[];
   /** The platform webhooks: whether a secret is set, and the URLs to paste in the platform's admin. */
   platform: { secretSet: boolean; urls: { shopify: string; woocommerce: string } };
   /** The sending-domain checks remembered for the site (mail/domain/run.ts), newest first. */
@@ -161,6 +164,7 @@ ${mailSection(stats.mail, d.mail, query({}))}
 <table id="orders" class="stack"><tr><th>abandoned</th><th>email</th><th>reason</th><th class="n">value</th><th>status</th><th class="n">messages</th></tr>
 ${d.orders.map((o) => html`<tr><td data-label="abandoned">${formatMinute(o.abandonedAt)}</td><td data-label="email">${o.email}</td><td data-label="reason">${o.reason.replaceAll("_", " ")}</td><td class="n" data-label="value">${formatMoney(o.value, o.currency)}</td><td data-label="status">${o.status}</td><td class="n" data-label="messages">${o.messagesSent}</td></tr>`)}
 </table></section>
+${d.segments ? segmentsSection(d.segments, settings.segments.windowDays) : ""}
 ${imageDropsSection(d.imageDrops)}
 ${codesSection(d.pool, settings, csrf)}
 ${platformSection(d.platform, csrf)}

@@ -28,6 +28,7 @@ import { mailerFor } from "../mail/mailer";
 import { renderRecovery, siteFrom } from "../mail/render";
 import { csvPeople } from "../merchant/people";
 import { hookUrls, newPlatformSecret, PlatformSecret } from "../platforms/secret";
+import { peopleOf, summaryOf } from "../segments/segments";
 import { parseCodes } from "../sites/codes";
 import { hostAllowed, originHost } from "../sites/hosts";
 import { REASONS, type Reason, type Template } from "../sites/settings";
@@ -63,11 +64,13 @@ async function render(
   const reason = (REASONS as readonly string[]).includes(c.req.query("reason") ?? "") ? (c.req.query("reason") as Reason) : "reminder";
   const step = Math.min(Math.max(Number(c.req.query("step")) || 0, 0), session.site.settings.steps.length - 1);
   const language = previewLanguage(c.req.query("language"), session.site);
-  const [{ stats, orders, drops, pool, platformSecret }, suppressed, mail] = await Promise.all([
+  const [{ stats, orders, drops, pool, platformSecret }, suppressed, mail, people] = await Promise.all([
     dashboardData(c.env.DB, session.site.id, range, search || undefined),
     suppressionCount(c.env.DB, session.site.id),
     feedbackStatus(c.env, session.site, Date.now()),
+    peopleOf(c.env.DB, session.site, Date.now()),
   ]);
+  const segments = summaryOf(session.site, people);
   // A host allowed since its images were dropped is fixed: not listed.
   const hosts = [...session.site.origins.map(originHost), ...session.site.settings.imageHosts];
   const imageDrops = drops.filter((d) => d.reason !== "host" || !hostAllowed(hosts, d.host));
@@ -89,6 +92,7 @@ async function render(
       preview: { reason, step, language },
       imageDrops,
       pool,
+      segments,
       platform: { secretSet: Boolean(platformSecret), urls: hookUrls(c.env.PUBLIC_URL, session.site.key) },
       domains: await listDomainChecks(c.env.DB, session.site.id),
       mail,

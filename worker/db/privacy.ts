@@ -81,7 +81,7 @@ const marks = (values: string[]) =>
 export async function exportRows(db: D1Database, site: number, who: Identity) {
   const { aids, emails, phones } = who;
   const keys = personKeys(who);
-  const [shoppers, carts, events, orders, sequences, messages, suppressed, refs, consents, textsStopped] = await db.batch([
+  const [shoppers, carts, events, orders, sequences, messages, suppressed, refs, consents, textsStopped, adConsents] = await db.batch([
     db.prepare(`SELECT * FROM shoppers WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db.prepare(`SELECT * FROM carts WHERE site_id = ? AND aid IN (${marks(aids)})`).bind(site, ...list(aids)),
     db
@@ -102,6 +102,7 @@ export async function exportRows(db: D1Database, site: number, who: Identity) {
       )
       .bind(site, ...list(aids)),
     db.prepare(`SELECT phone, at, why FROM sms_suppressions WHERE site_id = ? AND phone IN (${marks(phones)})`).bind(site, ...list(phones)),
+    db.prepare(`SELECT person, phone, ads, at FROM ad_consents WHERE site_id = ? AND person IN (${marks(keys)})`).bind(site, ...list(keys)),
   ]);
   // Carts as the shopper had them: the stored changes rebuilt, and lines read whatever form they were stored in.
   const cartRows = (carts?.results ?? []) as { aid: string; lines_of: string | null; currency: string; lines: string }[];
@@ -116,6 +117,7 @@ export async function exportRows(db: D1Database, site: number, who: Identity) {
     platformRefs: refs?.results,
     smsConsents: consents?.results,
     smsSuppressed: textsStopped?.results,
+    adConsents: adConsents?.results,
   };
 }
 
@@ -152,6 +154,8 @@ export async function eraseRows(db: D1Database, site: number, who: Identity) {
       .bind(site, site, ...list(phones)),
     db.prepare(`DELETE FROM sms_sends WHERE site_id = ? AND "to" IN (${marks(phones)})`).bind(site, ...list(phones)),
     db.prepare(`DELETE FROM dev_sms_outbox WHERE site_id = ? AND "to" IN (${marks(phones)})`).bind(site, ...list(phones)),
+    // A yes to ads goes with the person: with no row, they are in no audience (docs/segments.md).
+    db.prepare(`DELETE FROM ad_consents WHERE site_id = ? AND person IN (${marks(keys)})`).bind(site, ...list(keys)),
     ...rollups.after,
   ]);
   const [events, carts, shoppers, platformRefs, , messages, sequences] = results.slice(rollups.before.length).map((r) => r.meta.changes);

@@ -3,6 +3,7 @@ import { CART_TTL_DAYS, MAX_ID_LENGTH, MAX_TOTAL } from "../../protocol/limits";
 import { Currency, EmailAddress } from "../../protocol/schema";
 import { BUILTIN_COPY, COPY_LANGUAGES, LANGUAGES, type Language, primaryOf, validTimeZone } from "../copy/builtin";
 import { ImageHostsSchema } from "./hosts";
+import { SegmentSettingsSchema } from "./segments";
 
 /** Why a checkout stalled, as far as the messages are concerned. */
 export const REASONS = ["payment_failed", "extra_costs", "question", "reminder"] as const;
@@ -228,6 +229,8 @@ export const SettingsSchema = v.object({
   quietHours: v.optional(v.nullable(QuietHoursSchema), { start: "21:00", end: "08:00" }),
   /** The merchant is emailed when an order is interrupted. */
   notifyEmail: v.optional(email),
+  /** What the built-in segments count as upsell-ready and high-value (docs/segments.md). */
+  segments: v.optional(SegmentSettingsSchema, {}),
   /** Carts that get no recovery (by value, product, line data); the shopper list is the merchant API's. */
   exclusions: v.optional(ExclusionsSchema, {}),
   /** `customers_only`: recovery only to people with an order on record or whom the shop identified
