@@ -2,8 +2,7 @@ import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL } from "../protocol/lim
 import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
-import { Signal } from "./extras";
-import type { identifyShopper } from "./identify";
+import { type Files, Signal } from "./extras";
 import { createSender, emitter } from "./outbox";
 import { type State, transact } from "./storage";
 import { warn } from "./warn";
@@ -94,13 +93,13 @@ export interface Cartback {
 
 /**
  * The client without `moment` (sdk/moment.ts), and without the recovery-link code, which only a page opened from an email needs: the
- * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it. What `identify` does comes from
- * `identify` (sdk/identify: the script tag loads it on a page's first call, the ES module includes it).
+ * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it. What `identify` and `checkout` do
+ * comes from `lazy` (sdk/identify, sdk/moment.ts: the script tag loads their files on a page's first call, the ES module includes them).
  *
  * @example
- * const cartback = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => identifyShopper);
+ * const client = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => ({ identify: identifyShopper }));
  */
-export function createClient(options: CartbackOptions, identify: () => Promise<typeof identifyShopper>): Omit<Cartback, "moment"> {
+export function createClient(options: CartbackOptions, lazy: (name: keyof Files) => Promise<Files>): Omit<Cartback, "moment"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
   const sender = createSender(
@@ -164,6 +163,15 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
         s.cart = { currency, lines, updatedAt: Date.now() };
       }, true);
 
+  // A call whose code is in a lazy file: in the chain, so calls keep their order and a `flush` after it sends it.
+  const run = (name: keyof Files, arg?: unknown): Promise<void> =>
+    serial(async () => {
+      const code = (await lazy(name))[name];
+      // Checked outside the transaction: there, only a string refuses a change (anything else is IndexedDB failing).
+      carts.need(code, `${name}: file not loaded`);
+      await transact((s) => code(s, arg, emit));
+    }).then(() => changed());
+
   const getCart = (): Promise<Cart | undefined> =>
     serial(() =>
       transact((s) => {
@@ -192,12 +200,8 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
       tell([listener]);
       return () => listeners.delete(listener);
     },
-    identify: (shopper) =>
-      serial(async () => {
-        const identifyShopper = await identify();
-        await transact((s) => identifyShopper(s, shopper, emit));
-      }).then(() => changed()),
-    checkout: () => record((s) => emit(s, { type: "checkout" })),
+    identify: (shopper) => run("identify", shopper),
+    checkout: () => run("checkout"),
     signOut: () =>
       record((s) => {
         // The sync code (when loaded) tells the collector this device left the account.

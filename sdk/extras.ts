@@ -33,12 +33,24 @@ export interface Script extends HTMLScriptElement {
   /** Records an event into the shared outbox under the core's consent and GPC rule, inside the
    * caller's `transact` (the checkout file's moments, the sync file's cart from another device, each
    * saved with what it reports); the core sends it on its next round. */
-  emit: (state: State, event: NewEvent) => void;
+  emit: Emitter;
   /** The core's loader of extra files (`cartback-<name>.js`, once each), for `cartback-auto.js`. */
-  load: (name: string) => void;
-  /** For a file whose code the core calls (`cartback-identify.js`): hands the core that code. */
-  give?: (code: never) => void;
+  load: (name: string) => unknown;
+  /** For a file whose code the core calls (`cartback-identify.js`, `cartback-checkout.js`): hands
+   * the core that code, by the file's name (`Files`). */
+  give?: (code: Files) => void;
 }
+
+/** What a lazy file does for one of the core's calls, inside the core's `transact`: `arg` is the
+ * call's argument, `emit` the core's recorder (its consent and GPC rule). */
+export type Lazy = (state: State, arg: unknown, emit: Emitter) => void;
+
+/** The code lazy files give the core, by file name (`identify`, `checkout`); the core finds none
+ * under a file's name when it did not load (blocked, offline): that call is refused with a warning. */
+export type Files = Partial<Record<"identify" | "checkout", Lazy>>;
+
+/** The core's recorder of events (sdk/outbox.ts `emitter`). */
+export type Emitter = (state: State, event: NewEvent) => void;
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */
 export const endpointOf = (script: HTMLScriptElement): string => script.dataset.endpoint || new URL(script.src).origin;

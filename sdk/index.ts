@@ -20,8 +20,13 @@ export type { Cartback, CartbackOptions, CartListener, Order, Restored, Shopper 
  * await cartback.addLine({ id: "tea-100g", name: "Green tea", price: 1250, quantity: 1 });
  */
 export function createCartback(options: CartbackOptions): Cartback {
-  const client = createClient(options, async () => identifyShopper);
-  restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
   const emit = emitter(options.gpc && gpcOn());
-  return { ...client, moment: momentRecorder((event) => transact((s) => emit(s, event)), client.flush) };
+  // The client's flush, once there is a client.
+  const moment = momentRecorder(
+    (event) => transact((s) => emit(s, event)),
+    () => client.flush(),
+  );
+  const client = createClient(options, async () => ({ identify: identifyShopper, checkout: moment.checkout }));
+  restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
+  return { ...client, moment };
 }

@@ -151,6 +151,42 @@ describe("moment", () => {
   });
 });
 
+describe("checkout", () => {
+  const appended = (append: { mock: { calls: unknown[][] } }) =>
+    append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith("/cartback-checkout.js"));
+  const until = async (ok: () => unknown) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it("the page's checkout() and its moments record one checkout event a page load (a GA4 shop's begin_checkout, then its steps)", async () => {
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    const checkedOut = cartback()("checkout");
+    await until(() => appended(append));
+    await loadExtra(append, "checkout", () => import("./checkout/entry"));
+    await checkedOut;
+    await cartback()("moment", "step", { code: "shipping" });
+    await cartback()("moment", "step", { code: "payment" });
+    const kinds = async () => (await outbox()).map((e) => (e.type === "moment" ? e.code : e.type));
+    await vi.waitFor(async () => expect(await kinds()).toContain("payment"));
+    expect(await kinds()).toEqual(["checkout", "shipping", "payment"]);
+  });
+
+  it("a checkout file that cannot load refuses the page's checkout() with a warning; the call does not wait forever", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    const checkedOut = cartback()("checkout");
+    await until(() => appended(append));
+    appended(append)?.onerror?.(new Event("error"));
+    await expect(checkedOut).resolves.toBeUndefined();
+    expect(warn.mock.calls.map(String)).toContainEqual(expect.stringContaining("checkout: file not loaded"));
+    expect(await outbox()).toEqual([]);
+  });
+});
+
 // The connect file, once loaded, stays for the page (here: for the rest of this file), so the test
 // that loads a working one comes last.
 describe("connect", () => {

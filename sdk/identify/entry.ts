@@ -3,4 +3,4 @@
 import type { Script } from "../extras";
 import { identifyShopper } from "./index";
 
-(document.currentScript as Script).give?.(identifyShopper as never);
+(document.currentScript as Script).give?.({ identify: identifyShopper });

@@ -14,7 +14,9 @@ async function pageClient() {
   const { createClient } = await import("../client");
   const { transact } = await import("../storage");
   const { identifyShopper } = await import("../identify");
-  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" }, async () => identifyShopper);
+  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" }, async () => ({
+    identify: identifyShopper,
+  }));
   window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
   return { api, transact };
 }
