@@ -151,25 +151,41 @@ export function createClient(options: CartbackOptions, lazy: (name: keyof Files)
   // The sync file saved another device's cart here, with its event, in its own transaction.
   addEventListener(Signal.SYNCED, changed);
 
-  const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> =>
-    serial(() => transact((s) => (change(s), true))).then((done) => changed(cartChanged && done));
+  // A lazy file's code, by the file's name (`Files`); a file that did not load refuses the call.
+  const code = async <N extends keyof Files>(name: N): Promise<NonNullable<Files[N]>> => {
+    const given = (await lazy(name))[name];
+    // Thrown outside a transaction: there, only a string refuses a change (anything else is IndexedDB failing).
+    carts.need(given, `${name}: file not loaded`);
+    return given;
+  };
+  // The checks of a line's `data` (sdk/data), once a change needed them: the script tag loads them then.
+  let check: carts.CheckData | undefined;
+  const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> => {
+    const save = () => transact((s) => (change(s), true));
+    return serial(() =>
+      save().catch(async (e) => {
+        // A line with data and no checks at hand: refused, nothing saved; again once they are here.
+        if (e !== carts.UNCHECKED) throw e;
+        check = await code("data");
+        return save();
+      }),
+    ).then((done) => changed(cartChanged && done));
+  };
 
   const changeCart =
-    <A extends unknown[]>(action: CartAction, op: (cart: Cart, ...args: A) => Cart) =>
+    <A extends unknown[]>(action: CartAction, op: (cart: Cart, check: carts.CheckData | undefined, ...args: A) => Cart) =>
     (...args: A): Promise<void> =>
       record((s) => {
-        const { currency, lines } = op(current(s), ...args);
+        const { currency, lines } = op(current(s), check, ...args);
         emit(s, { type: "cart", action, cart: { currency, lines } });
         s.cart = { currency, lines, updatedAt: Date.now() };
       }, true);
 
   // A call whose code is in a lazy file: in the chain, so calls keep their order and a `flush` after it sends it.
-  const run = (name: keyof Files, arg?: unknown): Promise<void> =>
+  const run = (name: "identify" | "checkout", arg?: unknown): Promise<void> =>
     serial(async () => {
-      const code = (await lazy(name))[name];
-      // Checked outside the transaction: there, only a string refuses a change (anything else is IndexedDB failing).
-      carts.need(code, `${name}: file not loaded`);
-      await transact((s) => code(s, arg, emit));
+      const lazy = await code(name);
+      await transact((s) => lazy(s, arg, emit));
     }).then(() => changed());
 
   const getCart = (): Promise<Cart | undefined> =>

@@ -1,6 +1,7 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
 // (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`, the
 // platform adapters) have in common.
+import type { CheckData } from "./cart";
 import type { NewEvent } from "./outbox";
 import type { State, transact } from "./storage";
 
@@ -45,9 +46,13 @@ export interface Script extends HTMLScriptElement {
  * call's argument, `emit` the core's recorder (its consent and GPC rule). */
 export type Lazy = (state: State, arg: unknown, emit: Emitter) => void;
 
-/** The code lazy files give the core, by file name (`identify`, `checkout`); the core finds none
- * under a file's name when it did not load (blocked, offline): that call is refused with a warning. */
-export type Files = Partial<Record<"identify" | "checkout", Lazy>>;
+/** The code lazy files give the core, by file name (`identify`, `checkout`, `data`); the core finds
+ * none under a file's name when it did not load (blocked, offline): that call is refused with a warning. */
+export interface Files {
+  identify?: Lazy;
+  checkout?: Lazy;
+  data?: CheckData;
+}
 
 /** The core's recorder of events (sdk/outbox.ts `emitter`). */
 export type Emitter = (state: State, event: NewEvent) => void;

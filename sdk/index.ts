@@ -2,6 +2,7 @@
 // loads those parts only where a page needs them).
 import { type Cartback, type CartbackOptions, createClient } from "./client";
 import { gpcOn } from "./consent";
+import { checkData } from "./data";
 import { identifyShopper } from "./identify";
 import { momentRecorder } from "./moment";
 import { emitter } from "./outbox";
@@ -26,7 +27,7 @@ export function createCartback(options: CartbackOptions): Cartback {
     (event) => transact((s) => emit(s, event)),
     () => client.flush(),
   );
-  const client = createClient(options, async () => ({ identify: identifyShopper, checkout: moment.checkout }));
+  const client = createClient(options, async () => ({ identify: identifyShopper, checkout: moment.checkout, data: checkData }));
   restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
   return { ...client, moment };
 }
