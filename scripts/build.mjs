@@ -18,6 +18,7 @@ export const entries = {
   sync: { in: `${root}sdk/sync/entry.ts`, out: `${out}/public/cartback-sync.js`, format: "iife" },
   restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
   identify: { in: `${root}sdk/identify/entry.ts`, out: `${out}/public/cartback-identify.js`, format: "iife" },
+  purchase: { in: `${root}sdk/purchase/entry.ts`, out: `${out}/public/cartback-purchase.js`, format: "iife" },
   data: { in: `${root}sdk/data/entry.ts`, out: `${out}/public/cartback-data.js`, format: "iife" },
   connect: { in: `${root}sdk/connect/entry.ts`, out: `${out}/public/cartback-connect.js`, format: "iife" },
   connectEsm: { in: `${root}sdk/connect/index.ts`, out: `${out}/public/cartback-connect.mjs`, format: "esm" },

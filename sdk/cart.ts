@@ -42,10 +42,6 @@ function absoluteUrl(value: unknown, what: string): string {
  * be sent; throws why not (sdk/data). Not in the core script: most shops' lines carry no data. */
 export type CheckData = (input: unknown) => LineData;
 
-/** Thrown by `checkLine` for a line with `data` and no `CheckData` at hand: the core then loads
- * `cartback-data.js` (sdk/data) and runs the change again, with it. */
-export const UNCHECKED = "cartback:data";
-
 /** Returns a clean copy of a shop's line (unknown keys left behind), or throws why not. */
 export function checkLine(input: unknown, check?: CheckData): Line {
   const raw = (input || {}) as Record<string, unknown>;
@@ -61,7 +57,8 @@ export function checkLine(input: unknown, check?: CheckData): Line {
     line.variant = raw.variant;
   }
   if (raw.data != null) {
-    if (!check) throw UNCHECKED;
+    // The core then loads the checks and runs the change again, with them (sdk/client.ts `record`).
+    if (!check) throw "needs cartback-data.js";
     line.data = check(raw.data);
   }
   return line;

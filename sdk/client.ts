@@ -1,4 +1,4 @@
-import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL } from "../protocol/limits";
+import { CART_TTL_DAYS, DAY_MS } from "../protocol/limits";
 import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
@@ -99,7 +99,7 @@ export interface Cartback {
  * @example
  * const client = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => ({ identify: identifyShopper }));
  */
-export function createClient(options: CartbackOptions, lazy: (name: keyof Files) => Promise<Files>): Omit<Cartback, "moment"> {
+export function createClient(options: CartbackOptions, lazy: (file: string) => Promise<Files>): Omit<Cartback, "moment"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
   const sender = createSender(
@@ -151,22 +151,20 @@ export function createClient(options: CartbackOptions, lazy: (name: keyof Files)
   // The sync file saved another device's cart here, with its event, in its own transaction.
   addEventListener(Signal.SYNCED, changed);
 
-  // A lazy file's code, by the file's name (`Files`); a file that did not load refuses the call.
-  const code = async <N extends keyof Files>(name: N): Promise<NonNullable<Files[N]>> => {
-    const given = (await lazy(name))[name];
-    // Thrown outside a transaction: there, only a string refuses a change (anything else is IndexedDB failing).
-    carts.need(given, `${name}: file not loaded`);
-    return given;
+  // The code lazy files gave (sdk/extras.ts `Files`): a change that needs code not yet here throws
+  // `needs cartback-<file>.js` (nothing is saved), and runs again once the file gave it.
+  const codes: Files = {};
+  const use = <N extends keyof Files>(name: N, file: string = name): NonNullable<Files[N]> => {
+    if (!codes[name]) throw `needs cartback-${file}.js`;
+    return codes[name];
   };
-  // The checks of a line's `data` (sdk/data), once a change needed them: the script tag loads them then.
-  let check: carts.CheckData | undefined;
-  const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> => {
+  const record = (change: (s: State) => void, cartChanged?: unknown): Promise<void> => {
     const save = () => transact((s) => (change(s), true));
     return serial(() =>
       save().catch(async (e) => {
-        // A line with data and no checks at hand: refused, nothing saved; again once they are here.
-        if (e !== carts.UNCHECKED) throw e;
-        check = await code("data");
+        const file = /^needs cartback-(\w+)/.exec(e)?.[1];
+        if (!file) throw e;
+        Object.assign(codes, await lazy(file));
         return save();
       }),
     ).then((done) => changed(cartChanged && done));
@@ -176,17 +174,10 @@ export function createClient(options: CartbackOptions, lazy: (name: keyof Files)
     <A extends unknown[]>(action: CartAction, op: (cart: Cart, check: carts.CheckData | undefined, ...args: A) => Cart) =>
     (...args: A): Promise<void> =>
       record((s) => {
-        const { currency, lines } = op(current(s), check, ...args);
+        const { currency, lines } = op(current(s), codes.data, ...args);
         emit(s, { type: "cart", action, cart: { currency, lines } });
         s.cart = { currency, lines, updatedAt: Date.now() };
       }, true);
-
-  // A call whose code is in a lazy file: in the chain, so calls keep their order and a `flush` after it sends it.
-  const run = (name: "identify" | "checkout", arg?: unknown): Promise<void> =>
-    serial(async () => {
-      const lazy = await code(name);
-      await transact((s) => lazy(s, arg, emit));
-    }).then(() => changed());
 
   const getCart = (): Promise<Cart | undefined> =>
     serial(() =>
@@ -216,32 +207,10 @@ export function createClient(options: CartbackOptions, lazy: (name: keyof Files)
       tell([listener]);
       return () => listeners.delete(listener);
     },
-    identify: (shopper) => run("identify", shopper),
-    checkout: () => run("checkout"),
-    signOut: () =>
-      record((s) => {
-        // The sync code (when loaded) tells the collector this device left the account.
-        if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
-        s.account = s.cart = s.sync = s.locale = s.paid = undefined;
-      }, true),
-    purchase: (order) =>
-      record((s) => {
-        const cart = current(s);
-        const { orderId, total, currency = cart.currency } = (order || {}) as Order;
-        carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
-        carts.need(carts.isInt(total, 0, MAX_TOTAL), "purchase total");
-        carts.need(carts.isCurrency(currency), "purchase currency");
-        emit(s, {
-          type: "purchase",
-          orderId,
-          total,
-          currency,
-          cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
-        });
-        // For the sync file, saved with the order rather than told: it may load only after this.
-        if (s.account) s.paid = Date.now();
-        s.cart = undefined;
-      }, true),
+    identify: (shopper) => record((s) => use("identify")(s, shopper, emit)),
+    checkout: () => record((s) => use("checkout")(s, 0, emit)),
+    signOut: () => record((s) => use("signOut", "identify")(s, 0, emit), true),
+    purchase: (order) => record((s) => use("purchase")(s, order, emit, current(s)), true),
     consent: (granted) =>
       record((s) => {
         s.consent = !!granted;

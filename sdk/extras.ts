@@ -1,6 +1,7 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
 // (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`, the
 // platform adapters) have in common.
+import type { Cart } from "../protocol/types";
 import type { CheckData } from "./cart";
 import type { NewEvent } from "./outbox";
 import type { State, transact } from "./storage";
@@ -43,14 +44,19 @@ export interface Script extends HTMLScriptElement {
 }
 
 /** What a lazy file does for one of the core's calls, inside the core's `transact`: `arg` is the
- * call's argument, `emit` the core's recorder (its consent and GPC rule). */
-export type Lazy = (state: State, arg: unknown, emit: Emitter) => void;
+ * call's argument, `emit` the core's recorder (its consent and GPC rule), `cart` the saved cart
+ * (an empty one in the page's currency when there is none or it expired). */
+export type Lazy = (state: State, arg: unknown, emit: Emitter, cart?: Cart) => void;
 
-/** The code lazy files give the core, by file name (`identify`, `checkout`, `data`); the core finds
- * none under a file's name when it did not load (blocked, offline): that call is refused with a warning. */
+/** The code lazy files give the core, by call (`cartback-identify.js` gives `identify` and `signOut`,
+ * the others their own name's); a file that did not load (blocked, offline) gives none, and the call
+ * that needed it is refused with a warning. */
 export interface Files {
   identify?: Lazy;
+  /** In the identify file: the shopper's account. */
+  signOut?: Lazy;
   checkout?: Lazy;
+  purchase?: Lazy;
   data?: CheckData;
 }
 

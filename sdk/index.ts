@@ -3,9 +3,10 @@
 import { type Cartback, type CartbackOptions, createClient } from "./client";
 import { gpcOn } from "./consent";
 import { checkData } from "./data";
-import { identifyShopper } from "./identify";
+import { identifyShopper, signOut } from "./identify";
 import { momentRecorder } from "./moment";
 import { emitter } from "./outbox";
+import { purchase } from "./purchase";
 import { restoreFromLink } from "./restore";
 import { transact } from "./storage";
 
@@ -27,7 +28,13 @@ export function createCartback(options: CartbackOptions): Cartback {
     (event) => transact((s) => emit(s, event)),
     () => client.flush(),
   );
-  const client = createClient(options, async () => ({ identify: identifyShopper, checkout: moment.checkout, data: checkData }));
+  const client = createClient(options, async () => ({
+    identify: identifyShopper,
+    signOut,
+    checkout: moment.checkout,
+    purchase,
+    data: checkData,
+  }));
   restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
   return { ...client, moment };
 }

@@ -5,8 +5,8 @@
 import { MAX_LINES } from "../../protocol/limits";
 import type { Cart, Line } from "../../protocol/types";
 import { setCart as checked } from "../cart";
-import { checkData } from "../data";
 import type { Cartback, Restored } from "../client";
+import { checkData } from "../data";
 import { Signal } from "../extras";
 import { warn } from "../warn";
 

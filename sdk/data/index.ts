@@ -29,4 +29,3 @@ export const checkData: CheckData = (input) => {
   );
   return data;
 };
-

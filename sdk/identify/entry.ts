@@ -1,6 +1,6 @@
-// `cartback-identify.js`: hands the core (sdk/tag.ts) what `identify` does, once the core loaded it
-// on a page's first `identify`.
+// `cartback-identify.js`: hands the core (sdk/tag.ts) what `identify` and `signOut` do, once the
+// core loaded it on a page's first call of either.
 import type { Script } from "../extras";
-import { identifyShopper } from "./index";
+import { identifyShopper, signOut } from "./index";
 
-(document.currentScript as Script).give?.({ identify: identifyShopper });
+(document.currentScript as Script).give?.({ identify: identifyShopper, signOut });
