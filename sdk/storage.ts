@@ -86,7 +86,12 @@ async function begin(): Promise<IDBObjectStore> {
   if (!db) {
     const open = indexedDB.open("cartback");
     open.onupgradeneeded = () => open.result.createObjectStore("state");
-    db = request(open).then((d) => ((d.onclose = () => (db = undefined)), d));
+    db = request(open).then((d) => {
+      d.onclose = () => {
+        db = undefined;
+      };
+      return d;
+    });
   }
   return (await db).transaction("state", "readwrite").objectStore("state");
 }
