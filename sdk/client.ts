@@ -92,14 +92,15 @@ export interface Cartback {
 }
 
 /**
- * The client without `moment` (sdk/moment.ts), and without the recovery-link code, which only a page opened from an email needs: the
- * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it. What `identify` and `checkout` do
+ * The client without `moment` (sdk/moment.ts), and without the recovery-link code and `onRestore`, which only a page opened from an
+ * email needs: the script tag loads that as `cartback-restore.js` (which takes the page's `onRestore` calls), the ES module
+ * (`createCartback`) includes it. What `identify` and `checkout` do
  * comes from `lazy` (sdk/identify, sdk/moment.ts: the script tag loads their files on a page's first call, the ES module includes them).
  *
  * @example
  * const client = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => ({ identify: identifyShopper }));
  */
-export function createClient(options: CartbackOptions, lazy: (file: string) => Promise<Files>): Omit<Cartback, "moment"> {
+export function createClient(options: CartbackOptions, lazy: (file: string) => Promise<Files>): Omit<Cartback, "moment" | "onRestore"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
   const sender = createSender(
@@ -170,6 +171,12 @@ export function createClient(options: CartbackOptions, lazy: (file: string) => P
     ).then((done) => changed(cartChanged && done));
   };
 
+  // A call whose code is in a lazy file (`Files`): it runs as the core's own calls do, in their order.
+  const lazily =
+    (name: Exclude<keyof Files, "data">, file?: string, cartChanged?: boolean) =>
+    (arg?: unknown): Promise<void> =>
+      record((s) => use(name, file)(s, arg, emit, current(s)), cartChanged);
+
   const changeCart =
     <A extends unknown[]>(action: CartAction, op: (cart: Cart, check: carts.CheckData | undefined, ...args: A) => Cart) =>
     (...args: A): Promise<void> =>
@@ -189,12 +196,6 @@ export function createClient(options: CartbackOptions, lazy: (file: string) => P
 
   channel.onmessage = notify;
 
-  // What a recovery link brought (sdk/restore tells us with this event, once a page), kept for
-  // listeners that subscribe after it arrived.
-  const restored = new Promise<Restored>((resolve) =>
-    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail)),
-  );
-
   return {
     setCart: changeCart("set", carts.setCart),
     addLine: changeCart("add", carts.addLine),
@@ -207,10 +208,10 @@ export function createClient(options: CartbackOptions, lazy: (file: string) => P
       tell([listener]);
       return () => listeners.delete(listener);
     },
-    identify: (shopper) => record((s) => use("identify")(s, shopper, emit)),
-    checkout: () => record((s) => use("checkout")(s, 0, emit)),
-    signOut: () => record((s) => use("signOut", "identify")(s, 0, emit), true),
-    purchase: (order) => record((s) => use("purchase")(s, order, emit, current(s)), true),
+    identify: lazily("identify"),
+    checkout: lazily("checkout"),
+    signOut: lazily("signOut", "identify", true),
+    purchase: lazily("purchase", "purchase", true),
     consent: (granted) =>
       record((s) => {
         s.consent = !!granted;
@@ -220,6 +221,5 @@ export function createClient(options: CartbackOptions, lazy: (file: string) => P
     // Outside the chain once those calls are done: waiting on another tab's send must not hold up
     // this tab's next calls.
     flush: () => serial(async () => {}).then(() => sender.flush(1)),
-    onRestore: (listener) => void restored.then(listener).catch(warn),
   };
 }

@@ -8,8 +8,6 @@ import type { State, transact } from "./storage";
 
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
 export enum Signal {
-  /** sdk/restore tells the client (`onRestore`) what a recovery link brought: `Restored`. */
-  RESTORED = "cartback:restore",
   /** The client tells the sync file the shopper signed out: the account left and the browser id. */
   SIGNED_OUT = "cartback:signout",
   /** The sync file tells the core (which sends its event and tells the onCart listeners) and the
@@ -29,9 +27,11 @@ export enum Signal {
  */
 export interface Script extends HTMLScriptElement {
   transact: typeof transact;
-  /** The page's `connect` and `changed` calls, for `cartback-connect.js`: it takes those made before
-   * it loaded, then replaces `push` to hear the next ones. */
+  /** The page's calls that a file takes: `connect` and `changed` for `cartback-connect.js`, `moment`
+   * for `cartback-checkout.js`. Each takes those made before it loaded, then hears the next ones (`takeHeld`). */
   held: unknown[][];
+  /** The page's `onRestore` calls, the same way, for `cartback-restore.js`. */
+  restores: unknown[][];
   /** Records an event into the shared outbox under the core's consent and GPC rule, inside the
    * caller's `transact` (the checkout file's moments, the sync file's cart from another device, each
    * saved with what it reports); the core sends it on its next round. */

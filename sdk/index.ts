@@ -9,6 +9,7 @@ import { emitter } from "./outbox";
 import { purchase } from "./purchase";
 import { restoreFromLink } from "./restore";
 import { transact } from "./storage";
+import { warn } from "./warn";
 
 export type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 export type { Cartback, CartbackOptions, CartListener, Order, Restored, Shopper } from "./client";
@@ -35,6 +36,6 @@ export function createCartback(options: CartbackOptions): Cartback {
     purchase,
     data: checkData,
   }));
-  restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
-  return { ...client, moment };
+  const restored = restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
+  return { ...client, moment, onRestore: (listener) => void restored.then((r) => r && listener(r)).catch(warn) };
 }

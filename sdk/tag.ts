@@ -26,8 +26,9 @@ try {
   // shop's own cart (`connect`), a platform's adapter, what `identify` does. Other pages pay nothing.
   const files: Record<string, Promise<Files>> = {};
   const emit = emitter(data.gpc != null && gpcOn());
-  // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
+  // Calls kept for the file that takes them from here once it loads (sdk/extras.ts `takeHeld`).
   const held: unknown[][] = [];
+  const restores: unknown[][] = [];
   // Settles once the file ran: with the code it gave (identify, checkout), or with no code (it gives
   // none, or could not load, and the call that needed it is refused), so no call waits forever.
   const load = (name: string): Promise<Files> =>
@@ -36,7 +37,7 @@ try {
       extra.src = new URL(`cartback-${name}.js`, script.src).href;
       Object.assign(extra.dataset, data);
       // Their reads and writes of the saved state go through our transact: one writer of the store.
-      Object.assign(extra, { transact, held, emit, load, give, onload: give, onerror: give });
+      Object.assign(extra, { transact, held, restores, emit, load, give, onload: give, onerror: give });
       document.head.append(extra);
     }));
   const api = createClient(
@@ -62,14 +63,15 @@ try {
     if (location.search.includes("cartback_restore=")) load("restore");
   }, warn);
   const run: Queue = (name, ...args) => {
-    if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
     // Moments are recorded by the checkout file (sdk/moment.ts): a shop's own loads it.
     if (name === "moment") load("checkout");
     if (name === "connect") load(name);
     if (name === "connect" || name === "changed" || name === "moment") return held.push([name, ...args]);
+    // For the restore file, loaded on a page opened from a recovery link (never called elsewhere).
+    if (name === "onRestore") return restores.push([name, ...args]);
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
-      if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);
+      if (Object.hasOwn(api, name)) return (api[name as keyof typeof api] as (...a: unknown[]) => unknown)(...args);
       warn("unknown command", name);
     } catch (e) {
       warn(e);

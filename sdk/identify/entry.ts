@@ -3,4 +3,12 @@
 import type { Script } from "../extras";
 import { identifyShopper, signOut } from "./index";
 
-(document.currentScript as Script).give?.({ identify: identifyShopper, signOut });
+const script = document.currentScript as Script;
+script.give?.({
+  identify: (s, shopper, emit) => {
+    identifyShopper(s, shopper, emit);
+    // A signed-in shopper: their devices' shared cart comes with the sync file.
+    if (s.account) script.load("sync");
+  },
+  signOut,
+});
