@@ -94,13 +94,18 @@ export interface Cartback {
 /**
  * The client without `moment` (sdk/moment.ts), and without the recovery-link code and `onRestore`, which only a page opened from an
  * email needs: the script tag loads that as `cartback-restore.js` (which takes the page's `onRestore` calls), the ES module
- * (`createCartback`) includes it. What `identify` and `checkout` do
- * comes from `lazy` (sdk/identify, sdk/moment.ts: the script tag loads their files on a page's first call, the ES module includes them).
+ * (`createCartback`) includes it. What `identify`, `signOut`, `checkout` and `purchase` do, and the checks of a line's `data`, are
+ * `codes` (sdk/extras.ts `Files`): the ES module has them all; the script tag has none, and loads each file through `lazy` on the
+ * first call that needs it.
  *
  * @example
- * const client = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => ({ identify: identifyShopper }));
+ * const client = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, load);
  */
-export function createClient(options: CartbackOptions, lazy: (file: string) => Promise<Files>): Omit<Cartback, "moment" | "onRestore"> {
+export function createClient(
+  options: CartbackOptions,
+  lazy: (file: string) => Promise<Files>,
+  codes: Files = {},
+): Omit<Cartback, "moment" | "onRestore"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
   const sender = createSender(
@@ -152,9 +157,8 @@ export function createClient(options: CartbackOptions, lazy: (file: string) => P
   // The sync file saved another device's cart here, with its event, in its own transaction.
   addEventListener(Signal.SYNCED, changed);
 
-  // The code lazy files gave (sdk/extras.ts `Files`): a change that needs code not yet here throws
-  // `needs cartback-<file>.js` (nothing is saved), and runs again once the file gave it.
-  const codes: Files = {};
+  // A change that needs code not yet here throws `needs cartback-<file>.js` (nothing is saved), and
+  // runs again once the file gave it.
   const use = <N extends keyof Files>(name: N, file: string = name): NonNullable<Files[N]> => {
     if (!codes[name]) throw `needs cartback-${file}.js`;
     return codes[name];

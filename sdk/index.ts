@@ -29,13 +29,13 @@ export function createCartback(options: CartbackOptions): Cartback {
     (event) => transact((s) => emit(s, event)),
     () => client.flush(),
   );
-  const client = createClient(options, async () => ({
+  const client = createClient(options, async () => ({}), {
     identify: identifyShopper,
     signOut,
     checkout: moment.checkout,
     purchase,
     data: checkData,
-  }));
+  });
   const restored = restoreFromLink(options.endpoint, options.site, client.setCart, () => transact((s) => s.aid));
   return { ...client, moment, onRestore: (listener) => void restored.then((r) => r && listener(r)).catch(warn) };
 }

@@ -142,7 +142,7 @@ export async function transact<R>(change: (state: State) => R): Promise<R> {
       }
     const version = changed || !v ? randomId() : v;
     if (version !== v || box.attempt !== attempt || box.retryAt !== retryAt)
-      s.put({ attempt: box.attempt, retryAt: box.retryAt, v: version, n: next }, "outbox");
+      s.put({ ...box, events: undefined, v: version, n: next }, "outbox");
     await request(s.transaction);
     known = state;
     log = [version, box.events.slice()];
