@@ -238,6 +238,23 @@ describe("calls whose code is in a lazy file", () => {
     expect(await cartback()("getCart")).toEqual({ currency: "EUR", lines: [{ id: "a", name: "A", price: 100, quantity: 1 }] });
   });
 
+  it("a page opened from a recovery link: the restore file tells the page's onRestore listeners, those made before it loaded and a late one", async () => {
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    const cart = { currency: "EUR", lines: [{ id: "a", name: "A", price: 100, quantity: 1 }] };
+    vi.mocked(fetch).mockImplementation(async (url) =>
+      String(url).includes("/v1/restore") ? Response.json({ status: "restored", cart }) : new Response("{}", { status: 202 }),
+    );
+    history.replaceState(null, "", "/?cartback_restore=tok");
+    page.cartback = undefined;
+    const early = new Promise((resolve) => loadTag({ site: "pk_test", currency: "EUR" }, (cartback) => cartback("onRestore", resolve)));
+    await until(() => appended(append, "restore"));
+    await loadExtra(append, "restore", () => import("./restore/entry"));
+    expect(await early).toEqual({ status: "restored", cart });
+    expect(await new Promise((resolve) => cartback()("onRestore", resolve))).toEqual({ status: "restored", cart });
+    expect(await cartback()("getCart")).toEqual(cart);
+    expect(location.search).toBe("");
+  });
+
   it("purchase loads cartback-purchase.js, then reports the order with the cart's lines and empties the cart", async () => {
     const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
     page.cartback = undefined;
