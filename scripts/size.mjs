@@ -31,7 +31,7 @@ export const BUDGETS = {
 };
 const LABELS = {
   tag: "`cartback.js` (script tag, every page)",
-  esm: "`cartback.mjs` (ES module, includes idb-keyval)",
+  esm: "`cartback.mjs` (ES module, the lazy files' code built in)",
   checkout: "`cartback-checkout.js` (detectors, checkout pages only)",
   checkoutEsm: "`cartback-checkout.mjs` (detectors, ES module)",
   sync: "`cartback-sync.js` (cross-device sync, signed-in shoppers only)",
