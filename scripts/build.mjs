@@ -20,6 +20,8 @@ export const entries = {
   syncEsm: { in: `${root}sdk/sync/index.ts`, out: `${out}/public/cartback-sync.mjs`, format: "esm" },
   restore: { in: `${root}sdk/restore/entry.ts`, out: `${out}/public/cartback-restore.js`, format: "iife" },
   identify: { in: `${root}sdk/identify/entry.ts`, out: `${out}/public/cartback-identify.js`, format: "iife" },
+  purchase: { in: `${root}sdk/purchase/entry.ts`, out: `${out}/public/cartback-purchase.js`, format: "iife" },
+  data: { in: `${root}sdk/data/entry.ts`, out: `${out}/public/cartback-data.js`, format: "iife" },
   connect: { in: `${root}sdk/connect/entry.ts`, out: `${out}/public/cartback-connect.js`, format: "iife" },
   connectEsm: { in: `${root}sdk/connect/index.ts`, out: `${out}/public/cartback-connect.mjs`, format: "esm" },
   shopify: { in: `${root}sdk/platforms/shopify.ts`, out: `${out}/public/cartback-shopify.js`, format: "iife" },
@@ -112,6 +114,9 @@ export async function buildScript({ demo = true } = {}) {
       format: entry.format,
       // Browsers from 2022 on: the script uses Object.hasOwn and structuredClone (Safari 15.4, Chrome 98).
       target: "es2022",
+      // No "use strict" prologue (tsconfig's strict would add one to each file, 9 B of the core): the
+      // code is written as modules, and nothing in it behaves differently outside strict mode.
+      tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
       legalComments: "none",
       logLevel: "warning",
       write: false,

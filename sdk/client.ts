@@ -1,9 +1,8 @@
-import { CART_TTL_DAYS, DAY_MS, MAX_ID_LENGTH, MAX_TOTAL } from "../protocol/limits";
+import { CART_TTL_DAYS, DAY_MS } from "../protocol/limits";
 import type { Cart, CartAction, Line, MomentKind } from "../protocol/types";
 import * as carts from "./cart";
 import { gpcOn, mayShare } from "./consent";
-import { Signal } from "./extras";
-import type { identifyShopper } from "./identify";
+import { type Files, Signal } from "./extras";
 import { createSender, emitter } from "./outbox";
 import { type State, transact } from "./storage";
 import { warn } from "./warn";
@@ -97,14 +96,20 @@ export interface Cartback {
 }
 
 /**
- * The client without `moment` (sdk/moment.ts), and without the recovery-link code, which only a page opened from an email needs: the
- * script tag loads that as `cartback-restore.js`, the ES module (`createCartback`) includes it. What `identify` does comes from
- * `identify` (sdk/identify: the script tag loads it on a page's first call, the ES module includes it).
+ * The client without `moment` (sdk/moment.ts), and without the recovery-link code and `onRestore`, which only a page opened from an
+ * email needs: the script tag loads that as `cartback-restore.js` (which takes the page's `onRestore` calls), the ES module
+ * (`createCartback`) includes it. What `identify`, `signOut`, `checkout` and `purchase` do, and the checks of a line's `data`, are
+ * `codes` (sdk/extras.ts `Files`): the ES module has them all; the script tag has none, and loads each file through `lazy` on the
+ * first call that needs it.
  *
  * @example
- * const cartback = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, async () => identifyShopper);
+ * const client = createClient({ site: "pk_live_abc", endpoint: "https://cartback.example.com", currency: "EUR" }, load);
  */
-export function createClient(options: CartbackOptions, identify: () => Promise<typeof identifyShopper>): Omit<Cartback, "moment"> {
+export function createClient(
+  options: CartbackOptions,
+  lazy: (file: string) => Promise<Files>,
+  codes: Files = {},
+): Omit<Cartback, "moment" | "onRestore"> {
   const ttl = (options.ttlDays || CART_TTL_DAYS) * DAY_MS;
   const gpc = options.gpc && gpcOn();
   const sender = createSender(
@@ -156,14 +161,35 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
   // The sync file saved another device's cart here, with its event, in its own transaction.
   addEventListener(Signal.SYNCED, changed);
 
-  const record = (change: (s: State) => void, cartChanged?: boolean): Promise<void> =>
-    serial(() => transact((s) => (change(s), true))).then((done) => changed(cartChanged && done));
+  // A change that needs code not yet here throws `needs cartback-<file>.js` (nothing is saved), and
+  // runs again once the file gave it.
+  const use = <N extends keyof Files>(name: N, file: string = name): NonNullable<Files[N]> => {
+    if (!codes[name]) throw `needs cartback-${file}.js`;
+    return codes[name];
+  };
+  const record = (change: (s: State) => void, cartChanged?: unknown): Promise<void> => {
+    const save = () => transact((s) => (change(s), true));
+    return serial(() =>
+      save().catch(async (e) => {
+        const file = /^needs cartback-(\w+)/.exec(e)?.[1];
+        if (!file) throw e;
+        Object.assign(codes, await lazy(file));
+        return save();
+      }),
+    ).then((done) => changed(cartChanged && done));
+  };
+
+  // A call whose code is in a lazy file (`Files`): it runs as the core's own calls do, in their order.
+  const lazily =
+    (name: Exclude<keyof Files, "data">, file?: string, cartChanged?: boolean) =>
+    (arg?: unknown): Promise<void> =>
+      record((s) => use(name, file)(s, arg, emit, current(s)), cartChanged);
 
   const changeCart =
-    <A extends unknown[]>(action: CartAction, op: (cart: Cart, ...args: A) => Cart) =>
+    <A extends unknown[]>(action: CartAction, op: (cart: Cart, check: carts.CheckData | undefined, ...args: A) => Cart) =>
     (...args: A): Promise<void> =>
       record((s) => {
-        const { currency, lines } = op(current(s), ...args);
+        const { currency, lines } = op(current(s), codes.data, ...args);
         emit(s, { type: "cart", action, cart: { currency, lines } });
         s.cart = { currency, lines, updatedAt: Date.now() };
       }, true);
@@ -178,12 +204,6 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
 
   channel.onmessage = notify;
 
-  // What a recovery link brought (sdk/restore tells us with this event, once a page), kept for
-  // listeners that subscribe after it arrived.
-  const restored = new Promise<Restored>((resolve) =>
-    addEventListener(Signal.RESTORED, (e) => resolve((e as CustomEvent<Restored>).detail)),
-  );
-
   return {
     setCart: changeCart("set", carts.setCart),
     addLine: changeCart("add", carts.addLine),
@@ -196,36 +216,10 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
       tell([listener]);
       return () => listeners.delete(listener);
     },
-    identify: (shopper) =>
-      serial(async () => {
-        const identifyShopper = await identify();
-        await transact((s) => identifyShopper(s, shopper, emit));
-      }).then(() => changed()),
-    checkout: () => record((s) => emit(s, { type: "checkout" })),
-    signOut: () =>
-      record((s) => {
-        // The sync code (when loaded) tells the collector this device left the account.
-        if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
-        s.account = s.cart = s.sync = s.locale = s.paid = undefined;
-      }, true),
-    purchase: (order) =>
-      record((s) => {
-        const cart = current(s);
-        const { orderId, total, currency = cart.currency } = (order || {}) as Order;
-        carts.need(carts.isText(orderId, MAX_ID_LENGTH), "purchase orderId");
-        carts.need(carts.isInt(total, 0, MAX_TOTAL), "purchase total");
-        carts.need(carts.isCurrency(currency), "purchase currency");
-        emit(s, {
-          type: "purchase",
-          orderId,
-          total,
-          currency,
-          cart: cart.lines.length ? { currency: cart.currency, lines: cart.lines } : undefined,
-        });
-        // For the sync file, saved with the order rather than told: it may load only after this.
-        if (s.account) s.paid = Date.now();
-        s.cart = undefined;
-      }, true),
+    identify: lazily("identify"),
+    checkout: lazily("checkout"),
+    signOut: lazily("signOut", "identify", true),
+    purchase: lazily("purchase", "purchase", true),
     consent: (granted) =>
       record((s) => {
         s.consent = !!granted;
@@ -235,6 +229,5 @@ export function createClient(options: CartbackOptions, identify: () => Promise<t
     // Outside the chain once those calls are done: waiting on another tab's send must not hold up
     // this tab's next calls.
     flush: () => serial(async () => {}).then(() => sender.flush(1)),
-    onRestore: (listener) => void restored.then(listener).catch(warn),
   };
 }

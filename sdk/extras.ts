@@ -1,13 +1,13 @@
 // What the core (`cartback.js`, sdk/tag.ts) and the extra files it loads where needed
 // (`cartback-checkout.js`, `cartback-sync.js`, `cartback-restore.js`, `cartback-connect.js`, the
 // platform adapters) have in common.
+import type { Cart } from "../protocol/types";
+import type { CheckData } from "./cart";
 import type { NewEvent } from "./outbox";
 import type { State, transact } from "./storage";
 
 /** The events they tell each other with, on `window` (an enum: esbuild inlines each name). */
 export enum Signal {
-  /** sdk/restore tells the client (`onRestore`) what a recovery link brought: `Restored`. */
-  RESTORED = "cartback:restore",
   /** The client tells the sync file the shopper signed out: the account left and the browser id. */
   SIGNED_OUT = "cartback:signout",
   /** The sync file tells the core (which sends its event and tells the onCart listeners) and the
@@ -27,18 +27,41 @@ export enum Signal {
  */
 export interface Script extends HTMLScriptElement {
   transact: typeof transact;
-  /** The page's `connect` and `changed` calls, for `cartback-connect.js`: it takes those made before
-   * it loaded, then replaces `push` to hear the next ones. */
+  /** The page's calls that a file takes: `connect` and `changed` for `cartback-connect.js`, `moment`
+   * for `cartback-checkout.js`. Each takes those made before it loaded, then hears the next ones (`takeHeld`). */
   held: unknown[][];
+  /** The page's `onRestore` calls, the same way, for `cartback-restore.js`. */
+  restores: unknown[][];
   /** Records an event into the shared outbox under the core's consent and GPC rule, inside the
    * caller's `transact` (the checkout file's moments, the sync file's cart from another device, each
    * saved with what it reports); the core sends it on its next round. */
-  emit: (state: State, event: NewEvent) => void;
+  emit: Emitter;
   /** The core's loader of extra files (`cartback-<name>.js`, once each), for `cartback-auto.js`. */
-  load: (name: string) => void;
-  /** For a file whose code the core calls (`cartback-identify.js`): hands the core that code. */
-  give?: (code: never) => void;
+  load: (name: string) => unknown;
+  /** For a file whose code the core calls (`cartback-identify.js`, `cartback-checkout.js`): hands
+   * the core that code, by the file's name (`Files`). */
+  give?: (code: Files) => void;
 }
+
+/** What a lazy file does for one of the core's calls, inside the core's `transact`: `arg` is the
+ * call's argument, `emit` the core's recorder (its consent and GPC rule), `cart` the saved cart
+ * (an empty one in the page's currency when there is none or it expired). */
+export type Lazy = (state: State, arg: unknown, emit: Emitter, cart?: Cart) => void;
+
+/** The code lazy files give the core, by call (`cartback-identify.js` gives `identify` and `signOut`,
+ * the others their own name's); a file that did not load (blocked, offline) gives none, and the call
+ * that needed it is refused with a warning. */
+export interface Files {
+  identify?: Lazy;
+  /** In the identify file: the shopper's account. */
+  signOut?: Lazy;
+  checkout?: Lazy;
+  purchase?: Lazy;
+  data?: CheckData;
+}
+
+/** The core's recorder of events (sdk/outbox.ts `emitter`). */
+export type Emitter = (state: State, event: NewEvent) => void;
 
 /** The collector's origin: the tag's `data-endpoint`, else the origin the script came from. */
 export const endpointOf = (script: HTMLScriptElement): string => script.dataset.endpoint || new URL(script.src).origin;

@@ -196,6 +196,26 @@ describe("identify, checkout and purchase", () => {
     ]);
   });
 
+  it("records one checkout event a page load when the page's checkout() and its moments both say so, in either order; the page's own calls each record one", async () => {
+    const kinds = async (cb: Awaited<ReturnType<typeof load>>) => (await cb.outbox()).map((e) => (e.type === "moment" ? e.kind : e.type));
+    // A GA4 shop: begin_checkout (the page's checkout), then its checkout steps as moments.
+    const cb = await load();
+    await cb.checkout();
+    await cb.moment("step", { code: "shipping" });
+    await cb.moment("step", { code: "payment" });
+    expect(await kinds(cb)).toEqual(["checkout", "step", "step"]);
+    await cb.checkout(); // the page's own call again: recorded, as always
+    expect(await kinds(cb)).toEqual(["checkout", "step", "step", "checkout"]);
+    // The next page load, where a moment comes first: the page's checkout() then records none.
+    vi.resetModules();
+    const next = await load();
+    await next.moment("step", { code: "payment" });
+    await next.checkout();
+    await next.moment("payment_failed", { code: "card_declined" });
+    await next.checkout();
+    expect((await kinds(next)).slice(4)).toEqual(["checkout", "step", "payment_failed"]);
+  });
+
   it("reports a purchase with what was bought, then empties the cart", async () => {
     const cb = await load();
     await cb.addLine(mug);

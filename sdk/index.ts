@@ -3,9 +3,11 @@
 // `sync` from "cartback/sync".
 import { type Cartback, type CartbackOptions, createClient } from "./client";
 import { gpcOn } from "./consent";
-import { identifyShopper } from "./identify";
+import { checkData } from "./data";
+import { identifyShopper, signOut } from "./identify";
 import { momentRecorder } from "./moment";
 import { emitter } from "./outbox";
+import { purchase } from "./purchase";
 import { restoreFromLink } from "./restore";
 import { transact } from "./storage";
 import type { sync } from "./sync";
@@ -51,11 +53,22 @@ function inert(): Cartback {
  */
 export function createCartback(options: ModuleOptions): Cartback {
   if (typeof document === "undefined") return inert();
-  const client = createClient(options, async () => identifyShopper);
   const { endpoint, site, sync } = options;
-  restoreFromLink(endpoint, site, client.setCart, () => transact((s) => s.aid));
   const gpc = options.gpc && gpcOn();
   const emit = emitter(gpc);
+  // The client's flush, once there is a client.
+  const moment = momentRecorder(
+    (event) => transact((s) => emit(s, event)),
+    () => client.flush(),
+  );
+  const client = createClient(options, async () => ({}), {
+    identify: identifyShopper,
+    signOut,
+    checkout: moment.checkout,
+    purchase,
+    data: checkData,
+  });
+  const restored = restoreFromLink(endpoint, site, client.setCart, () => transact((s) => s.aid));
   let syncing = false;
   // Once a page, as the tag loads its sync file once.
   const startSync = (): void => {
@@ -71,6 +84,7 @@ export function createCartback(options: ModuleOptions): Cartback {
       if (shopper?.token) startSync();
       return done;
     },
-    moment: momentRecorder((event) => transact((s) => emit(s, event)), client.flush),
+    moment,
+    onRestore: (listener) => void restored.then((r) => r && listener(r)).catch(warn),
   };
 }

@@ -1,4 +1,3 @@
-import { createStore, promisifyRequest, type UseStore } from "idb-keyval";
 import type { SyncCart } from "../protocol/merge";
 import type { Cart, CartbackEvent } from "../protocol/types";
 import { randomId } from "./id";
@@ -55,7 +54,7 @@ interface StoredBox {
   events?: CartbackEvent[];
 }
 
-let store: UseStore | undefined;
+let db: Promise<IDBDatabase> | undefined;
 /** Each stored event's key. */
 const keys = new WeakMap<CartbackEvent, number>();
 /** The events as of the last transaction this tab committed, and their version: while no tab changed
@@ -70,6 +69,33 @@ export let known: State | undefined;
 
 const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0, retryAt: 0 } });
 
+/** A request's result, or its error. */
+const request = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
+  new Promise((resolve, reject) => {
+    (r as IDBRequest).onsuccess = (r as IDBTransaction).oncomplete = () => resolve((r as IDBRequest<T>).result);
+    r.onerror = (r as IDBTransaction).onabort = () => reject(r.error);
+  });
+
+/** Every record in `range`: their keys, and their values in the same order. */
+const all = (s: IDBObjectStore, range: IDBKeyRange): Promise<[IDBValidKey[], unknown[]]> =>
+  Promise.all([s.getAllKeys(range), s.getAll(range)].map(request)) as never;
+
+/** The store, in one readwrite transaction. The connection is opened once a page (the database
+ * "cartback", its one store "state"), and again after the browser closed it (Safari does). */
+async function begin(): Promise<IDBObjectStore> {
+  if (!db) {
+    const open = indexedDB.open("cartback");
+    open.onupgradeneeded = () => open.result.createObjectStore("state");
+    db = request(open).then((d) => {
+      d.onclose = () => {
+        db = undefined;
+      };
+      return d;
+    });
+  }
+  return (await db).transaction("state", "readwrite").objectStore("state");
+}
+
 /**
  * Runs `change` on the saved state inside one readwrite transaction and returns its result.
  * `change` may mutate the state; throwing a string refuses the change and rejects with it.
@@ -79,51 +105,48 @@ const fresh = (): State => ({ aid: randomId(), outbox: { events: [], attempt: 0,
 export async function transact<R>(change: (state: State) => R): Promise<R> {
   if (memory) return commitMemory(change);
   try {
-    // Inside the async function, an IndexedDB that throws synchronously on open lands in the catch too.
-    store ||= createStore("cartback", "state");
-    return await store("readwrite", async (s) => {
-      const values = await Promise.all(KEYS.map((k) => promisifyRequest(s.get(k))));
-      const { attempt = 0, retryAt = 0, v, n = 1, events: before = [] } = (values[2] || {}) as StoredBox;
-      let events = v && v === log[0] && log[1];
-      if (!events) {
-        // Another tab changed them since, or this tab never read them: all of them, in key order.
-        const range = IDBKeyRange.upperBound(Infinity);
-        const [k, e] = (await Promise.all([s.getAllKeys(range), s.getAll(range)].map(promisifyRequest))) as [number[], CartbackEvent[]];
-        e.map((event, i) => keys.set(event, k[i] as number));
-        // An outbox of the old format: its events come first, and, having no key, get their records below.
-        events = [...before, ...e];
-      }
-      // What is saved, over a fresh state's browser id and empty outbox.
-      const state = fresh();
-      // Written back are only the keys `change` changed: a read, or a change of one key, does
-      // not rewrite the replica and the cart (each put costs the tab). A key that went is stored as
-      // undefined, which reads back as absent.
-      const was = KEYS.map((k, i) => {
-        if (values[i] != null) state[k] = values[i] as never;
-        return JSON.stringify(values[i]);
-      });
-      state.outbox = { attempt, retryAt, events: events.slice() };
-      const result = change(state);
-      KEYS.map((k, i) => k !== "outbox" && JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
-      const box = state.outbox;
-      const kept = new Set(box.events);
-      let next = n;
-      // Whether the events changed: their records, and a new version.
-      let changed = before.length;
-      for (const e of events) if (!kept.has(e) && keys.has(e)) changed = +!!s.delete(keys.get(e) as number);
-      for (const e of box.events)
-        if (!keys.has(e)) {
-          keys.set(e, next);
-          changed = +!!s.put(e, next++);
-        }
-      const version = changed || !v ? randomId() : v;
-      if (version !== v || box.attempt !== attempt || box.retryAt !== retryAt)
-        s.put({ attempt: box.attempt, retryAt: box.retryAt, v: version, n: next }, "outbox");
-      await promisifyRequest(s.transaction);
-      known = state;
-      log = [version, box.events.slice()];
-      return result;
+    // Inside the try, an IndexedDB that throws synchronously on open lands in the catch too.
+    const s = await begin();
+    const values = await Promise.all(KEYS.map((k) => request(s.get(k))));
+    const { attempt = 0, retryAt = 0, v, n = 1, events: before = [] } = (values[2] || {}) as StoredBox;
+    let events = v && v === log[0] && log[1];
+    if (!events) {
+      // Another tab changed them since, or this tab never read them: all of them, in key order.
+      const [k, e] = (await all(s, IDBKeyRange.upperBound(Infinity))) as [number[], CartbackEvent[]];
+      e.map((event, i) => keys.set(event, k[i] as number));
+      // An outbox of the old format: its events come first, and, having no key, get their records below.
+      events = [...before, ...e];
+    }
+    // What is saved, over a fresh state's browser id and empty outbox.
+    const state = fresh();
+    // Written back are only the keys `change` changed: a read, or a change of one key, does
+    // not rewrite the replica and the cart (each put costs the tab). A key that went is stored as
+    // undefined, which reads back as absent.
+    const was = KEYS.map((k, i) => {
+      if (values[i] != null) state[k] = values[i] as never;
+      return JSON.stringify(values[i]);
     });
+    state.outbox = { attempt, retryAt, events: events.slice() };
+    const result = change(state);
+    KEYS.map((k, i) => k !== "outbox" && JSON.stringify(state[k]) !== was[i] && s.put(state[k], k));
+    const box = state.outbox;
+    const kept = new Set(box.events);
+    let next = n;
+    // Whether the events changed: their records, and a new version.
+    let changed = before.length;
+    for (const e of events) if (!kept.has(e) && keys.has(e)) changed = +!!s.delete(keys.get(e) as number);
+    for (const e of box.events)
+      if (!keys.has(e)) {
+        keys.set(e, next);
+        changed = +!!s.put(e, next++);
+      }
+    const version = changed || !v ? randomId() : v;
+    if (version !== v || box.attempt !== attempt || box.retryAt !== retryAt)
+      s.put({ ...box, events: undefined, v: version, n: next }, "outbox");
+    await request(s.transaction);
+    known = state;
+    log = [version, box.events.slice()];
+    return result;
   } catch (e) {
     if (typeof e === "string") throw e;
     warn("no IndexedDB: cart kept in memory", e);

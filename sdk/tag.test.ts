@@ -151,6 +151,130 @@ describe("moment", () => {
   });
 });
 
+describe("checkout", () => {
+  const appended = (append: { mock: { calls: unknown[][] } }) =>
+    append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith("/cartback-checkout.js"));
+  const until = async (ok: () => unknown) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it("the page's checkout() and its moments record one checkout event a page load (a GA4 shop's begin_checkout, then its steps)", async () => {
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    const checkedOut = cartback()("checkout");
+    await until(() => appended(append));
+    await loadExtra(append, "checkout", () => import("./checkout/entry"));
+    await checkedOut;
+    await cartback()("moment", "step", { code: "shipping" });
+    await cartback()("moment", "step", { code: "payment" });
+    const kinds = async () => (await outbox()).map((e) => (e.type === "moment" ? e.code : e.type));
+    await vi.waitFor(async () => expect(await kinds()).toContain("payment"));
+    expect(await kinds()).toEqual(["checkout", "shipping", "payment"]);
+  });
+
+  it("a checkout file that cannot load refuses the page's checkout() with a warning; the call does not wait forever", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    const checkedOut = cartback()("checkout");
+    await until(() => appended(append));
+    appended(append)?.onerror?.(new Event("error"));
+    await expect(checkedOut).resolves.toBeUndefined();
+    expect(warn.mock.calls.map(String)).toContainEqual(expect.stringContaining("needs cartback-checkout.js"));
+    expect(await outbox()).toEqual([]);
+  });
+});
+
+describe("calls whose code is in a lazy file", () => {
+  const appended = (append: { mock: { calls: unknown[][] } }, name: string) =>
+    append.mock.calls.map(([node]) => node as Script).find((s) => s.src.endsWith(`/cartback-${name}.js`));
+  const until = async (ok: () => unknown) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it("a line with data loads the checks of line data (cartback-data.js) and is saved once they are here, in call order; bad data still refused", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    await cartback()("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
+    expect(appended(append, "data")).toBeUndefined(); // no data, no file
+    const added = cartback()("addLine", { id: "b", name: "B", price: 200, quantity: 1, data: { size: "M", color: "blue" } });
+    const after = cartback()("updateLine", "a", { quantity: 2 });
+    await until(() => appended(append, "data"));
+    await loadExtra(append, "data", () => import("./data/entry"));
+    await added;
+    await after;
+    expect(await cartback()("getCart")).toEqual({
+      currency: "EUR",
+      lines: [
+        { id: "a", name: "A", price: 100, quantity: 2 },
+        { id: "b", name: "B", price: 200, quantity: 1, data: { color: "blue", size: "M" } },
+      ],
+    });
+    await cartback()("updateLine", "b", { data: { size: { eu: 42 } } });
+    expect(warn.mock.calls.map(String)).toContainEqual(expect.stringContaining("invalid line.data"));
+    expect(((await outbox()) as CartEvent[]).map((e) => e.action)).toEqual(["add", "add", "update"]);
+  });
+
+  it("a lazy file that cannot load refuses its call with a warning, and the calls after it go on", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    const added = cartback()("addLine", { id: "b", name: "B", price: 200, quantity: 1, data: { size: "M" } });
+    const bought = cartback()("purchase", { orderId: "o-1", total: 200 });
+    const after = cartback()("addLine", { id: "a", name: "A", price: 100, quantity: 1 });
+    await until(() => appended(append, "data"));
+    appended(append, "data")?.onerror?.(new Event("error"));
+    await until(() => appended(append, "purchase"));
+    appended(append, "purchase")?.onerror?.(new Event("error"));
+    await Promise.all([added, bought, after]);
+    expect(warn.mock.calls.map(String)).toEqual(
+      expect.arrayContaining([expect.stringContaining("needs cartback-data.js"), expect.stringContaining("needs cartback-purchase.js")]),
+    );
+    expect(await cartback()("getCart")).toEqual({ currency: "EUR", lines: [{ id: "a", name: "A", price: 100, quantity: 1 }] });
+  });
+
+  it("a page opened from a recovery link: the restore file tells the page's onRestore listeners, those made before it loaded and a late one", async () => {
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    const cart = { currency: "EUR", lines: [{ id: "a", name: "A", price: 100, quantity: 1 }] };
+    vi.mocked(fetch).mockImplementation(async (url) =>
+      String(url).includes("/v1/restore") ? Response.json({ status: "restored", cart }) : new Response("{}", { status: 202 }),
+    );
+    history.replaceState(null, "", "/?cartback_restore=tok");
+    page.cartback = undefined;
+    const early = new Promise((resolve) => loadTag({ site: "pk_test", currency: "EUR" }, (cartback) => cartback("onRestore", resolve)));
+    await until(() => appended(append, "restore"));
+    await loadExtra(append, "restore", () => import("./restore/entry"));
+    expect(await early).toEqual({ status: "restored", cart });
+    expect(await new Promise((resolve) => cartback()("onRestore", resolve))).toEqual({ status: "restored", cart });
+    expect(await cartback()("getCart")).toEqual(cart);
+    expect(location.search).toBe("");
+  });
+
+  it("purchase loads cartback-purchase.js, then reports the order with the cart's lines and empties the cart", async () => {
+    const append = vi.spyOn(document.head, "append").mockImplementation(() => {});
+    page.cartback = undefined;
+    await loadTag({ site: "pk_test", currency: "EUR" });
+    await cartback()("addLine", { id: "a", name: "A", price: 100, quantity: 2 });
+    const bought = cartback()("purchase", { orderId: "o-1", total: 200 });
+    await until(() => appended(append, "purchase"));
+    await loadExtra(append, "purchase", () => import("./purchase/entry"));
+    await bought;
+    expect(await cartback()("getCart")).toBeUndefined();
+    expect((await outbox()).at(-1)).toMatchObject({
+      type: "purchase",
+      orderId: "o-1",
+      total: 200,
+      currency: "EUR",
+      cart: { lines: [{ id: "a" }] },
+    });
+  });
+});
+
 // The connect file, once loaded, stays for the page (here: for the rest of this file), so the test
 // that loads a working one comes last.
 describe("connect", () => {

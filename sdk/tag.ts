@@ -2,8 +2,7 @@
 // the real thing and replays what was queued, in order.
 import { type Cartback, createClient } from "./client";
 import { gpcOn } from "./consent";
-import { endpointOf, type Script } from "./extras";
-import type { identifyShopper } from "./identify";
+import { endpointOf, type Files, type Script } from "./extras";
 import { emitter } from "./outbox";
 import { transact } from "./storage";
 import { warn } from "./warn";
@@ -25,23 +24,22 @@ try {
   // Extra code in its own file, loaded once and only where needed: the micro-moment detectors on
   // checkout pages, the cross-device sync for signed-in shoppers, the cart of a recovery link, the
   // shop's own cart (`connect`), a platform's adapter, what `identify` does. Other pages pay nothing.
-  const loaded: Record<string, 1> = {};
+  const files: Record<string, Promise<Files>> = {};
   const emit = emitter(data.gpc != null && gpcOn());
-  // `connect` and `changed`, kept for the connect file, which takes them from here once it loads.
+  // Calls kept for the file that takes them from here once it loads (sdk/extras.ts `takeHeld`).
   const held: unknown[][] = [];
-  // `give` and `fail`: for a file whose code the core calls (identify), told once it ran or could not load.
-  const load = (name: string, give?: (code: never) => void, fail?: () => void): void => {
-    if (loaded[name]) return;
-    loaded[name] = 1;
-    const extra = document.createElement("script") as Script;
-    extra.src = new URL(`cartback-${name}.js`, script.src).href;
-    Object.assign(extra.dataset, data);
-    // Their reads and writes of the saved state go through our transact: one writer of the store.
-    // Run, the file has given its code: a load without it (or an error) refuses the call, so no call waits forever.
-    Object.assign(extra, { transact, held, emit, load, give, onload: fail, onerror: fail });
-    document.head.append(extra);
-  };
-  let identify: Promise<typeof identifyShopper> | undefined;
+  const restores: unknown[][] = [];
+  // Settles once the file ran: with the code it gave (identify, checkout), or with no code (it gives
+  // none, or could not load, and the call that needed it is refused), so no call waits forever.
+  const load = (name: string): Promise<Files> =>
+    (files[name] ||= new Promise((give) => {
+      const extra = document.createElement("script") as Script;
+      extra.src = new URL(`cartback-${name}.js`, script.src).href;
+      Object.assign(extra.dataset, data);
+      // Their reads and writes of the saved state go through our transact: one writer of the store.
+      Object.assign(extra, { transact, held, restores, emit, load, give, onload: give, onerror: give });
+      document.head.append(extra);
+    }));
   const api = createClient(
     {
       // site, currency and locale as they are; the client reads only the options it knows.
@@ -52,8 +50,7 @@ try {
       consent: data.consent === "required",
       gpc: data.gpc != null,
     },
-    // A file that cannot load refuses the call, with one warning, like an invalid one.
-    () => (identify ||= new Promise((give, fail) => load("identify", give, () => fail("identify: file not loaded")))),
+    load,
   );
   if (data.checkout != null) load("checkout");
   // A platform's adapter: data-platform="shopify", "woocommerce", "ga4", or "auto" (a small file
@@ -66,14 +63,15 @@ try {
     if (location.search.includes("cartback_restore=")) load("restore");
   }, warn);
   const run: Queue = (name, ...args) => {
-    if (name === "identify" && (args[0] as { token?: string } | undefined)?.token) load("sync");
     // Moments are recorded by the checkout file (sdk/moment.ts): a shop's own loads it.
-    if (name === "checkout" || name === "moment") load("checkout");
+    if (name === "moment") load("checkout");
     if (name === "connect") load(name);
     if (name === "connect" || name === "changed" || name === "moment") return held.push([name, ...args]);
+    // For the restore file, loaded on a page opened from a recovery link (never called elsewhere).
+    if (name === "onRestore") return restores.push([name, ...args]);
     try {
       // Own properties only: `cartback("constructor")` must not reach Object.prototype.
-      if (Object.hasOwn(api, name)) return (api[name] as (...a: unknown[]) => unknown)(...args);
+      if (Object.hasOwn(api, name)) return (api[name as keyof typeof api] as (...a: unknown[]) => unknown)(...args);
       warn("unknown command", name);
     } catch (e) {
       warn(e);

@@ -5,7 +5,11 @@ import fc from "fast-check";
 import * as v from "valibot";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { BatchSchema, describeIssues, LineSchema } from "../protocol/schema";
-import { checkLine } from "../sdk/cart";
+import { checkLine as checkAnyLine } from "../sdk/cart";
+import { checkData } from "../sdk/data";
+
+/** The script's check of a line with its `data` checks at hand, as the core has them once a line has data. */
+const checkLine = (input: unknown) => checkAnyLine(input, checkData);
 
 const anything = fc.oneof(
   fc.string(),

@@ -14,6 +14,8 @@ const moment = momentRecorder(
   () => call("flush"),
 );
 
+// The page's `checkout()`, which the core runs through this file: one checkout event a page load with the moments'.
+script.give?.({ checkout: moment.checkout });
 takeHeld(script.held, ["moment"], ([, kind, detail]) => moment(kind as never, detail as MomentDetail));
 watchCheckout(
   (kind, code, value) => moment(kind, { code, value }),

@@ -6,6 +6,7 @@ import { MAX_LINES } from "../../protocol/limits";
 import type { Cart, Line } from "../../protocol/types";
 import { setCart as checked } from "../cart";
 import type { Cartback, Restored } from "../client";
+import { checkData } from "../data";
 import { Signal } from "../extras";
 import { warn } from "../warn";
 
@@ -136,7 +137,7 @@ export function connect<L = Line>(
   const shopCart = async (): Promise<Cart> => {
     const raw = await read();
     const lines = (Array.isArray(raw) ? raw : raw?.lines || []) as L[];
-    return checked(undefined as never, {
+    return checked(undefined as never, checkData, {
       currency: (raw as { currency?: string } | null)?.currency || currency,
       lines: line ? lines.map((l) => line(l)).filter(Boolean) : lines,
     });

@@ -1,6 +1,7 @@
 import { LOCALE_PATTERN, MAX_ID_LENGTH, PHONE_PATTERN } from "../../protocol/limits";
 import { isEmail, isText, need } from "../cart";
 import type { Shopper } from "../client";
+import { type Lazy, Signal } from "../extras";
 import type { emitter } from "../outbox";
 import type { State } from "../storage";
 
@@ -41,3 +42,17 @@ export function identifyShopper(s: State, shopper: unknown, emit: ReturnType<typ
   s.locale = locale || s.locale;
   emit(s, { type: "identify", email, userId, name, locale, phone, smsConsent, exclude, customer });
 }
+
+/**
+ * What `signOut` does to the saved state: this device leaves the account and keeps no account cart,
+ * nor the shopper's language. With `identify` in its file for the script tag: a page signs out
+ * rarely, and the account came from an `identify`.
+ *
+ * @example
+ * await transact((s) => signOut(s, undefined, emitter(false), cart));
+ */
+export const signOut: Lazy = (s) => {
+  // The sync code (when loaded) tells the collector this device left the account.
+  if (s.account) dispatchEvent(new CustomEvent(Signal.SIGNED_OUT, { detail: { ...s.account, aid: s.aid } }));
+  s.account = s.cart = s.sync = s.locale = s.paid = undefined;
+};

@@ -5,6 +5,7 @@ import { CartSchema } from "../../protocol/schema";
 import type { Cart, CartbackEvent } from "../../protocol/types";
 import { type Product, shopifyCart, wooCart } from "../../test/platforms/fixtures";
 import { setCart } from "../cart";
+import { checkData } from "../data";
 import type { Script } from "../extras";
 import { detect } from "./auto";
 import { apply, readEntry } from "./ga4-events";
@@ -24,7 +25,7 @@ const elixir: Product = { id: 39888235757633, productId: 6785887256641, title: "
 /** A cart both sides accept: the script's own checks and the collector's schema. */
 const accepted = (cart: Cart): Cart => {
   expect(v.safeParse(CartSchema, cart).issues).toBeUndefined();
-  return setCart(undefined as never, cart);
+  return setCart(undefined as never, checkData, cart);
 };
 
 let warn: ReturnType<typeof vi.spyOn>;

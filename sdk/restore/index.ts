@@ -1,6 +1,5 @@
 import type { Cart } from "../../protocol/types";
 import type { Restored } from "../client";
-import { Signal } from "../extras";
 import { warn } from "../warn";
 
 /** Input only a person makes: a link scanner that runs the page's scripts moves no mouse and presses no key. */
@@ -8,8 +7,8 @@ const HUMAN = ["pointermove", "pointerdown", "keydown", "wheel", "touchstart"];
 
 /**
  * A recovery link lands on the shop with `?cartback_restore=TOKEN`: fetches that cart, hands it
- * to `setCart` (whatever device this is), drops the token from the address bar, and tells the
- * client with a `cartback:restore` event, which `onRestore` listeners hear. The first real input
+ * to `setCart` (whatever device this is), drops the token from the address bar, and resolves with
+ * what the link brought, for the `onRestore` listeners (undefined: no link, or it could not be read). The first real input
  * on the page then tells the collector a person opened the link on this browser: only that counts
  * as a click and as the shopper coming back, so a scanner that opens links changes nothing.
  *
@@ -21,10 +20,10 @@ export function restoreFromLink(
   site: string,
   setCart: (cart: Cart) => unknown,
   aid: () => string | Promise<string>,
-): Promise<void> {
+): Promise<Restored | undefined> {
   const url = new URL(location.href);
   const token = url.searchParams.get("cartback_restore");
-  if (!token) return Promise.resolve();
+  if (!token) return Promise.resolve(undefined);
   url.searchParams.delete("cartback_restore");
   history.replaceState(history.state, "", url.href);
   const api = `${endpoint}/v1/restore?site=${encodeURIComponent(site)}`;
@@ -41,7 +40,7 @@ export function restoreFromLink(
     .then(async (restored) => {
       if (restored.status === "restored") await setCart(restored.cart);
       for (const type of HUMAN) addEventListener(type, opened, { capture: true, passive: true });
-      dispatchEvent(new CustomEvent(Signal.RESTORED, { detail: restored }));
+      return restored;
     })
-    .catch(warn);
+    .catch((e) => void warn(e));
 }

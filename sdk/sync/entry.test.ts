@@ -13,8 +13,14 @@ afterEach(() => {
 async function pageClient() {
   const { createClient } = await import("../client");
   const { transact } = await import("../storage");
-  const { identifyShopper } = await import("../identify");
-  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" }, async () => identifyShopper);
+  const { identifyShopper, signOut } = await import("../identify");
+  const { purchase } = await import("../purchase");
+  // With the code of its lazy files at hand, as once they loaded.
+  const api = createClient({ site: "pk_test", endpoint: "https://collector.test", currency: "EUR" }, async () => ({}), {
+    identify: identifyShopper,
+    signOut,
+    purchase,
+  });
   window.cartback = ((name: keyof typeof api, ...args: unknown[]) => (api[name] as (...a: unknown[]) => unknown)(...args)) as never;
   return { api, transact };
 }
