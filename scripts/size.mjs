@@ -8,10 +8,13 @@ import { buildScript, entries } from "./build.mjs";
 
 /** The hard limits, in bytes of min+gzip. */
 export const BUDGETS = {
-  tag: 4096,
-  // Raised from 4096 for the outbox stored one event a record (README, Size): a bundler's module
-  // carries identify, moment and the link's restore built in, which the script tag loads lazily.
-  esm: 4608,
+  // Lowered from 4096 once the core reached 3790 B (docs/core-size.md), so the room it won stays
+  // won; the goal is 3700 (issue 21).
+  tag: 3840,
+  // Raised from 4096 for the outbox stored one event a record, then from 4608 when the module took
+  // in, built in, everything the tag moved to lazy files (purchase, the data checks, the restore
+  // listeners) plus the inert client for server rendering and the sync hook (docs/size.md).
+  esm: 4864,
   // Raised from 2048 when it took over recording moments from the core (README, Size).
   checkout: 2304,
   checkoutEsm: 2048,
